@@ -1,0 +1,16 @@
+/**
+ * Every command of `concord`. Each area owns one module exporting its commands, so areas never edit the same file.
+ */
+import type { Command } from '../command.ts';
+import { activationsCommands } from './activations.ts';
+import { apiCommands } from './api.ts';
+import { coreCommands } from './core.ts';
+import { eegCommands } from './eeg.ts';
+import { fmriCommands } from './fmri.ts';
+import { rsaCommands } from './rsa.ts';
+import { similarityCommands } from './similarity.ts';
+import { studyCommands } from './study.ts';
+
+export function allCommands(): Command[] {
+  return [...coreCommands, ...rsaCommands, ...similarityCommands, ...eegCommands, ...fmriCommands, ...activationsCommands, ...apiCommands, ...studyCommands];
+}

@@ -1,0 +1,3 @@
+export { runCli, jsonReplacer } from './run.ts';
+export * from './command.ts';
+export { progressBar } from './progress-bar.ts';

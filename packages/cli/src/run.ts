@@ -1,0 +1,97 @@
+/** Dispatch argv to a command and map errors to exit codes (2 bad input, 1 internal failure). */
+import { isConcordError } from '@concord/core';
+import { type Command, type CommandContext, UsageError, helpText, parseCommandArgs } from './command.ts';
+import { allCommands } from './commands/index.ts';
+import { progressBar } from './progress-bar.ts';
+
+export interface RunOptions {
+  cwd?: string;
+  stdout?: NodeJS.WritableStream;
+  stderr?: NodeJS.WritableStream;
+}
+
+function findCommand(argv: string[]): { cmd: Command; rest: string[] } | undefined {
+  const commands = allCommands();
+  const two = argv.slice(0, 2).join(' ');
+  const byTwo = commands.find((c) => c.name === two);
+  if (byTwo) return { cmd: byTwo, rest: argv.slice(2) };
+  const byOne = commands.find((c) => c.name === argv[0]);
+  if (byOne) return { cmd: byOne, rest: argv.slice(1) };
+  return undefined;
+}
+
+function overview(): string {
+  const lines = ['Usage: concord <command> [options]   (concord <command> --help for details)', '', 'Commands:'];
+  for (const c of allCommands()) lines.push(`  ${c.name.padEnd(24)}${c.summary}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export async function runCli(argv: string[], opts: RunOptions = {}): Promise<number> {
+  const stdout = opts.stdout ?? process.stdout;
+  const stderr = opts.stderr ?? process.stderr;
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    stdout.write(overview());
+    return argv.length === 0 ? 2 : 0;
+  }
+  if (argv[0] === '--version') {
+    const { VERSION } = await import('@concord/core');
+    stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  const found = findCommand(argv);
+  if (!found) {
+    const sub = allCommands().filter((c) => c.name.startsWith(`${argv[0]} `));
+    const hint = sub.length ? ` (subcommands: ${sub.map((c) => c.name).join(', ')})` : '';
+    stderr.write(`concord: unknown command '${argv.slice(0, sub.length ? 2 : 1).join(' ')}'${hint}; run concord --help for the list\n`);
+    return 2;
+  }
+  const { cmd, rest } = found;
+  let json = rest.includes('--json');
+  try {
+    const { opts: parsed, positionals } = parseCommandArgs(cmd, rest);
+    if (parsed.help) {
+      stdout.write(helpText(cmd));
+      return 0;
+    }
+    json = Boolean(parsed.json);
+    const quiet = Boolean(parsed.quiet);
+    let printed = false;
+    const ctx: CommandContext = {
+      json,
+      cwd: opts.cwd ?? process.cwd(),
+      stdout,
+      stderr,
+      log: (m) => {
+        if (!quiet) stderr.write(`${m}\n`);
+      },
+      progress: (label) => (quiet ? () => {} : progressBar(stderr, label)),
+      output: (result, human) => {
+        if (printed) throw new Error(`concord ${cmd.name}: output() called twice`);
+        printed = true;
+        if (json || !human) stdout.write(`${JSON.stringify(result, jsonReplacer, json ? undefined : 2)}\n`);
+        else stdout.write(`${(human as (r: unknown) => string)(result)}\n`);
+      },
+    };
+    const code = await cmd.run(parsed, positionals, ctx);
+    return code ?? 0;
+  } catch (e) {
+    if (e instanceof UsageError || (isConcordError(e) && e.badInput)) {
+      stderr.write(`concord ${cmd.name}: ${oneLine((e as Error).message)}\n`);
+      return 2;
+    }
+    stderr.write(`concord ${cmd.name}: internal error: ${oneLine(e instanceof Error ? e.message : String(e))}\n`);
+    if (process.env.CONCORD_DEBUG && e instanceof Error && e.stack) stderr.write(`${e.stack}\n`);
+    return 1;
+  }
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\s*\n\s*/g, ' ');
+}
+
+/** JSON has no NaN/Infinity: write them as null (documented in each command's help where they can occur). */
+export function jsonReplacer(_key: string, value: unknown): unknown {
+  if (typeof value === 'number' && !Number.isFinite(value)) return null;
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) return Array.from(value as unknown as ArrayLike<number>);
+  return value;
+}

@@ -1,0 +1,124 @@
+/**
+ * Error base classes. Every error Concord throws carries a stable `code` (ERR_*) that callers, the CLI
+ * (exit 2 for bad input) and the HTTP service (status table) dispatch on, plus structured `details`.
+ */
+
+export interface ErrorDetails {
+  /** The file involved, when the error is about a file. */
+  file?: string;
+  /** Byte offset in the file, when known. */
+  offset?: number;
+  /** Header field, parameter or descriptor name. */
+  field?: string;
+  expected?: unknown;
+  received?: unknown;
+  [key: string]: unknown;
+}
+
+/** Codes whose errors are the caller's fault (bad input), as opposed to internal failures. */
+export interface ConcordErrorLike {
+  readonly code: string;
+  readonly details: ErrorDetails;
+  /** True when the error describes bad input (usage, file or parameter), false for internal failures. */
+  readonly badInput: boolean;
+}
+
+function init(err: Error & { code: string; details: ErrorDetails; badInput: boolean }, name: string, code: string, details: ErrorDetails | undefined, badInput: boolean) {
+  err.name = name;
+  err.code = code;
+  err.details = details ?? {};
+  err.badInput = badInput;
+}
+
+export class ConcordError extends Error implements ConcordErrorLike {
+  declare code: string;
+  declare details: ErrorDetails;
+  declare badInput: boolean;
+  constructor(code: string, message: string, details?: ErrorDetails, options?: { cause?: unknown; badInput?: boolean }) {
+    super(message, options?.cause !== undefined ? { cause: options.cause } : undefined);
+    init(this, new.target.name, code, details, options?.badInput ?? true);
+  }
+}
+
+export class ConcordTypeError extends TypeError implements ConcordErrorLike {
+  declare code: string;
+  declare details: ErrorDetails;
+  declare badInput: boolean;
+  constructor(code: string, message: string, details?: ErrorDetails) {
+    super(message);
+    init(this, new.target.name, code, details, true);
+  }
+}
+
+export class ConcordRangeError extends RangeError implements ConcordErrorLike {
+  declare code: string;
+  declare details: ErrorDetails;
+  declare badInput: boolean;
+  constructor(code: string, message: string, details?: ErrorDetails) {
+    super(message);
+    init(this, new.target.name, code, details, true);
+  }
+}
+
+/** A shape mismatch; the message names every shape involved. */
+export class ShapeError extends ConcordRangeError {
+  constructor(message: string, details?: ErrorDetails) {
+    super('ERR_SHAPE', message, details);
+  }
+}
+
+/** A malformed or unsupported file: names the file and the header field or byte offset. */
+export class FileFormatError extends ConcordError {
+  constructor(code: string, file: string, message: string, details?: Omit<ErrorDetails, 'file'>) {
+    const where = [details?.field !== undefined ? `field ${details.field}` : '', details?.offset !== undefined ? `byte offset ${details.offset}` : '']
+      .filter(Boolean)
+      .join(', ');
+    super(code, `${file}${where ? ` (${where})` : ''}: ${message}`, { ...details, file });
+  }
+}
+
+/** A parameter outside its allowed values; lists the allowed ones. */
+export class ParameterError extends ConcordTypeError {
+  constructor(code: string, parameter: string, message: string, details?: ErrorDetails) {
+    super(code, `${parameter}: ${message}`, { field: parameter, ...details });
+  }
+}
+
+/** A non-finite value where the computation cannot accept it. */
+export class NonFiniteError extends ConcordRangeError {
+  constructor(where: string, index: number, value: number) {
+    super('ERR_NON_FINITE', `${where}: non-finite value ${value} at flat index ${index}`, { field: where, offset: index, received: value });
+  }
+}
+
+/** An internal failure (a bug, or a backend that failed): not the caller's fault. */
+export class InternalError extends ConcordError {
+  constructor(code: string, message: string, details?: ErrorDetails, cause?: unknown) {
+    super(code, message, details, { cause, badInput: false });
+  }
+}
+
+export function isConcordError(e: unknown): e is Error & ConcordErrorLike {
+  if (!(e instanceof Error)) return false;
+  const c = (e as unknown as { code?: unknown; badInput?: unknown });
+  return typeof c.code === 'string' && c.code.startsWith('ERR_') && typeof c.badInput === 'boolean';
+}
+
+/** Describe a value briefly for an error message ("received ..."). */
+export function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return `array of length ${v.length}`;
+  if (ArrayBuffer.isView(v)) return `${v.constructor.name} of length ${(v as unknown as { length: number }).length}`;
+  if (typeof v === 'string') return JSON.stringify(v.length > 60 ? `${v.slice(0, 57)}...` : v);
+  if (typeof v === 'object') return 'object';
+  return String(v);
+}
+
+/** Throw a ParameterError listing valid choices when `value` is not one of them. */
+export function checkChoice<T extends string>(parameter: string, value: unknown, choices: readonly T[], code = 'ERR_UNKNOWN_METHOD'): T {
+  if (typeof value === 'string' && (choices as readonly string[]).includes(value)) return value as T;
+  throw new ParameterError(code, parameter, `expected one of ${choices.map((c) => `'${c}'`).join(', ')}; received ${describeValue(value)}`, {
+    expected: choices,
+    received: value,
+  });
+}

@@ -1,0 +1,12 @@
+/**
+ * Node entry of @concord/core: everything in index.ts plus the native (OpenBLAS) and onnxruntime backends,
+ * loaded lazily on first use.
+ */
+import { registerBackendLoader } from './kernels/backend.ts';
+import { loadNativeBackend } from './node/native-backend.ts';
+import { loadOnnxBackend } from './node/onnx-backend.ts';
+
+export * from './index.ts';
+
+registerBackendLoader('native', loadNativeBackend);
+registerBackendLoader('onnx', loadOnnxBackend);

@@ -1,0 +1,18 @@
+/**
+ * @concord/core: matrices, datasets, errors, seeded randomness, progress events and compute kernels.
+ * Browser-safe: imports no Node built-ins (the native and onnx backends register from index.node.ts).
+ */
+import { registerBackendLoader } from './kernels/backend.ts';
+import { jsBackend } from './kernels/js-backend.ts';
+
+registerBackendLoader('js', () => ({ backend: jsBackend }));
+
+export * from './errors.ts';
+export * from './matrix.ts';
+export * from './descriptors.ts';
+export * from './dataset.ts';
+export * from './temporal-dataset.ts';
+export * from './rng.ts';
+export * from './progress.ts';
+export * from './kernels/index.ts';
+export { VERSION } from './version.ts';

@@ -1,0 +1,3 @@
+export * from './backend.ts';
+export * from './kernels.ts';
+export { jsBackend } from './js-backend.ts';

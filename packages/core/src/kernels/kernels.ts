@@ -1,0 +1,209 @@
+/**
+ * The compute kernels every metric uses. Products and decompositions dispatch to the fastest backend that
+ * loaded (see backend.ts); distances, centring and ranks are memory-bound and written once here.
+ */
+import { ConcordRangeError } from '../errors.ts';
+import { type DType, type FloatArray, Matrix, allocate, assertShape, shapeStr } from '../matrix.ts';
+import { type EighResult, type SvdResult, backendFor } from './backend.ts';
+
+/** G = X·Xᵀ (n×n) for X n×p. */
+export function gram(x: Matrix): Matrix {
+  return backendFor('syrk', x.rows * x.rows * x.cols).syrk(x, false);
+}
+
+/** G = Xᵀ·X (p×p) for X n×p. */
+export function gramT(x: Matrix): Matrix {
+  return backendFor('syrk', x.cols * x.cols * x.rows).syrk(x, true);
+}
+
+/** C = X·Yᵀ (n×m) for X n×p, Y m×p. */
+export function crossProduct(x: Matrix, y: Matrix): Matrix {
+  assertShape(x.cols === y.cols, `crossProduct: X is ${shapeStr(x)} and Y is ${shapeStr(y)}; they need the same number of columns`);
+  return backendFor('gemm', 2 * x.rows * y.rows * x.cols).gemm(x, y, false, true);
+}
+
+/** C = op(A)·op(B) with optional transposes. */
+export function matmul(a: Matrix, b: Matrix, opts: { transA?: boolean; transB?: boolean } = {}): Matrix {
+  const ta = opts.transA ?? false;
+  const tb = opts.transB ?? false;
+  const [n, k1] = ta ? [a.cols, a.rows] : [a.rows, a.cols];
+  const [k2, m] = tb ? [b.cols, b.rows] : [b.rows, b.cols];
+  assertShape(k1 === k2, `matmul: op(A) is ${n}×${k1} and op(B) is ${k2}×${m}; inner dimensions differ`);
+  return backendFor('gemm', 2 * n * m * k1).gemm(a, b, ta, tb);
+}
+
+export function eigh(a: Matrix): EighResult {
+  assertShape(a.rows === a.cols, `eigh: expected a square matrix, received ${shapeStr(a)}`);
+  return backendFor('eigh', a.rows ** 3).eigh(a);
+}
+
+/** Thin SVD: A = U·diag(s)·Vᵀ with k = min(n, p). */
+export function svd(a: Matrix): SvdResult {
+  return backendFor('svd', a.rows * a.cols * Math.min(a.rows, a.cols)).svd(a);
+}
+
+export function cholesky(a: Matrix): Matrix {
+  assertShape(a.rows === a.cols, `cholesky: expected a square matrix, received ${shapeStr(a)}`);
+  return backendFor('cholesky', a.rows ** 3).cholesky(a);
+}
+
+export function inverse(a: Matrix): Matrix {
+  assertShape(a.rows === a.cols, `inverse: expected a square matrix, received ${shapeStr(a)}`);
+  return backendFor('inverse', a.rows ** 3).inverse(a);
+}
+
+/** Moore–Penrose pseudo-inverse through the SVD (numpy.linalg.pinv's default cutoff rcond = 1e-15 × max singular value). */
+export function pinv(a: Matrix, rcond = 1e-15): Matrix {
+  const { u, s, vt } = svd(a);
+  const cutoff = rcond * (s.length ? s[0] : 0);
+  const k = s.length;
+  // pinv = V · diag(1/s) · Uᵀ
+  const vs = Matrix.zeros(a.cols, k);
+  for (let i = 0; i < a.cols; i++) for (let j = 0; j < k; j++) vs.data[i * k + j] = s[j] > cutoff ? vt.data[j * a.cols + i] / s[j] : 0;
+  return matmul(vs, u, { transB: true });
+}
+
+/** Squared Euclidean norm of every row. */
+export function rowSquaredNorms(x: Matrix): Float64Array {
+  const out = new Float64Array(x.rows);
+  const d = x.data;
+  for (let i = 0; i < x.rows; i++) {
+    let s = 0;
+    const off = i * x.cols;
+    for (let j = 0; j < x.cols; j++) s += d[off + j] * d[off + j];
+    out[i] = s;
+  }
+  return out;
+}
+
+/** Column means (float64 accumulation). */
+export function columnMeans(x: Matrix): Float64Array {
+  const m = new Float64Array(x.cols);
+  const d = x.data;
+  for (let i = 0; i < x.rows; i++) {
+    const off = i * x.cols;
+    for (let j = 0; j < x.cols; j++) m[j] += d[off + j];
+  }
+  for (let j = 0; j < x.cols; j++) m[j] /= x.rows;
+  return m;
+}
+
+/** X with every column's mean subtracted (a new matrix of the same dtype). */
+export function centerColumns(x: Matrix): Matrix {
+  const mean = columnMeans(x);
+  const out = x.clone();
+  const d = out.data;
+  for (let i = 0; i < x.rows; i++) {
+    const off = i * x.cols;
+    for (let j = 0; j < x.cols; j++) d[off + j] -= mean[j];
+  }
+  return out;
+}
+
+/** X with every row's mean subtracted. */
+export function centerRows(x: Matrix): Matrix {
+  const out = x.clone();
+  const d = out.data;
+  for (let i = 0; i < x.rows; i++) {
+    const off = i * x.cols;
+    let s = 0;
+    for (let j = 0; j < x.cols; j++) s += d[off + j];
+    const m = s / x.cols;
+    for (let j = 0; j < x.cols; j++) d[off + j] -= m;
+  }
+  return out;
+}
+
+/** H·K·H for a square K, H = I − 11ᵀ/n (kernel centring, float64). */
+export function doubleCenter(k: Matrix): Matrix {
+  assertShape(k.rows === k.cols, `doubleCenter: expected a square matrix, received ${shapeStr(k)}`);
+  const n = k.rows;
+  const out = Matrix.zeros(n, n);
+  const rowMean = new Float64Array(n);
+  const colMean = new Float64Array(n);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      const v = k.data[i * n + j];
+      rowMean[i] += v;
+      colMean[j] += v;
+      total += v;
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    rowMean[i] /= n;
+    colMean[i] /= n;
+  }
+  total /= n * n;
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) out.data[i * n + j] = k.data[i * n + j] - rowMean[i] - colMean[j] + total;
+  return out;
+}
+
+/**
+ * Squared Euclidean distances between rows: D[i,j] = |x_i − y_j|², through one product (|x|² + |y|² − 2x·y).
+ * Columns are centred on X's mean first (distances do not change) to limit cancellation; results are clamped at 0
+ * and the diagonal of D(X, X) is exactly 0.
+ */
+export function squaredDistances(x: Matrix, y?: Matrix): Matrix {
+  if (y) assertShape(x.cols === y.cols, `squaredDistances: X is ${shapeStr(x)} and Y is ${shapeStr(y)}; they need the same number of columns`);
+  const mean = columnMeans(x);
+  const shift = (m: Matrix) => {
+    const c = m.astype('float64').clone();
+    for (let i = 0; i < c.rows; i++) for (let j = 0; j < c.cols; j++) c.data[i * c.cols + j] -= mean[j];
+    return c;
+  };
+  const xc = shift(x);
+  if (!y) {
+    const g = gram(xc);
+    const n = x.rows;
+    const d = g.data;
+    const diag = new Float64Array(n);
+    for (let i = 0; i < n; i++) diag[i] = d[i * n + i];
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) d[i * n + j] = i === j ? 0 : Math.max(0, diag[i] + diag[j] - 2 * d[i * n + j]);
+    }
+    return g;
+  }
+  const yc = shift(y);
+  const c = crossProduct(xc, yc);
+  const nx = rowSquaredNorms(xc);
+  const ny = rowSquaredNorms(yc);
+  const m = y.rows;
+  for (let i = 0; i < x.rows; i++) for (let j = 0; j < m; j++) c.data[i * m + j] = Math.max(0, nx[i] + ny[j] - 2 * c.data[i * m + j]);
+  return c;
+}
+
+/**
+ * Ranks with ties averaged (scipy.stats.rankdata(method='average')), 1-based. NaN entries get NaN ranks and do
+ * not take part in the ranking.
+ */
+export function ranks(values: ArrayLike<number>): Float64Array {
+  const n = values.length;
+  const idx: number[] = [];
+  for (let i = 0; i < n; i++) if (!Number.isNaN(values[i])) idx.push(i);
+  idx.sort((a, b) => values[a] - values[b]);
+  const out = new Float64Array(n).fill(Number.NaN);
+  let i = 0;
+  while (i < idx.length) {
+    let j = i;
+    while (j + 1 < idx.length && values[idx[j + 1]] === values[idx[i]]) j++;
+    const r = (i + j) / 2 + 1;
+    for (let k = i; k <= j; k++) out[idx[k]] = r;
+    i = j + 1;
+  }
+  return out;
+}
+
+/** Copy into a new array of the dtype. */
+export function toDtype(data: ArrayLike<number>, dtype: DType): FloatArray {
+  const out = allocate(dtype, data.length);
+  out.set(data as ArrayLike<number>);
+  return out;
+}
+
+/** Throw when any entry is NaN or infinite (kernels that cannot accept them call this). */
+export function assertAllFinite(where: string, data: ArrayLike<number>): void {
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i])) throw new ConcordRangeError('ERR_NON_FINITE', `${where}: non-finite value ${data[i]} at flat index ${i}`, { field: where, offset: i, received: data[i] });
+  }
+}

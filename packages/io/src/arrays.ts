@@ -1,0 +1,40 @@
+/** Read/write .npy files and convert n-d arrays to core matrices. */
+import { FileFormatError, Matrix, type DType } from '@concord/core';
+import { readFileChecked, writeFileAtomic } from './files.ts';
+import { decodeNpy, encodeNpy } from './npy.ts';
+import { type NdArray, type NumericArray, toFloat64 } from './typed.ts';
+
+export function readNpy(path: string): NdArray {
+  return decodeNpy(readFileChecked(path), path);
+}
+
+export function writeNpy(path: string, array: { data: NumericArray; shape: readonly number[] }): void {
+  writeFileAtomic(path, encodeNpy(array));
+}
+
+/**
+ * A 2-D array as a Matrix (1-D arrays become one row when `vectorAs` is 'row', one column when 'column').
+ * float32 data stays float32 unless `dtype` asks otherwise; integer data becomes float64.
+ */
+export function ndarrayToMatrix(a: NdArray, opts: { file?: string; dtype?: DType; vectorAs?: 'row' | 'column' } = {}): Matrix {
+  let shape = a.shape;
+  if (shape.length === 1) shape = opts.vectorAs === 'column' ? [shape[0], 1] : [1, shape[0]];
+  if (shape.length !== 2) {
+    throw new FileFormatError('ERR_NPY_SHAPE', opts.file ?? '<array>', `expected a 2-D array, received shape (${a.shape.join(', ')})`, { field: 'shape', received: a.shape });
+  }
+  const dtype = opts.dtype ?? (a.data instanceof Float32Array ? 'float32' : 'float64');
+  if (dtype === 'float32') {
+    const d = a.data instanceof Float32Array ? a.data : Float32Array.from(toFloat64(a.data));
+    return new Matrix(shape[0], shape[1], d);
+  }
+  const d = a.data instanceof Float64Array ? a.data : toFloat64(a.data);
+  return new Matrix(shape[0], shape[1], d);
+}
+
+export function readMatrixNpy(path: string, opts: { dtype?: DType; vectorAs?: 'row' | 'column' } = {}): Matrix {
+  return ndarrayToMatrix(readNpy(path), { ...opts, file: path });
+}
+
+export function writeMatrixNpy(path: string, m: Matrix): void {
+  writeNpy(path, { data: m.data, shape: [m.rows, m.cols] });
+}

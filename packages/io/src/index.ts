@@ -1,0 +1,6 @@
+export * from './errors.ts';
+export * from './typed.ts';
+export * from './npy.ts';
+export * from './npz.ts';
+export * from './files.ts';
+export * from './arrays.ts';

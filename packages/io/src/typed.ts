@@ -1,0 +1,85 @@
+/** Numeric typed arrays as numpy dtypes. */
+export type NumericArray =
+  | Float64Array
+  | Float32Array
+  | Int8Array
+  | Int16Array
+  | Int32Array
+  | BigInt64Array
+  | Uint8Array
+  | Uint16Array
+  | Uint32Array
+  | BigUint64Array;
+
+export type NpDtype = 'float64' | 'float32' | 'int8' | 'int16' | 'int32' | 'int64' | 'uint8' | 'uint16' | 'uint32' | 'uint64' | 'bool';
+
+/** An n-dimensional array in C (row-major) order. */
+export interface NdArray {
+  dtype: NpDtype;
+  shape: number[];
+  data: NumericArray;
+}
+
+export const DTYPE_INFO: Record<NpDtype, { size: number; make: (n: number) => NumericArray; code: string }> = {
+  float64: { size: 8, make: (n) => new Float64Array(n), code: 'f8' },
+  float32: { size: 4, make: (n) => new Float32Array(n), code: 'f4' },
+  int8: { size: 1, make: (n) => new Int8Array(n), code: 'i1' },
+  int16: { size: 2, make: (n) => new Int16Array(n), code: 'i2' },
+  int32: { size: 4, make: (n) => new Int32Array(n), code: 'i4' },
+  int64: { size: 8, make: (n) => new BigInt64Array(n), code: 'i8' },
+  uint8: { size: 1, make: (n) => new Uint8Array(n), code: 'u1' },
+  uint16: { size: 2, make: (n) => new Uint16Array(n), code: 'u2' },
+  uint32: { size: 4, make: (n) => new Uint32Array(n), code: 'u4' },
+  uint64: { size: 8, make: (n) => new BigUint64Array(n), code: 'u8' },
+  bool: { size: 1, make: (n) => new Uint8Array(n), code: 'b1' },
+};
+
+export function dtypeOfArray(a: NumericArray): NpDtype {
+  if (a instanceof Float64Array) return 'float64';
+  if (a instanceof Float32Array) return 'float32';
+  if (a instanceof Int8Array) return 'int8';
+  if (a instanceof Int16Array) return 'int16';
+  if (a instanceof Int32Array) return 'int32';
+  if (a instanceof BigInt64Array) return 'int64';
+  if (a instanceof Uint8Array) return 'uint8';
+  if (a instanceof Uint16Array) return 'uint16';
+  if (a instanceof Uint32Array) return 'uint32';
+  return 'uint64';
+}
+
+/** Any numeric array as float64 (int64 beyond 2^53 loses precision, as numpy's astype(float) does). */
+export function toFloat64(a: NumericArray): Float64Array {
+  if (a instanceof Float64Array) return a;
+  const out = new Float64Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = Number(a[i]);
+  return out;
+}
+
+export function product(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** Reverse the axis order of a Fortran-order buffer into C order (a transpose of all axes). */
+export function fortranToC(data: NumericArray, shape: readonly number[]): NumericArray {
+  const n = product(shape);
+  const nd = shape.length;
+  if (nd <= 1) return data;
+  const out = new (data.constructor as new (n: number) => NumericArray)(n);
+  const cStrides = new Array<number>(nd);
+  const fStrides = new Array<number>(nd);
+  cStrides[nd - 1] = 1;
+  for (let k = nd - 2; k >= 0; k--) cStrides[k] = cStrides[k + 1] * shape[k + 1];
+  fStrides[0] = 1;
+  for (let k = 1; k < nd; k++) fStrides[k] = fStrides[k - 1] * shape[k - 1];
+  const idx = new Array<number>(nd).fill(0);
+  for (let f = 0; f < n; f++) {
+    let c = 0;
+    for (let k = 0; k < nd; k++) c += idx[k] * cStrides[k];
+    (out as unknown as number[])[c] = (data as unknown as number[])[f];
+    for (let k = 0; k < nd; k++) {
+      if (++idx[k] < shape[k]) break;
+      idx[k] = 0;
+    }
+  }
+  return out;
+}
