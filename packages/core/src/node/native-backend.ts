@@ -1,5 +1,156 @@
-import type { BackendLoadResult } from '../kernels/backend.ts';
+/**
+ * The 'native' backend: an N-API addon over OpenBLAS (products: dgemm/sgemm, dsyrk/ssyrk) and LAPACKE
+ * (dsyevd, dgesdd, dpotrf, dgetrf+dgetri). Built by scripts/build-native.mjs into packages/core/native/build.
+ * Products run in the matrices' own precision; decompositions always run in float64 (a float32 input is widened)
+ * so their results match numpy/scipy's float64 LAPACK calls.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { ConcordRangeError, InternalError } from '../errors.ts';
+import type { BackendLoadResult, EighResult, LinalgBackend, Operation, SvdResult } from '../kernels/backend.ts';
+import { allocate, assertShape, type FloatArray, Matrix, shapeStr } from '../matrix.ts';
 
+interface NativeAddon {
+  gemm(
+    a: FloatArray,
+    b: FloatArray,
+    c: FloatArray,
+    m: number,
+    n: number,
+    k: number,
+    transA: boolean,
+    transB: boolean,
+  ): number;
+  syrk(a: FloatArray, c: FloatArray, n: number, k: number, trans: boolean): number;
+  eigh(a: Float64Array, w: Float64Array, n: number): number;
+  svd(a: Float64Array, s: Float64Array, u: Float64Array, vt: Float64Array, m: number, n: number): number;
+  cholesky(a: Float64Array, n: number): number;
+  inverse(a: Float64Array, n: number): number;
+  threads(): number;
+  config(): string;
+}
+
+/** Where the build script puts the addon. */
+export const NATIVE_ADDON_PATH = fileURLToPath(new URL('../../native/build/concord_native.node', import.meta.url));
+
+/** A float64 copy the LAPACK routine may overwrite. */
+function float64Copy(a: Matrix): Float64Array {
+  return a.data instanceof Float64Array ? a.data.slice() : Float64Array.from(a.data);
+}
+
+function lapackFailure(routine: string, info: number, a: Matrix): never {
+  // info < 0 means an illegal argument: a bug on our side, not bad input.
+  throw new InternalError('ERR_NATIVE_LAPACK', `${routine} failed on a ${shapeStr(a)} matrix (LAPACK info ${info})`, {
+    received: info,
+  });
+}
+
+function createNativeBackend(addon: NativeAddon): LinalgBackend {
+  return {
+    name: 'native',
+    operations: new Set<Operation>(['gemm', 'syrk', 'eigh', 'svd', 'cholesky', 'inverse']),
+    threads: () => addon.threads(),
+    describe: () => `${addon.config().trim()} + LAPACKE`,
+
+    gemm(a, b, transA, transB) {
+      const [m, k1] = transA ? [a.cols, a.rows] : [a.rows, a.cols];
+      const [k2, n] = transB ? [b.cols, b.rows] : [b.rows, b.cols];
+      assertShape(k1 === k2, `gemm: op(A) is ${m}×${k1} and op(B) is ${k2}×${n}; inner dimensions differ`);
+      // Mixed precision: widen the float32 operand (the result is float64, as in the js backend).
+      const dtype = a.dtype === 'float32' && b.dtype === 'float32' ? 'float32' : 'float64';
+      const left = a.astype(dtype);
+      const right = b.astype(dtype);
+      const out = allocate(dtype, m * n);
+      addon.gemm(left.data, right.data, out, m, n, k1, transA, transB);
+      return new Matrix(m, n, out);
+    },
+
+    syrk(a, trans) {
+      const n = trans ? a.cols : a.rows;
+      const k = trans ? a.rows : a.cols;
+      const out = allocate(a.dtype, n * n);
+      addon.syrk(a.data, out, n, k, trans);
+      return new Matrix(n, n, out);
+    },
+
+    eigh(a): EighResult {
+      assertShape(a.rows === a.cols, `eigh: expected a square matrix, received ${shapeStr(a)}`);
+      const n = a.rows;
+      const vectors = float64Copy(a);
+      const values = new Float64Array(n);
+      const info = addon.eigh(vectors, values, n);
+      if (info > 0)
+        throw new ConcordRangeError(
+          'ERR_NO_CONVERGENCE',
+          `eigh: the eigenvalue algorithm did not converge for the ${shapeStr(a)} matrix (LAPACK dsyevd info ${info})`,
+        );
+      if (info < 0) lapackFailure('dsyevd', info, a);
+      return { values, vectors: new Matrix(n, n, vectors) };
+    },
+
+    svd(a): SvdResult {
+      const m = a.rows;
+      const n = a.cols;
+      const k = Math.min(m, n);
+      const work = float64Copy(a);
+      const s = new Float64Array(k);
+      const u = new Float64Array(m * k);
+      const vt = new Float64Array(k * n);
+      const info = addon.svd(work, s, u, vt, m, n);
+      if (info > 0)
+        throw new ConcordRangeError(
+          'ERR_NO_CONVERGENCE',
+          `svd: the SVD did not converge for the ${shapeStr(a)} matrix (LAPACK dgesdd info ${info})`,
+        );
+      if (info < 0) lapackFailure('dgesdd', info, a);
+      return { u: new Matrix(m, k, u), s, vt: new Matrix(k, n, vt) };
+    },
+
+    cholesky(a) {
+      assertShape(a.rows === a.cols, `cholesky: expected a square matrix, received ${shapeStr(a)}`);
+      const l = float64Copy(a);
+      const info = addon.cholesky(l, a.rows);
+      if (info > 0) {
+        throw new ConcordRangeError(
+          'ERR_NOT_POSITIVE_DEFINITE',
+          `cholesky: the ${shapeStr(a)} matrix is not positive definite (leading minor of order ${info} is not positive)`,
+          { received: info },
+        );
+      }
+      if (info < 0) lapackFailure('dpotrf', info, a);
+      return new Matrix(a.rows, a.rows, l);
+    },
+
+    inverse(a) {
+      assertShape(a.rows === a.cols, `inverse: expected a square matrix, received ${shapeStr(a)}`);
+      const inv = float64Copy(a);
+      const info = addon.inverse(inv, a.rows);
+      if (info > 0)
+        throw new ConcordRangeError(
+          'ERR_SINGULAR',
+          `inverse: the ${shapeStr(a)} matrix is singular (zero pivot at position ${info} of its LU factorisation)`,
+          { received: info },
+        );
+      if (info < 0) lapackFailure('dgetrf/dgetri', info, a);
+      return new Matrix(a.rows, a.rows, inv);
+    },
+  };
+}
+
+/** Load the addon; `{reason}` when it was not built or does not load (missing libopenblas at run time, ...). */
 export function loadNativeBackend(): BackendLoadResult {
-  return { reason: 'not built yet' };
+  if (!existsSync(NATIVE_ADDON_PATH)) {
+    return {
+      reason: `not built (${NATIVE_ADDON_PATH} is absent; run 'node scripts/build-native.mjs', which needs g++, libopenblas-dev and liblapacke-dev)`,
+    };
+  }
+  try {
+    const addon = createRequire(import.meta.url)(NATIVE_ADDON_PATH) as NativeAddon;
+    return { backend: createNativeBackend(addon) };
+  } catch (e) {
+    return {
+      reason: `failed to load ${NATIVE_ADDON_PATH}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`,
+    };
+  }
 }
