@@ -3,10 +3,10 @@
  * activations reach the metrics. Mirrors rsatoolbox.data.Dataset (descriptors, obs_descriptors, channel_descriptors).
  */
 import {
-  type Descriptor,
-  type DescriptorValue,
-  type Descriptors,
   checkDescriptors,
+  type Descriptor,
+  type Descriptors,
+  type DescriptorValue,
   getDescriptor,
   groupIndices,
   indicesWhere,
@@ -134,7 +134,11 @@ export class Dataset {
       if (constant) obsDescriptors[name] = groups.map((g) => col[g[0]]);
     }
     return {
-      dataset: new Dataset(out, { descriptors: this.descriptors, obsDescriptors, channelDescriptors: this.channelDescriptors }),
+      dataset: new Dataset(out, {
+        descriptors: this.descriptors,
+        obsDescriptors,
+        channelDescriptors: this.channelDescriptors,
+      }),
       values,
       counts: groups.map((g) => g.length),
     };
@@ -160,5 +164,10 @@ export class Dataset {
 }
 
 export function assertHasObs(ds: Dataset, min: number, what: string): void {
-  if (ds.nObs < min) throw new ParameterError('ERR_TOO_FEW_OBSERVATIONS', what, `needs at least ${min} observations, received ${ds.nObs}`);
+  if (ds.nObs < min)
+    throw new ParameterError(
+      'ERR_TOO_FEW_OBSERVATIONS',
+      what,
+      `needs at least ${min} observations, received ${ds.nObs}`,
+    );
 }

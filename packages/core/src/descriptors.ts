@@ -29,13 +29,17 @@ export function uniqueInOrder(values: readonly DescriptorValue[]): DescriptorVal
 
 export function checkDescriptors(kind: string, descriptors: Descriptors, expectedLength: number): void {
   for (const [name, col] of Object.entries(descriptors)) {
-    if (!Array.isArray(col)) throw new ParameterError('ERR_DESCRIPTOR', `${kind}.${name}`, `expected an array, received ${typeof col}`);
+    if (!Array.isArray(col))
+      throw new ParameterError('ERR_DESCRIPTOR', `${kind}.${name}`, `expected an array, received ${typeof col}`);
     if (col.length !== expectedLength) {
-      throw new ShapeError(`${kind}.${name} has ${col.length} entries, expected ${expectedLength} (one per ${kind === 'obsDescriptors' ? 'observation' : kind === 'channelDescriptors' ? 'channel' : 'time point'})`, {
-        field: `${kind}.${name}`,
-        expected: expectedLength,
-        received: col.length,
-      });
+      throw new ShapeError(
+        `${kind}.${name} has ${col.length} entries, expected ${expectedLength} (one per ${kind === 'obsDescriptors' ? 'observation' : kind === 'channelDescriptors' ? 'channel' : 'time point'})`,
+        {
+          field: `${kind}.${name}`,
+          expected: expectedLength,
+          received: col.length,
+        },
+      );
     }
   }
 }
@@ -43,10 +47,19 @@ export function checkDescriptors(kind: string, descriptors: Descriptors, expecte
 export function getDescriptor(kind: string, descriptors: Descriptors, name: string): Descriptor {
   const col = descriptors[name];
   if (!col) {
-    throw new ParameterError('ERR_DESCRIPTOR', 'descriptor', `'${name}' is not one of the ${kind} (${Object.keys(descriptors).map((k) => `'${k}'`).join(', ') || 'none'})`, {
-      received: name,
-      expected: Object.keys(descriptors),
-    });
+    throw new ParameterError(
+      'ERR_DESCRIPTOR',
+      'descriptor',
+      `'${name}' is not one of the ${kind} (${
+        Object.keys(descriptors)
+          .map((k) => `'${k}'`)
+          .join(', ') || 'none'
+      })`,
+      {
+        received: name,
+        expected: Object.keys(descriptors),
+      },
+    );
   }
   return col;
 }
@@ -73,7 +86,7 @@ export function indicesWhere(col: Descriptor, values: DescriptorValue | readonly
 export function groupIndices(col: Descriptor): { values: DescriptorValue[]; groups: number[][] } {
   const values = uniqueSorted(col);
   const pos = new Map<DescriptorValue, number>();
-  values.forEach((v, i) => pos.set(v, i));
+  for (let i = 0; i < values.length; i++) pos.set(values[i], i);
   const groups: number[][] = values.map(() => []);
   for (let i = 0; i < col.length; i++) groups[pos.get(col[i])!].push(i);
   return { values, groups };

@@ -23,7 +23,13 @@ export interface ConcordErrorLike {
   readonly badInput: boolean;
 }
 
-function init(err: Error & { code: string; details: ErrorDetails; badInput: boolean }, name: string, code: string, details: ErrorDetails | undefined, badInput: boolean) {
+function init(
+  err: Error & { code: string; details: ErrorDetails; badInput: boolean },
+  name: string,
+  code: string,
+  details: ErrorDetails | undefined,
+  badInput: boolean,
+) {
   err.name = name;
   err.code = code;
   err.details = details ?? {};
@@ -34,7 +40,12 @@ export class ConcordError extends Error implements ConcordErrorLike {
   declare code: string;
   declare details: ErrorDetails;
   declare badInput: boolean;
-  constructor(code: string, message: string, details?: ErrorDetails, options?: { cause?: unknown; badInput?: boolean }) {
+  constructor(
+    code: string,
+    message: string,
+    details?: ErrorDetails,
+    options?: { cause?: unknown; badInput?: boolean },
+  ) {
     super(message, options?.cause !== undefined ? { cause: options.cause } : undefined);
     init(this, new.target.name, code, details, options?.badInput ?? true);
   }
@@ -70,7 +81,10 @@ export class ShapeError extends ConcordRangeError {
 /** A malformed or unsupported file: names the file and the header field or byte offset. */
 export class FileFormatError extends ConcordError {
   constructor(code: string, file: string, message: string, details?: Omit<ErrorDetails, 'file'>) {
-    const where = [details?.field !== undefined ? `field ${details.field}` : '', details?.offset !== undefined ? `byte offset ${details.offset}` : '']
+    const where = [
+      details?.field !== undefined ? `field ${details.field}` : '',
+      details?.offset !== undefined ? `byte offset ${details.offset}` : '',
+    ]
       .filter(Boolean)
       .join(', ');
     super(code, `${file}${where ? ` (${where})` : ''}: ${message}`, { ...details, file });
@@ -87,7 +101,11 @@ export class ParameterError extends ConcordTypeError {
 /** A non-finite value where the computation cannot accept it. */
 export class NonFiniteError extends ConcordRangeError {
   constructor(where: string, index: number, value: number) {
-    super('ERR_NON_FINITE', `${where}: non-finite value ${value} at flat index ${index}`, { field: where, offset: index, received: value });
+    super('ERR_NON_FINITE', `${where}: non-finite value ${value} at flat index ${index}`, {
+      field: where,
+      offset: index,
+      received: value,
+    });
   }
 }
 
@@ -100,7 +118,7 @@ export class InternalError extends ConcordError {
 
 export function isConcordError(e: unknown): e is Error & ConcordErrorLike {
   if (!(e instanceof Error)) return false;
-  const c = (e as unknown as { code?: unknown; badInput?: unknown });
+  const c = e as unknown as { code?: unknown; badInput?: unknown };
   return typeof c.code === 'string' && c.code.startsWith('ERR_') && typeof c.badInput === 'boolean';
 }
 
@@ -115,10 +133,20 @@ export function describeValue(v: unknown): string {
 }
 
 /** Throw a ParameterError listing valid choices when `value` is not one of them. */
-export function checkChoice<T extends string>(parameter: string, value: unknown, choices: readonly T[], code = 'ERR_UNKNOWN_METHOD'): T {
+export function checkChoice<T extends string>(
+  parameter: string,
+  value: unknown,
+  choices: readonly T[],
+  code = 'ERR_UNKNOWN_METHOD',
+): T {
   if (typeof value === 'string' && (choices as readonly string[]).includes(value)) return value as T;
-  throw new ParameterError(code, parameter, `expected one of ${choices.map((c) => `'${c}'`).join(', ')}; received ${describeValue(value)}`, {
-    expected: choices,
-    received: value,
-  });
+  throw new ParameterError(
+    code,
+    parameter,
+    `expected one of ${choices.map((c) => `'${c}'`).join(', ')}; received ${describeValue(value)}`,
+    {
+      expected: choices,
+      received: value,
+    },
+  );
 }

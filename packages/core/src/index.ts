@@ -7,12 +7,12 @@ import { jsBackend } from './kernels/js-backend.ts';
 
 registerBackendLoader('js', () => ({ backend: jsBackend }));
 
-export * from './errors.ts';
-export * from './matrix.ts';
-export * from './descriptors.ts';
 export * from './dataset.ts';
-export * from './temporal-dataset.ts';
-export * from './rng.ts';
-export * from './progress.ts';
+export * from './descriptors.ts';
+export * from './errors.ts';
 export * from './kernels/index.ts';
+export * from './matrix.ts';
+export * from './progress.ts';
+export * from './rng.ts';
+export * from './temporal-dataset.ts';
 export { VERSION } from './version.ts';

@@ -21,17 +21,25 @@ export class Matrix {
 
   constructor(rows: number, cols: number, data?: FloatArray) {
     if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 0 || cols < 0) {
-      throw new ShapeError(`Matrix: shape must be two non-negative integers, received [${rows}, ${cols}]`, { received: [rows, cols] });
+      throw new ShapeError(`Matrix: shape must be two non-negative integers, received [${rows}, ${cols}]`, {
+        received: [rows, cols],
+      });
     }
     if (data === undefined) data = new Float64Array(rows * cols);
     else if (!(data instanceof Float64Array || data instanceof Float32Array)) {
-      throw new ConcordTypeError('ERR_DTYPE', `Matrix: data must be a Float64Array or Float32Array, received ${(data as object)?.constructor?.name}`);
+      throw new ConcordTypeError(
+        'ERR_DTYPE',
+        `Matrix: data must be a Float64Array or Float32Array, received ${(data as object)?.constructor?.name}`,
+      );
     }
     if (data.length !== rows * cols) {
-      throw new ShapeError(`Matrix: data of length ${data.length} does not fit shape [${rows}, ${cols}] (needs ${rows * cols})`, {
-        expected: rows * cols,
-        received: data.length,
-      });
+      throw new ShapeError(
+        `Matrix: data of length ${data.length} does not fit shape [${rows}, ${cols}] (needs ${rows * cols})`,
+        {
+          expected: rows * cols,
+          received: data.length,
+        },
+      );
     }
     this.rows = rows;
     this.cols = cols;
@@ -55,7 +63,10 @@ export class Matrix {
     const out = Matrix.zeros(r, c, dtype);
     for (let i = 0; i < r; i++) {
       const row = rows[i];
-      if (row.length !== c) throw new ShapeError(`Matrix.from: row ${i} has length ${row.length}, row 0 has ${c} (ragged array)`, { field: `row ${i}` });
+      if (row.length !== c)
+        throw new ShapeError(`Matrix.from: row ${i} has length ${row.length}, row 0 has ${c} (ragged array)`, {
+          field: `row ${i}`,
+        });
       out.data.set(row as ArrayLike<number>, i * c);
     }
     return out;
@@ -69,8 +80,12 @@ export class Matrix {
   }
 
   /** From any object with `shape` and `data` of a 2-D C-order array (ndarray, npy result) or an ml-matrix. */
-  static fromNdarray(nd: { shape: readonly number[]; stride: readonly number[]; offset: number; data: ArrayLike<number> }, dtype?: DType): Matrix {
-    if (nd.shape.length !== 2) throw new ShapeError(`Matrix.fromNdarray: expected a 2-D ndarray, received shape [${nd.shape.join(', ')}]`);
+  static fromNdarray(
+    nd: { shape: readonly number[]; stride: readonly number[]; offset: number; data: ArrayLike<number> },
+    dtype?: DType,
+  ): Matrix {
+    if (nd.shape.length !== 2)
+      throw new ShapeError(`Matrix.fromNdarray: expected a 2-D ndarray, received shape [${nd.shape.join(', ')}]`);
     const [r, c] = nd.shape;
     const dt = dtype ?? (nd.data instanceof Float32Array ? 'float32' : 'float64');
     const out = Matrix.zeros(r, c, dt);
@@ -84,7 +99,10 @@ export class Matrix {
     return { data: this.data, shape: [this.rows, this.cols], stride: [this.cols, 1], offset: 0 };
   }
 
-  static fromMlMatrix(m: { rows: number; columns: number; get(i: number, j: number): number }, dtype: DType = 'float64'): Matrix {
+  static fromMlMatrix(
+    m: { rows: number; columns: number; get(i: number, j: number): number },
+    dtype: DType = 'float64',
+  ): Matrix {
     const out = Matrix.zeros(m.rows, m.columns, dtype);
     for (let i = 0; i < m.rows; i++) for (let j = 0; j < m.columns; j++) out.data[i * m.columns + j] = m.get(i, j);
     return out;
@@ -130,7 +148,8 @@ export class Matrix {
 
   /** Rows [start, end) as a view (shares memory). */
   rowRange(start: number, end: number): Matrix {
-    if (start < 0 || end > this.rows || start > end) throw new ShapeError(`Matrix.rowRange: [${start}, ${end}) is outside rows [0, ${this.rows})`);
+    if (start < 0 || end > this.rows || start > end)
+      throw new ShapeError(`Matrix.rowRange: [${start}, ${end}) is outside rows [0, ${this.rows})`);
     return new Matrix(end - start, this.cols, this.data.subarray(start * this.cols, end * this.cols));
   }
 
@@ -148,7 +167,8 @@ export class Matrix {
     const n = indices.length;
     const out = Matrix.zeros(this.rows, n, this.dtype);
     for (let k = 0; k < n; k++) {
-      if (!(indices[k] >= 0 && indices[k] < this.cols)) throw new ShapeError(`Matrix.selectCols: index ${indices[k]} outside [0, ${this.cols})`);
+      if (!(indices[k] >= 0 && indices[k] < this.cols))
+        throw new ShapeError(`Matrix.selectCols: index ${indices[k]} outside [0, ${this.cols})`);
     }
     for (let i = 0; i < this.rows; i++) {
       const src = i * this.cols;
@@ -186,7 +206,9 @@ export class Matrix {
   /** Throws NonFiniteError naming `where` at the first NaN/Inf. */
   assertFinite(where: string): this {
     const d = this.data;
-    for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i])) throw new NonFiniteError(`${where} [row ${Math.floor(i / this.cols)}, col ${i % this.cols}]`, i, d[i]);
+    for (let i = 0; i < d.length; i++)
+      if (!Number.isFinite(d[i]))
+        throw new NonFiniteError(`${where} [row ${Math.floor(i / this.cols)}, col ${i % this.cols}]`, i, d[i]);
     return this;
   }
 

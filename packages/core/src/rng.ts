@@ -78,7 +78,8 @@ export class Rng {
 
   /** Integer uniform in [0, n). */
   int(n: number): number {
-    if (!(n > 0) || !Number.isInteger(n)) throw new ParameterError('ERR_RNG_RANGE', 'n', `expected a positive integer, received ${n}`);
+    if (!(n > 0) || !Number.isInteger(n))
+      throw new ParameterError('ERR_RNG_RANGE', 'n', `expected a positive integer, received ${n}`);
     // Rejection sampling avoids modulo bias.
     if (n <= 0x100000000) {
       const limit = 0x100000000 - (0x100000000 % n);

@@ -3,9 +3,18 @@
  * Stored flat in that order: value (o, c, t) at index (o * nChannels + c) * nTimes + t.
  */
 import { Dataset } from './dataset.ts';
-import { type Descriptor, type DescriptorValue, type Descriptors, checkDescriptors, getDescriptor, groupIndices, indicesWhere, selectDescriptors } from './descriptors.ts';
+import {
+  checkDescriptors,
+  type Descriptor,
+  type Descriptors,
+  type DescriptorValue,
+  getDescriptor,
+  groupIndices,
+  indicesWhere,
+  selectDescriptors,
+} from './descriptors.ts';
 import { ParameterError, ShapeError } from './errors.ts';
-import { type DType, type FloatArray, Matrix, allocate, dtypeOf } from './matrix.ts';
+import { allocate, type DType, dtypeOf, type FloatArray, Matrix } from './matrix.ts';
 
 export interface TemporalDatasetInit {
   descriptors?: Record<string, unknown>;
@@ -27,7 +36,8 @@ export class TemporalDataset {
 
   constructor(data: FloatArray, shape: [number, number, number], init: TemporalDatasetInit = {}) {
     const [o, c, t] = shape;
-    if (data.length !== o * c * t) throw new ShapeError(`TemporalDataset: data of length ${data.length} does not fit shape [${o}, ${c}, ${t}]`);
+    if (data.length !== o * c * t)
+      throw new ShapeError(`TemporalDataset: data of length ${data.length} does not fit shape [${o}, ${c}, ${t}]`);
     this.data = data;
     this.nObs = o;
     this.nChannels = c;
@@ -70,8 +80,13 @@ export class TemporalDataset {
   selectObs(indices: ArrayLike<number>): TemporalDataset {
     const block = this.nChannels * this.nTimes;
     const out = allocate(this.dtype, indices.length * block);
-    for (let k = 0; k < indices.length; k++) out.set(this.data.subarray(indices[k] * block, (indices[k] + 1) * block), k * block);
-    return new TemporalDataset(out, [indices.length, this.nChannels, this.nTimes], this.init({ obsDescriptors: selectDescriptors(this.obsDescriptors, indices) }));
+    for (let k = 0; k < indices.length; k++)
+      out.set(this.data.subarray(indices[k] * block, (indices[k] + 1) * block), k * block);
+    return new TemporalDataset(
+      out,
+      [indices.length, this.nChannels, this.nTimes],
+      this.init({ obsDescriptors: selectDescriptors(this.obsDescriptors, indices) }),
+    );
   }
 
   subsetObs(by: string, values: DescriptorValue | readonly DescriptorValue[]): TemporalDataset {
@@ -89,7 +104,8 @@ export class TemporalDataset {
 
   /** The Dataset at time index `t` (observations × channels). */
   timeSlice(t: number): Dataset {
-    if (!(t >= 0 && t < this.nTimes)) throw new ParameterError('ERR_TIME_INDEX', 't', `expected an index in [0, ${this.nTimes}), received ${t}`);
+    if (!(t >= 0 && t < this.nTimes))
+      throw new ParameterError('ERR_TIME_INDEX', 't', `expected an index in [0, ${this.nTimes}), received ${t}`);
     const m = Matrix.zeros(this.nObs, this.nChannels, this.dtype);
     const T = this.nTimes;
     for (let i = 0; i < this.nObs * this.nChannels; i++) m.data[i] = this.data[i * T + t];
@@ -120,7 +136,9 @@ export class TemporalDataset {
   toDataset(): Dataset {
     const { nObs: O, nChannels: C, nTimes: T } = this;
     const m = Matrix.zeros(O * T, C, this.dtype);
-    for (let o = 0; o < O; o++) for (let c = 0; c < C; c++) for (let t = 0; t < T; t++) m.data[(o * T + t) * C + c] = this.data[(o * C + c) * T + t];
+    for (let o = 0; o < O; o++)
+      for (let c = 0; c < C; c++)
+        for (let t = 0; t < T; t++) m.data[(o * T + t) * C + c] = this.data[(o * C + c) * T + t];
     const obs: Descriptors = {};
     for (const [k, col] of Object.entries(this.obsDescriptors)) {
       const c2: Descriptor = [];
@@ -129,6 +147,10 @@ export class TemporalDataset {
     }
     obs.time = [];
     for (let o = 0; o < O; o++) for (let t = 0; t < T; t++) obs.time.push(this.times[t]);
-    return new Dataset(m, { descriptors: this.descriptors, obsDescriptors: obs, channelDescriptors: this.channelDescriptors });
+    return new Dataset(m, {
+      descriptors: this.descriptors,
+      obsDescriptors: obs,
+      channelDescriptors: this.channelDescriptors,
+    });
   }
 }

@@ -91,7 +91,11 @@ export function forcedBackend(): BackendName | undefined {
     const env = typeof process !== 'undefined' ? process.env?.CONCORD_BACKEND : undefined;
     if (env) {
       if (!(BACKEND_NAMES as readonly string[]).includes(env)) {
-        throw new ParameterError('ERR_BACKEND', 'CONCORD_BACKEND', `expected one of ${BACKEND_NAMES.join(', ')}, received '${env}'`);
+        throw new ParameterError(
+          'ERR_BACKEND',
+          'CONCORD_BACKEND',
+          `expected one of ${BACKEND_NAMES.join(', ')}, received '${env}'`,
+        );
       }
       forced = env as BackendName;
     }
@@ -104,7 +108,8 @@ export function setBackend(name: BackendName | undefined): void {
   forcedRead = true;
   if (name !== undefined) {
     const r = loadBackend(name);
-    if (!r.backend) throw new ParameterError('ERR_BACKEND_UNAVAILABLE', 'backend', `'${name}' is not available here: ${r.reason}`);
+    if (!r.backend)
+      throw new ParameterError('ERR_BACKEND_UNAVAILABLE', 'backend', `'${name}' is not available here: ${r.reason}`);
   }
   forced = name;
 }
@@ -123,15 +128,22 @@ export function availableBackends(): LinalgBackend[] {
 const SMALL_PRODUCT_FLOPS = 4e6;
 
 /**
- * Pick the backend for one operation: the forced one if it implements it, else native, else onnx (products of a
- * size that repays its call overhead), else js.
+ * Pick the backend for one operation: the forced one if it implements it (else js); automatically native, else onnx
+ * (products of a size that repays its call overhead), else js.
  */
 export function backendFor(op: Operation, flops = Infinity): LinalgBackend {
   const f = forcedBackend();
   if (f) {
     const r = loadBackend(f);
-    if (!r.backend) throw new ParameterError('ERR_BACKEND_UNAVAILABLE', 'CONCORD_BACKEND', `'${f}' is not available here: ${r.reason}`);
+    if (!r.backend)
+      throw new ParameterError(
+        'ERR_BACKEND_UNAVAILABLE',
+        'CONCORD_BACKEND',
+        `'${f}' is not available here: ${r.reason}`,
+      );
     if (r.backend.operations.has(op)) return r.backend;
+    // A forced backend stands for "this machine has only that one": what it lacks goes to js, never to native.
+    return loadBackend('js').backend!;
   }
   const native = loadBackend('native').backend;
   if (native?.operations.has(op)) return native;
@@ -143,7 +155,11 @@ export function backendFor(op: Operation, flops = Infinity): LinalgBackend {
 }
 
 /** What `concord info` reports. */
-export function backendReport(): { selected: BackendName; forced: BackendName | null; backends: { name: BackendName; available: boolean; threads?: number; description?: string; reason?: string }[] } {
+export function backendReport(): {
+  selected: BackendName;
+  forced: BackendName | null;
+  backends: { name: BackendName; available: boolean; threads?: number; description?: string; reason?: string }[];
+} {
   const backends = BACKEND_NAMES.map((name) => {
     const r = loadBackend(name);
     return r.backend

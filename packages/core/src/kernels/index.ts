@@ -1,3 +1,3 @@
 export * from './backend.ts';
-export * from './kernels.ts';
 export { jsBackend } from './js-backend.ts';
+export * from './kernels.ts';

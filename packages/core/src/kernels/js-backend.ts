@@ -3,9 +3,15 @@
  * dot products of contiguous rows (after transposing operands into that layout), unrolled by four;
  * decompositions use ml-matrix (JAMA algorithms).
  */
-import { CholeskyDecomposition, EigenvalueDecomposition, LuDecomposition, Matrix as MlMatrix, SingularValueDecomposition } from 'ml-matrix';
+import {
+  CholeskyDecomposition,
+  EigenvalueDecomposition,
+  LuDecomposition,
+  Matrix as MlMatrix,
+  SingularValueDecomposition,
+} from 'ml-matrix';
 import { ConcordRangeError } from '../errors.ts';
-import { type FloatArray, Matrix, assertShape, shapeStr } from '../matrix.ts';
+import { assertShape, type FloatArray, Matrix, shapeStr } from '../matrix.ts';
 import type { EighResult, LinalgBackend, Operation, SvdResult } from './backend.ts';
 
 function resultDtype(a: Matrix, b: Matrix) {
@@ -13,7 +19,15 @@ function resultDtype(a: Matrix, b: Matrix) {
 }
 
 /** out[i*m + j] = rows_i(A) · rows_j(B) for A n×k, B m×k (both row-major). */
-function rowDots(a: FloatArray, n: number, b: FloatArray, m: number, k: number, out: FloatArray, symmetric: boolean): void {
+function rowDots(
+  a: FloatArray,
+  n: number,
+  b: FloatArray,
+  m: number,
+  k: number,
+  out: FloatArray,
+  symmetric: boolean,
+): void {
   for (let i = 0; i < n; i++) {
     const ai = i * k;
     const j0 = symmetric ? i : 0;
@@ -62,7 +76,10 @@ export const jsBackend: LinalgBackend = {
   gemm(a, b, transA, transB) {
     const left = transA ? a.transpose() : a; // n×k
     const right = transB ? b : b.transpose(); // m×k (rows of Bᵀ)
-    assertShape(left.cols === right.cols, `gemm: inner dimensions differ: op(A) is ${shapeStr(left)}, op(B) is ${right.cols}×${right.rows}`);
+    assertShape(
+      left.cols === right.cols,
+      `gemm: inner dimensions differ: op(A) is ${shapeStr(left)}, op(B) is ${right.cols}×${right.rows}`,
+    );
     const out = Matrix.zeros(left.rows, right.rows, resultDtype(a, b));
     rowDots(left.data, left.rows, right.data, right.rows, left.cols, out.data, false);
     return out;
@@ -90,7 +107,11 @@ export const jsBackend: LinalgBackend = {
     // JAMA's SVD needs rows >= cols; decompose the transpose otherwise.
     const wide = a.rows < a.cols;
     const m = wide ? a.transpose() : a;
-    const s = new SingularValueDecomposition(toMl(m), { computeLeftSingularVectors: true, computeRightSingularVectors: true, autoTranspose: false });
+    const s = new SingularValueDecomposition(toMl(m), {
+      computeLeftSingularVectors: true,
+      computeRightSingularVectors: true,
+      autoTranspose: false,
+    });
     const k = Math.min(a.rows, a.cols);
     const U = s.leftSingularVectors;
     const V = s.rightSingularVectors;
@@ -106,7 +127,8 @@ export const jsBackend: LinalgBackend = {
   cholesky(a) {
     assertShape(a.rows === a.cols, `cholesky: expected a square matrix, received ${shapeStr(a)}`);
     const c = new CholeskyDecomposition(toMl(a));
-    if (!c.isPositiveDefinite()) throw new ConcordRangeError('ERR_NOT_POSITIVE_DEFINITE', 'cholesky: the matrix is not positive definite');
+    if (!c.isPositiveDefinite())
+      throw new ConcordRangeError('ERR_NOT_POSITIVE_DEFINITE', 'cholesky: the matrix is not positive definite');
     return Matrix.from(c.lowerTriangularMatrix.to2DArray());
   },
 

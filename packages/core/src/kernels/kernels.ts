@@ -3,8 +3,8 @@
  * loaded (see backend.ts); distances, centring and ranks are memory-bound and written once here.
  */
 import { ConcordRangeError } from '../errors.ts';
-import { type DType, type FloatArray, Matrix, allocate, assertShape, shapeStr } from '../matrix.ts';
-import { type EighResult, type SvdResult, backendFor } from './backend.ts';
+import { allocate, assertShape, type DType, type FloatArray, Matrix, shapeStr } from '../matrix.ts';
+import { backendFor, type EighResult, type SvdResult } from './backend.ts';
 
 /** G = X·Xᵀ (n×n) for X n×p. */
 export function gram(x: Matrix): Matrix {
@@ -18,7 +18,10 @@ export function gramT(x: Matrix): Matrix {
 
 /** C = X·Yᵀ (n×m) for X n×p, Y m×p. */
 export function crossProduct(x: Matrix, y: Matrix): Matrix {
-  assertShape(x.cols === y.cols, `crossProduct: X is ${shapeStr(x)} and Y is ${shapeStr(y)}; they need the same number of columns`);
+  assertShape(
+    x.cols === y.cols,
+    `crossProduct: X is ${shapeStr(x)} and Y is ${shapeStr(y)}; they need the same number of columns`,
+  );
   return backendFor('gemm', 2 * x.rows * y.rows * x.cols).gemm(x, y, false, true);
 }
 
@@ -59,7 +62,8 @@ export function pinv(a: Matrix, rcond = 1e-15): Matrix {
   const k = s.length;
   // pinv = V · diag(1/s) · Uᵀ
   const vs = Matrix.zeros(a.cols, k);
-  for (let i = 0; i < a.cols; i++) for (let j = 0; j < k; j++) vs.data[i * k + j] = s[j] > cutoff ? vt.data[j * a.cols + i] / s[j] : 0;
+  for (let i = 0; i < a.cols; i++)
+    for (let j = 0; j < k; j++) vs.data[i * k + j] = s[j] > cutoff ? vt.data[j * a.cols + i] / s[j] : 0;
   return matmul(vs, u, { transB: true });
 }
 
@@ -135,7 +139,8 @@ export function doubleCenter(k: Matrix): Matrix {
     colMean[i] /= n;
   }
   total /= n * n;
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) out.data[i * n + j] = k.data[i * n + j] - rowMean[i] - colMean[j] + total;
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) out.data[i * n + j] = k.data[i * n + j] - rowMean[i] - colMean[j] + total;
   return out;
 }
 
@@ -145,7 +150,11 @@ export function doubleCenter(k: Matrix): Matrix {
  * and the diagonal of D(X, X) is exactly 0.
  */
 export function squaredDistances(x: Matrix, y?: Matrix): Matrix {
-  if (y) assertShape(x.cols === y.cols, `squaredDistances: X is ${shapeStr(x)} and Y is ${shapeStr(y)}; they need the same number of columns`);
+  if (y)
+    assertShape(
+      x.cols === y.cols,
+      `squaredDistances: X is ${shapeStr(x)} and Y is ${shapeStr(y)}; they need the same number of columns`,
+    );
   const mean = columnMeans(x);
   const shift = (m: Matrix) => {
     const c = m.astype('float64').clone();
@@ -169,7 +178,8 @@ export function squaredDistances(x: Matrix, y?: Matrix): Matrix {
   const nx = rowSquaredNorms(xc);
   const ny = rowSquaredNorms(yc);
   const m = y.rows;
-  for (let i = 0; i < x.rows; i++) for (let j = 0; j < m; j++) c.data[i * m + j] = Math.max(0, nx[i] + ny[j] - 2 * c.data[i * m + j]);
+  for (let i = 0; i < x.rows; i++)
+    for (let j = 0; j < m; j++) c.data[i * m + j] = Math.max(0, nx[i] + ny[j] - 2 * c.data[i * m + j]);
   return c;
 }
 
@@ -204,6 +214,11 @@ export function toDtype(data: ArrayLike<number>, dtype: DType): FloatArray {
 /** Throw when any entry is NaN or infinite (kernels that cannot accept them call this). */
 export function assertAllFinite(where: string, data: ArrayLike<number>): void {
   for (let i = 0; i < data.length; i++) {
-    if (!Number.isFinite(data[i])) throw new ConcordRangeError('ERR_NON_FINITE', `${where}: non-finite value ${data[i]} at flat index ${i}`, { field: where, offset: i, received: data[i] });
+    if (!Number.isFinite(data[i]))
+      throw new ConcordRangeError('ERR_NON_FINITE', `${where}: non-finite value ${data[i]} at flat index ${i}`, {
+        field: where,
+        offset: i,
+        received: data[i],
+      });
   }
 }

@@ -72,7 +72,11 @@ export interface BenchRow {
 }
 
 export function printRows(title: string, rows: BenchRow[]): void {
-  const lines = [`\n## ${title}`, `| case | concord s | reference | ref s | ratio (ref/concord) | target | note |`, '|---|---|---|---|---|---|---|'];
+  const lines = [
+    `\n## ${title}`,
+    `| case | concord s | reference | ref s | ratio (ref/concord) | target | note |`,
+    '|---|---|---|---|---|---|---|',
+  ];
   for (const r of rows) {
     const ratio = r.reference !== undefined ? (r.reference / r.seconds).toFixed(2) : 'n/a';
     lines.push(
