@@ -1,0 +1,145 @@
+/**
+ * Centered kernel alignment (Kornblith, Norouzi, Lee & Hinton 2019) and its debiased form (Song et al. 2012 unbiased
+ * HSIC; Nguyen, Raghu & Kornblith 2021).
+ */
+import { checkChoice, doubleCenter, gram, gramT, type Matrix, matmul } from '@concord/core';
+import { badOption, constantFeatures, SIMILARITY_ERROR_CODES } from './errors.ts';
+import {
+  centred,
+  frobeniusInner,
+  hsicCentred,
+  hsicUnbiasedSymmetric,
+  RBF_MEDIANS,
+  type RbfMedian,
+  rbfKernel,
+} from './kernels.ts';
+import { booleanOption, checkPair, checkVariance, positiveNumber, type SimilarityResult } from './result.ts';
+
+export type CkaKernel = 'linear' | 'rbf';
+export const CKA_KERNELS: readonly CkaKernel[] = ['linear', 'rbf'];
+
+export interface CkaOptions {
+  /** 'linear' (default) or 'rbf'. */
+  kernel?: CkaKernel;
+  /** Use the unbiased HSIC estimator (needs ≥ 4 examples). Default false. */
+  debiased?: boolean;
+  /** RBF: σ = threshold · √(median squared distance) (Kornblith et al.). Default 0.8. */
+  threshold?: number;
+  /** RBF: a fixed bandwidth for both sides instead of the median heuristic. */
+  sigma?: number;
+  /** RBF median convention (see kernels.ts); default 'full', as Kornblith et al.'s reference code. */
+  median?: RbfMedian;
+}
+
+/** ‖A‖²_F of the p×p or n×n Gram matrix of centred X, whichever is cheaper (both are equal). */
+function gramNormSquared(xc: Matrix): number {
+  const g = xc.cols <= xc.rows ? gramT(xc) : gram(xc);
+  return frobeniusInner(g.data, g.data);
+}
+
+/** Floating-point operations of the feature-space and Gram-space routes of linear CKA. */
+function linearCosts(n: number, p: number, q: number): { feature: number; gram: number } {
+  const norm = (d: number) => Math.min(n * d * d, n * n * d);
+  return { feature: 2 * n * p * q + norm(p) + norm(q), gram: n * n * (p + q) };
+}
+
+function linearBiased(x: Matrix, y: Matrix): SimilarityResult {
+  const n = x.rows;
+  const xc = centred(x);
+  const yc = centred(y);
+  const costs = linearCosts(n, x.cols, y.cols);
+  let xy: number;
+  let xx: number;
+  let yy: number;
+  let route: 'feature' | 'gram';
+  if (costs.feature <= costs.gram) {
+    route = 'feature';
+    const c = matmul(xc, yc, { transA: true });
+    xy = frobeniusInner(c.data, c.data);
+    xx = gramNormSquared(xc);
+    yy = gramNormSquared(yc);
+  } else {
+    route = 'gram';
+    const k = gram(xc);
+    const l = gram(yc);
+    xy = frobeniusInner(k.data, l.data);
+    xx = frobeniusInner(k.data, k.data);
+    yy = frobeniusInner(l.data, l.data);
+  }
+  if (xx === 0) throw constantFeatures('cka', 'X', `${x.rows}×${x.cols}`);
+  if (yy === 0) throw constantFeatures('cka', 'Y', `${y.rows}×${y.cols}`);
+  const scale = 1 / ((n - 1) * (n - 1));
+  return {
+    metric: 'cka',
+    value: xy / Math.sqrt(xx * yy),
+    details: {
+      kernel: 'linear',
+      debiased: false,
+      route,
+      hsicXY: xy * scale,
+      hsicXX: xx * scale,
+      hsicYY: yy * scale,
+      n,
+    },
+  };
+}
+
+function kernelsFor(x: Matrix, y: Matrix, opts: CkaOptions, kernel: CkaKernel) {
+  if (kernel === 'linear') return { k: gram(centred(x)), l: gram(centred(y)), sigmas: {} };
+  const rx = rbfKernel(x, opts);
+  const ry = rbfKernel(y, opts);
+  return { k: rx.kernel, l: ry.kernel, sigmas: { sigmaX: rx.sigma, sigmaY: ry.sigma } };
+}
+
+/**
+ * CKA between X (n×p) and Y (n×q): rows are examples, columns features (p and q may differ).
+ * value = HSIC(K, L)/√(HSIC(K, K)·HSIC(L, L)); 1 for identical representations.
+ * Debiased CKA can be NaN when an unbiased self-HSIC estimate is ≤ 0 (possible for very few examples); details.reason says so.
+ */
+export function cka(x: Matrix, y: Matrix, opts: CkaOptions = {}): SimilarityResult {
+  const kernel = checkChoice('kernel', opts.kernel ?? 'linear', CKA_KERNELS, SIMILARITY_ERROR_CODES.unknownMetric);
+  const debiased = booleanOption('debiased', opts.debiased, false);
+  if (opts.median !== undefined) checkChoice('median', opts.median, RBF_MEDIANS, SIMILARITY_ERROR_CODES.badOption);
+  if (opts.sigma !== undefined) positiveNumber('sigma', opts.sigma, 1);
+  const threshold = positiveNumber('threshold', opts.threshold, 0.8);
+  if (kernel === 'linear' && (opts.sigma !== undefined || opts.threshold !== undefined)) {
+    // sigma/threshold only mean something for the RBF kernel; accepting them silently would hide a typo
+    throw badOption(
+      opts.sigma !== undefined ? 'sigma' : 'threshold',
+      "applies to kernel 'rbf' only",
+      opts.sigma ?? opts.threshold,
+    );
+  }
+  checkPair(debiased ? 'debiased cka' : 'cka', x, y, debiased ? 4 : 2);
+  checkVariance('cka', 'X', x);
+  checkVariance('cka', 'Y', y);
+  if (kernel === 'linear' && !debiased) return linearBiased(x, y);
+
+  const { k, l, sigmas } = kernelsFor(x, y, { ...opts, threshold }, kernel);
+  const base = {
+    kernel,
+    debiased,
+    n: x.rows,
+    ...sigmas,
+    ...(kernel === 'rbf'
+      ? { threshold: opts.sigma !== undefined ? null : threshold, median: opts.median ?? 'full' }
+      : {}),
+  };
+  if (!debiased) {
+    const kc = doubleCenter(k);
+    const lc = doubleCenter(l);
+    const xy = hsicCentred(kc, lc);
+    const xx = hsicCentred(kc, kc);
+    const yy = hsicCentred(lc, lc);
+    return { metric: 'cka', value: xy / Math.sqrt(xx * yy), details: { ...base, hsicXY: xy, hsicXX: xx, hsicYY: yy } };
+  }
+  const xy = hsicUnbiasedSymmetric(k, l);
+  const xx = hsicUnbiasedSymmetric(k, k);
+  const yy = hsicUnbiasedSymmetric(l, l);
+  const details: Record<string, unknown> = { ...base, hsicXY: xy, hsicXX: xx, hsicYY: yy };
+  if (!(xx > 0 && yy > 0)) {
+    details.reason = `an unbiased self-HSIC estimate is not positive (X: ${xx}, Y: ${yy}); the debiased CKA is undefined`;
+    return { metric: 'cka', value: Number.NaN, details };
+  }
+  return { metric: 'cka', value: xy / Math.sqrt(xx * yy), details };
+}

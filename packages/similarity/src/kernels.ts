@@ -1,0 +1,182 @@
+/**
+ * Kernel matrices and HSIC estimators shared by CKA, minibatch CKA and CKNNA. Kernels are n×n float64 matrices
+ * (examples × examples).
+ */
+import { centerColumns, gram, type Matrix, squaredDistances } from '@concord/core';
+import { badOption } from './errors.ts';
+
+/** Column-centred float64 copy of X (HSIC and CCA work on centred features). */
+export function centred(x: Matrix): Matrix {
+  return centerColumns(x.astype('float64'));
+}
+
+/** Linear kernel X·Xᵀ of the column-centred data. */
+export function linearKernel(x: Matrix): Matrix {
+  return gram(centred(x));
+}
+
+/** Σ_ij A_ij·B_ij (= tr(A·Bᵀ)). */
+export function frobeniusInner(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+}
+
+/** k-th smallest value (0-based) of `values`, which is reordered in place (Hoare quickselect, O(n) expected). */
+export function kthSmallest(values: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = values.length - 1;
+  while (lo < hi) {
+    // median of three as pivot keeps sorted inputs linear
+    const mid = (lo + hi) >>> 1;
+    const a = values[lo];
+    const b = values[mid];
+    const c = values[hi];
+    const pivot = a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (values[i] < pivot) i++;
+      while (values[j] > pivot) j--;
+      if (i <= j) {
+        const t = values[i];
+        values[i] = values[j];
+        values[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return values[k];
+  }
+  return values[k];
+}
+
+/** numpy.median: the middle value, or the mean of the two middle values for an even count. `values` is reordered. */
+export function median(values: Float64Array): number {
+  const n = values.length;
+  if (n === 0) return Number.NaN;
+  const hi = kthSmallest(values, n >> 1);
+  if (n % 2 === 1) return hi;
+  // the largest value below position n/2 is the max of the left part after selection
+  let lo = -Infinity;
+  for (let i = 0; i < n >> 1; i++) if (values[i] > lo) lo = values[i];
+  return (lo + hi) / 2;
+}
+
+/**
+ * How the RBF bandwidth is derived from the data:
+ * - 'full': σ² = threshold² · median of the full n×n squared-distance matrix, zero diagonal included
+ *   (Kornblith et al. 2019 reference code, the default);
+ * - 'pairs': σ = threshold · median Euclidean distance over distinct pairs i < j.
+ */
+export type RbfMedian = 'full' | 'pairs';
+export const RBF_MEDIANS: readonly RbfMedian[] = ['full', 'pairs'];
+
+export function rbfSigma(sqDist: Matrix, threshold: number, convention: RbfMedian): number {
+  const n = sqDist.rows;
+  if (convention === 'full') return threshold * Math.sqrt(median(Float64Array.from(sqDist.data)));
+  const pairs = new Float64Array((n * (n - 1)) / 2);
+  let k = 0;
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) pairs[k++] = Math.sqrt(sqDist.data[i * n + j]);
+  return threshold * median(pairs);
+}
+
+/** K_ij = exp(−|x_i − x_j|² / (2σ²)); σ fixed or from the median heuristic. */
+export function rbfKernel(
+  x: Matrix,
+  opts: { sigma?: number; threshold?: number; median?: RbfMedian } = {},
+): { kernel: Matrix; sigma: number } {
+  const d = squaredDistances(x.astype('float64'));
+  const sigma = opts.sigma ?? rbfSigma(d, opts.threshold ?? 0.8, opts.median ?? 'full');
+  if (!(sigma > 0)) {
+    throw badOption(
+      'sigma',
+      'the RBF bandwidth came out as 0 (the median distance between examples is 0: more than half of the pairs coincide); pass a fixed sigma > 0',
+      sigma,
+    );
+  }
+  const f = -1 / (2 * sigma * sigma);
+  const k = d.data;
+  for (let i = 0; i < k.length; i++) k[i] = Math.exp(k[i] * f);
+  return { kernel: d, sigma };
+}
+
+/** Biased HSIC, tr(K·H·L·H)/(n−1)², for kernels that are already double-centred (H·K·H). */
+export function hsicCentred(kc: Matrix, lc: Matrix): number {
+  const n = kc.rows;
+  return frobeniusInner(kc.data, lc.data) / ((n - 1) * (n - 1));
+}
+
+/**
+ * Unbiased HSIC (Song et al. 2012), on the kernels with their diagonals ignored:
+ * [tr(K̃L̃ᵀ) + 1ᵀK̃1·1ᵀL̃1/((n−1)(n−2)) − 2/(n−2)·1ᵀK̃L̃1] / (n(n−3)). Kernels need not be symmetric (CKNNA
+ * masks them row-wise), which is why the trace term pairs K̃_ij with L̃_ji and 1ᵀK̃L̃1 = (K̃ᵀ1)·(L̃1).
+ */
+export function hsicUnbiased(k: Matrix, l: Matrix): number {
+  const n = k.rows;
+  const kd = k.data;
+  const ld = l.data;
+  let trace = 0;
+  let sumK = 0;
+  let sumL = 0;
+  const colK = new Float64Array(n); // K̃ᵀ1
+  const rowL = new Float64Array(n); // L̃1
+  for (let i = 0; i < n; i++) {
+    const off = i * n;
+    for (let j = 0; j < n; j++) {
+      if (i === j) continue;
+      const kij = kd[off + j];
+      const lij = ld[off + j];
+      trace += kij * ld[j * n + i];
+      sumK += kij;
+      sumL += lij;
+      colK[j] += kij;
+      rowL[i] += lij;
+    }
+  }
+  const cross = frobeniusInner(colK, rowL);
+  return (trace + (sumK * sumL) / ((n - 1) * (n - 2)) - (2 / (n - 2)) * cross) / (n * (n - 3));
+}
+
+/**
+ * Unbiased HSIC for symmetric kernels through U-centring (Székely & Rizzo 2014), algebraically equal to the formula
+ * above: Ũ_ij = K̃_ij − r_i/(n−2) − r_j/(n−2) + S/((n−1)(n−2)) off the diagonal (r row sums, S total of K̃), and
+ * HSIC₁ = Σ_{i≠j} Ũ(K)_ij·Ũ(L)_ij / (n(n−3)). Centring before multiplying avoids the cancellation between the three
+ * large terms of the direct formula (debiased CKA of nearly independent data is a small difference of big numbers).
+ */
+export function hsicUnbiasedSymmetric(k: Matrix, l: Matrix): number {
+  const n = k.rows;
+  const a = uCentringTerms(k);
+  const b = uCentringTerms(l);
+  const kd = k.data;
+  const ld = l.data;
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const off = i * n;
+    const ai = a.shift - a.row[i];
+    const bi = b.shift - b.row[i];
+    let rowSum = 0;
+    for (let j = 0; j < n; j++) {
+      if (i === j) continue;
+      rowSum += (kd[off + j] + ai - a.row[j]) * (ld[off + j] + bi - b.row[j]);
+    }
+    total += rowSum;
+  }
+  return total / (n * (n - 3));
+}
+
+/** Row sums of K̃ divided by (n−2), and the constant S/((n−1)(n−2)). */
+function uCentringTerms(k: Matrix): { row: Float64Array; shift: number } {
+  const n = k.rows;
+  const row = new Float64Array(n);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let j = 0; j < n; j++) if (j !== i) s += k.data[i * n + j];
+    row[i] = s / (n - 2);
+    total += s;
+  }
+  return { row, shift: total / ((n - 1) * (n - 2)) };
+}

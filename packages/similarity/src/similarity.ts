@@ -1,0 +1,42 @@
+/**
+ * One entry point for every metric: `similarity(x, y, {metric, ...options})`, dispatched through a table so an
+ * unknown metric's error lists the valid ones.
+ */
+import { checkChoice, type Matrix } from '@concord/core';
+import { type CkaOptions, cka } from './cka.ts';
+import { SIMILARITY_ERROR_CODES } from './errors.ts';
+import type { SimilarityResult } from './result.ts';
+
+type MetricFn = (x: Matrix, y: Matrix, opts: Record<string, unknown>) => SimilarityResult;
+
+const METRICS: Record<string, MetricFn> = {
+  cka: (x, y, o) => cka(x, y, o as CkaOptions),
+};
+
+/** Every metric name `similarity()` accepts. */
+export const SIMILARITY_METRICS: readonly string[] = Object.keys(METRICS);
+
+export type SimilarityMetric =
+  | 'cka'
+  | 'svcca'
+  | 'pwcca'
+  | 'cca'
+  | 'procrustes'
+  | 'angular'
+  | 'mutual_knn'
+  | 'cknna'
+  | 'ridge'
+  | 'pls';
+
+export interface SimilarityOptions {
+  metric: SimilarityMetric;
+  [option: string]: unknown;
+}
+
+/** Compare X (n×p) with Y (n×q) by the named metric; the other options go to that metric's function. */
+export function similarity(x: Matrix, y: Matrix, opts: SimilarityOptions): SimilarityResult {
+  const metric = checkChoice('metric', opts?.metric, SIMILARITY_METRICS, SIMILARITY_ERROR_CODES.unknownMetric);
+  const { metric: _m, ...rest } = opts;
+  const r = METRICS[metric](x, y, rest);
+  return { ...r, metric };
+}
