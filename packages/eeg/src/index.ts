@@ -1,0 +1,6 @@
+export * from './edf/header.ts';
+export * from './edf/read-edf.ts';
+export * from './errors.ts';
+export * from './fft.ts';
+export * from './raw.ts';
+export * from './resample.ts';
