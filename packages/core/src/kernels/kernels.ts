@@ -37,21 +37,25 @@ export function matmul(a: Matrix, b: Matrix, opts: { transA?: boolean; transB?: 
 
 export function eigh(a: Matrix): EighResult {
   assertShape(a.rows === a.cols, `eigh: expected a square matrix, received ${shapeStr(a)}`);
+  a.assertFinite('eigh: input');
   return backendFor('eigh', a.rows ** 3).eigh(a);
 }
 
 /** Thin SVD: A = U·diag(s)·Vᵀ with k = min(n, p). */
 export function svd(a: Matrix): SvdResult {
+  a.assertFinite('svd: input');
   return backendFor('svd', a.rows * a.cols * Math.min(a.rows, a.cols)).svd(a);
 }
 
 export function cholesky(a: Matrix): Matrix {
   assertShape(a.rows === a.cols, `cholesky: expected a square matrix, received ${shapeStr(a)}`);
+  a.assertFinite('cholesky: input');
   return backendFor('cholesky', a.rows ** 3).cholesky(a);
 }
 
 export function inverse(a: Matrix): Matrix {
   assertShape(a.rows === a.cols, `inverse: expected a square matrix, received ${shapeStr(a)}`);
+  a.assertFinite('inverse: input');
   return backendFor('inverse', a.rows ** 3).inverse(a);
 }
 

@@ -2,6 +2,7 @@
  * Test helpers shared by every package: where ../shared/data is, and a visible skip when it is absent (a user's
  * fresh clone has no ../shared; CI always has it).
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,4 +41,43 @@ import { describe } from 'vitest';
 export function describeWithSharedData(parts: string[], name: string, fn: () => void): void {
   if (hasSharedData(...parts)) describe(name, fn);
   else describe.skip(`${name} [${sharedDataSkipReason(...parts)}]`, fn);
+}
+
+const pythonModulesChecked = new Map<string, boolean>();
+
+/** True when `python3` can import every module (cached per module list). */
+export function hasPythonModules(modules: readonly string[] = ['numpy']): boolean {
+  const key = modules.join(',');
+  let ok = pythonModulesChecked.get(key);
+  if (ok === undefined) {
+    const r = spawnSync('python3', ['-c', modules.map((m) => `import ${m}`).join('; ')], { encoding: 'utf8' });
+    ok = r.status === 0;
+    pythonModulesChecked.set(key, ok);
+  }
+  return ok;
+}
+
+/**
+ * Run a python3 snippet as a reference implementation: `input` is available as the variable `data` (parsed JSON
+ * from stdin) and the snippet assigns `result`, which comes back parsed from JSON. numpy arrays in `result` must
+ * be converted with .tolist(). Throws with python's stderr when the snippet fails.
+ */
+export function runPythonJson<T = unknown>(snippet: string, input: unknown = null): T {
+  const script = `import json, sys\ndata = json.loads(sys.stdin.read())\nresult = None\n${snippet}\nsys.stdout.write(json.dumps(result))\n`;
+  const r = spawnSync('python3', ['-c', script], {
+    input: JSON.stringify(input),
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  });
+  if (r.status !== 0) throw new Error(`python3 reference failed: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  return JSON.parse(r.stdout) as T;
+}
+
+/**
+ * describe() that runs only when python3 can import `modules`, and otherwise shows up as skipped with the reason in
+ * its name.
+ */
+export function describeWithPython(modules: readonly string[], name: string, fn: () => void): void {
+  if (hasPythonModules(modules)) describe(name, fn);
+  else describe.skip(`${name} [skipped: python3 with ${modules.join(', ')} is not available]`, fn);
 }
