@@ -1,0 +1,8 @@
+/** @concord/fmri: NIfTI-1/2 images, maskers and atlases, BIDS events, GLM betas, searchlight RSA. */
+
+export * from './affine.ts';
+export * from './datatypes.ts';
+export * from './errors.ts';
+export * from './nifti-header.ts';
+export * from './nifti-image.ts';
+export * from './read-nifti.ts';
