@@ -1,0 +1,72 @@
+/**
+ * Where tasks run: a piscina worker-thread pool for anything heavy, so the event loop stays free for /health and
+ * for parsing the next request; tiny tasks (fewer than `inlineBelow` input elements) run inline, where a thread
+ * hop would cost more than the work. TypeScript workers are started with `--import tsx`.
+ */
+import { availableParallelism } from 'node:os';
+import { Piscina } from 'piscina';
+import { runTask, type Task, type TaskOutcome } from './compute.ts';
+import { API_ERRORS, ApiError } from './errors.ts';
+import type { MatrixRef } from './input.ts';
+
+export interface PoolOptions {
+  /** Worker threads; 0 runs everything inline (tests, tiny deployments). Default: available cores. */
+  threads?: number;
+  /** Tasks with fewer input elements run on the event loop. Default 20,000 (two 92-condition RDMs are 8,372). */
+  inlineBelow?: number;
+  /** Queued tasks beyond this are refused with 503 instead of growing memory without bound. Default 256. */
+  maxQueue?: number;
+}
+
+function refsOf(task: Task): MatrixRef[] {
+  const out: MatrixRef[] = [];
+  for (const v of Object.values(task)) {
+    if (typeof v === 'object' && v !== null && 'kind' in v && (v.kind === 'inline' || v.kind === 'file'))
+      out.push(v as MatrixRef);
+  }
+  return out;
+}
+
+export function taskElements(task: Task): number {
+  return refsOf(task).reduce((s, r) => s + r.rows * r.cols, 0);
+}
+
+export class ComputePool {
+  private readonly piscina: Piscina | undefined;
+  readonly inlineBelow: number;
+  readonly threads: number;
+  private readonly maxQueue: number;
+
+  constructor(opts: PoolOptions = {}) {
+    this.threads = opts.threads ?? Math.max(1, availableParallelism());
+    this.inlineBelow = opts.inlineBelow ?? 20_000;
+    this.maxQueue = opts.maxQueue ?? 256;
+    if (this.threads > 0) {
+      this.piscina = new Piscina({
+        filename: new URL('./worker.ts', import.meta.url).href,
+        execArgv: ['--import', 'tsx'],
+        minThreads: this.threads,
+        maxThreads: this.threads,
+        maxQueue: this.maxQueue,
+        idleTimeout: Number.POSITIVE_INFINITY,
+      });
+    }
+  }
+
+  /** Run a task where it belongs. Inline data buffers are moved (not copied) to the worker. */
+  async run(task: Task): Promise<TaskOutcome> {
+    if (!this.piscina || taskElements(task) < this.inlineBelow) return runTask(task);
+    const transferList = refsOf(task).flatMap((r) => (r.kind === 'inline' ? [r.data.buffer as ArrayBuffer] : []));
+    try {
+      return (await this.piscina.run(task, { transferList })) as TaskOutcome;
+    } catch (e) {
+      if (this.piscina.queueSize >= this.maxQueue)
+        throw new ApiError(503, API_ERRORS.BUSY, `the compute queue is full (${this.maxQueue} tasks); retry later`);
+      throw e;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.piscina?.close();
+  }
+}

@@ -1,0 +1,243 @@
+/**
+ * POST /v1/rdm, /v1/compare, /v1/noise-ceiling, /v1/cka, /v1/similarity: validate (schema), convert the numeric
+ * fields (ragged arrays, limits, uploads), run the task in the pool, optionally store the score, reply.
+ * JSON bodies only (415 for anything else).
+ */
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { TSchema } from 'typebox';
+import type { Task, TaskResult } from '../compute.ts';
+import { ApiError } from '../errors.ts';
+import { type MatrixRef, matrixField, type NumericField } from '../input.ts';
+import {
+  CkaBody,
+  CkaReply,
+  CompareBody,
+  CompareReply,
+  ErrorReply,
+  NoiseCeilingBody,
+  NoiseCeilingReply,
+  RdmBody,
+  RdmReply,
+  type SaveRequest,
+  SimilarityBody,
+  SimilarityReply,
+} from '../schemas.ts';
+
+interface ComputeSpec<B> {
+  url: string;
+  summary: string;
+  body: TSchema;
+  reply: TSchema;
+  /** Request → task; numeric fields converted here (throws 4xx on bad shapes). */
+  task(
+    body: B,
+    field: (value: NumericField, name: string, opts?: { allowNull?: boolean; vectorAsRow?: boolean }) => MatrixRef,
+  ): Task;
+  /** The metric label stored with a score. */
+  metric(body: B): string;
+  /** The single number of a result, when there is one. */
+  value(result: TaskResult): number | null;
+  /** Request fields recorded as provenance parameters (numeric inputs are recorded by hash instead). */
+  parameters(body: B): Record<string, unknown>;
+}
+
+const MATRIX_KEYS = new Set(['data', 'noise', 'a', 'b', 'sigmaK', 'rdms', 'x', 'y']);
+
+function hashRef(ref: MatrixRef): string {
+  if (ref.kind === 'file') return ref.id;
+  const h = createHash('sha256');
+  h.update(`${ref.rows}x${ref.cols}:float64:`);
+  h.update(new Uint8Array(ref.data.buffer, ref.data.byteOffset, ref.data.byteLength));
+  return h.digest('hex');
+}
+
+function inputHashes(task: Task): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(task)) {
+    if (MATRIX_KEYS.has(k) && v && typeof v === 'object' && 'kind' in v) out[k] = hashRef(v as MatrixRef);
+  }
+  return out;
+}
+
+function plainParameters(body: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(body)) if (!MATRIX_KEYS.has(k) && k !== 'save') out[k] = v;
+  return out;
+}
+
+/** JSON has no NaN: non-finite numbers are written as null. */
+function jsonNumbers(a: ArrayLike<number>): (number | null)[] {
+  const out: (number | null)[] = new Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = Number.isFinite(a[i]) ? a[i] : null;
+  return out;
+}
+
+const single = (v: number | null | undefined): number | null =>
+  typeof v === 'number' && Number.isFinite(v) ? v : null;
+
+const SPECS: ComputeSpec<never>[] = [
+  {
+    url: '/v1/rdm',
+    summary: 'representational dissimilarity matrix of data (rsatoolbox calc_rdm); identical to `concord rdm`',
+    body: RdmBody,
+    reply: RdmReply,
+    task: (b: RdmBody, field) => {
+      const data = field(b.data, 'body.data');
+      if (b.conditions.length !== data.rows) {
+        throw new ApiError(
+          422,
+          'ERR_API_SHAPE',
+          `body.conditions: has ${b.conditions.length} entries, body.data has ${data.rows} rows (one condition per row)`,
+          { field: 'body.conditions' },
+        );
+      }
+      if (b.runs && b.runs.length !== data.rows) {
+        throw new ApiError(
+          422,
+          'ERR_API_SHAPE',
+          `body.runs: has ${b.runs.length} entries, body.data has ${data.rows} rows (one run per row)`,
+          { field: 'body.runs' },
+        );
+      }
+      return {
+        op: 'rdm',
+        data,
+        conditions: b.conditions,
+        method: b.method,
+        ...(b.runs ? { runs: b.runs } : {}),
+        ...(b.noise ? { noise: field(b.noise, 'body.noise') } : {}),
+        ...(b.removeMean !== undefined ? { removeMean: b.removeMean } : {}),
+      };
+    },
+    metric: (b: RdmBody) => b.method,
+    value: () => null,
+    parameters: (b: RdmBody) => plainParameters(b),
+  } as ComputeSpec<RdmBody>,
+  {
+    url: '/v1/compare',
+    summary: 'compare two sets of RDM vectors (rsatoolbox compare); values are nA × nB; identical to `concord compare`',
+    body: CompareBody,
+    reply: CompareReply,
+    task: (b: CompareBody, field) => ({
+      op: 'compare',
+      a: field(b.a, 'body.a', { allowNull: true, vectorAsRow: true }),
+      b: field(b.b, 'body.b', { allowNull: true, vectorAsRow: true }),
+      method: b.method,
+      ...(b.sigmaK ? { sigmaK: field(b.sigmaK, 'body.sigmaK') } : {}),
+    }),
+    metric: (b: CompareBody) => b.method,
+    value: (r) => {
+      const v = (r as { values: (number | null)[][] }).values;
+      return v.length === 1 && v[0].length === 1 ? single(v[0][0]) : null;
+    },
+    parameters: (b: CompareBody) => plainParameters(b),
+  } as ComputeSpec<CompareBody>,
+  {
+    url: '/v1/noise-ceiling',
+    summary:
+      'noise ceiling (lower: leave-one-out, upper: all) of subject RDMs (rsatoolbox boot_noise_ceiling); identical to `concord noise-ceiling`',
+    body: NoiseCeilingBody,
+    reply: NoiseCeilingReply,
+    task: (b: NoiseCeilingBody, field) => ({
+      op: 'noiseCeiling',
+      rdms: field(b.rdms, 'body.rdms', { allowNull: true, vectorAsRow: true }),
+      method: b.method,
+    }),
+    metric: (b: NoiseCeilingBody) => `noise-ceiling:${b.method}`,
+    value: (r) => single((r as { lower: number | null }).lower),
+    parameters: (b: NoiseCeilingBody) => plainParameters(b),
+  } as ComputeSpec<NoiseCeilingBody>,
+  {
+    url: '/v1/cka',
+    summary: 'centred kernel alignment of x and y (rows = examples); identical to `concord cka`',
+    body: CkaBody,
+    reply: CkaReply,
+    task: (b: CkaBody, field) => ({
+      op: 'cka',
+      x: field(b.x, 'body.x'),
+      y: field(b.y, 'body.y'),
+      kernel: b.kernel ?? 'linear',
+      debiased: b.debiased ?? false,
+      ...(b.threshold !== undefined ? { threshold: b.threshold } : {}),
+      ...(b.sigma !== undefined ? { sigma: b.sigma } : {}),
+    }),
+    metric: () => 'cka',
+    value: (r) => single((r as { value: number | null }).value),
+    parameters: (b: CkaBody) => ({ kernel: 'linear', debiased: false, ...plainParameters(b) }),
+  } as ComputeSpec<CkaBody>,
+  {
+    url: '/v1/similarity',
+    summary:
+      'any metric of the similarity package (CKA family, CCA family, Procrustes, ...); identical to `concord similarity`',
+    body: SimilarityBody,
+    reply: SimilarityReply,
+    task: (b: SimilarityBody, field) => ({
+      op: 'similarity',
+      x: field(b.x, 'body.x'),
+      y: field(b.y, 'body.y'),
+      metric: b.metric,
+      options: b.options ?? {},
+    }),
+    metric: (b: SimilarityBody) => b.metric,
+    value: (r) => single((r as { value: number | null }).value),
+    parameters: (b: SimilarityBody) => plainParameters(b),
+  } as ComputeSpec<SimilarityBody>,
+];
+
+function shapeReply(result: TaskResult): Record<string, unknown> {
+  if ('dissimilarities' in result) return { ...result, dissimilarities: jsonNumbers(result.dissimilarities) };
+  return { ...result };
+}
+
+export async function computeRoutes(app: FastifyInstance): Promise<void> {
+  // JSON only: without the text/plain parser a wrong content type is a 415, not a confusing schema error.
+  app.removeContentTypeParser('text/plain');
+  for (const spec of SPECS as ComputeSpec<Record<string, unknown>>[]) {
+    app.post(
+      spec.url,
+      {
+        schema: {
+          summary: spec.summary,
+          tags: ['compute'],
+          security: [{ bearer: [] }],
+          body: spec.body,
+          response: { 200: spec.reply, '4xx': ErrorReply, '5xx': ErrorReply },
+        },
+      },
+      async (request: FastifyRequest) => {
+        const ctx = app.concord;
+        const body = request.body as Record<string, unknown> & { save?: SaveRequest };
+        const task = spec.task(body, (value, name, opts) => matrixField(value, name, ctx.arrays, ctx.limits, opts));
+        // Hash before the run: inline buffers are moved to the worker.
+        const hashes = body.save ? inputHashes(task) : undefined;
+        const outcome = await ctx.pool.run(task);
+        if (!outcome.ok) {
+          if (outcome.error.statusCode >= 500) request.log.error({ error: outcome.error }, 'task failed');
+          throw new ApiError(
+            outcome.error.statusCode,
+            outcome.error.code,
+            outcome.error.message,
+            outcome.error.field ? { field: outcome.error.field } : undefined,
+          );
+        }
+        const reply = shapeReply(outcome.result);
+        if (body.save) {
+          const saved = ctx.scores.insert({
+            ...body.save,
+            endpoint: spec.url,
+            metric: spec.metric(body),
+            value: spec.value(outcome.result),
+            result: reply,
+            parameters: spec.parameters(body),
+            inputHashes: hashes ?? {},
+            concordVersion: outcome.version,
+            apiKeyId: request.apiKeyId,
+          });
+          reply.scoreId = saved.id;
+        }
+        return reply;
+      },
+    );
+  }
+}

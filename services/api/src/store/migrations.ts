@@ -1,0 +1,51 @@
+/**
+ * Schema migrations, applied in order inside one transaction each. Never edit a shipped migration: append one.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'scores and api keys',
+    sql: `
+      CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        secret_hash TEXT NOT NULL,
+        rate_limit INTEGER,
+        created_at TEXT NOT NULL,
+        revoked_at TEXT
+      );
+      CREATE TABLE scores (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        created_at TEXT NOT NULL,
+        endpoint TEXT NOT NULL,
+        metric TEXT NOT NULL,
+        value REAL,
+        model TEXT,
+        layer TEXT,
+        dataset TEXT,
+        subject TEXT,
+        roi TEXT,
+        result_json TEXT NOT NULL,
+        parameters_json TEXT NOT NULL,
+        input_hashes_json TEXT NOT NULL,
+        concord_version TEXT NOT NULL,
+        api_key_id TEXT
+      );
+      CREATE INDEX scores_model_layer ON scores (model, layer);
+      CREATE INDEX scores_metric ON scores (metric);
+      CREATE INDEX scores_roi ON scores (roi);
+      CREATE TABLE score_tags (
+        score_id INTEGER NOT NULL REFERENCES scores (id) ON DELETE CASCADE,
+        tag TEXT NOT NULL,
+        PRIMARY KEY (score_id, tag)
+      );
+      CREATE INDEX score_tags_tag ON score_tags (tag);
+    `,
+  },
+];
