@@ -1,3 +1,129 @@
-import type { Command } from '../command.ts';
+/**
+ * `concord serve` (the HTTP service) and `concord api-key create|list|revoke` (keys stored hashed in the service's
+ * database). The service package is imported on use, so other commands do not pay for loading Fastify.
+ */
+import { resolve } from 'node:path';
+import { type Command, UsageError, numberOption, stringOption } from '../command.ts';
 
-export const apiCommands: Command[] = [];
+const dataDirOption = {
+  'data-dir': {
+    type: 'string',
+    value: 'DIR',
+    description: 'directory of the database and uploaded arrays (default: $CONCORD_DATA_DIR or ~/.concord)',
+  },
+} as const;
+
+async function dataDirOf(opts: Record<string, unknown>, cwd: string): Promise<string> {
+  const given = typeof opts['data-dir'] === 'string' ? (opts['data-dir'] as string) : undefined;
+  if (given !== undefined) return resolve(cwd, given);
+  const { defaultDataDir } = await import('@concord/api');
+  return defaultDataDir();
+}
+
+const serve: Command = {
+  name: 'serve',
+  summary: 'run the HTTP service (scores over JSON; OpenAPI at /docs) until SIGTERM',
+  options: {
+    host: { type: 'string', value: 'HOST', description: 'address to bind (loopback unless told otherwise)', default: '127.0.0.1' },
+    port: { type: 'string', value: 'PORT', description: 'TCP port (0 picks a free one)', default: '8080' },
+    ...dataDirOption,
+    threads: { type: 'string', value: 'N', description: 'worker threads for heavy requests (default: CPU count)' },
+    'body-limit': { type: 'string', value: 'BYTES', description: 'largest JSON body (413 beyond)', default: String(16 * 1024 * 1024) },
+    'upload-limit': { type: 'string', value: 'BYTES', description: 'largest .npy upload (413 beyond)', default: String(1024 * 1024 * 1024) },
+    'log-level': { type: 'string', value: 'LEVEL', description: 'fatal|error|warn|info|debug (JSON lines on stderr)', default: 'warn' },
+  },
+  details:
+    'Prints "listening on http://HOST:PORT" to stderr once it accepts connections. SIGTERM or SIGINT: stops accepting,\n' +
+    'lets in-flight requests finish, stops the workers and closes the database, then exits 0.\n' +
+    'Once any API key exists (concord api-key create), every /v1 route needs "Authorization: Bearer <key>".',
+  async run(opts, _pos, ctx) {
+    const port = numberOption(opts, 'port', { integer: true, min: 0 })!;
+    if (port > 65535) throw new UsageError(`--port: expected an integer from 0 to 65535, received '${opts.port}'`);
+    const threads = numberOption(opts, 'threads', { integer: true, min: 0 });
+    const bodyLimit = numberOption(opts, 'body-limit', { integer: true, min: 1024 })!;
+    const uploadLimit = numberOption(opts, 'upload-limit', { integer: true, min: 1024 })!;
+    const level = stringOption(opts, 'log-level')!;
+    if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace'].includes(level)) throw new UsageError(`--log-level: expected one of fatal, error, warn, info, debug, received '${level}'`);
+    const { startServer } = await import('@concord/api/server');
+    const dataDir = await dataDirOf(opts, ctx.cwd);
+    const server = await startServer({
+      host: stringOption(opts, 'host')!,
+      port,
+      dataDir,
+      bodyLimit,
+      uploadLimit,
+      ...(threads !== undefined ? { threads } : {}),
+      logger: { level, stream: ctx.stderr },
+    });
+    ctx.stderr.write(`listening on ${server.url}\n`);
+    await server.closed;
+    ctx.stderr.write('closed\n');
+    return 0;
+  },
+};
+
+const keyCreate: Command = {
+  name: 'api-key create',
+  summary: 'create an API key (shown once; stored hashed)',
+  options: {
+    name: { type: 'string', value: 'NAME', description: 'who or what the key is for', required: true },
+    'rate-limit': { type: 'string', value: 'N', description: 'requests per minute for this key (default: the service default, 600)' },
+    ...dataDirOption,
+  },
+  async run(opts, _pos, ctx) {
+    const rateLimit = numberOption(opts, 'rate-limit', { integer: true, min: 1 });
+    const { openDatabase, ApiKeyStore } = await import('@concord/api');
+    const db = openDatabase(await dataDirOf(opts, ctx.cwd));
+    try {
+      const created = new ApiKeyStore(db).create(stringOption(opts, 'name')!, rateLimit ?? null);
+      ctx.output(created, (r: typeof created) => `${r.key}\n(id ${r.id}; shown once: store it now. Send it as "Authorization: Bearer <key>".)`);
+    } finally {
+      db.close();
+    }
+    return 0;
+  },
+};
+
+const keyList: Command = {
+  name: 'api-key list',
+  summary: 'list API keys (ids, names, limits, revocation; never the secrets)',
+  options: { ...dataDirOption },
+  async run(opts, _pos, ctx) {
+    const { openDatabase, ApiKeyStore } = await import('@concord/api');
+    const db = openDatabase(await dataDirOf(opts, ctx.cwd));
+    try {
+      const keys = new ApiKeyStore(db).list();
+      ctx.output({ keys }, (r: { keys: typeof keys }) =>
+        r.keys.length === 0
+          ? 'no API keys (the service is open to every local client)'
+          : r.keys
+              .map((k) => `${k.id}  ${k.name}  ${k.rateLimit ?? 'default'}/min  created ${k.createdAt}${k.revokedAt ? `  REVOKED ${k.revokedAt}` : ''}`)
+              .join('\n'),
+      );
+    } finally {
+      db.close();
+    }
+    return 0;
+  },
+};
+
+const keyRevoke: Command = {
+  name: 'api-key revoke',
+  summary: 'revoke an API key by id (requests with it then get 401)',
+  options: { ...dataDirOption },
+  positionals: [{ name: 'ID', description: 'the key id (from api-key list) or the full key' }],
+  async run(opts, pos, ctx) {
+    const { openDatabase, ApiKeyStore } = await import('@concord/api');
+    const db = openDatabase(await dataDirOf(opts, ctx.cwd));
+    try {
+      const ok = new ApiKeyStore(db).revoke(pos[0]);
+      if (!ok) throw new UsageError(`ID: no active API key '${pos[0].slice(0, 80)}' (see concord api-key list)`);
+      ctx.output({ id: pos[0], revoked: true }, () => `revoked ${pos[0]}`);
+    } finally {
+      db.close();
+    }
+    return 0;
+  },
+};
+
+export const apiCommands: Command[] = [serve, keyCreate, keyList, keyRevoke];
