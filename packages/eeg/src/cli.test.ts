@@ -29,7 +29,9 @@ describeWithSharedData(['eeg'], 'concord eeg info', () => {
     expect(out.annotations.map((a: { description: string }) => a.description)).toEqual(ref.annotations.description);
     expect(Object.keys(out.annotations[1]).sort()).toEqual(['description', 'duration', 'onset']);
     expect(out.data).toHaveLength(139);
-    ref.first5_samples_ch0_volts.forEach((v, t) => expectClose(out.data[0][t], v, 1e-6, `data[0][${t}]`));
+    ref.first5_samples_ch0_volts.forEach((v, t) => {
+      expectClose(out.data[0][t], v, 1e-6, `data[0][${t}]`);
+    });
     // Status (raw codes): MNE's first event is code 4352 at sample 0
     expect(out.data[138][0]).toBe(ref.events_find_events!.events[0][2]);
   });
@@ -39,7 +41,9 @@ describeWithSharedData(['eeg'], 'concord eeg info', () => {
     const out = JSON.parse(concord('eeg', 'info', path, '--samples', '100:1', '--json').stdout);
     const ref = loadMneReference(path);
     expect(out.data.map((row: number[]) => row.length)).toEqual([1, 1, 1, 1]);
-    ref.sample_at_index_100_all_channels.forEach((v, c) => expectClose(out.data[c][0], v, 1e-9, `channel ${c}`));
+    ref.sample_at_index_100_all_channels.forEach((v, c) => {
+      expectClose(out.data[c][0], v, 1e-9, `channel ${c}`);
+    });
   });
 
   it('bad input exits 2 with a one-line message naming the problem', () => {

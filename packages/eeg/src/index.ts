@@ -1,3 +1,5 @@
+export * from './annotations.ts';
+export * from './brainvision.ts';
 export * from './edf/header.ts';
 export * from './edf/read-edf.ts';
 export * from './errors.ts';

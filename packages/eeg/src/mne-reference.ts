@@ -98,12 +98,16 @@ export function expectMatchesMne(
     ref.first5_samples_ch0_volts.forEach((v, t) => {
       expectClose(d.data[t], v, q[0], `channel 0 sample ${t}`);
     });
-    ref.last5_samples_ch0_volts.forEach((v, t) => {
-      expectClose(d.data[n - 5 + t], v, q[0], `channel 0 sample ${n - 5 + t}`);
+    const last = ref.last5_samples_ch0_volts;
+    last.forEach((v, t) => {
+      expectClose(d.data[n - last.length + t], v, q[0], `channel 0 sample ${n - last.length + t}`);
     });
   }
   Object.values(ref.first5_samples_first5_channels).forEach((vals, c) => {
-    if (!skip.has(c)) vals.forEach((v, t) => expectClose(d.data[c * n + t], v, q[c], `channel ${c} sample ${t}`));
+    if (!skip.has(c))
+      vals.forEach((v, t) => {
+        expectClose(d.data[c * n + t], v, q[c], `channel ${c} sample ${t}`);
+      });
   });
   if (n > 100) {
     ref.sample_at_index_100_all_channels.forEach((v, c) => {

@@ -1,5 +1,6 @@
 /** `readRaw(path)`: choose the reader by file extension (a table, so an unknown extension lists the known ones). */
 import { extname } from 'node:path';
+import { readRawBrainVision } from './brainvision.ts';
 import { readRawEdf } from './edf/read-edf.ts';
 import { EEG_ERRORS, FileFormatError } from './errors.ts';
 import { checkedFileSize } from './file-access.ts';
@@ -10,6 +11,8 @@ type RawReader = (path: string) => Raw;
 const READERS: Record<string, RawReader> = {
   '.edf': readRawEdf,
   '.bdf': readRawEdf,
+  '.vhdr': readRawBrainVision,
+  '.ahdr': readRawBrainVision,
 };
 
 /** Register a reader for an extension (used by the format modules below; keeps this table the one dispatch point). */

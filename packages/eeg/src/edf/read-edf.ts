@@ -8,6 +8,7 @@
  * (stim channels with a zero-order hold), so every channel shares `info.sfreq`; `info.fileSfreq` keeps the rates
  * in the file. Duplicate labels are kept as written (MNE appends running numbers).
  */
+import { cropAnnotations } from '../annotations.ts';
 import { EEG_ERRORS, FileFormatError } from '../errors.ts';
 import { checkedFileSize, readExactly, withFd } from '../file-access.ts';
 import { type Annotation, type ChannelType, Raw, type RawInfo } from '../raw.ts';
@@ -161,10 +162,16 @@ export function readRawEdf(path: string, options: ReadEdfOptions = {}): Raw {
       ...(uneven ? { fileSfreq } : {}),
     };
     const nTimes = hasData ? nRecords * sprMax : 0;
+    let kept = annotations;
+    if (hasData) {
+      const cropped = cropAnnotations(annotations, nTimes / sfreq);
+      kept = cropped.kept;
+      if (cropped.omitted > 0) warnings.push(`Omitted ${cropped.omitted} annotation(s) that were outside data range.`);
+    }
     return new Raw({
       info,
       nTimes,
-      annotations,
+      annotations: kept,
       format: h.kind,
       warnings,
       filename: path,

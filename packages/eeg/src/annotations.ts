@@ -1,0 +1,30 @@
+/**
+ * Annotation helpers shared by the readers: MNE keeps annotations as datetime offsets (microsecond resolution)
+ * and, when attaching them to a recording, drops those starting after its end and clips those running past it.
+ */
+import type { Annotation } from './raw.ts';
+
+export function roundToMicrosecond(seconds: number): number {
+  return Math.round(seconds * 1e6) / 1e6;
+}
+
+/**
+ * MNE's `raw.set_annotations` crop: keep annotations overlapping [0, tmax] (tmax = nTimes / sfreq, one sample past
+ * the last), clip their ends to tmax. Returns the kept annotations and how many were omitted.
+ */
+export function cropAnnotations(annotations: Annotation[], tmax: number): { kept: Annotation[]; omitted: number } {
+  const kept: Annotation[] = [];
+  let omitted = 0;
+  for (const a of annotations) {
+    const onset = roundToMicrosecond(a.onset);
+    const end = roundToMicrosecond(a.onset + (Number.isNaN(a.duration) ? 0 : a.duration));
+    if (onset > tmax || end < 0) {
+      omitted++;
+      continue;
+    }
+    const o = Math.max(0, onset);
+    const e = Math.min(tmax, end);
+    kept.push({ onset: o, duration: roundToMicrosecond(e - o), description: a.description });
+  }
+  return { kept, omitted };
+}
