@@ -3,14 +3,28 @@
  * unknown metric's error lists the valid ones.
  */
 import { checkChoice, type Matrix } from '@concord/core';
+import { meanCca, pwcca, svcca } from './cca.ts';
 import { type CkaOptions, cka } from './cka.ts';
 import { SIMILARITY_ERROR_CODES } from './errors.ts';
+import { cknna, mutualKnn } from './knn.ts';
+import { type PlsOptions, plsEncoding } from './pls.ts';
 import type { SimilarityResult } from './result.ts';
+import { type RidgeOptions, ridgeEncoding } from './ridge.ts';
+import { angularShapeMetric, procrustesDistance } from './shape-metrics.ts';
 
 type MetricFn = (x: Matrix, y: Matrix, opts: Record<string, unknown>) => SimilarityResult;
 
 const METRICS: Record<string, MetricFn> = {
   cka: (x, y, o) => cka(x, y, o as CkaOptions),
+  svcca: (x, y, o) => svcca(x, y, o),
+  pwcca: (x, y) => pwcca(x, y),
+  cca: (x, y) => meanCca(x, y),
+  procrustes: (x, y, o) => procrustesDistance(x, y, o),
+  angular: (x, y, o) => angularShapeMetric(x, y, o),
+  mutual_knn: (x, y, o) => mutualKnn(x, y, o),
+  cknna: (x, y, o) => cknna(x, y, o),
+  ridge: (x, y, o) => ridgeEncoding(x, y, o as RidgeOptions),
+  pls: (x, y, o) => plsEncoding(x, y, o as PlsOptions),
 };
 
 /** Every metric name `similarity()` accepts. */
