@@ -1,0 +1,390 @@
+/**
+ * calcRdm: RDMs from Datasets with rsatoolbox's calc_rdm semantics for every method. Observations are averaged per
+ * condition (np.unique order of the descriptor); each method is one or a few big products on core's kernels.
+ *
+ * Differences from rsatoolbox (documented in the README):
+ * - poisson_cv averages ALL cross-validation folds; rsatoolbox keeps only the last fold (its loop overwrites the
+ *   result). `poissonCvFolds: 'last'` reproduces rsatoolbox.
+ * - crossnobis / poisson_cv accept unbalanced designs: a fold in which a condition has no test (or no training)
+ *   observation leaves that condition's pairs out of that fold, and each pair is averaged over the folds it
+ *   appears in (rsatoolbox fails on a shape mismatch there).
+ */
+import {
+  ConcordRangeError,
+  checkChoice,
+  compareDescriptorValues,
+  crossProduct,
+  type Dataset,
+  type Descriptors,
+  type DescriptorValue,
+  gram,
+  Matrix,
+  matmul,
+  ParameterError,
+  type ProgressOptions,
+  ProgressReporter,
+  shapeStr,
+  squaredDistances,
+} from '@concord/core';
+import { RSA_ERRORS } from './errors.ts';
+import { type ConditionPatterns, conditionPatterns, foldSums, meansOf } from './patterns.ts';
+import { Rdms } from './rdms.ts';
+
+export const RDM_METHODS = ['euclidean', 'correlation', 'mahalanobis', 'crossnobis', 'poisson', 'poisson_cv'] as const;
+export type RdmMethod = (typeof RDM_METHODS)[number];
+
+export interface CalcRdmOptions extends ProgressOptions {
+  /** rsatoolbox method name; default 'euclidean'. */
+  method?: string;
+  /** Obs descriptor defining the conditions (rows/columns); default: one condition per observation. */
+  descriptor?: string;
+  /** Obs descriptor of the cross-validation folds (runs) for crossnobis / poisson_cv. */
+  cvDescriptor?: string;
+  /** Noise PRECISION matrix (nChannels × nChannels) for mahalanobis / crossnobis; one per dataset for a list. */
+  noise?: Matrix | Matrix[];
+  /** Subtract each pattern's mean across channels first (rsatoolbox remove_mean). */
+  removeMean?: boolean;
+  /** Poisson prior (rsatoolbox prior_lambda, prior_weight). */
+  priorLambda?: number;
+  priorWeight?: number;
+  /** poisson_cv: 'all' (default) averages every fold; 'last' reproduces rsatoolbox's last-fold-only result. */
+  poissonCvFolds?: 'all' | 'last';
+}
+
+interface MethodContext {
+  ds: Dataset;
+  opts: CalcRdmOptions;
+  noise: Matrix | undefined;
+  removeMean: boolean;
+}
+
+interface MethodResult {
+  vector: Float64Array;
+  values: DescriptorValue[];
+  descriptor: string;
+  measure: string;
+  extraDescriptors?: Record<string, unknown>;
+}
+
+/** The upper triangle of D[i,j] = K_ii + K_jj − K_ij − K_ji, divided by `scale`. */
+function kernelToDistances(k: Matrix, scale: number, out?: Float64Array): Float64Array {
+  const n = k.rows;
+  const d = k.data;
+  const v = out ?? new Float64Array((n * (n - 1)) / 2);
+  let idx = 0;
+  for (let i = 0; i < n; i++) {
+    const kii = d[i * n + i];
+    for (let j = i + 1; j < n; j++) v[idx++] = (kii + d[j * n + j] - d[i * n + j] - d[j * n + i]) / scale;
+  }
+  return v;
+}
+
+function requirePatterns(cp: ConditionPatterns): ConditionPatterns {
+  if (cp.patterns.rows < 2) {
+    throw new ConcordRangeError(
+      RSA_ERRORS.TOO_FEW_CONDITIONS,
+      `calcRdm: an RDM needs at least 2 conditions; descriptor '${cp.descriptor}' has ${cp.patterns.rows}`,
+      {
+        field: 'descriptor',
+        received: cp.patterns.rows,
+      },
+    );
+  }
+  return cp;
+}
+
+function euclidean({ ds, opts, removeMean }: MethodContext): MethodResult {
+  const cp = requirePatterns(conditionPatterns(ds, opts.descriptor, removeMean));
+  const d2 = squaredDistances(cp.patterns);
+  const n = d2.rows;
+  const p = cp.patterns.cols;
+  const v = new Float64Array((n * (n - 1)) / 2);
+  let k = 0;
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) v[k++] = d2.data[i * n + j] / p;
+  return { vector: v, values: cp.values, descriptor: cp.descriptor, measure: 'squared euclidean' };
+}
+
+function correlation({ ds, opts }: MethodContext): MethodResult {
+  // remove_mean has no effect: correlation centres every pattern anyway.
+  const cp = requirePatterns(conditionPatterns(ds, opts.descriptor, false));
+  const x = cp.patterns;
+  const p = x.cols;
+  const d = x.data;
+  for (let i = 0; i < x.rows; i++) {
+    let s = 0;
+    for (let j = 0; j < p; j++) s += d[i * p + j];
+    const mean = s / p;
+    let ss = 0;
+    for (let j = 0; j < p; j++) {
+      const c = d[i * p + j] - mean;
+      d[i * p + j] = c;
+      ss += c * c;
+    }
+    // A constant pattern has norm 0: 0/0 gives NaN, exactly where rsatoolbox gives NaN.
+    const inv = 1 / Math.sqrt(ss);
+    for (let j = 0; j < p; j++) d[i * p + j] = ss === 0 ? Number.NaN : d[i * p + j] * inv;
+  }
+  const g = gram(x);
+  const n = x.rows;
+  const v = new Float64Array((n * (n - 1)) / 2);
+  let k = 0;
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) v[k++] = 1 - g.data[i * n + j];
+  return { vector: v, values: cp.values, descriptor: cp.descriptor, measure: 'correlation' };
+}
+
+function mahalanobis(ctx: MethodContext): MethodResult {
+  if (!ctx.noise) return euclidean(ctx);
+  const cp = requirePatterns(conditionPatterns(ctx.ds, ctx.opts.descriptor, ctx.removeMean));
+  const xl = matmul(cp.patterns, ctx.noise);
+  const k = crossProduct(xl, cp.patterns);
+  return {
+    vector: kernelToDistances(k, cp.patterns.cols),
+    values: cp.values,
+    descriptor: cp.descriptor,
+    measure: 'squared mahalanobis',
+  };
+}
+
+/**
+ * Cross-validated estimates averaged over folds: for every fold, `kernel(train, test)` over the conditions present
+ * in both, accumulated per pair.
+ */
+function crossValidated(
+  ctx: MethodContext,
+  kernel: (train: Matrix, test: Matrix) => Matrix,
+  stage: string,
+  lastOnly = false,
+): { vector: Float64Array; values: DescriptorValue[]; descriptor: string } {
+  const descriptor = ctx.opts.descriptor;
+  if (descriptor === undefined) {
+    throw new ParameterError(
+      RSA_ERRORS.DESCRIPTOR,
+      'descriptor',
+      `method '${ctx.opts.method}' needs a descriptor: cross-validation requires multiple measurements grouped per condition`,
+    );
+  }
+  const fs = foldSums(ctx.ds, descriptor, ctx.opts.cvDescriptor, ctx.removeMean);
+  const nc = fs.conditions.length;
+  if (nc < 2)
+    throw new ConcordRangeError(
+      RSA_ERRORS.TOO_FEW_CONDITIONS,
+      `calcRdm: an RDM needs at least 2 conditions; descriptor '${descriptor}' has ${nc}`,
+      { field: 'descriptor' },
+    );
+  const nPairs = (nc * (nc - 1)) / 2;
+  const sum = new Float64Array(nPairs);
+  const count = new Float64Array(nPairs);
+  const p = fs.total.cols;
+  const trainCounts = new Int32Array(nc);
+  const progress = new ProgressReporter(stage, fs.folds.length, ctx.opts.onProgress);
+  const foldList = lastOnly ? [fs.folds.length - 1] : fs.folds.map((_, f) => f);
+  for (const f of foldList) {
+    const present: number[] = [];
+    for (let c = 0; c < nc; c++) {
+      trainCounts[c] = fs.totalCounts[c] - fs.counts[f][c];
+      if (fs.counts[f][c] > 0 && trainCounts[c] > 0) present.push(c);
+    }
+    if (present.length >= 2) {
+      const trainSums = Matrix.zeros(nc, p);
+      for (let k = 0; k < trainSums.data.length; k++) trainSums.data[k] = fs.total.data[k] - fs.sums[f].data[k];
+      const train = meansOf(trainSums, trainCounts, present);
+      const test = meansOf(fs.sums[f], fs.counts[f], present);
+      const dist = kernelToDistances(kernel(train, test), p);
+      let idx = 0;
+      for (let a = 0; a < present.length; a++) {
+        for (let b = a + 1; b < present.length; b++) {
+          const i = present[a];
+          const j = present[b];
+          const pi = i * nc - (i * (i + 1)) / 2 + (j - i - 1);
+          sum[pi] += dist[idx++];
+          count[pi]++;
+        }
+      }
+    }
+    progress.tick();
+  }
+  for (let k = 0; k < nPairs; k++) {
+    if (count[k] === 0) {
+      let i = 0;
+      let rest = k;
+      while (rest >= nc - 1 - i) rest -= nc - 1 - i++;
+      const j = i + 1 + rest;
+      throw new ParameterError(
+        RSA_ERRORS.CROSS_VALIDATION,
+        'cvDescriptor',
+        `conditions ${String(fs.conditions[i])} and ${String(fs.conditions[j])} never appear together in a fold's test set with training data for both; no cross-validated estimate is possible`,
+      );
+    }
+    sum[k] /= count[k];
+  }
+  return { vector: sum, values: fs.conditions, descriptor };
+}
+
+function crossnobis(ctx: MethodContext): MethodResult {
+  const noise = ctx.noise;
+  const r = crossValidated(ctx, (train, test) => crossProduct(train, noise ? matmul(test, noise) : test), 'crossnobis');
+  return { ...r, measure: 'crossnobis', extraDescriptors: { cvDescriptor: ctx.opts.cvDescriptor ?? 'cv_desc' } };
+}
+
+function poissonPrior(m: Matrix, opts: CalcRdmOptions, where: string): Matrix {
+  const lambda = opts.priorLambda ?? 1;
+  const w = opts.priorWeight ?? 0.1;
+  const out = Matrix.zeros(m.rows, m.cols);
+  for (let k = 0; k < m.data.length; k++) {
+    const v = (m.data[k] + lambda * w) / (1 + w);
+    if (!(v > 0)) {
+      throw new ConcordRangeError(
+        RSA_ERRORS.DOMAIN,
+        `calcRdm(poisson): ${where} [row ${Math.floor(k / m.cols)}, channel ${k % m.cols}] = ${m.data[k]} gives a non-positive rate ${v} after the prior (priorLambda ${lambda}, priorWeight ${w}); poisson methods need counts ≥ 0`,
+        {
+          field: 'data',
+          received: m.data[k],
+        },
+      );
+    }
+    out.data[k] = v;
+  }
+  return out;
+}
+
+function logOf(m: Matrix): Matrix {
+  const out = Matrix.zeros(m.rows, m.cols);
+  for (let k = 0; k < m.data.length; k++) out.data[k] = Math.log(m.data[k]);
+  return out;
+}
+
+function poisson({ ds, opts }: MethodContext): MethodResult {
+  const cp = requirePatterns(conditionPatterns(ds, opts.descriptor, false));
+  const m = poissonPrior(cp.patterns, opts, 'condition mean');
+  const k = crossProduct(m, logOf(m));
+  return { vector: kernelToDistances(k, m.cols), values: cp.values, descriptor: cp.descriptor, measure: 'poisson' };
+}
+
+function poissonCv(ctx: MethodContext): MethodResult {
+  const lastOnly = ctx.opts.poissonCvFolds === 'last';
+  const r = crossValidated(
+    { ...ctx, removeMean: false },
+    (train, test) =>
+      crossProduct(poissonPrior(train, ctx.opts, 'training mean'), logOf(poissonPrior(test, ctx.opts, 'test mean'))),
+    'poisson_cv',
+    lastOnly,
+  );
+  return { ...r, measure: 'poisson_cv' };
+}
+
+const METHOD_TABLE: Record<RdmMethod, (ctx: MethodContext) => MethodResult> = {
+  euclidean,
+  correlation,
+  mahalanobis,
+  crossnobis,
+  poisson,
+  poisson_cv: poissonCv,
+};
+
+function checkNoise(noise: Matrix | undefined, nChannels: number, parameter: string): Matrix | undefined {
+  if (noise === undefined) return undefined;
+  if (!(noise instanceof Matrix))
+    throw new ParameterError(RSA_ERRORS.NOISE, parameter, 'expected a Matrix (nChannels × nChannels precision matrix)');
+  if (noise.rows !== nChannels || noise.cols !== nChannels) {
+    throw new ParameterError(
+      RSA_ERRORS.NOISE,
+      parameter,
+      `the precision matrix is ${shapeStr(noise)} but the data have ${nChannels} channels (expected ${nChannels}×${nChannels})`,
+      {
+        expected: [nChannels, nChannels],
+        received: [noise.rows, noise.cols],
+      },
+    );
+  }
+  return noise.astype('float64');
+}
+
+function calcSingle(ds: Dataset, opts: CalcRdmOptions, method: RdmMethod, noise: Matrix | undefined): Rdms {
+  if (ds.nChannels < 1)
+    throw new ConcordRangeError(RSA_ERRORS.TOO_FEW_CONDITIONS, 'calcRdm: the dataset has no channels', {
+      field: 'data',
+    });
+  const checked = checkNoise(noise, ds.nChannels, 'noise');
+  const r = METHOD_TABLE[method]({ ds, opts, noise: checked, removeMean: opts.removeMean ?? false });
+  const rdmDescriptors: Descriptors = {};
+  for (const [k, v] of Object.entries(ds.descriptors))
+    if (typeof v === 'string' || typeof v === 'number') rdmDescriptors[k] = [v];
+  return new Rdms(Matrix.fromVector(r.vector, true), {
+    dissimilarityMeasure: r.measure,
+    descriptors: { ...ds.descriptors, ...(r.extraDescriptors ?? {}) },
+    rdmDescriptors,
+    patternDescriptors: { [r.descriptor]: r.values, index: r.values.map((_, i) => i) },
+  });
+}
+
+/**
+ * Combine per-dataset RDMs: when every dataset has the same conditions they are concatenated, otherwise they are
+ * placed on the union of conditions with NaN for pairs a dataset lacks (rsatoolbox from_partials).
+ */
+function combine(list: Rdms[], descriptor: string | undefined): Rdms {
+  const name = descriptor ?? 'pattern';
+  const same = list.every(
+    (r) =>
+      r.nCond === list[0].nCond &&
+      r.patternDescriptors[name]?.every((v, i) => v === list[0].patternDescriptors[name][i]),
+  );
+  if (same || descriptor === undefined) return Rdms.concat(list);
+  const all = new Set<DescriptorValue>();
+  for (const r of list) for (const v of r.patternDescriptors[name]) all.add(v);
+  const union = [...all].sort(compareDescriptorValues);
+  const n = union.length;
+  const pos = new Map(union.map((v, i) => [v, i]));
+  const out = Matrix.zeros(list.length, (n * (n - 1)) / 2);
+  out.data.fill(Number.NaN);
+  list.forEach((r, row) => {
+    const idx = r.patternDescriptors[name].map((v) => pos.get(v)!);
+    const v = r.getVector(0);
+    let k = 0;
+    for (let a = 0; a < r.nCond; a++) {
+      for (let b = a + 1; b < r.nCond; b++) {
+        const i = Math.min(idx[a], idx[b]);
+        const j = Math.max(idx[a], idx[b]);
+        out.data[row * out.cols + i * n - (i * (i + 1)) / 2 + (j - i - 1)] = v[k++];
+      }
+    }
+  });
+  const merged = Rdms.concat(
+    list.map((r) => r.withDissimilarities(Matrix.fromVector(new Float64Array(r.nPairs), true))),
+  );
+  return new Rdms(out, {
+    dissimilarityMeasure: list[0].dissimilarityMeasure,
+    descriptors: list[0].descriptors,
+    rdmDescriptors: merged.rdmDescriptors,
+    patternDescriptors: { [name]: union, index: union.map((_, i) => i) },
+  });
+}
+
+/** One RDM per dataset (nRdms = number of datasets). */
+export function calcRdm(data: Dataset | Dataset[], opts: CalcRdmOptions = {}): Rdms {
+  const method = checkChoice('method', opts.method ?? 'euclidean', RDM_METHODS, RSA_ERRORS.UNKNOWN_METHOD);
+  if (!Array.isArray(data)) {
+    if (Array.isArray(opts.noise))
+      throw new ParameterError(
+        RSA_ERRORS.NOISE,
+        'noise',
+        'a list of precision matrices needs a list of datasets (one per dataset)',
+      );
+    return calcSingle(data, opts, method, opts.noise);
+  }
+  if (data.length === 0) throw new ParameterError(RSA_ERRORS.DESCRIPTOR, 'data', 'received an empty list of datasets');
+  const noises = opts.noise;
+  if (Array.isArray(noises) && noises.length !== data.length) {
+    throw new ParameterError(
+      RSA_ERRORS.NOISE,
+      'noise',
+      `received ${noises.length} precision matrices for ${data.length} datasets (one per dataset)`,
+    );
+  }
+  const progress = new ProgressReporter('rdm', data.length, opts.onProgress);
+  const list = data.map((ds, i) => {
+    const r = calcSingle(ds, { ...opts, onProgress: undefined }, method, Array.isArray(noises) ? noises[i] : noises);
+    progress.tick();
+    return r;
+  });
+  return combine(list, opts.descriptor);
+}

@@ -1,0 +1,178 @@
+/**
+ * Condition patterns from a Dataset as rsatoolbox's calc_rdm sees them: observations averaged per value of the
+ * pattern descriptor (sorted as np.unique sorts), optional removal of each pattern's mean across channels, and the
+ * per-(fold, condition) sums that cross-validated methods need.
+ */
+import {
+  type Dataset,
+  type DescriptorValue,
+  groupIndices,
+  Matrix,
+  ParameterError,
+  ShapeError,
+  uniqueSorted,
+} from '@concord/core';
+import { RSA_ERRORS } from './errors.ts';
+
+export interface ConditionPatterns {
+  /** nCond × nChannels float64 means. */
+  patterns: Matrix;
+  /** Sorted unique descriptor values (or 0..nObs-1 without a descriptor). */
+  values: DescriptorValue[];
+  /** The pattern descriptor's name ('pattern' when none was given, as in rsatoolbox). */
+  descriptor: string;
+}
+
+/** Copy of the measurements as float64, each row minus its mean across channels when `removeMean`. */
+export function measurementsFloat64(ds: Dataset, removeMean: boolean): Matrix {
+  const m = ds.measurements;
+  const out = new Matrix(m.rows, m.cols, Float64Array.from(m.data));
+  if (removeMean) {
+    const d = out.data;
+    const p = m.cols;
+    for (let i = 0; i < m.rows; i++) {
+      let s = 0;
+      for (let j = 0; j < p; j++) s += d[i * p + j];
+      const mean = s / p;
+      for (let j = 0; j < p; j++) d[i * p + j] -= mean;
+    }
+  }
+  return out;
+}
+
+export function descriptorColumn(ds: Dataset, name: string, parameter: string): DescriptorValue[] {
+  const col = ds.obsDescriptors[name];
+  if (!col) {
+    throw new ParameterError(
+      RSA_ERRORS.DESCRIPTOR,
+      parameter,
+      `'${name}' is not an obs descriptor of the dataset (it has ${
+        Object.keys(ds.obsDescriptors)
+          .map((k) => `'${k}'`)
+          .join(', ') || 'none'
+      })`,
+      {
+        received: name,
+        expected: Object.keys(ds.obsDescriptors),
+      },
+    );
+  }
+  if (col.length !== ds.nObs)
+    throw new ShapeError(
+      `${parameter}: obs descriptor '${name}' has ${col.length} entries but the data have ${ds.nObs} observations`,
+      { field: parameter },
+    );
+  return col;
+}
+
+/** Mean pattern per condition (rows in np.unique order), float64. */
+export function conditionPatterns(ds: Dataset, descriptor: string | undefined, removeMean: boolean): ConditionPatterns {
+  const x = measurementsFloat64(ds, removeMean);
+  if (descriptor === undefined)
+    return { patterns: x, values: Array.from({ length: ds.nObs }, (_, i) => i), descriptor: 'pattern' };
+  const { values, groups } = groupIndices(descriptorColumn(ds, descriptor, 'descriptor'));
+  const p = x.cols;
+  const out = Matrix.zeros(values.length, p);
+  groups.forEach((g, k) => {
+    const dst = k * p;
+    for (const i of g) {
+      const src = i * p;
+      for (let j = 0; j < p; j++) out.data[dst + j] += x.data[src + j];
+    }
+    const inv = 1 / g.length;
+    for (let j = 0; j < p; j++) out.data[dst + j] *= inv;
+  });
+  return { patterns: out, values, descriptor };
+}
+
+export interface FoldSums {
+  conditions: DescriptorValue[];
+  folds: DescriptorValue[];
+  /** sums[f] is nCond × nChannels: the sum of fold f's observations per condition. */
+  sums: Matrix[];
+  /** counts[f][c]: observations of condition c in fold f. */
+  counts: Int32Array[];
+  /** Sum over all folds per condition. */
+  total: Matrix;
+  totalCounts: Int32Array;
+}
+
+/**
+ * rsatoolbox's default cv descriptor when none is given: the k-th occurrence of every condition forms fold k
+ * (requires the same number of observations per condition).
+ */
+function defaultFolds(conds: DescriptorValue[], parameter: string): number[] {
+  const { values, groups } = groupIndices(conds);
+  const n = groups[0]?.length ?? 0;
+  const bad = groups.findIndex((g) => g.length !== n);
+  if (bad >= 0) {
+    throw new ParameterError(
+      RSA_ERRORS.CROSS_VALIDATION,
+      parameter,
+      `no cvDescriptor given and the conditions have different numbers of observations (${String(values[0])}: ${n}, ${String(values[bad])}: ${groups[bad].length}); pass cvDescriptor (e.g. the run)`,
+    );
+  }
+  const folds = new Array<number>(conds.length);
+  for (const g of groups) {
+    g.forEach((obs, k) => {
+      folds[obs] = k;
+    });
+  }
+  return folds;
+}
+
+export function foldSums(
+  ds: Dataset,
+  descriptor: string,
+  cvDescriptor: string | undefined,
+  removeMean: boolean,
+): FoldSums {
+  const conds = descriptorColumn(ds, descriptor, 'descriptor');
+  const foldCol: DescriptorValue[] =
+    cvDescriptor === undefined
+      ? defaultFolds(conds, 'cvDescriptor')
+      : descriptorColumn(ds, cvDescriptor, 'cvDescriptor');
+  const conditions = uniqueSorted(conds);
+  const folds = uniqueSorted(foldCol);
+  if (folds.length < 2) {
+    throw new ParameterError(
+      RSA_ERRORS.CROSS_VALIDATION,
+      'cvDescriptor',
+      `cross-validation needs at least 2 folds; '${cvDescriptor ?? '(default)'}' has ${folds.length} distinct value(s)`,
+    );
+  }
+  const cIndex = new Map(conditions.map((v, i) => [v, i]));
+  const fIndex = new Map(folds.map((v, i) => [v, i]));
+  const x = measurementsFloat64(ds, removeMean);
+  const p = x.cols;
+  const nc = conditions.length;
+  const sums = folds.map(() => Matrix.zeros(nc, p));
+  const counts = folds.map(() => new Int32Array(nc));
+  for (let i = 0; i < ds.nObs; i++) {
+    const c = cIndex.get(conds[i])!;
+    const f = fIndex.get(foldCol[i])!;
+    counts[f][c]++;
+    const dst = sums[f].data;
+    const src = i * p;
+    const off = c * p;
+    for (let j = 0; j < p; j++) dst[off + j] += x.data[src + j];
+  }
+  const total = Matrix.zeros(nc, p);
+  const totalCounts = new Int32Array(nc);
+  sums.forEach((s, f) => {
+    for (let k = 0; k < s.data.length; k++) total.data[k] += s.data[k];
+    for (let c = 0; c < nc; c++) totalCounts[c] += counts[f][c];
+  });
+  return { conditions, folds, sums, counts, total, totalCounts };
+}
+
+/** Rows `rows` of `sums`, each divided by its count (a mean per condition). */
+export function meansOf(sums: Matrix, counts: ArrayLike<number>, rows: number[]): Matrix {
+  const p = sums.cols;
+  const out = Matrix.zeros(rows.length, p);
+  rows.forEach((c, k) => {
+    const inv = 1 / counts[c];
+    for (let j = 0; j < p; j++) out.data[k * p + j] = sums.data[c * p + j] * inv;
+  });
+  return out;
+}
