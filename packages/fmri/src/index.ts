@@ -6,3 +6,4 @@ export * from './errors.ts';
 export * from './nifti-header.ts';
 export * from './nifti-image.ts';
 export * from './read-nifti.ts';
+export * from './write-nifti.ts';
