@@ -4,7 +4,7 @@
  * this file only converts shapes and names, so the numbers are exactly those of `calcRdm`, `compareRdms`, ... and
  * of the CLI commands built on them.
  */
-import { Dataset, Matrix, VERSION } from '@concord/core';
+import { Dataset, InternalError, Matrix, VERSION } from '@concord/core';
 import { readMatrixNpy } from '@concord/io';
 import type * as RsaLib from '@concord/rsa';
 import type * as SimilarityLib from '@concord/similarity';
@@ -19,6 +19,9 @@ export type RdmTask = {
   method: string;
   noise?: MatrixRef;
   removeMean?: boolean;
+  priorLambda?: number;
+  priorWeight?: number;
+  poissonCvFolds?: 'all' | 'last';
 };
 export type CompareTask = { op: 'compare'; a: MatrixRef; b: MatrixRef; method: string; sigmaK?: MatrixRef };
 export type NoiseCeilingTask = { op: 'noiseCeiling'; rdms: MatrixRef; method: string };
@@ -30,6 +33,7 @@ export type CkaTask = {
   debiased: boolean;
   threshold?: number;
   sigma?: number;
+  median?: 'full' | 'pairs';
 };
 export type SimilarityTask = {
   op: 'similarity';
@@ -97,12 +101,16 @@ class MatrixCache {
   }
 }
 
-interface Libraries {
+export interface Libraries {
   rsa: typeof RsaLib;
   similarity: typeof SimilarityLib;
 }
 let libraries: Promise<Libraries> | undefined;
-/** Loaded on first use, so a library that fails to load breaks its routes (500) and not the whole service. */
+/**
+ * Loaded on first use on the event loop, so a library that fails to load breaks its routes (500) and not the whole
+ * service. Workers import them statically instead (worker.ts): under `--import tsx` a worker's dynamic import()
+ * bypasses the TypeScript loader.
+ */
 function loadLibraries(): Promise<Libraries> {
   libraries ??= Promise.all([import('@concord/rsa'), import('@concord/similarity')]).then(([rsa, similarity]) => ({
     rsa,
@@ -141,6 +149,9 @@ function rdm(t: RdmTask, { rsa: { calcRdm } }: Libraries): RdmResult {
     ...(t.runs ? { cvDescriptor: 'runs' } : {}),
     ...(t.noise ? { noise: toMatrix(t.noise) } : {}),
     ...(t.removeMean !== undefined ? { removeMean: t.removeMean } : {}),
+    ...(t.priorLambda !== undefined ? { priorLambda: t.priorLambda } : {}),
+    ...(t.priorWeight !== undefined ? { priorWeight: t.priorWeight } : {}),
+    ...(t.poissonCvFolds !== undefined ? { poissonCvFolds: t.poissonCvFolds } : {}),
   } as Parameters<typeof RsaLib.calcRdm>[1]);
   const d = rdms.dissimilarities;
   const conditions = (rdms.patternDescriptors?.conditions as (string | number)[] | undefined) ?? [];
@@ -157,10 +168,14 @@ function compare(t: CompareTask, { rsa: { Rdms, compareRdms } }: Libraries): Com
   return { method: t.method, values: matrixRows(values) };
 }
 
-function ceiling(t: NoiseCeilingTask, { rsa: { Rdms, noiseCeiling } }: Libraries): NoiseCeilingResult {
-  const r = noiseCeiling(Rdms.fromVectors(toMatrix(t.rdms)), { method: t.method } as Parameters<
-    typeof RsaLib.noiseCeiling
-  >[1]);
+type NoiseCeilingFn = (rdms: RsaLib.Rdms, opts: { method: string }) => { lower: number; upper: number };
+
+function ceiling(t: NoiseCeilingTask, { rsa }: Libraries): NoiseCeilingResult {
+  // Looked up at run time: the noise ceiling lands in @concord/rsa separately from calcRdm/compareRdms.
+  const noiseCeiling = (rsa as unknown as { noiseCeiling?: NoiseCeilingFn }).noiseCeiling;
+  if (typeof noiseCeiling !== 'function')
+    throw new InternalError('ERR_API_NOT_AVAILABLE', 'noiseCeiling is not exported by this build of @concord/rsa');
+  const r = noiseCeiling(rsa.Rdms.fromVectors(toMatrix(t.rdms)), { method: t.method });
   return { method: t.method, lower: finite(r.lower), upper: finite(r.upper) };
 }
 
@@ -170,6 +185,7 @@ function runCka(t: CkaTask, { similarity: { cka } }: Libraries): CkaResult {
     debiased: t.debiased,
     ...(t.threshold !== undefined ? { threshold: t.threshold } : {}),
     ...(t.sigma !== undefined ? { sigma: t.sigma } : {}),
+    ...(t.median !== undefined ? { median: t.median } : {}),
   } as Parameters<typeof SimilarityLib.cka>[2]);
   return { metric: 'cka', kernel: t.kernel, debiased: t.debiased, value: finite(r.value), details: r.details ?? {} };
 }
@@ -190,10 +206,10 @@ const OPS: { [K in Task['op']]: (t: Extract<Task, { op: K }>, libs: Libraries) =
 };
 
 /** Run a task; errors come back as values (custom error classes do not survive a thread boundary). */
-export async function runTask(task: Task): Promise<TaskOutcome> {
+export async function runTask(task: Task, libs?: Libraries): Promise<TaskOutcome> {
   try {
     const fn = OPS[task.op] as (t: Task, libs: Libraries) => TaskResult;
-    return { ok: true, result: fn(task, await loadLibraries()), version: VERSION };
+    return { ok: true, result: fn(task, libs ?? (await loadLibraries())), version: VERSION };
   } catch (e) {
     const body = errorBody(e);
     if (body.statusCode >= 500)

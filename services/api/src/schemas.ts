@@ -51,6 +51,16 @@ export const RdmBody = Type.Object(
     method: Method,
     noise: Type.Optional(MatrixInput),
     removeMean: Type.Optional(Type.Boolean()),
+    priorLambda: Type.Optional(Type.Number({ description: 'poisson / poisson_cv prior (rsatoolbox prior_lambda)' })),
+    priorWeight: Type.Optional(
+      Type.Number({ description: 'poisson / poisson_cv prior weight (rsatoolbox prior_weight)' }),
+    ),
+    poissonCvFolds: Type.Optional(
+      Type.Union([Type.Literal('all'), Type.Literal('last')], {
+        description:
+          "poisson_cv: 'all' averages every fold (default); 'last' reproduces rsatoolbox's last-fold-only result",
+      }),
+    ),
     save: Type.Optional(SaveRequest),
   },
   { additionalProperties: false },
@@ -83,6 +93,11 @@ export const CkaBody = Type.Object(
     debiased: Type.Optional(Type.Boolean()),
     threshold: Type.Optional(Type.Number()),
     sigma: Type.Optional(Type.Number()),
+    median: Type.Optional(
+      Type.Union([Type.Literal('full'), Type.Literal('pairs')], {
+        description: 'RBF median convention (default full)',
+      }),
+    ),
     save: Type.Optional(SaveRequest),
   },
   { additionalProperties: false },

@@ -3,7 +3,7 @@
  * database). The service package is imported on use, so other commands do not pay for loading Fastify.
  */
 import { resolve } from 'node:path';
-import { type Command, UsageError, numberOption, stringOption } from '../command.ts';
+import { type Command, numberOption, stringOption, UsageError } from '../command.ts';
 
 const dataDirOption = {
   'data-dir': {
@@ -24,13 +24,33 @@ const serve: Command = {
   name: 'serve',
   summary: 'run the HTTP service (scores over JSON; OpenAPI at /docs) until SIGTERM',
   options: {
-    host: { type: 'string', value: 'HOST', description: 'address to bind (loopback unless told otherwise)', default: '127.0.0.1' },
+    host: {
+      type: 'string',
+      value: 'HOST',
+      description: 'address to bind (loopback unless told otherwise)',
+      default: '127.0.0.1',
+    },
     port: { type: 'string', value: 'PORT', description: 'TCP port (0 picks a free one)', default: '8080' },
     ...dataDirOption,
     threads: { type: 'string', value: 'N', description: 'worker threads for heavy requests (default: CPU count)' },
-    'body-limit': { type: 'string', value: 'BYTES', description: 'largest JSON body (413 beyond)', default: String(16 * 1024 * 1024) },
-    'upload-limit': { type: 'string', value: 'BYTES', description: 'largest .npy upload (413 beyond)', default: String(1024 * 1024 * 1024) },
-    'log-level': { type: 'string', value: 'LEVEL', description: 'fatal|error|warn|info|debug (JSON lines on stderr)', default: 'warn' },
+    'body-limit': {
+      type: 'string',
+      value: 'BYTES',
+      description: 'largest JSON body (413 beyond)',
+      default: String(16 * 1024 * 1024),
+    },
+    'upload-limit': {
+      type: 'string',
+      value: 'BYTES',
+      description: 'largest .npy upload (413 beyond)',
+      default: String(1024 * 1024 * 1024),
+    },
+    'log-level': {
+      type: 'string',
+      value: 'LEVEL',
+      description: 'fatal|error|warn|info|debug (JSON lines on stderr)',
+      default: 'warn',
+    },
   },
   details:
     'Prints "listening on http://HOST:PORT" to stderr once it accepts connections. SIGTERM or SIGINT: stops accepting,\n' +
@@ -43,7 +63,8 @@ const serve: Command = {
     const bodyLimit = numberOption(opts, 'body-limit', { integer: true, min: 1024 })!;
     const uploadLimit = numberOption(opts, 'upload-limit', { integer: true, min: 1024 })!;
     const level = stringOption(opts, 'log-level')!;
-    if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace'].includes(level)) throw new UsageError(`--log-level: expected one of fatal, error, warn, info, debug, received '${level}'`);
+    if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace'].includes(level))
+      throw new UsageError(`--log-level: expected one of fatal, error, warn, info, debug, received '${level}'`);
     const { startServer } = await import('@concord/api/server');
     const dataDir = await dataDirOf(opts, ctx.cwd);
     const server = await startServer({
@@ -67,7 +88,11 @@ const keyCreate: Command = {
   summary: 'create an API key (shown once; stored hashed)',
   options: {
     name: { type: 'string', value: 'NAME', description: 'who or what the key is for', required: true },
-    'rate-limit': { type: 'string', value: 'N', description: 'requests per minute for this key (default: the service default, 600)' },
+    'rate-limit': {
+      type: 'string',
+      value: 'N',
+      description: 'requests per minute for this key (default: the service default, 600)',
+    },
     ...dataDirOption,
   },
   async run(opts, _pos, ctx) {
@@ -76,7 +101,11 @@ const keyCreate: Command = {
     const db = openDatabase(await dataDirOf(opts, ctx.cwd));
     try {
       const created = new ApiKeyStore(db).create(stringOption(opts, 'name')!, rateLimit ?? null);
-      ctx.output(created, (r: typeof created) => `${r.key}\n(id ${r.id}; shown once: store it now. Send it as "Authorization: Bearer <key>".)`);
+      ctx.output(
+        created,
+        (r: typeof created) =>
+          `${r.key}\n(id ${r.id}; shown once: store it now. Send it as "Authorization: Bearer <key>".)`,
+      );
     } finally {
       db.close();
     }
@@ -97,7 +126,10 @@ const keyList: Command = {
         r.keys.length === 0
           ? 'no API keys (the service is open to every local client)'
           : r.keys
-              .map((k) => `${k.id}  ${k.name}  ${k.rateLimit ?? 'default'}/min  created ${k.createdAt}${k.revokedAt ? `  REVOKED ${k.revokedAt}` : ''}`)
+              .map(
+                (k) =>
+                  `${k.id}  ${k.name}  ${k.rateLimit ?? 'default'}/min  created ${k.createdAt}${k.revokedAt ? `  REVOKED ${k.revokedAt}` : ''}`,
+              )
               .join('\n'),
       );
     } finally {

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TSchema } from 'typebox';
 import type { Task, TaskResult } from '../compute.ts';
-import { ApiError } from '../errors.ts';
+import { ApiError, type ErrorBody } from '../errors.ts';
 import { type MatrixRef, matrixField, type NumericField } from '../input.ts';
 import {
   CkaBody,
@@ -73,6 +73,16 @@ function jsonNumbers(a: ArrayLike<number>): (number | null)[] {
   return out;
 }
 
+/** A library error as an HTTP error; a library parameter that is a body field is named as `body.<field>`. */
+function libraryError(error: ErrorBody, body: Record<string, unknown>): ApiError {
+  let { message, field } = error;
+  if (field && !field.startsWith('body') && Object.hasOwn(body, field.split(/[.[]/)[0])) {
+    if (message.startsWith(`${field}:`)) message = `body.${message}`;
+    field = `body.${field}`;
+  }
+  return new ApiError(error.statusCode, error.code, message, field ? { field } : undefined);
+}
+
 const single = (v: number | null | undefined): number | null =>
   typeof v === 'number' && Number.isFinite(v) ? v : null;
 
@@ -108,6 +118,9 @@ const SPECS: ComputeSpec<never>[] = [
         ...(b.runs ? { runs: b.runs } : {}),
         ...(b.noise ? { noise: field(b.noise, 'body.noise') } : {}),
         ...(b.removeMean !== undefined ? { removeMean: b.removeMean } : {}),
+        ...(b.priorLambda !== undefined ? { priorLambda: b.priorLambda } : {}),
+        ...(b.priorWeight !== undefined ? { priorWeight: b.priorWeight } : {}),
+        ...(b.poissonCvFolds !== undefined ? { poissonCvFolds: b.poissonCvFolds } : {}),
       };
     },
     metric: (b: RdmBody) => b.method,
@@ -124,7 +137,7 @@ const SPECS: ComputeSpec<never>[] = [
       a: field(b.a, 'body.a', { allowNull: true, vectorAsRow: true }),
       b: field(b.b, 'body.b', { allowNull: true, vectorAsRow: true }),
       method: b.method,
-      ...(b.sigmaK ? { sigmaK: field(b.sigmaK, 'body.sigmaK') } : {}),
+      ...(b.sigmaK ? { sigmaK: field(b.sigmaK, 'body.sigmaK', { vectorAsRow: true }) } : {}),
     }),
     metric: (b: CompareBody) => b.method,
     value: (r) => {
@@ -161,6 +174,7 @@ const SPECS: ComputeSpec<never>[] = [
       debiased: b.debiased ?? false,
       ...(b.threshold !== undefined ? { threshold: b.threshold } : {}),
       ...(b.sigma !== undefined ? { sigma: b.sigma } : {}),
+      ...(b.median !== undefined ? { median: b.median } : {}),
     }),
     metric: () => 'cka',
     value: (r) => single((r as { value: number | null }).value),
@@ -214,12 +228,7 @@ export async function computeRoutes(app: FastifyInstance): Promise<void> {
         const outcome = await ctx.pool.run(task);
         if (!outcome.ok) {
           if (outcome.error.statusCode >= 500) request.log.error({ error: outcome.error }, 'task failed');
-          throw new ApiError(
-            outcome.error.statusCode,
-            outcome.error.code,
-            outcome.error.message,
-            outcome.error.field ? { field: outcome.error.field } : undefined,
-          );
+          throw libraryError(outcome.error, body);
         }
         const reply = shapeReply(outcome.result);
         if (body.save) {

@@ -31,13 +31,11 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
         storeOk = false;
       }
       if (ctx.closing || !storeOk) {
-        return reply
-          .code(503)
-          .send({
-            statusCode: 503,
-            code: 'ERR_API_NOT_READY',
-            message: ctx.closing ? 'shutting down' : 'the store is not available',
-          });
+        return reply.code(503).send({
+          statusCode: 503,
+          code: 'ERR_API_NOT_READY',
+          message: ctx.closing ? 'shutting down' : 'the store is not available',
+        });
       }
       const { VERSION } = await import('@concord/core');
       return { status: 'ready' as const, version: VERSION, workers: ctx.pool.threads };
