@@ -7,3 +7,4 @@ export * from './fft.ts';
 export * from './raw.ts';
 export * from './read-raw.ts';
 export * from './resample.ts';
+export * from './edf/write-edf.ts';
