@@ -10,11 +10,30 @@ export type Descriptor = DescriptorValue[];
 export type Descriptors = Record<string, Descriptor>;
 
 export function compareDescriptorValues(a: DescriptorValue, b: DescriptorValue): number {
-  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  if (typeof a === 'number' && typeof b === 'number') {
+    // NaN sorts last and equal to itself, as in np.unique (equal_nan=True).
+    if (Number.isNaN(a)) return Number.isNaN(b) ? 0 : 1;
+    if (Number.isNaN(b)) return -1;
+    return a - b;
+  }
   // numpy cannot mix types in one array either; numbers sort before strings here so the order is total.
   if (typeof a === 'number') return -1;
   if (typeof b === 'number') return 1;
-  return a < b ? -1 : a > b ? 1 : 0;
+  return compareCodePoints(a, b);
+}
+
+/**
+ * Order strings by Unicode code point, as numpy does. JavaScript's `<` compares UTF-16 code units, which puts
+ * characters beyond U+FFFF (stored as surrogates D800–DFFF) before BMP characters from U+E000 up.
+ */
+export function compareCodePoints(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const ca = a.charCodeAt(i);
+    const cb = b.charCodeAt(i);
+    if (ca !== cb) return (a.codePointAt(i) as number) - (b.codePointAt(i) as number);
+  }
+  return a.length - b.length;
 }
 
 export function uniqueSorted(values: readonly DescriptorValue[]): DescriptorValue[] {

@@ -67,6 +67,8 @@ function startWorker(): WorkerHandle {
   const worker = new Worker(new URL('./onnx-worker.mjs', import.meta.url), {
     workerData: { control: control.buffer, replyPort: port2, threads: threadCount },
     transferList: [port2],
+    // Plain .mjs: no loader needed, and inheriting the parent's (tsx, -e, ...) can stall the worker's start.
+    execArgv: [],
   });
   // Never keep the process alive for the worker's sake.
   worker.unref();
@@ -81,9 +83,15 @@ function startWorker(): WorkerHandle {
   return h;
 }
 
-function stopWorker(h: WorkerHandle): void {
+/**
+ * Retire a worker: it finishes the job it is running (if any), then closes its ports and ends by itself.
+ * worker.terminate() is not used: stopping a thread inside onnxruntime's native run aborts the whole process, which
+ * is also why a busy worker is ref'd again — the process then waits for that job to end before exiting.
+ */
+function retireWorker(h: WorkerHandle, busy = false): void {
   h.dead = true;
-  void h.worker.terminate();
+  if (busy) h.worker.ref();
+  h.worker.postMessage({ type: 'quit' });
   h.replies.close();
   if (handle === h) handle = undefined;
 }
@@ -103,10 +111,10 @@ function call(
   while (Atomics.load(h.control, 0) === PENDING) {
     const left = deadline - Date.now();
     if (left <= 0) {
-      stopWorker(h);
+      retireWorker(h, true);
       throw new InternalError(
         'ERR_ONNX_TIMEOUT',
-        `onnx backend: ${what} did not finish within ${Math.round(timeoutMs)} ms; the worker was stopped (set CONCORD_ONNX_TIMEOUT_MS to allow longer)`,
+        `onnx backend: ${what} did not finish within ${Math.round(timeoutMs)} ms; the worker is retired (set CONCORD_ONNX_TIMEOUT_MS to allow longer)`,
         { field: 'CONCORD_ONNX_TIMEOUT_MS', received: timeoutMs },
       );
     }
@@ -212,7 +220,7 @@ export function loadOnnxBackend(): BackendLoadResult {
     onnxVersion = reply?.version ?? 'unknown';
     return { backend: onnxBackend };
   } catch (e) {
-    if (handle) stopWorker(handle);
+    if (handle) retireWorker(handle);
     return { reason: e instanceof Error ? e.message : String(e) };
   }
 }

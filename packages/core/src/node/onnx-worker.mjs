@@ -136,6 +136,12 @@ function succeed() {
 }
 
 parentPort.on('message', (job) => {
+  if (job.type === 'quit') {
+    // Retired after a time-out: close the ports so the thread ends once nothing is left to run.
+    parentPort.close();
+    replyPort.close();
+    return;
+  }
   pending = true;
   if (job.type === 'warmup') {
     loadLibraries().then(({ ort }) => {
