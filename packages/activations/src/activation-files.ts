@@ -1,0 +1,186 @@
+/**
+ * Activation files: writing one `.npz` entry per layer (stimuli × units, float32) with a provenance JSON beside it,
+ * and reading activations other tools wrote (`.npy`, `.npz`; a manifest maps layer names to array names).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, extname } from 'node:path';
+import { Dataset, type Descriptors, FileFormatError, Matrix } from '@concord/core';
+import { type NdArray, npzEntry, readNpy, readNpz, toFloat64, writeFileAtomic, writeNpz } from '@concord/io';
+import { ACTIVATIONS_ERRORS } from './errors.ts';
+
+export interface LayerEntry {
+  /** The npz entry (array name) holding the layer. */
+  key: string;
+  /** [stimuli, units]. */
+  shape: number[];
+}
+
+export interface Provenance {
+  concord: string;
+  created: string;
+  model: { file: string; format: string; sha256: string; runtime: string };
+  stimuli: {
+    source: string;
+    count: number;
+    sha256: string;
+    preprocessing: Record<string, unknown>;
+    descriptors: Descriptors;
+  };
+  batchSize: number;
+  layers: Record<string, LayerEntry & { unitShape: number[]; reductions: Record<string, unknown>[] }>;
+}
+
+/** The provenance file written beside an activation file. */
+export function provenancePath(file: string): string {
+  return `${file}.provenance.json`;
+}
+
+/** npz entry names: the layer name with characters outside [A-Za-z0-9_.-] replaced by '_', made unique. */
+export function layerKeys(names: readonly string[]): Map<string, string> {
+  const used = new Set<string>();
+  const out = new Map<string, string>();
+  for (const name of names) {
+    const base = name.replace(/[^A-Za-z0-9_.-]/g, '_') || 'layer';
+    let key = base;
+    for (let i = 2; used.has(key); i++) key = `${base}_${i}`;
+    used.add(key);
+    out.set(name, key);
+  }
+  return out;
+}
+
+/** Write datasets as one float32 npz entry per layer (atomically), plus `<file>.provenance.json`. */
+export function writeActivations(
+  file: string,
+  datasets: ReadonlyMap<string, Dataset>,
+  provenance?: Omit<Provenance, 'layers'> & {
+    layers: Record<string, { unitShape: number[]; reductions: Record<string, unknown>[] }>;
+  },
+): Record<string, LayerEntry> {
+  const keys = layerKeys([...datasets.keys()]);
+  const arrays: Record<string, { data: Float32Array; shape: number[] }> = {};
+  const layers: Record<string, LayerEntry> = {};
+  for (const [name, ds] of datasets) {
+    const key = keys.get(name)!;
+    const m = ds.measurements;
+    const data = m.data instanceof Float32Array ? m.data : Float32Array.from(m.data);
+    arrays[key] = { data, shape: [m.rows, m.cols] };
+    layers[name] = { key, shape: [m.rows, m.cols] };
+  }
+  writeNpz(file, arrays);
+  if (provenance) {
+    const full: Provenance = {
+      ...provenance,
+      layers: Object.fromEntries(
+        Object.entries(layers).map(([n, e]) => [
+          n,
+          { ...e, ...(provenance.layers[n] ?? { unitShape: [], reductions: [] }) },
+        ]),
+      ),
+    };
+    writeFileAtomic(provenancePath(file), `${JSON.stringify(full, null, 1)}\n`);
+  }
+  return layers;
+}
+
+/** Layer name → array name; or the path of a JSON file holding that map (or a Concord provenance file). */
+export type ActivationManifest = Record<string, string> | string;
+
+function loadManifest(
+  manifest: ActivationManifest | undefined,
+  file: string,
+): { map?: Record<string, string>; descriptors?: Descriptors } {
+  let json: unknown = manifest;
+  let from = file;
+  if (manifest === undefined) {
+    if (!existsSync(provenancePath(file))) return {};
+    from = provenancePath(file);
+    json = JSON.parse(readFileSync(from, 'utf8'));
+  } else if (typeof manifest === 'string') {
+    from = manifest;
+    try {
+      json = JSON.parse(readFileSync(manifest, 'utf8'));
+    } catch (e) {
+      throw new FileFormatError(
+        ACTIVATIONS_ERRORS.ACTIVATION_FILE,
+        manifest,
+        `cannot read the manifest as JSON: ${(e as Error).message}`,
+      );
+    }
+  }
+  const obj = json as Record<string, unknown>;
+  if (obj && typeof obj === 'object' && obj.layers && typeof obj.layers === 'object' && !Array.isArray(obj.layers)) {
+    // A Concord provenance file.
+    const layers = obj.layers as Record<string, { key?: unknown }>;
+    const map: Record<string, string> = {};
+    for (const [n, e] of Object.entries(layers)) if (typeof e?.key === 'string') map[n] = e.key;
+    const stim = (obj.stimuli as { descriptors?: Descriptors } | undefined)?.descriptors;
+    return { map, descriptors: stim };
+  }
+  if (!obj || typeof obj !== 'object' || Object.values(obj).some((v) => typeof v !== 'string')) {
+    throw new FileFormatError(
+      ACTIVATIONS_ERRORS.ACTIVATION_FILE,
+      from,
+      'a manifest maps layer names to array names: {"layer": "array", ...}',
+    );
+  }
+  return { map: obj as Record<string, string> };
+}
+
+/** An activation array as stimuli × units (every axis after the first is flattened). */
+function toMatrix(a: NdArray, file: string, key: string): Matrix {
+  if (a.shape.length < 1)
+    throw new FileFormatError(
+      ACTIVATIONS_ERRORS.ACTIVATION_FILE,
+      file,
+      `array '${key}' is a scalar; activations need a stimulus axis`,
+      { field: key },
+    );
+  const n = a.shape[0];
+  const units = a.shape.slice(1).reduce((p, q) => p * q, 1);
+  const data = a.data instanceof Float32Array ? a.data : Float32Array.from(toFloat64(a.data));
+  return new Matrix(n, units, data);
+}
+
+/**
+ * Read activation files into one Dataset per layer. `.npz`: every entry is a layer unless a manifest (or the
+ * `<file>.provenance.json` Concord wrote) says which; `.npy`: one layer named by the manifest's only key or the file
+ * name. Stimulus descriptors come from the provenance file when present.
+ */
+export function readActivations(file: string, manifest?: ActivationManifest): Map<string, Dataset> {
+  const ext = extname(file).toLowerCase();
+  const { map, descriptors } = loadManifest(manifest, file);
+  let arrays: Record<string, NdArray>;
+  if (ext === '.npz') arrays = readNpz(file);
+  else if (ext === '.npy') {
+    const only = map ? Object.entries(map) : [];
+    const name = only.length === 1 ? only[0][0] : basename(file, ext);
+    arrays = { [name]: readNpy(file) };
+    return build(file, { [name]: name }, arrays, descriptors);
+  } else {
+    throw new FileFormatError(
+      ACTIVATIONS_ERRORS.ACTIVATION_FILE,
+      file,
+      `unsupported activation file type '${ext}'; supported: .npz (one array per layer), .npy (one layer)`,
+    );
+  }
+  return build(file, map ?? Object.fromEntries(Object.keys(arrays).map((k) => [k, k])), arrays, descriptors);
+}
+
+function build(
+  file: string,
+  map: Record<string, string>,
+  arrays: Record<string, NdArray>,
+  descriptors: Descriptors | undefined,
+): Map<string, Dataset> {
+  const out = new Map<string, Dataset>();
+  for (const [layer, key] of Object.entries(map)) {
+    const m = toMatrix(npzEntry(arrays, key, file), file, key);
+    const obs =
+      descriptors && Object.values(descriptors).every((c) => c.length === m.rows)
+        ? descriptors
+        : { index: Array.from({ length: m.rows }, (_, i) => i) };
+    out.set(layer, new Dataset(m, { descriptors: { layer, file }, obsDescriptors: obs }));
+  }
+  return out;
+}

@@ -1,0 +1,195 @@
+/**
+ * Extraction: run a model over stimuli batch by batch and turn each requested layer into a Dataset (stimuli × units,
+ * float32), checking every activation for NaN/Inf and applying reductions while streaming.
+ */
+import { ConcordError, Dataset, Matrix, ParameterError, type ProgressCallback, ProgressReporter } from '@concord/core';
+import { ACTIVATIONS_ERRORS } from './errors.ts';
+import { IncrementalPca } from './incremental-pca.ts';
+import type { ActivationModel, LayerOutput } from './model.ts';
+import {
+  checkReduceSpec,
+  globalAveragePool,
+  type ReduceSpec,
+  type RowTransform,
+  randomProjection,
+} from './reductions.ts';
+import type { Stimuli } from './stimuli.ts';
+
+export interface ExtractOptions {
+  /** Tensor / layer names, as listed by `model.layers`. */
+  layers: readonly string[];
+  /** Stimuli per network run (default 32). */
+  batchSize?: number;
+  /** Reductions applied in order to every layer (default none: every unit is kept). */
+  reduce?: ReduceSpec | readonly ReduceSpec[];
+  onProgress?: ProgressCallback;
+  /** Refuse NaN/±Inf activations (default true). */
+  checkFinite?: boolean;
+}
+
+/** What was done, per layer (goes into provenance). */
+export interface LayerRecord {
+  /** Activation shape of one stimulus as the network produced it. */
+  unitShape: number[];
+  /** Units per stimulus in the Dataset. */
+  units: number;
+  reductions: Record<string, unknown>[];
+}
+
+export interface ExtractResult {
+  datasets: Map<string, Dataset>;
+  records: Map<string, LayerRecord>;
+}
+
+function normaliseReduce(reduce: ExtractOptions['reduce']): ReduceSpec[] {
+  const list = reduce === undefined ? [] : Array.isArray(reduce) ? [...reduce] : [reduce as ReduceSpec];
+  list.forEach(checkReduceSpec);
+  const pcaAt = list.findIndex((s) => s.kind === 'pca');
+  if (pcaAt >= 0 && pcaAt !== list.length - 1) {
+    throw new ParameterError(
+      ACTIVATIONS_ERRORS.REDUCE,
+      'reduce',
+      `pca must be the last reduction (it is fitted over all stimuli); received ${list.map((s) => s.kind).join(' → ')}`,
+    );
+  }
+  return list;
+}
+
+/** One layer's pipeline: row transforms, then storage (or an incremental PCA fit and transform). */
+class LayerSink {
+  readonly transforms: RowTransform[];
+  readonly pca?: IncrementalPca;
+  private rows: Float32Array | undefined;
+  units = -1;
+  unitShape: number[] = [];
+
+  constructor(
+    readonly name: string,
+    specs: ReduceSpec[],
+    channelAxis: number,
+    readonly count: number,
+  ) {
+    this.transforms = specs
+      .filter((s) => s.kind !== 'pca')
+      .map((s) =>
+        s.kind === 'globalAveragePool'
+          ? globalAveragePool(channelAxis)
+          : randomProjection(s as Extract<ReduceSpec, { kind: 'randomProjection' }>),
+      );
+    const pca = specs.find((s) => s.kind === 'pca');
+    if (pca) this.pca = new IncrementalPca(pca.nComponents);
+  }
+
+  reduce(x: LayerOutput): LayerOutput {
+    let y = x;
+    for (const t of this.transforms) y = t.apply(y);
+    return y;
+  }
+
+  /** Store rows [start, start + batch) (after the transforms and, in a PCA's second pass, the projection). */
+  store(start: number, y: LayerOutput): void {
+    const b = y.shape[0];
+    const units = y.data.length / b;
+    if (this.rows === undefined) {
+      this.units = units;
+      this.rows = new Float32Array(this.count * units);
+    }
+    this.rows.set(y.data, start * units);
+  }
+
+  dataset(): Matrix {
+    return new Matrix(this.count, this.units, this.rows ?? new Float32Array(0));
+  }
+}
+
+/** Throw for the first NaN/±Inf, naming the layer, the stimulus and the unit. */
+function checkFinite(model: ActivationModel, layer: string, x: LayerOutput, start: number, stimuli: Stimuli): void {
+  const d = x.data;
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i];
+    if (v - v !== 0) {
+      const per = d.length / x.shape[0];
+      const s = start + Math.floor(i / per);
+      const name = stimuli.descriptors.stimulus?.[s];
+      throw new ConcordError(
+        ACTIVATIONS_ERRORS.NON_FINITE,
+        `${model.file}: layer '${layer}' has ${v} for stimulus ${s}${name !== undefined && name !== s ? ` (${name})` : ''} at unit ${i % per} (of ${per})`,
+        { file: model.file, field: layer, offset: s, received: String(v) },
+      );
+    }
+  }
+}
+
+export async function extractActivations(
+  model: ActivationModel,
+  stimuli: Stimuli,
+  options: ExtractOptions,
+): Promise<ExtractResult> {
+  const layers = [...new Set(options.layers)];
+  const batchSize = options.batchSize ?? 32;
+  if (!(Number.isInteger(batchSize) && batchSize > 0))
+    throw new ParameterError(
+      ACTIVATIONS_ERRORS.OPTION,
+      'batchSize',
+      `expected a positive integer, received ${batchSize}`,
+    );
+  if (stimuli.count === 0)
+    throw new ParameterError(ACTIVATIONS_ERRORS.STIMULI, 'stimuli', `no stimuli in ${stimuli.source}`);
+  const specs = normaliseReduce(options.reduce);
+  const sinks = layers.map((l) => new LayerSink(l, specs, model.channelAxis, stimuli.count));
+  const hasPca = sinks.some((s) => s.pca);
+  const batches = Math.ceil(stimuli.count / batchSize);
+  const progress = new ProgressReporter('extract', stimuli.count * (hasPca ? 2 : 1), options.onProgress);
+
+  const pass = async (handle: (sink: LayerSink, start: number, y: LayerOutput) => void) => {
+    for (let b = 0; b < batches; b++) {
+      const start = b * batchSize;
+      const end = Math.min(stimuli.count, start + batchSize);
+      const input = await stimuli.batch(start, end);
+      const outputs = await model.run(input, layers);
+      for (const sink of sinks) {
+        const x = outputs.get(sink.name)!;
+        if (x.shape[0] !== end - start) {
+          throw new ConcordError(
+            ACTIVATIONS_ERRORS.RUN_FAILED,
+            `${model.file}: layer '${sink.name}' has shape [${x.shape.join(', ')}] for a batch of ${end - start}; only tensors whose first axis is the batch can be split per stimulus`,
+            { file: model.file, field: sink.name },
+          );
+        }
+        if (options.checkFinite !== false) checkFinite(model, sink.name, x, start, stimuli);
+        if (start === 0) sink.unitShape = x.shape.slice(1);
+        handle(sink, start, sink.reduce(x));
+      }
+      progress.tick(end - start);
+    }
+  };
+
+  if (hasPca) {
+    await pass((sink, _start, y) => sink.pca!.partialFit(y));
+    for (const s of sinks) s.pca!.finishFit();
+    await pass((sink, start, y) => sink.store(start, sink.pca!.transform(y)));
+  } else {
+    await pass((sink, start, y) => sink.store(start, y));
+  }
+  progress.finish();
+
+  const datasets = new Map<string, Dataset>();
+  const records = new Map<string, LayerRecord>();
+  for (const sink of sinks) {
+    const reductions = [...sink.transforms.map((t) => t.describe()), ...(sink.pca ? [sink.pca.describe()] : [])];
+    records.set(sink.name, { unitShape: sink.unitShape, units: sink.units, reductions });
+    datasets.set(
+      sink.name,
+      new Dataset(sink.dataset(), {
+        descriptors: {
+          layer: sink.name,
+          model: model.file,
+          unitShape: sink.unitShape,
+          ...(reductions.length ? { reductions } : {}),
+        },
+        obsDescriptors: stimuli.descriptors,
+      }),
+    );
+  }
+  return { datasets, records };
+}
