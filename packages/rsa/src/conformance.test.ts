@@ -9,6 +9,8 @@ import { describeWithSharedData, sharedData } from '@concord/core/testing';
 import { expect, it } from 'vitest';
 import { calcRdm } from './calc-rdm.ts';
 import { compareRdms } from './compare.ts';
+import { noiseCeiling } from './noise-ceiling.ts';
+import { poolRdms } from './pool.ts';
 import { Rdms } from './rdms.ts';
 
 const TOL = 1e-9;
@@ -188,6 +190,26 @@ describeWithSharedData(
             expectClose(got.data, exp, tol, `${group} ${method}`);
           });
         }
+      }
+    }
+  },
+);
+
+describeWithSharedData(
+  ['reference', 'rsa', 'noise_ceiling_cases.json'],
+  'noiseCeiling / poolRdms vs rsatoolbox boot_noise_ceiling (noise_ceiling_cases.json)',
+  () => {
+    const ref = load('noise_ceiling_cases.json');
+    for (const c of ref.cases as Json[]) {
+      const rdms = Rdms.fromVectors(c.subject_rdms, {
+        rdmDescriptors: { subject: c.subject_rdms.map((_: unknown, i: number) => i) },
+      });
+      for (const [method, expected] of Object.entries(c.outputs as Record<string, Json>)) {
+        it(`seed ${c.seed} (${c.n_subjects} subjects × ${c.n_conditions} conditions): ${method}`, () => {
+          const nc = noiseCeiling(rdms, { method, rdmDescriptor: 'subject' });
+          expectClose([nc.lower, nc.upper], [expected.lower, expected.upper], TOL, method);
+          expectClose(poolRdms(rdms, method).getVector(0), expected.pooled_rdm_all_subjects, TOL, `${method} pooled`);
+        });
       }
     }
   },
