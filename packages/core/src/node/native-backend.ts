@@ -51,7 +51,7 @@ function createNativeBackend(addon: NativeAddon): LinalgBackend {
     name: 'native',
     operations: new Set<Operation>(['gemm', 'syrk', 'eigh', 'svd', 'cholesky', 'inverse']),
     threads: () => addon.threads(),
-    describe: () => `${addon.config().trim()} + LAPACKE`,
+    describe: () => `${addon.config().trim()}; decompositions through liblapacke`,
 
     gemm(a, b, transA, transB) {
       const [m, k1] = transA ? [a.cols, a.rows] : [a.rows, a.cols];
