@@ -29,6 +29,8 @@ export interface CkaOptions {
   sigma?: number;
   /** RBF median convention (see kernels.ts); default 'full', as Kornblith et al.'s reference code. */
   median?: RbfMedian;
+  /** Linear, biased: compute in feature space (‖YᵀX‖²_F form) or Gram space; default 'auto' = fewer flops. */
+  route?: 'auto' | 'feature' | 'gram';
 }
 
 /** ‖A‖²_F of the p×p or n×n Gram matrix of centred X, whichever is cheaper (both are equal). */
@@ -43,7 +45,7 @@ function linearCosts(n: number, p: number, q: number): { feature: number; gram: 
   return { feature: 2 * n * p * q + norm(p) + norm(q), gram: n * n * (p + q) };
 }
 
-function linearBiased(x: Matrix, y: Matrix): SimilarityResult {
+function linearBiased(x: Matrix, y: Matrix, forced: 'auto' | 'feature' | 'gram'): SimilarityResult {
   const n = x.rows;
   const xc = centred(x);
   const yc = centred(y);
@@ -52,7 +54,7 @@ function linearBiased(x: Matrix, y: Matrix): SimilarityResult {
   let xx: number;
   let yy: number;
   let route: 'feature' | 'gram';
-  if (costs.feature <= costs.gram) {
+  if (forced === 'feature' || (forced === 'auto' && costs.feature <= costs.gram)) {
     route = 'feature';
     const c = matmul(xc, yc, { transA: true });
     xy = frobeniusInner(c.data, c.data);
@@ -113,7 +115,8 @@ export function cka(x: Matrix, y: Matrix, opts: CkaOptions = {}): SimilarityResu
   checkPair(debiased ? 'debiased cka' : 'cka', x, y, debiased ? 4 : 2);
   checkVariance('cka', 'X', x);
   checkVariance('cka', 'Y', y);
-  if (kernel === 'linear' && !debiased) return linearBiased(x, y);
+  const route = checkChoice('route', opts.route ?? 'auto', ['auto', 'feature', 'gram'] as const, SIMILARITY_ERROR_CODES.badOption);
+  if (kernel === 'linear' && !debiased) return linearBiased(x, y, route);
 
   const { k, l, sigmas } = kernelsFor(x, y, { ...opts, threshold }, kernel);
   const base = {

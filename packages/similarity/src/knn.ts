@@ -23,7 +23,8 @@ function normalizedRows(x: Matrix): Matrix {
 
 /**
  * Indices of the k largest entries of every row of the n×n similarity matrix, the diagonal excluded; equal
- * similarities are broken towards the lower index (the reference's torch sort leaves ties unspecified).
+ * similarities are broken towards the lower index (the reference's torch sort leaves ties unspecified). Row i's
+ * neighbours are listed best first.
  */
 export function topKNeighbours(s: Matrix, k: number): Int32Array {
   const n = s.rows;
@@ -66,7 +67,9 @@ export function topKNeighbours(s: Matrix, k: number): Int32Array {
         siftDown(0);
       }
     }
-    out.set(heapIdx.subarray(0, k), i * k);
+    // best first, so the output order is defined too
+    const best = Array.from(heapIdx.subarray(0, k)).sort((a, b) => (worse(a, b) ? 1 : worse(b, a) ? -1 : 0));
+    out.set(best, i * k);
   }
   return out;
 }
