@@ -1,5 +1,5 @@
 /** Read/write .npy files and convert n-d arrays to core matrices. */
-import { FileFormatError, Matrix, type DType } from '@concord/core';
+import { type DType, FileFormatError, Matrix } from '@concord/core';
 import { readFileChecked, writeFileAtomic } from './files.ts';
 import { decodeNpy, encodeNpy } from './npy.ts';
 import { type NdArray, type NumericArray, toFloat64 } from './typed.ts';
@@ -16,11 +16,19 @@ export function writeNpy(path: string, array: { data: NumericArray; shape: reado
  * A 2-D array as a Matrix (1-D arrays become one row when `vectorAs` is 'row', one column when 'column').
  * float32 data stays float32 unless `dtype` asks otherwise; integer data becomes float64.
  */
-export function ndarrayToMatrix(a: NdArray, opts: { file?: string; dtype?: DType; vectorAs?: 'row' | 'column' } = {}): Matrix {
+export function ndarrayToMatrix(
+  a: NdArray,
+  opts: { file?: string; dtype?: DType; vectorAs?: 'row' | 'column' } = {},
+): Matrix {
   let shape = a.shape;
   if (shape.length === 1) shape = opts.vectorAs === 'column' ? [shape[0], 1] : [1, shape[0]];
   if (shape.length !== 2) {
-    throw new FileFormatError('ERR_NPY_SHAPE', opts.file ?? '<array>', `expected a 2-D array, received shape (${a.shape.join(', ')})`, { field: 'shape', received: a.shape });
+    throw new FileFormatError(
+      'ERR_NPY_SHAPE',
+      opts.file ?? '<array>',
+      `expected a 2-D array, received shape (${a.shape.join(', ')})`,
+      { field: 'shape', received: a.shape },
+    );
   }
   const dtype = opts.dtype ?? (a.data instanceof Float32Array ? 'float32' : 'float64');
   if (dtype === 'float32') {

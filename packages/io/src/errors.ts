@@ -1,4 +1,4 @@
-/** Error codes of @concord/io. */
+/** Error codes of @concord/io. Every file error is a FileFormatError carrying the file and field or byte offset. */
 export { FileFormatError } from '@concord/core';
 
 export const IO_ERRORS = {
@@ -9,4 +9,15 @@ export const IO_ERRORS = {
   NPZ_ENTRY: 'ERR_NPZ_ENTRY',
   ZIP: 'ERR_ZIP',
   FILE_NOT_FOUND: 'ERR_FILE_NOT_FOUND',
+  MAT_HEADER: 'ERR_MAT_HEADER',
+  MAT_VERSION: 'ERR_MAT_VERSION',
+  MAT_TRUNCATED: 'ERR_MAT_TRUNCATED',
+  MAT_ELEMENT: 'ERR_MAT_ELEMENT',
+  MAT_COMPRESSED: 'ERR_MAT_COMPRESSED',
+  MAT_UNSUPPORTED_CLASS: 'ERR_MAT_UNSUPPORTED_CLASS',
+  MAT_OBJECT_AS_STRUCT: 'WARN_MAT_OBJECT_AS_STRUCT',
+  MAT_SPARSE_TOO_LARGE: 'ERR_MAT_SPARSE_TOO_LARGE',
+  HDF5: 'ERR_HDF5',
+  HDF5_NOT_FOUND: 'ERR_HDF5_NOT_FOUND',
+  TABLE: 'ERR_TABLE',
 } as const;

@@ -1,6 +1,19 @@
+export * from './arrays.ts';
 export * from './errors.ts';
-export * from './typed.ts';
+export * from './files.ts';
+export {
+  decodeHdf5,
+  decodeHdf5Dataset,
+  decodeHdf5Listing,
+  type Hdf5Dataset,
+  type Hdf5Entry,
+  listHdf5,
+  readHdf5,
+  readHdf5Dataset,
+} from './hdf5.ts';
+export { decodeMat, decodeMatFile, readMat, readMatFile } from './mat.ts';
+export * from './mat-types.ts';
+export { charsToStrings } from './mat5.ts';
 export * from './npy.ts';
 export * from './npz.ts';
-export * from './files.ts';
-export * from './arrays.ts';
+export * from './typed.ts';

@@ -4,15 +4,32 @@
  */
 import { FileFormatError } from '@concord/core';
 import { IO_ERRORS } from './errors.ts';
-import { DTYPE_INFO, type NdArray, type NpDtype, type NumericArray, dtypeOfArray, fortranToC, product } from './typed.ts';
+import {
+  DTYPE_INFO,
+  dtypeOfArray,
+  fortranToC,
+  type NdArray,
+  type NpDtype,
+  type NumericArray,
+  product,
+} from './typed.ts';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 /** Headers longer than this are refused (numpy itself refuses > 10000 bytes by default for safety). */
 const MAX_HEADER = 1 << 20;
 
 const CODE_TO_DTYPE: Record<string, NpDtype> = {
-  f8: 'float64', f4: 'float32', i1: 'int8', i2: 'int16', i4: 'int32', i8: 'int64',
-  u1: 'uint8', u2: 'uint16', u4: 'uint32', u8: 'uint64', b1: 'bool',
+  f8: 'float64',
+  f4: 'float32',
+  i1: 'int8',
+  i2: 'int16',
+  i4: 'int32',
+  i8: 'int64',
+  u1: 'uint8',
+  u2: 'uint16',
+  u4: 'uint32',
+  u8: 'uint64',
+  b1: 'bool',
 };
 
 interface Header {
@@ -24,7 +41,10 @@ interface Header {
 /** Parse the Python-literal header dict, e.g. {'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }. */
 function parseHeader(text: string, file: string, offset: number): Header {
   const fail = (msg: string, field?: string) => {
-    throw new FileFormatError(IO_ERRORS.NPY_HEADER, file, `${msg}; header was ${JSON.stringify(text.slice(0, 200))}`, { offset, field });
+    throw new FileFormatError(IO_ERRORS.NPY_HEADER, file, `${msg}; header was ${JSON.stringify(text.slice(0, 200))}`, {
+      offset,
+      field,
+    });
   };
   const descr = /'descr'\s*:\s*'([^']*)'/.exec(text);
   if (!descr) fail('no descr entry', 'descr');
@@ -32,7 +52,10 @@ function parseHeader(text: string, file: string, offset: number): Header {
   if (!fo) fail('no fortran_order entry', 'fortran_order');
   const sh = /'shape'\s*:\s*\(([^)]*)\)/.exec(text);
   if (!sh) fail('no shape entry', 'shape');
-  const parts = sh![1].split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const parts = sh![1]
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   const shape = parts.map((p) => {
     const v = /^\d+L?$/.test(p) ? Number.parseInt(p, 10) : Number.NaN;
     if (!Number.isSafeInteger(v)) fail(`shape entry '${p}' is not a non-negative integer`, 'shape');
@@ -45,11 +68,16 @@ function parseDescr(descr: string, file: string, offset: number): { dtype: NpDty
   const m = /^([<>|=]?)([a-z]\d+)$/.exec(descr);
   const dtype = m ? CODE_TO_DTYPE[m[2]] : undefined;
   if (!m || !dtype) {
-    throw new FileFormatError(IO_ERRORS.NPY_DTYPE, file, `unsupported dtype '${descr}'; supported: ${Object.keys(CODE_TO_DTYPE).join(', ')} (little- or big-endian)`, {
-      field: 'descr',
-      offset,
-      received: descr,
-    });
+    throw new FileFormatError(
+      IO_ERRORS.NPY_DTYPE,
+      file,
+      `unsupported dtype '${descr}'; supported: ${Object.keys(CODE_TO_DTYPE).join(', ')} (little- or big-endian)`,
+      {
+        field: 'descr',
+        offset,
+        received: descr,
+      },
+    );
   }
   return { dtype, littleEndian: m[1] !== '>' };
 }
@@ -62,17 +90,27 @@ export function decodeNpy(buf: Uint8Array, file = '<buffer>'): NdArray {
   const count = product(header.shape);
   const need = count * info.size;
   if (buf.length - dataOffset < need) {
-    throw new FileFormatError(IO_ERRORS.NPY_TRUNCATED, file, `data is truncated: shape (${header.shape.join(', ')}) of ${dtype} needs ${need} bytes after the header, the file has ${buf.length - dataOffset}`, {
-      offset: dataOffset,
-      expected: need,
-      received: buf.length - dataOffset,
-    });
+    throw new FileFormatError(
+      IO_ERRORS.NPY_TRUNCATED,
+      file,
+      `data is truncated: shape (${header.shape.join(', ')}) of ${dtype} needs ${need} bytes after the header, the file has ${buf.length - dataOffset}`,
+      {
+        offset: dataOffset,
+        expected: need,
+        received: buf.length - dataOffset,
+      },
+    );
   }
   if (buf.length - dataOffset > need) {
-    throw new FileFormatError(IO_ERRORS.NPY_HEADER, file, `header shape (${header.shape.join(', ')}) of ${dtype} accounts for ${need} data bytes, but the file holds ${buf.length - dataOffset}`, {
-      field: 'shape',
-      offset: dataOffset,
-    });
+    throw new FileFormatError(
+      IO_ERRORS.NPY_HEADER,
+      file,
+      `header shape (${header.shape.join(', ')}) of ${dtype} accounts for ${need} data bytes, but the file holds ${buf.length - dataOffset}`,
+      {
+        field: 'shape',
+        offset: dataOffset,
+      },
+    );
   }
   const data = info.make(count);
   const bytes = new Uint8Array(data.buffer, data.byteOffset, need);
@@ -82,19 +120,46 @@ export function decodeNpy(buf: Uint8Array, file = '<buffer>'): NdArray {
   return { dtype, shape: header.shape, data: cData };
 }
 
-export function decodeNpyHeader(buf: Uint8Array, file = '<buffer>'): { header: Header; dataOffset: number; version: number } {
+export function decodeNpyHeader(
+  buf: Uint8Array,
+  file = '<buffer>',
+): { header: Header; dataOffset: number; version: number } {
   if (buf.length < 10 || !MAGIC.every((b, i) => buf[i] === b)) {
-    throw new FileFormatError(IO_ERRORS.NPY_MAGIC, file, `not a .npy file: expected the magic string \\x93NUMPY at byte 0, found ${JSON.stringify(Array.from(buf.subarray(0, 6)))}`, { offset: 0 });
+    throw new FileFormatError(
+      IO_ERRORS.NPY_MAGIC,
+      file,
+      `not a .npy file: expected the magic string \\x93NUMPY at byte 0, found ${JSON.stringify(Array.from(buf.subarray(0, 6)))}`,
+      { offset: 0 },
+    );
   }
   const major = buf[6];
-  if (major < 1 || major > 3) throw new FileFormatError(IO_ERRORS.NPY_HEADER, file, `unsupported format version ${major}.${buf[7]} (1.0, 2.0 and 3.0 are known)`, { offset: 6, field: 'version' });
+  if (major < 1 || major > 3)
+    throw new FileFormatError(
+      IO_ERRORS.NPY_HEADER,
+      file,
+      `unsupported format version ${major}.${buf[7]} (1.0, 2.0 and 3.0 are known)`,
+      { offset: 6, field: 'version' },
+    );
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const lenBytes = major === 1 ? 2 : 4;
-  if (buf.length < 8 + lenBytes) throw new FileFormatError(IO_ERRORS.NPY_TRUNCATED, file, 'file ends inside the header length', { offset: 8 });
+  if (buf.length < 8 + lenBytes)
+    throw new FileFormatError(IO_ERRORS.NPY_TRUNCATED, file, 'file ends inside the header length', { offset: 8 });
   const hlen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   const start = 8 + lenBytes;
-  if (hlen > MAX_HEADER) throw new FileFormatError(IO_ERRORS.NPY_HEADER, file, `header length ${hlen} exceeds the ${MAX_HEADER}-byte limit`, { offset: 8, field: 'header_len' });
-  if (start + hlen > buf.length) throw new FileFormatError(IO_ERRORS.NPY_TRUNCATED, file, `header of ${hlen} bytes runs past the end of the file (${buf.length} bytes)`, { offset: start });
+  if (hlen > MAX_HEADER)
+    throw new FileFormatError(
+      IO_ERRORS.NPY_HEADER,
+      file,
+      `header length ${hlen} exceeds the ${MAX_HEADER}-byte limit`,
+      { offset: 8, field: 'header_len' },
+    );
+  if (start + hlen > buf.length)
+    throw new FileFormatError(
+      IO_ERRORS.NPY_TRUNCATED,
+      file,
+      `header of ${hlen} bytes runs past the end of the file (${buf.length} bytes)`,
+      { offset: start },
+    );
   const text = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(buf.subarray(start, start + hlen));
   return { header: parseHeader(text, file, start), dataOffset: start + hlen, version: major };
 }
@@ -113,7 +178,12 @@ function swapBytes(bytes: Uint8Array, size: number): void {
 export function encodeNpy(array: { data: NumericArray; shape: readonly number[] }): Uint8Array {
   const dtype = dtypeOfArray(array.data);
   if (product(array.shape) !== array.data.length) {
-    throw new FileFormatError(IO_ERRORS.NPY_HEADER, '<encode>', `shape (${array.shape.join(', ')}) does not match ${array.data.length} elements`, { field: 'shape' });
+    throw new FileFormatError(
+      IO_ERRORS.NPY_HEADER,
+      '<encode>',
+      `shape (${array.shape.join(', ')}) does not match ${array.data.length} elements`,
+      { field: 'shape' },
+    );
   }
   const shapeStr = array.shape.length === 1 ? `(${array.shape[0]},)` : `(${array.shape.join(', ')})`;
   let dict = `{'descr': '<${DTYPE_INFO[dtype].code}', 'fortran_order': False, 'shape': ${shapeStr}, }`;

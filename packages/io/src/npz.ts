@@ -21,7 +21,10 @@ export function decodeNpz(buf: Uint8Array, file = '<buffer>'): Record<string, Nd
   return out;
 }
 
-export function encodeNpz(arrays: Record<string, { data: NumericArray; shape: readonly number[] }>, compress = false): Uint8Array {
+export function encodeNpz(
+  arrays: Record<string, { data: NumericArray; shape: readonly number[] }>,
+  compress = false,
+): Uint8Array {
   const files: Record<string, Uint8Array> = {};
   for (const [k, a] of Object.entries(arrays)) files[`${k}.npy`] = encodeNpy(a);
   return zipSync(files, { level: compress ? 6 : 0 });
@@ -31,12 +34,24 @@ export function readNpz(path: string): Record<string, NdArray> {
   return decodeNpz(readFileChecked(path), path);
 }
 
-export function writeNpz(path: string, arrays: Record<string, { data: NumericArray; shape: readonly number[] }>, compress = false): void {
+export function writeNpz(
+  path: string,
+  arrays: Record<string, { data: NumericArray; shape: readonly number[] }>,
+  compress = false,
+): void {
   writeFileAtomic(path, encodeNpz(arrays, compress));
 }
 
 export function npzEntry(archive: Record<string, NdArray>, key: string, file: string): NdArray {
   const a = archive[key];
-  if (!a) throw new FileFormatError(IO_ERRORS.NPZ_ENTRY, file, `no entry '${key}'; entries are ${Object.keys(archive).map((k) => `'${k}'`).join(', ')}`, { field: key });
+  if (!a)
+    throw new FileFormatError(
+      IO_ERRORS.NPZ_ENTRY,
+      file,
+      `no entry '${key}'; entries are ${Object.keys(archive)
+        .map((k) => `'${k}'`)
+        .join(', ')}`,
+      { field: key },
+    );
   return a;
 }

@@ -11,7 +11,18 @@ export type NumericArray =
   | Uint32Array
   | BigUint64Array;
 
-export type NpDtype = 'float64' | 'float32' | 'int8' | 'int16' | 'int32' | 'int64' | 'uint8' | 'uint16' | 'uint32' | 'uint64' | 'bool';
+export type NpDtype =
+  | 'float64'
+  | 'float32'
+  | 'int8'
+  | 'int16'
+  | 'int32'
+  | 'int64'
+  | 'uint8'
+  | 'uint16'
+  | 'uint32'
+  | 'uint64'
+  | 'bool';
 
 /** An n-dimensional array in C (row-major) order. */
 export interface NdArray {
@@ -63,23 +74,102 @@ export function product(shape: readonly number[]): number {
 export function fortranToC(data: NumericArray, shape: readonly number[]): NumericArray {
   const n = product(shape);
   const nd = shape.length;
-  if (nd <= 1) return data;
+  if (nd <= 1 || n <= 1) return data;
   const out = new (data.constructor as new (n: number) => NumericArray)(n);
+  const src = data as unknown as number[];
+  const dst = out as unknown as number[];
+  if (nd === 2) {
+    // The common case (matrices) without per-element index arithmetic.
+    const rows = shape[0];
+    const cols = shape[1];
+    for (let j = 0; j < cols; j++) {
+      const base = j * rows;
+      for (let i = 0; i < rows; i++) dst[i * cols + j] = src[base + i];
+    }
+    return out;
+  }
   const cStrides = new Array<number>(nd);
-  const fStrides = new Array<number>(nd);
   cStrides[nd - 1] = 1;
   for (let k = nd - 2; k >= 0; k--) cStrides[k] = cStrides[k + 1] * shape[k + 1];
-  fStrides[0] = 1;
-  for (let k = 1; k < nd; k++) fStrides[k] = fStrides[k - 1] * shape[k - 1];
+  const idx = new Array<number>(nd).fill(0);
+  let c = 0;
+  for (let f = 0; f < n; f++) {
+    dst[c] = src[f];
+    // Advance the Fortran-order multi-index (first axis fastest) and keep the C offset in step.
+    for (let k = 0; k < nd; k++) {
+      if (++idx[k] < shape[k]) {
+        c += cStrides[k];
+        break;
+      }
+      c -= (shape[k] - 1) * cStrides[k];
+      idx[k] = 0;
+    }
+  }
+  return out;
+}
+
+/** Reorder any array list (e.g. cell elements) from column-major to C order over `shape`. */
+export function fortranToCList<T>(items: readonly T[], shape: readonly number[]): T[] {
+  const n = items.length;
+  const nd = shape.length;
+  if (nd <= 1 || n <= 1) return items.slice();
+  const out = new Array<T>(n);
+  const cStrides = new Array<number>(nd);
+  cStrides[nd - 1] = 1;
+  for (let k = nd - 2; k >= 0; k--) cStrides[k] = cStrides[k + 1] * shape[k + 1];
   const idx = new Array<number>(nd).fill(0);
   for (let f = 0; f < n; f++) {
     let c = 0;
     for (let k = 0; k < nd; k++) c += idx[k] * cStrides[k];
-    (out as unknown as number[])[c] = (data as unknown as number[])[f];
+    out[c] = items[f];
     for (let k = 0; k < nd; k++) {
       if (++idx[k] < shape[k]) break;
       idx[k] = 0;
     }
   }
   return out;
+}
+
+/** Convert an array to another dtype (numpy astype semantics: float to int truncates toward zero, wraps). */
+export function castArray(a: NumericArray, dtype: NpDtype): NumericArray {
+  if (dtypeOfArray(a) === dtype && dtype !== 'bool') return a;
+  const n = a.length;
+  const out = DTYPE_INFO[dtype].make(n);
+  if (dtype === 'bool') {
+    for (let i = 0; i < n; i++) out[i] = a[i] ? 1 : 0;
+  } else if (out instanceof BigInt64Array || out instanceof BigUint64Array) {
+    for (let i = 0; i < n; i++) {
+      const v = a[i];
+      out[i] = typeof v === 'bigint' ? v : BigInt(Math.trunc(Number.isFinite(v) ? v : 0));
+    }
+  } else if (a instanceof BigInt64Array || a instanceof BigUint64Array) {
+    for (let i = 0; i < n; i++) (out as Float64Array)[i] = Number(a[i]);
+  } else {
+    (out as Float64Array).set(a as Float64Array);
+  }
+  return out;
+}
+
+/**
+ * Typed array of `count` elements of `dtype` from raw bytes with the given endianness. Always copies, so the
+ * result owns aligned memory.
+ */
+export function arrayFromBytes(bytes: Uint8Array, dtype: NpDtype, count: number, littleEndian: boolean): NumericArray {
+  const info = DTYPE_INFO[dtype];
+  const out = info.make(count);
+  const outBytes = new Uint8Array(out.buffer, out.byteOffset, count * info.size);
+  outBytes.set(bytes.subarray(0, count * info.size));
+  if (!littleEndian && info.size > 1) swapBytesInPlace(outBytes, info.size);
+  return out;
+}
+
+/** Reverse the byte order of every `size`-byte element. */
+export function swapBytesInPlace(bytes: Uint8Array, size: number): void {
+  for (let i = 0; i + size <= bytes.length; i += size) {
+    for (let a = i, b = i + size - 1; a < b; a++, b--) {
+      const t = bytes[a];
+      bytes[a] = bytes[b];
+      bytes[b] = t;
+    }
+  }
 }
