@@ -5,7 +5,7 @@
 import { ConcordError, Dataset, Matrix, ParameterError, type ProgressCallback, ProgressReporter } from '@concord/core';
 import { ACTIVATIONS_ERRORS } from './errors.ts';
 import { IncrementalPca } from './incremental-pca.ts';
-import type { ActivationModel, LayerOutput } from './model.ts';
+import { type ActivationModel, checkLayerNames, type LayerOutput } from './model.ts';
 import {
   checkReduceSpec,
   globalAveragePool,
@@ -126,6 +126,7 @@ export async function extractActivations(
   options: ExtractOptions,
 ): Promise<ExtractResult> {
   const layers = [...new Set(options.layers)];
+  checkLayerNames(model.file, model.layers, layers);
   const batchSize = options.batchSize ?? 32;
   if (!(Number.isInteger(batchSize) && batchSize > 0))
     throw new ParameterError(
