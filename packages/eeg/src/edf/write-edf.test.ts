@@ -14,14 +14,25 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function simulated(nch: number, n: number, sfreq: number, seed = 1): Raw {
   const rng = new Rng(seed);
   const m = Matrix.zeros(nch + 1, n);
-  for (let c = 0; c < nch; c++) for (let t = 0; t < n; t++) m.data[c * n + t] = 50e-6 * Math.sin((2 * Math.PI * (c + 1) * t) / sfreq) + 10e-6 * rng.normal();
+  for (let c = 0; c < nch; c++)
+    for (let t = 0; t < n; t++)
+      m.data[c * n + t] = 50e-6 * Math.sin((2 * Math.PI * (c + 1) * t) / sfreq) + 10e-6 * rng.normal();
   for (let t = 0; t < n; t++) m.data[nch * n + t] = t % 97 === 0 ? 1 + (t % 5) : 0;
   const names = [...Array.from({ length: nch }, (_, c) => `EEG ${c + 1}`), 'Status'];
-  return Raw.fromArray(m, { chNames: names, chTypes: [...names.slice(0, nch).map(() => 'eeg' as const), 'stim' as const], sfreq, measDate: new Date(Date.UTC(2021, 4, 6, 7, 8, 9)) }, [
-    { onset: 0.5, duration: 0, description: 'stim A' },
-    { onset: 1.25, duration: 0.75, description: 'réponse ✓' },
-    { onset: 2.999, duration: 0, description: 'late' },
-  ]);
+  return Raw.fromArray(
+    m,
+    {
+      chNames: names,
+      chTypes: [...names.slice(0, nch).map(() => 'eeg' as const), 'stim' as const],
+      sfreq,
+      measDate: new Date(Date.UTC(2021, 4, 6, 7, 8, 9)),
+    },
+    [
+      { onset: 0.5, duration: 0, description: 'stim A' },
+      { onset: 1.25, duration: 0.75, description: 'réponse ✓' },
+      { onset: 2.999, duration: 0, description: 'late' },
+    ],
+  );
 }
 
 describe.each([

@@ -6,8 +6,8 @@
  * Records are streamed (bounded memory) into a temporary file renamed over the target at the end.
  */
 import type { Matrix, ProgressCallback } from '@concord/core';
-import { EEG_ERRORS, FileFormatError, ParameterError } from '../errors.ts';
 import { writeStreamAtomic } from '../atomic-stream.ts';
+import { EEG_ERRORS, FileFormatError, ParameterError } from '../errors.ts';
 import { type Annotation, type ChannelType, Raw } from '../raw.ts';
 
 export interface WriteEdfOptions {
@@ -30,13 +30,31 @@ export interface WriteEdfResult {
 }
 
 /** What writeEdf accepts: a Raw, or an array of channels × samples (volts; stim channels in raw codes). */
-export type EdfSource = Raw | { data: Matrix; sfreq: number; chNames: string[]; chTypes?: ChannelType[]; annotations?: Annotation[]; measDate?: Date };
+export type EdfSource =
+  | Raw
+  | {
+      data: Matrix;
+      sfreq: number;
+      chNames: string[];
+      chTypes?: ChannelType[];
+      annotations?: Annotation[];
+      measDate?: Date;
+    };
 
 const CHUNK_SAMPLES = 1 << 20;
 
 function asRaw(src: EdfSource): Raw {
   if (src instanceof Raw) return src;
-  return Raw.fromArray(src.data, { chNames: src.chNames, sfreq: src.sfreq, ...(src.chTypes ? { chTypes: src.chTypes } : {}), measDate: src.measDate ?? null }, src.annotations ?? []);
+  return Raw.fromArray(
+    src.data,
+    {
+      chNames: src.chNames,
+      sfreq: src.sfreq,
+      ...(src.chTypes ? { chTypes: src.chTypes } : {}),
+      measDate: src.measDate ?? null,
+    },
+    src.annotations ?? [],
+  );
 }
 
 /** Format a number into at most 8 characters, rounding toward −∞ (down) or +∞ (up). */
@@ -45,10 +63,15 @@ export function formatEdfNumber(v: number, direction: 'down' | 'up', file: strin
   for (let d = 7; d >= 0; d--) {
     const f = 10 ** d;
     const r = direction === 'down' ? Math.floor(v * f) / f : Math.ceil(v * f) / f;
-    const s = r.toFixed(d).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
+    const s = r
+      .toFixed(d)
+      .replace(/(\.\d*?)0+$/, '$1')
+      .replace(/\.$/, '');
     if (s.length <= 8) return s;
   }
-  throw new FileFormatError(EEG_ERRORS.cannotWrite, file, `value ${v} does not fit the 8-character header field`, { field });
+  throw new FileFormatError(EEG_ERRORS.cannotWrite, file, `value ${v} does not fit the 8-character header field`, {
+    field,
+  });
 }
 
 function pad(s: string, width: number): string {
@@ -60,12 +83,21 @@ function chooseRecordDuration(sfreq: number, path: string, requested?: number): 
   if (requested !== undefined) {
     const spr = requested * sfreq;
     if (!(requested > 0) || Math.abs(spr - Math.round(spr)) > 1e-9) {
-      throw new ParameterError(EEG_ERRORS.badParameter, 'recordDuration', `must give a whole number of samples per record (sfreq ${sfreq} Hz), received ${requested}`);
+      throw new ParameterError(
+        EEG_ERRORS.badParameter,
+        'recordDuration',
+        `must give a whole number of samples per record (sfreq ${sfreq} Hz), received ${requested}`,
+      );
     }
     return requested;
   }
   for (let d = 1; d <= 60; d++) if (Math.abs(d * sfreq - Math.round(d * sfreq)) < 1e-9) return d;
-  throw new FileFormatError(EEG_ERRORS.cannotWrite, path, `sampling rate ${sfreq} Hz gives no whole number of samples in records of 1..60 s`, { field: 'duration of a data record' });
+  throw new FileFormatError(
+    EEG_ERRORS.cannotWrite,
+    path,
+    `sampling rate ${sfreq} Hz gives no whole number of samples in records of 1..60 s`,
+    { field: 'duration of a data record' },
+  );
 }
 
 function tal(onset: number, duration: number, text: string): string {
@@ -97,7 +129,13 @@ function writeEdfLike(kind: 'edf' | 'bdf', path: string, source: EdfSource, opti
     for (let c = 0; c < nch; c++) {
       for (let t = 0; t < len; t++) {
         const v = m.data[c * len + t];
-        if (!Number.isFinite(v)) throw new FileFormatError(EEG_ERRORS.cannotWrite, path, `channel ${raw.info.chNames[c]} has a non-finite value ${v} at sample ${t0 + t}`, { field: `channel ${c}` });
+        if (!Number.isFinite(v))
+          throw new FileFormatError(
+            EEG_ERRORS.cannotWrite,
+            path,
+            `channel ${raw.info.chNames[c]} has a non-finite value ${v} at sample ${t0 + t}`,
+            { field: `channel ${c}` },
+          );
         if (v < lo[c]) lo[c] = v;
         if (v > hi[c]) hi[c] = v;
       }
@@ -114,7 +152,12 @@ function writeEdfLike(kind: 'edf' | 'bdf', path: string, source: EdfSource, opti
     labels.push(raw.info.chNames[c]);
     if (isStim[c]) {
       if (n > 0 && (lo[c] < dmin || hi[c] > dmax || !Number.isInteger(lo[c]) || !Number.isInteger(hi[c]))) {
-        throw new FileFormatError(EEG_ERRORS.cannotWrite, path, `stim channel ${labels[c]} needs integer codes in [${dmin}, ${dmax}], range is [${lo[c]}, ${hi[c]}]`, { field: `channel ${c}` });
+        throw new FileFormatError(
+          EEG_ERRORS.cannotWrite,
+          path,
+          `stim channel ${labels[c]} needs integer codes in [${dmin}, ${dmax}], range is [${lo[c]}, ${hi[c]}]`,
+          { field: `channel ${c}` },
+        );
       }
       dims.push('');
       pminText.push(String(dmin));
@@ -174,7 +217,11 @@ function writeEdfLike(kind: 'edf' | 'bdf', path: string, source: EdfSource, opti
     put('BIOSEMI', 7);
   } else put('0', 8);
   put(options.patientId ?? 'X X X X', 80);
-  put(options.recordingId ?? `Startdate ${two(date.getUTCDate())}-${months[date.getUTCMonth()]}-${date.getUTCFullYear()} X X X`, 80);
+  put(
+    options.recordingId ??
+      `Startdate ${two(date.getUTCDate())}-${months[date.getUTCMonth()]}-${date.getUTCFullYear()} X X X`,
+    80,
+  );
   put(`${two(date.getUTCDate())}.${two(date.getUTCMonth() + 1)}.${two(date.getUTCFullYear() % 100)}`, 8);
   put(`${two(date.getUTCHours())}.${two(date.getUTCMinutes())}.${two(date.getUTCSeconds())}`, 8);
   put(String(headerBytes), 8);

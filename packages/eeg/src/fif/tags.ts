@@ -1,0 +1,164 @@
+/**
+ * FIF tag layer: a FIF file is a chain of big-endian tags (kind, type, size, next, data) nested in blocks
+ * (FIFF_BLOCK_START / FIFF_BLOCK_END). We walk the chain with positional reads of the 16-byte tag headers, so the
+ * data of large tags (raw buffers) is only read when asked for.
+ */
+import { EEG_ERRORS, FileFormatError } from '../errors.ts';
+import { readExactly } from '../file-access.ts';
+
+export const FIFF = {
+  FILE_ID: 100,
+  DIR_POINTER: 101,
+  BLOCK_START: 104,
+  BLOCK_END: 105,
+  NCHAN: 200,
+  SFREQ: 201,
+  CH_INFO: 203,
+  MEAS_DATE: 204,
+  DESCRIPTION: 206,
+  LOWPASS: 219,
+  HIGHPASS: 223,
+  FIRST_SAMPLE: 208,
+  DATA_SKIP: 301,
+  DATA_BUFFER: 300,
+  DATA_SKIP_SAMP: 303,
+  MNE_EVENT_LIST: 3561,
+  MNE_EVENT_COMMENTS: 3566,
+  // blocks
+  B_MEAS: 100,
+  B_MEAS_INFO: 101,
+  B_RAW_DATA: 102,
+  B_CONTINUOUS_DATA: 112,
+  B_IAS_RAW_DATA: 119,
+  B_MNE_EVENTS: 361,
+  // types
+  T_SHORT: 2,
+  T_INT: 3,
+  T_FLOAT: 4,
+  T_DOUBLE: 5,
+  T_DAU_PACK16: 16,
+  T_STRING: 10,
+  T_CH_INFO: 30,
+} as const;
+
+export interface FifTag {
+  kind: number;
+  type: number;
+  size: number;
+  /** Byte offset of the tag's data. */
+  dataPos: number;
+}
+
+export interface FifBlock {
+  kind: number;
+  tags: FifTag[];
+  children: FifBlock[];
+}
+
+/** Parse the block tree of a FIF file (headers only). */
+export function readFifTree(path: string, fd: number, fileSize: number): FifBlock {
+  const root: FifBlock = { kind: -1, tags: [], children: [] };
+  const stack: FifBlock[] = [root];
+  const head = new Uint8Array(16);
+  const view = new DataView(head.buffer);
+  let pos = 0;
+  let first = true;
+  const seen = new Set<number>();
+  while (pos >= 0 && pos < fileSize) {
+    if (seen.has(pos))
+      throw new FileFormatError(EEG_ERRORS.badHeader, path, `tag chain loops back to byte ${pos}`, { offset: pos });
+    seen.add(pos);
+    if (pos + 16 > fileSize)
+      throw new FileFormatError(
+        EEG_ERRORS.truncated,
+        path,
+        `tag header at byte ${pos} runs past the end of the file (${fileSize} bytes)`,
+        { offset: pos },
+      );
+    readExactly(fd, path, head, 0, 16, pos);
+    const kind = view.getInt32(0);
+    const type = view.getInt32(4);
+    const size = view.getInt32(8);
+    const next = view.getInt32(12);
+    if (first && kind !== FIFF.FILE_ID)
+      throw new FileFormatError(
+        EEG_ERRORS.unknownFormat,
+        path,
+        `not a FIF file: the first tag must be FIFF_FILE_ID (100), received kind ${kind}`,
+        { offset: 0 },
+      );
+    first = false;
+    if (size < 0 || pos + 16 + size > fileSize) {
+      throw new FileFormatError(
+        EEG_ERRORS.truncated,
+        path,
+        `tag kind ${kind} announces ${size} data bytes, past the end of the file (${fileSize} bytes)`,
+        { offset: pos + 8, field: 'tag size' },
+      );
+    }
+    const tag: FifTag = { kind, type, size, dataPos: pos + 16 };
+    const top = stack[stack.length - 1];
+    if (kind === FIFF.BLOCK_START) {
+      const b = new Uint8Array(4);
+      readExactly(fd, path, b, 0, 4, pos + 16);
+      const block: FifBlock = { kind: new DataView(b.buffer).getInt32(0), tags: [], children: [] };
+      top.children.push(block);
+      stack.push(block);
+    } else if (kind === FIFF.BLOCK_END) {
+      if (stack.length > 1) stack.pop();
+    } else top.tags.push(tag);
+    if (next === -1) break;
+    pos = next > 0 ? next : pos + 16 + size;
+  }
+  return root;
+}
+
+export function findBlocks(block: FifBlock, kind: number): FifBlock[] {
+  const out: FifBlock[] = [];
+  const walk = (b: FifBlock) => {
+    if (b.kind === kind) out.push(b);
+    for (const c of b.children) walk(c);
+  };
+  walk(block);
+  return out;
+}
+
+/** The data bytes of a tag. */
+export function readTagData(path: string, fd: number, tag: FifTag): DataView {
+  const buf = new Uint8Array(tag.size);
+  readExactly(fd, path, buf, 0, tag.size, tag.dataPos);
+  return new DataView(buf.buffer);
+}
+
+export function tagInts(path: string, fd: number, tag: FifTag): Int32Array {
+  const v = readTagData(path, fd, tag);
+  const out = new Int32Array(tag.size >> 2);
+  for (let i = 0; i < out.length; i++) out[i] = v.getInt32(i * 4);
+  return out;
+}
+
+export function tagString(path: string, fd: number, tag: FifTag): string {
+  const v = readTagData(path, fd, tag);
+  return new TextDecoder('latin1').decode(new Uint8Array(v.buffer));
+}
+
+export function tagNumber(path: string, fd: number, tag: FifTag): number {
+  const v = readTagData(path, fd, tag);
+  switch (tag.type) {
+    case FIFF.T_INT:
+      return v.getInt32(0);
+    case FIFF.T_FLOAT:
+      return v.getFloat32(0);
+    case FIFF.T_DOUBLE:
+      return v.getFloat64(0);
+    case FIFF.T_SHORT:
+      return v.getInt16(0);
+    default:
+      throw new FileFormatError(
+        EEG_ERRORS.badHeader,
+        path,
+        `tag kind ${tag.kind}: expected a numeric type, received type ${tag.type}`,
+        { offset: tag.dataPos - 12 },
+      );
+  }
+}
