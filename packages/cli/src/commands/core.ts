@@ -1,7 +1,17 @@
 /** `concord info` and `concord bench gemm`. */
 import { availableParallelism } from 'node:os';
-import { type BackendName, BACKEND_NAMES, Matrix, Rng, VERSION, backendFor, backendReport, loadBackend, setBackend } from '@concord/core';
-import { type Command, UsageError, choiceOption, numberOption } from '../command.ts';
+import {
+  BACKEND_NAMES,
+  type BackendName,
+  backendFor,
+  backendReport,
+  loadBackend,
+  Matrix,
+  Rng,
+  setBackend,
+  VERSION,
+} from '@concord/core';
+import { type Command, choiceOption, numberOption, UsageError } from '../command.ts';
 
 const info: Command = {
   name: 'info',
@@ -23,7 +33,9 @@ const info: Command = {
       [
         `concord ${r.version} (node ${r.node})`,
         `backend: ${r.backend}${r.forcedBackend ? ' (forced by CONCORD_BACKEND)' : ''}, ${r.threads} thread(s), ${r.cpus} CPU(s)`,
-        ...r.backends.map((b) => `  ${b.name.padEnd(7)} ${b.available ? `available: ${b.description}` : `unavailable: ${b.reason}`}`),
+        ...r.backends.map(
+          (b) => `  ${b.name.padEnd(7)} ${b.available ? `available: ${b.description}` : `unavailable: ${b.reason}`}`,
+        ),
       ].join('\n'),
     );
     return 0;
@@ -37,7 +49,11 @@ const benchGemm: Command = {
     n: { type: 'string', value: 'N', description: 'rows of X', default: '1000' },
     p: { type: 'string', value: 'P', description: 'columns of X', default: '20000' },
     dtype: { type: 'string', value: 'f64|f32', description: 'element type', default: 'f64' },
-    backend: { type: 'string', value: 'B', description: `backend to use (${BACKEND_NAMES.join('|')}); default: the automatic choice` },
+    backend: {
+      type: 'string',
+      value: 'B',
+      description: `backend to use (${BACKEND_NAMES.join('|')}); default: the automatic choice`,
+    },
     repeats: { type: 'string', value: 'R', description: 'runs (the best is reported)', default: '3' },
   },
   details: 'gflops counts 2·n²·p floating-point operations (the general product), as numpy comparisons do.',
@@ -66,7 +82,11 @@ const benchGemm: Command = {
       progress({ stage: backend.name, done: r + 1, total: repeats });
     }
     const result = { backend: backend.name, n, p, dtype, seconds: best, gflops: (2 * n * n * p) / best / 1e9 };
-    ctx.output(result, (r: typeof result) => `${r.backend} ${r.dtype}: X ${r.n}×${r.p}, C = X·Xᵀ in ${r.seconds.toFixed(4)} s (${r.gflops.toFixed(1)} GFLOP/s)`);
+    ctx.output(
+      result,
+      (r: typeof result) =>
+        `${r.backend} ${r.dtype}: X ${r.n}×${r.p}, C = X·Xᵀ in ${r.seconds.toFixed(4)} s (${r.gflops.toFixed(1)} GFLOP/s)`,
+    );
     return 0;
   },
 };

@@ -1,0 +1,101 @@
+/**
+ * `pnpm bench kernels`: C = X·Xᵀ on every backend that loads, beside numpy's `X @ X.T` (best of 3 each).
+ * Issue 2's targets for X 1000×20000 float64: native ≥ 0.8× numpy's speed, onnx ≥ 0.45×. Then a size sweep
+ * (n = 100..1000, p = 1e2..1e4) through the automatic choice (`gram`) and each fast backend. Reported, not asserted.
+ */
+import { availableBackends, gram, type LinalgBackend, Matrix, Rng } from '@concord/core';
+import { type BenchRow, printRows, timeBest, timePython } from '@concord/core/bench';
+
+const targets: Record<string, number> = { native: 0.8, onnx: 0.45 };
+
+function randomMatrix(n: number, p: number, dtype: 'float64' | 'float32'): Matrix {
+  const x = Matrix.zeros(n, p, dtype);
+  new Rng(1).fillNormal(x.data);
+  return x;
+}
+
+function numpyGram(n: number, p: number, dtype: 'float64' | 'float32', repeats: number): number | undefined {
+  return timePython(
+    `
+import numpy as np
+def setup():
+    return np.random.default_rng(1).standard_normal((${n}, ${p})).astype(np.${dtype})
+def run(x):
+    return x @ x.T
+`,
+    repeats,
+  );
+}
+
+const backends = availableBackends();
+const env = ['OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE', 'OPENBLAS_NUM_THREADS']
+  .map((k) => `${k}=${process.env[k] ?? '(unset)'}`)
+  .join(' ');
+process.stdout.write(
+  `backends: ${backends.map((b) => `${b.name} [${b.describe()}; ${b.threads()} threads]`).join(', ')}\n` +
+    `environment (shared by numpy and the native backend): ${env}\n`,
+);
+
+// 1. The issue's case.
+{
+  const n = 1000;
+  const p = 20000;
+  const rows: BenchRow[] = [];
+  for (const dtype of ['float64', 'float32'] as const) {
+    const x = randomMatrix(n, p, dtype);
+    const reference = numpyGram(n, p, dtype, 3);
+    for (const b of backends) {
+      // Plain TypeScript takes ~10 s here: one run is enough to show the gap.
+      const repeats = b.name === 'js' ? 1 : 3;
+      const seconds = timeBest(() => b.syrk(x, false), repeats);
+      rows.push({
+        name: `${b.name} ${dtype} X·Xᵀ`,
+        seconds,
+        reference,
+        referenceName: `numpy ${dtype} X @ X.T`,
+        target: dtype === 'float64' ? targets[b.name] : undefined,
+        note: `${((2 * n * n * p) / seconds / 1e9).toFixed(1)} GFLOP/s${repeats === 1 ? ', 1 run' : ''}`,
+      });
+    }
+  }
+  printRows('C = X·Xᵀ, X 1000×20000 (2n²p = 40 GFLOP); ratio = numpy time / Concord time', rows);
+}
+
+// 2. Size sweep.
+{
+  const sizes: [number, number][] = [
+    [100, 100],
+    [100, 10000],
+    [300, 1000],
+    [1000, 100],
+    [1000, 1000],
+    [1000, 10000],
+  ];
+  const fast = backends.filter((b): b is LinalgBackend => b.name !== 'js');
+  const rows: BenchRow[] = [];
+  for (const [n, p] of sizes) {
+    const flops = 2 * n * n * p;
+    const repeats = flops < 1e8 ? 20 : flops < 2e9 ? 5 : 3;
+    const x = randomMatrix(n, p, 'float64');
+    const reference = numpyGram(n, p, 'float64', repeats);
+    const cases: [string, () => unknown][] = [
+      ['auto', () => gram(x)],
+      ...fast.map((b) => [b.name, () => b.syrk(x, false)] as [string, () => unknown]),
+    ];
+    if (flops <= 2e8) {
+      const js = backends.find((b) => b.name === 'js')!;
+      cases.push(['js', () => js.syrk(x, false)]);
+    }
+    for (const [name, fn] of cases) {
+      fn(); // warm-up (lazy backend loading, JIT)
+      const seconds = timeBest(fn, repeats);
+      rows.push({
+        name: `${name} f64 n=${n} p=${p}`,
+        seconds,
+        reference,
+        note: `${(flops / seconds / 1e9).toFixed(1)} GFLOP/s`,
+      });
+    }
+  }
+  printRows('Size sweep, float64 X·Xᵀ ("auto" = the gram kernel with the automatic backend choice)', rows);
+}
