@@ -287,8 +287,9 @@ export class Mat5Decoder {
     if (depth > MAX_DEPTH)
       this.fail(src, IO_ERRORS.MAT_ELEMENT, `structs/cells nested deeper than ${MAX_DEPTH} levels`, start);
     if (start === end) {
-      // MATLAB writes empty fields/cells as zero-byte miMATRIX elements: an empty double.
-      return { name: '', value: { dtype: 'float64', shape: [0, 0], data: new Float64Array(0), matlabClass: 'double' } };
+      // MATLAB writes some empty fields/cells as zero-byte miMATRIX elements. scipy returns np.array([[]]), an empty
+      // double of shape (1, 0); we do the same so shapes agree with scipy.
+      return { name: '', value: { dtype: 'float64', shape: [1, 0], data: new Float64Array(0), matlabClass: 'double' } };
     }
     const flagsTag = this.readTag(src, start, end);
     if (flagsTag.type !== mi.UINT32 || flagsTag.nbytes !== 8) {
