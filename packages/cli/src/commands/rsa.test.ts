@@ -1,0 +1,437 @@
+/**
+ * `concord rdm`, `concord compare`, `concord noise-ceiling`: the command-line contract, conformance against the
+ * rsatoolbox reference JSON through the CLI (relative error ≤ 1e-9, bures 1e-7 and full sigma_k 5e-5 as in
+ * packages/rsa/src/conformance.test.ts, for the reasons given there), and bad input (exit 2, one line).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describeWithSharedData, sharedData } from '@concord/core/testing';
+import { readNpy, writeNpy } from '@concord/io';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../run.ts';
+
+const repoRoot = fileURLToPath(new URL('../../../..', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'concord-rsa-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+class Capture {
+  text = '';
+  write(chunk: string | Uint8Array): boolean {
+    this.text += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+    return true;
+  }
+}
+
+async function run(argv: string[]) {
+  const stdout = new Capture();
+  const stderr = new Capture();
+  const status = await runCli([...argv, '--quiet'], { stdout: stdout as never, stderr: stderr as never, cwd: dir });
+  return { status, stdout: stdout.text, stderr: stderr.text };
+}
+
+let fileCounter = 0;
+function npy(rows: number[][] | number[]): string {
+  const path = join(dir, `f${fileCounter++}.npy`);
+  const nested = Array.isArray(rows[0]);
+  const flat = nested ? (rows as number[][]).flat() : (rows as number[]);
+  writeNpy(path, {
+    data: Float64Array.from(flat),
+    shape: nested ? [rows.length, (rows[0] as number[]).length] : [rows.length],
+  });
+  return path;
+}
+function json(value: unknown): string {
+  const path = join(dir, `f${fileCounter++}.json`);
+  writeFileSync(path, JSON.stringify(value));
+  return path;
+}
+
+function expectClose(
+  actual: ArrayLike<number | null>,
+  expected: ArrayLike<number | string | null>,
+  tol: number,
+  what: string,
+): void {
+  expect(actual.length, what).toBe(expected.length);
+  for (let i = 0; i < expected.length; i++) {
+    const e = expected[i];
+    const a = actual[i];
+    if (e === null || e === 'NaN') {
+      expect(a, `${what}[${i}]`).toBeNull();
+      continue;
+    }
+    const err = Math.abs((a as number) - (e as number)) / Math.max(1, Math.abs(e as number));
+    expect(err, `${what}[${i}]: ${a} vs ${e}`).toBeLessThanOrEqual(tol);
+  }
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: reference JSON
+type Json = any;
+const load = (name: string): Json => JSON.parse(readFileSync(sharedData('reference', 'rsa', name), 'utf8'));
+
+describe('concord rdm / compare / noise-ceiling: contract', () => {
+  it('rdm --json prints exactly the documented fields, conditions sorted, and --out writes the vector', async () => {
+    const data = npy([
+      [1, 2, 3],
+      [4, 5, 7],
+      [0, 1, 1],
+      [2, 2, 2],
+    ]);
+    const out = join(dir, 'rdm.npy');
+    const r = await run([
+      'rdm',
+      '--data',
+      data,
+      '--conditions',
+      json(['b', 'a', 'c', 'a']),
+      '--method',
+      'euclidean',
+      '--out',
+      out,
+      '--json',
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(Object.keys(doc)).toEqual(['method', 'conditions', 'dissimilarities']);
+    expect(doc.method).toBe('euclidean');
+    expect(doc.conditions).toEqual(['a', 'b', 'c']);
+    // a = mean([4,5,7],[2,2,2]) = [3,3.5,4.5]; b = [1,2,3]; c = [0,1,1]; squared distance / 3 channels
+    const a = [3, 3.5, 4.5];
+    const b = [1, 2, 3];
+    const c = [0, 1, 1];
+    const d = (x: number[], y: number[]) => x.reduce((s, v, i) => s + (v - y[i]) ** 2, 0) / 3;
+    expectClose(doc.dissimilarities, [d(a, b), d(a, c), d(b, c)], 1e-12, 'rdm');
+    const written = readNpy(out);
+    expect(written.shape).toEqual([3]);
+    expectClose(Array.from(written.data as Float64Array), doc.dissimilarities, 0, 'npy');
+  });
+
+  it('compare treats a 1-D file as one RDM and returns nA × nB', async () => {
+    const r = await run([
+      'compare',
+      '--a',
+      npy([1, 2, 3]),
+      '--b',
+      npy([
+        [1, 2, 3],
+        [3, 2, 1],
+      ]),
+      '--method',
+      'corr',
+      '--json',
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(Object.keys(doc)).toEqual(['method', 'values']);
+    expectClose(doc.values.flat(), [1, -1], 1e-12, 'values');
+  });
+
+  it('runs as the real command (child process)', () => {
+    const p = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'packages/cli/src/main.ts',
+        'noise-ceiling',
+        '--rdms',
+        npy([
+          [1, 2, 3],
+          [1, 2, 4],
+          [2, 2, 3],
+        ]),
+        '--method',
+        'cosine',
+        '--json',
+      ],
+      {
+        cwd: repoRoot,
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
+    expect(p.status, p.stderr).toBe(0);
+    const doc = JSON.parse(p.stdout);
+    expect(Object.keys(doc)).toEqual(['method', 'lower', 'upper']);
+    expect(doc.lower).toBeLessThanOrEqual(doc.upper);
+  });
+
+  const bad: [string, () => string[], RegExp][] = [
+    [
+      'unknown method lists the valid ones',
+      () => [
+        'rdm',
+        '--data',
+        npy([
+          [1, 2],
+          [3, 4],
+        ]),
+        '--conditions',
+        json([0, 1]),
+        '--method',
+        'cityblock',
+      ],
+      /expected one of 'euclidean'.*'poisson_cv'/,
+    ],
+    [
+      'conditions length differs from data rows',
+      () => [
+        'rdm',
+        '--data',
+        npy([
+          [1, 2],
+          [3, 4],
+        ]),
+        '--conditions',
+        json([0, 1, 2]),
+        '--method',
+        'euclidean',
+      ],
+      /--conditions has 3 entries but --data has 2/,
+    ],
+    [
+      'a single condition',
+      () => [
+        'rdm',
+        '--data',
+        npy([
+          [1, 2],
+          [3, 4],
+        ]),
+        '--conditions',
+        json(['x', 'x']),
+        '--method',
+        'euclidean',
+      ],
+      /at least 2 conditions/,
+    ],
+    [
+      'conditions file is not an array',
+      () => [
+        'rdm',
+        '--data',
+        npy([
+          [1, 2],
+          [3, 4],
+        ]),
+        '--conditions',
+        json({ a: 1 }),
+        '--method',
+        'euclidean',
+      ],
+      /expected a JSON array/,
+    ],
+    [
+      'missing data file',
+      () => ['rdm', '--data', join(dir, 'nope.npy'), '--conditions', json([0, 1]), '--method', 'euclidean'],
+      /nope\.npy.*no such file/,
+    ],
+    [
+      'vector length not n(n-1)/2',
+      () => ['compare', '--a', npy([1, 2, 3, 4]), '--b', npy([1, 2, 3, 4]), '--method', 'cosine'],
+      /n\(n-1\)\/2.*received length 4/,
+    ],
+    [
+      'vectors of different lengths',
+      () => ['compare', '--a', npy([1, 2, 3]), '--b', npy([1, 2, 3, 4, 5, 6]), '--method', 'cosine'],
+      /length 3 and b of length 6/,
+    ],
+    [
+      'noise precision of the wrong shape',
+      () => [
+        'rdm',
+        '--data',
+        npy([
+          [1, 2],
+          [3, 4],
+        ]),
+        '--conditions',
+        json([0, 1]),
+        '--method',
+        'mahalanobis',
+        '--noise',
+        npy([
+          [1, 0, 0],
+          [0, 1, 0],
+          [0, 0, 1],
+        ]),
+      ],
+      /noise: the precision matrix is 3×3 but the data have 2 channels/,
+    ],
+    [
+      'noise ceiling of one subject',
+      () => ['noise-ceiling', '--rdms', npy([1, 2, 3]), '--method', 'cosine'],
+      /at least 2 subjects/,
+    ],
+  ];
+  for (const [name, argv, message] of bad) {
+    it(`bad input exits 2 with one line: ${name}`, async () => {
+      const r = await run(argv());
+      expect(r.status).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(message);
+    });
+  }
+});
+
+describeWithSharedData(
+  ['reference', 'rsa', 'calc_rdm_cases.json'],
+  'concord rdm vs rsatoolbox calc_rdm (calc_rdm_cases.json)',
+  () => {
+    const ref = load('calc_rdm_cases.json');
+    for (const c of ref.cases as Json[]) {
+      const o = c.outputs;
+      const single = () => ['--conditions', json(c.condition_labels)];
+      const runs = () => ['--conditions', json(c.X_runs_conds), '--runs', json(c.X_runs_runs)];
+      const diag = () =>
+        npy(
+          c.precision_diag.map((v: number, i: number) =>
+            c.precision_diag.map((_: number, j: number) => (i === j ? v : 0)),
+          ),
+        );
+      const cases: [string, () => string[]][] = [
+        ['euclidean(X_single)', () => ['--data', npy(c.X_single), ...single(), '--method', 'euclidean']],
+        [
+          'euclidean(X_single, remove_mean=True)',
+          () => ['--data', npy(c.X_single), ...single(), '--method', 'euclidean', '--remove-mean'],
+        ],
+        ['correlation(X_single)', () => ['--data', npy(c.X_single), ...single(), '--method', 'correlation']],
+        [
+          'mahalanobis(X_single, noise=precision)',
+          () => ['--data', npy(c.X_single), ...single(), '--method', 'mahalanobis', '--noise', npy(c.precision)],
+        ],
+        [
+          'mahalanobis(X_single, noise=diag(precision_diag))',
+          () => ['--data', npy(c.X_single), ...single(), '--method', 'mahalanobis', '--noise', diag()],
+        ],
+        [
+          'euclidean(X_runs averaged per condition)',
+          () => ['--data', npy(c.X_runs), '--conditions', json(c.X_runs_conds), '--method', 'euclidean'],
+        ],
+        [
+          'correlation(X_runs averaged per condition)',
+          () => ['--data', npy(c.X_runs), '--conditions', json(c.X_runs_conds), '--method', 'correlation'],
+        ],
+        [
+          'crossnobis(X_runs, cv=runs, noise=None->identity)',
+          () => ['--data', npy(c.X_runs), ...runs(), '--method', 'crossnobis'],
+        ],
+        [
+          'crossnobis(X_runs, cv=runs, noise=precision)',
+          () => ['--data', npy(c.X_runs), ...runs(), '--method', 'crossnobis', '--noise', npy(c.precision)],
+        ],
+        [
+          'crossnobis(X_runs, cv=runs, noise=precision, remove_mean=True)',
+          () => [
+            '--data',
+            npy(c.X_runs),
+            ...runs(),
+            '--method',
+            'crossnobis',
+            '--noise',
+            npy(c.precision),
+            '--remove-mean',
+          ],
+        ],
+        [
+          'poisson(counts_single, prior_lambda=1, prior_weight=0.1)',
+          () => [
+            '--data',
+            npy(c.counts_single),
+            ...single(),
+            '--method',
+            'poisson',
+            '--prior-lambda',
+            '1',
+            '--prior-weight',
+            '0.1',
+          ],
+        ],
+        [
+          'poisson_cv(counts_runs, cv=runs) [rsatoolbox quirk: returns LAST fold only]',
+          () => ['--data', npy(c.counts_runs), ...runs(), '--method', 'poisson_cv', '--last-fold'],
+        ],
+      ];
+      for (const [key, args] of cases) {
+        it(`seed ${c.seed}: ${key}`, async () => {
+          const r = await run(['rdm', ...args(), '--json']);
+          expect(r.status, r.stderr).toBe(0);
+          const doc = JSON.parse(r.stdout);
+          expect(doc.conditions).toEqual(c.condition_labels);
+          expectClose(doc.dissimilarities, o[key], 1e-9, key);
+        });
+      }
+    }
+  },
+);
+
+describeWithSharedData(
+  ['reference', 'rsa', 'compare_cases.json'],
+  'concord compare vs rsatoolbox compare (compare_cases.json)',
+  () => {
+    const ref = load('compare_cases.json');
+    for (const c of ref.cases as Json[]) {
+      const withNan = (rows: number[][]) =>
+        rows.map((r) => r.map((v, k) => ((c.nan_positions as number[]).includes(k) ? Number.NaN : v)));
+      const groups: [string, () => string[]][] = [
+        ['compare(A, B, method) -> 3x2', () => ['--a', npy(c.rdms_A), '--b', npy(c.rdms_B)]],
+        ['compare(A, tie_model, method) -> 3x1', () => ['--a', npy(c.rdms_A), '--b', npy(c.tie_model)]],
+        [
+          'compare(A, B, method, sigma_k=diag) (only *_cov, neg_riem_dist)',
+          () => ['--a', npy(c.rdms_A), '--b', npy(c.rdms_B), '--sigma-k', npy(c.sigma_k_diag)],
+        ],
+        [
+          'compare(A, B, method, sigma_k=full) (only *_cov, neg_riem_dist)',
+          () => ['--a', npy(c.rdms_A), '--b', npy(c.rdms_B), '--sigma-k', npy(c.sigma_k_full)],
+        ],
+        [
+          'compare(A_nan, B_nan, method) (NaN entries excluded)',
+          () => ['--a', npy(withNan(c.rdms_A)), '--b', npy(withNan(c.rdms_B))],
+        ],
+      ];
+      for (const [group, args] of groups) {
+        for (const [method, expected] of Object.entries(c.outputs[group] as Record<string, Json>)) {
+          it(`seed ${c.seed}: ${group}: ${method}`, async () => {
+            const r = await run(['compare', ...args(), '--method', method, '--json']);
+            if (expected.error) {
+              expect(r.status).toBe(2);
+              expect(r.stderr).toMatch(/not positive definite/);
+              return;
+            }
+            expect(r.status, r.stderr).toBe(0);
+            const tol =
+              group.includes('sigma_k=full') && method !== 'neg_riem_dist'
+                ? 5e-5
+                : method.startsWith('bures')
+                  ? 1e-7
+                  : 1e-9;
+            expectClose(JSON.parse(r.stdout).values.flat(), (expected as Json[]).flat(), tol, `${group} ${method}`);
+          });
+        }
+      }
+    }
+  },
+);
+
+describeWithSharedData(
+  ['reference', 'rsa', 'noise_ceiling_cases.json'],
+  'concord noise-ceiling vs rsatoolbox boot_noise_ceiling',
+  () => {
+    const ref = load('noise_ceiling_cases.json');
+    for (const c of ref.cases as Json[]) {
+      for (const [method, expected] of Object.entries(c.outputs as Record<string, Json>)) {
+        it(`seed ${c.seed}: ${method}`, async () => {
+          const r = await run(['noise-ceiling', '--rdms', npy(c.subject_rdms), '--method', method, '--json']);
+          expect(r.status, r.stderr).toBe(0);
+          const doc = JSON.parse(r.stdout);
+          expect(doc.method).toBe(method);
+          expectClose([doc.lower, doc.upper], [expected.lower, expected.upper], 1e-9, method);
+        });
+      }
+    }
+  },
+);
