@@ -1,4 +1,4 @@
-import { Rng, matmul } from '@concord/core';
+import { matmul, Rng } from '@concord/core';
 import { describe, expect, it } from 'vitest';
 import { keptDimensions, meanCca, pwcca, svcca } from './cca.ts';
 import { hasNumpy, nested, pythonSkipReason, runPython } from './python-reference.ts';
@@ -46,28 +46,35 @@ for c in inp['cases']:
     out.append({'mean': s.mean(), 'rho': s.tolist(), 'pw': float(w @ s), 'svcca': s_sv.mean(), 'kx': kx, 'ky': ky, 'svcca60': cca(Xr2, Yr2)[5].mean()})
 `;
 
-describe.skipIf(!hasNumpy)(`CCA family against numpy (QR-based CCA, anatome's SVD reduction)${hasNumpy ? '' : ` [${pythonSkipReason}]`}`, () => {
-  const ref = hasNumpy ? runPython<{ mean: number; rho: number[]; pw: number; svcca: number; kx: number; ky: number; svcca60: number }[]>(PY_CCA, { cases: cases.map((c) => ({ x: nested(c.x), y: nested(c.y) })) }) : [];
-  it('mean canonical correlation and every canonical correlation', () => {
-    cases.forEach((c, i) => {
-      const r = meanCca(c.x, c.y);
-      expect(relErr(r.value, ref[i].mean)).toBeLessThan(1e-10);
-      (r.details.correlations as number[]).forEach((v, k) => expect(v).toBeCloseTo(ref[i].rho[k], 10));
+describe.skipIf(!hasNumpy)(
+  `CCA family against numpy (QR-based CCA, anatome's SVD reduction)${hasNumpy ? '' : ` [${pythonSkipReason}]`}`,
+  () => {
+    const ref = hasNumpy
+      ? runPython<
+          { mean: number; rho: number[]; pw: number; svcca: number; kx: number; ky: number; svcca60: number }[]
+        >(PY_CCA, { cases: cases.map((c) => ({ x: nested(c.x), y: nested(c.y) })) })
+      : [];
+    it('mean canonical correlation and every canonical correlation', () => {
+      cases.forEach((c, i) => {
+        const r = meanCca(c.x, c.y);
+        expect(relErr(r.value, ref[i].mean)).toBeLessThan(1e-10);
+        (r.details.correlations as number[]).forEach((v, k) => expect(v).toBeCloseTo(ref[i].rho[k], 10));
+      });
     });
-  });
-  it('PWCCA', () => {
-    cases.forEach((c, i) => expect(relErr(pwcca(c.x, c.y).value, ref[i].pw)).toBeLessThan(1e-10));
-  });
-  it('SVCCA at 0.99 and 0.6 of the summed singular values', () => {
-    cases.forEach((c, i) => {
-      const r = svcca(c.x, c.y);
-      expect(r.details.dimsX).toBe(ref[i].kx);
-      expect(r.details.dimsY).toBe(ref[i].ky);
-      expect(relErr(r.value, ref[i].svcca)).toBeLessThan(1e-10);
-      expect(relErr(svcca(c.x, c.y, { threshold: 0.6 }).value, ref[i].svcca60)).toBeLessThan(1e-10);
+    it('PWCCA', () => {
+      cases.forEach((c, i) => expect(relErr(pwcca(c.x, c.y).value, ref[i].pw)).toBeLessThan(1e-10));
     });
-  });
-});
+    it('SVCCA at 0.99 and 0.6 of the summed singular values', () => {
+      cases.forEach((c, i) => {
+        const r = svcca(c.x, c.y);
+        expect(r.details.dimsX).toBe(ref[i].kx);
+        expect(r.details.dimsY).toBe(ref[i].ky);
+        expect(relErr(r.value, ref[i].svcca)).toBeLessThan(1e-10);
+        expect(relErr(svcca(c.x, c.y, { threshold: 0.6 }).value, ref[i].svcca60)).toBeLessThan(1e-10);
+      });
+    });
+  },
+);
 
 describe('CCA invariants', () => {
   it('canonical correlations are invariant to invertible linear maps of either side', () => {
@@ -101,6 +108,8 @@ describe('CCA invariants', () => {
     const nan = c.y.clone();
     nan.data[5] = Number.NaN;
     expect(() => pwcca(c.x, nan)).toThrow(expect.objectContaining({ code: 'ERR_NON_FINITE' }));
-    expect(() => svcca(c.x, c.y, { threshold: 1.5 })).toThrow(expect.objectContaining({ code: 'ERR_SIMILARITY_OPTION' }));
+    expect(() => svcca(c.x, c.y, { threshold: 1.5 })).toThrow(
+      expect.objectContaining({ code: 'ERR_SIMILARITY_OPTION' }),
+    );
   });
 });

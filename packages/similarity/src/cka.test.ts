@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Matrix, Rng, matmul } from '@concord/core';
+import { Matrix, matmul, Rng } from '@concord/core';
 import { describeWithSharedData, sharedData } from '@concord/core/testing';
 import { describe, expect, it } from 'vitest';
 import { cka } from './cka.ts';
@@ -38,54 +38,60 @@ function randomOrthogonal(rng: Rng, p: number): Matrix {
 }
 
 // Conformance: independent numpy implementation of the published formulas (../shared/data MANIFEST), rel. error ≤ 1e-9.
-describeWithSharedData(['reference', 'rsa', 'cka_cases.json'], 'cka conformance (cka_cases.json, rel. error ≤ 1e-9)', () => {
-  const doc = JSON.parse(readFileSync(sharedData('reference', 'rsa', 'cka_cases.json'), 'utf8')) as { cases: CkaCase[] };
-  const tol = 1e-9;
-  for (const c of doc.cases) {
-    describe(c.name, () => {
-      const x = Matrix.from(c.X);
-      const y = Matrix.from(c.Y);
-      const o = c.outputs;
-      it('linear CKA, both computation routes, and its HSIC terms', () => {
-        for (const route of ['feature', 'gram', 'auto'] as const) {
-          const r = cka(x, y, { route });
-          expect(relErr(r.value, o.linear_cka)).toBeLessThanOrEqual(tol);
-          expect(relErr(r.details.hsicXY as number, o.hsic_biased_linear_XY)).toBeLessThanOrEqual(tol);
-          expect(relErr(r.details.hsicXX as number, o.hsic_biased_linear_XX)).toBeLessThanOrEqual(tol);
-          expect(relErr(r.details.hsicYY as number, o.hsic_biased_linear_YY)).toBeLessThanOrEqual(tol);
-        }
+describeWithSharedData(
+  ['reference', 'rsa', 'cka_cases.json'],
+  'cka conformance (cka_cases.json, rel. error ≤ 1e-9)',
+  () => {
+    const doc = JSON.parse(readFileSync(sharedData('reference', 'rsa', 'cka_cases.json'), 'utf8')) as {
+      cases: CkaCase[];
+    };
+    const tol = 1e-9;
+    for (const c of doc.cases) {
+      describe(c.name, () => {
+        const x = Matrix.from(c.X);
+        const y = Matrix.from(c.Y);
+        const o = c.outputs;
+        it('linear CKA, both computation routes, and its HSIC terms', () => {
+          for (const route of ['feature', 'gram', 'auto'] as const) {
+            const r = cka(x, y, { route });
+            expect(relErr(r.value, o.linear_cka)).toBeLessThanOrEqual(tol);
+            expect(relErr(r.details.hsicXY as number, o.hsic_biased_linear_XY)).toBeLessThanOrEqual(tol);
+            expect(relErr(r.details.hsicXX as number, o.hsic_biased_linear_XX)).toBeLessThanOrEqual(tol);
+            expect(relErr(r.details.hsicYY as number, o.hsic_biased_linear_YY)).toBeLessThanOrEqual(tol);
+          }
+        });
+        it("RBF CKA with Kornblith's full-matrix median (the default)", () => {
+          const r = cka(x, y, { kernel: 'rbf' });
+          expect(relErr(r.value, o['rbf_cka_sigma0.8_median_full_matrix'])).toBeLessThanOrEqual(tol);
+          expect(relErr(r.details.sigmaX as number, o.rbf_sigma_X_full_matrix)).toBeLessThanOrEqual(tol);
+          expect(relErr(r.details.sigmaY as number, o.rbf_sigma_Y_full_matrix)).toBeLessThanOrEqual(tol);
+        });
+        it('RBF CKA with the median over distinct pairs', () => {
+          const r = cka(x, y, { kernel: 'rbf', median: 'pairs' });
+          expect(relErr(r.value, o['rbf_cka_sigma0.8_median_pairs'])).toBeLessThanOrEqual(tol);
+          expect(relErr(r.details.sigmaX as number, o.rbf_sigma_X_pairs)).toBeLessThanOrEqual(tol);
+          expect(relErr(r.details.sigmaY as number, o.rbf_sigma_Y_pairs)).toBeLessThanOrEqual(tol);
+        });
+        it('RBF CKA with a fixed sigma equal to the median-derived one gives the same value', () => {
+          const rx = cka(x, x, { kernel: 'rbf' }).details.sigmaX as number;
+          const r = cka(x, x, { kernel: 'rbf', sigma: rx });
+          expect(r.value).toBeCloseTo(1, 12);
+        });
+        it('debiased linear CKA and unbiased HSIC terms', () => {
+          const r = cka(x, y, { debiased: true });
+          expect(relErr(r.value, o.debiased_linear_cka)).toBeLessThanOrEqual(tol);
+          expect(relErr(r.details.hsicXY as number, o.hsic_unbiased_linear_XY)).toBeLessThanOrEqual(tol);
+          expect(relErr(r.details.hsicXX as number, o.hsic_unbiased_linear_XX)).toBeLessThanOrEqual(tol);
+          expect(relErr(r.details.hsicYY as number, o.hsic_unbiased_linear_YY)).toBeLessThanOrEqual(tol);
+        });
+        it('debiased RBF CKA (full-matrix median)', () => {
+          const r = cka(x, y, { kernel: 'rbf', debiased: true });
+          expect(relErr(r.value, o['debiased_rbf_cka_sigma0.8_median_full_matrix'])).toBeLessThanOrEqual(tol);
+        });
       });
-      it("RBF CKA with Kornblith's full-matrix median (the default)", () => {
-        const r = cka(x, y, { kernel: 'rbf' });
-        expect(relErr(r.value, o['rbf_cka_sigma0.8_median_full_matrix'])).toBeLessThanOrEqual(tol);
-        expect(relErr(r.details.sigmaX as number, o.rbf_sigma_X_full_matrix)).toBeLessThanOrEqual(tol);
-        expect(relErr(r.details.sigmaY as number, o.rbf_sigma_Y_full_matrix)).toBeLessThanOrEqual(tol);
-      });
-      it('RBF CKA with the median over distinct pairs', () => {
-        const r = cka(x, y, { kernel: 'rbf', median: 'pairs' });
-        expect(relErr(r.value, o['rbf_cka_sigma0.8_median_pairs'])).toBeLessThanOrEqual(tol);
-        expect(relErr(r.details.sigmaX as number, o.rbf_sigma_X_pairs)).toBeLessThanOrEqual(tol);
-        expect(relErr(r.details.sigmaY as number, o.rbf_sigma_Y_pairs)).toBeLessThanOrEqual(tol);
-      });
-      it('RBF CKA with a fixed sigma equal to the median-derived one gives the same value', () => {
-        const rx = cka(x, x, { kernel: 'rbf' }).details.sigmaX as number;
-        const r = cka(x, x, { kernel: 'rbf', sigma: rx });
-        expect(r.value).toBeCloseTo(1, 12);
-      });
-      it('debiased linear CKA and unbiased HSIC terms', () => {
-        const r = cka(x, y, { debiased: true });
-        expect(relErr(r.value, o.debiased_linear_cka)).toBeLessThanOrEqual(tol);
-        expect(relErr(r.details.hsicXY as number, o.hsic_unbiased_linear_XY)).toBeLessThanOrEqual(tol);
-        expect(relErr(r.details.hsicXX as number, o.hsic_unbiased_linear_XX)).toBeLessThanOrEqual(tol);
-        expect(relErr(r.details.hsicYY as number, o.hsic_unbiased_linear_YY)).toBeLessThanOrEqual(tol);
-      });
-      it('debiased RBF CKA (full-matrix median)', () => {
-        const r = cka(x, y, { kernel: 'rbf', debiased: true });
-        expect(relErr(r.value, o['debiased_rbf_cka_sigma0.8_median_full_matrix'])).toBeLessThanOrEqual(tol);
-      });
-    });
-  }
-});
+    }
+  },
+);
 
 describe('cka invariants (property tests over seeded random inputs)', () => {
   const rng = new Rng(7);
@@ -108,7 +114,11 @@ describe('cka invariants (property tests over seeded random inputs)', () => {
       const base = cka(x, y).value;
       const qx = matmul(x, randomOrthogonal(rng, x.cols));
       const qy = matmul(y, randomOrthogonal(rng, y.cols));
-      const scaled = new Matrix(y.rows, y.cols, y.data.map((v) => v * 37.5));
+      const scaled = new Matrix(
+        y.rows,
+        y.cols,
+        y.data.map((v) => v * 37.5),
+      );
       expect(cka(qx, y).value).toBeCloseTo(base, 12);
       expect(cka(x, qy).value).toBeCloseTo(base, 12);
       expect(cka(qx, scaled).value).toBeCloseTo(base, 12);
@@ -178,8 +188,12 @@ describe('minibatch CKA', () => {
     expect(minibatchCka(x, y, { batchSize: 10, seed: 6 }).value).not.toBe(a);
   });
   it('rejects batches smaller than 4 and RBF without a fixed sigma', () => {
-    expect(() => new MinibatchCka().update(x.rowRange(0, 3), y.rowRange(0, 3))).toThrow(expect.objectContaining({ code: 'ERR_SIMILARITY_TOO_FEW_EXAMPLES' }));
-    expect(() => new MinibatchCka({ kernel: 'rbf' })).toThrow(expect.objectContaining({ code: 'ERR_SIMILARITY_OPTION' }));
+    expect(() => new MinibatchCka().update(x.rowRange(0, 3), y.rowRange(0, 3))).toThrow(
+      expect.objectContaining({ code: 'ERR_SIMILARITY_TOO_FEW_EXAMPLES' }),
+    );
+    expect(() => new MinibatchCka({ kernel: 'rbf' })).toThrow(
+      expect.objectContaining({ code: 'ERR_SIMILARITY_OPTION' }),
+    );
   });
 });
 
@@ -187,11 +201,16 @@ describe('cka bad input', () => {
   const rng = new Rng(3);
   const x = randn(rng, 10, 4);
   it('different numbers of examples: a ShapeError naming both shapes', () => {
-    expect(() => cka(x, randn(rng, 9, 4))).toThrow(expect.objectContaining({ code: 'ERR_SHAPE', message: expect.stringContaining('10×4') }));
+    expect(() => cka(x, randn(rng, 9, 4))).toThrow(
+      expect.objectContaining({ code: 'ERR_SHAPE', message: expect.stringContaining('10×4') }),
+    );
   });
   it('fewer than 4 examples for debiased CKA', () => {
     expect(() => cka(x.rowRange(0, 3), x.rowRange(0, 3), { debiased: true })).toThrow(
-      expect.objectContaining({ code: 'ERR_SIMILARITY_TOO_FEW_EXAMPLES', message: expect.stringContaining('at least 4') }),
+      expect.objectContaining({
+        code: 'ERR_SIMILARITY_TOO_FEW_EXAMPLES',
+        message: expect.stringContaining('at least 4'),
+      }),
     );
     expect(cka(x.rowRange(0, 3), x.rowRange(0, 3)).value).toBeCloseTo(1, 12);
   });
@@ -205,20 +224,31 @@ describe('cka bad input', () => {
   it('NaN and Inf entries name row and column', () => {
     const bad = x.clone();
     bad.set(2, 1, Number.NaN);
-    expect(() => cka(bad, x)).toThrow(expect.objectContaining({ code: 'ERR_NON_FINITE', message: expect.stringContaining('row 2, col 1') }));
+    expect(() => cka(bad, x)).toThrow(
+      expect.objectContaining({ code: 'ERR_NON_FINITE', message: expect.stringContaining('row 2, col 1') }),
+    );
     bad.set(2, 1, Number.POSITIVE_INFINITY);
     expect(() => cka(x, bad, { kernel: 'rbf' })).toThrow(expect.objectContaining({ code: 'ERR_NON_FINITE' }));
   });
   it('unknown kernel lists the valid ones; sigma/threshold with the linear kernel are rejected', () => {
-    expect(() => cka(x, x, { kernel: 'poly' as never })).toThrow(expect.objectContaining({ code: 'ERR_SIMILARITY_UNKNOWN_METRIC', message: expect.stringContaining("'linear', 'rbf'") }));
+    expect(() => cka(x, x, { kernel: 'poly' as never })).toThrow(
+      expect.objectContaining({
+        code: 'ERR_SIMILARITY_UNKNOWN_METRIC',
+        message: expect.stringContaining("'linear', 'rbf'"),
+      }),
+    );
     expect(() => cka(x, x, { threshold: 0.5 })).toThrow(expect.objectContaining({ code: 'ERR_SIMILARITY_OPTION' }));
-    expect(() => cka(x, x, { kernel: 'rbf', sigma: -1 })).toThrow(expect.objectContaining({ code: 'ERR_SIMILARITY_OPTION' }));
+    expect(() => cka(x, x, { kernel: 'rbf', sigma: -1 })).toThrow(
+      expect.objectContaining({ code: 'ERR_SIMILARITY_OPTION' }),
+    );
   });
   it('RBF with a zero median distance asks for a fixed sigma', () => {
     const dup = Matrix.zeros(10, 2);
     dup.set(9, 0, 1);
     dup.set(8, 1, 1);
-    expect(() => cka(dup, x, { kernel: 'rbf' })).toThrow(expect.objectContaining({ code: 'ERR_SIMILARITY_OPTION', message: expect.stringContaining('fixed sigma') }));
+    expect(() => cka(dup, x, { kernel: 'rbf' })).toThrow(
+      expect.objectContaining({ code: 'ERR_SIMILARITY_OPTION', message: expect.stringContaining('fixed sigma') }),
+    );
     expect(Number.isFinite(cka(dup, x, { kernel: 'rbf', sigma: 1 }).value)).toBe(true);
   });
   it('debiased CKA is NaN with a reason when a self-HSIC estimate is 0 (numpy gives 0/0 = NaN there too)', () => {

@@ -115,7 +115,12 @@ export function cka(x: Matrix, y: Matrix, opts: CkaOptions = {}): SimilarityResu
   checkPair(debiased ? 'debiased cka' : 'cka', x, y, debiased ? 4 : 2);
   checkVariance('cka', 'X', x);
   checkVariance('cka', 'Y', y);
-  const route = checkChoice('route', opts.route ?? 'auto', ['auto', 'feature', 'gram'] as const, SIMILARITY_ERROR_CODES.badOption);
+  const route = checkChoice(
+    'route',
+    opts.route ?? 'auto',
+    ['auto', 'feature', 'gram'] as const,
+    SIMILARITY_ERROR_CODES.badOption,
+  );
   if (kernel === 'linear' && !debiased) return linearBiased(x, y, route);
 
   const { k, l, sigmas } = kernelsFor(x, y, { ...opts, threshold }, kernel);

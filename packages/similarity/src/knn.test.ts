@@ -44,15 +44,27 @@ for c in inp['cases']:
 `;
 const ks = [2, 5, 10];
 
-describe.skipIf(!hasNumpy)(`mutual k-NN and CKNNA against numpy (Huh et al. 2024 reference code)${hasNumpy ? '' : ` [${pythonSkipReason}]`}`, () => {
-  const ref = hasNumpy ? runPython<Record<string, { mknn: number; cknna: number }>[]>(PY_KNN, { cases: cases.map((c) => ({ x: nested(c.x), y: nested(c.y) })), ks }) : [];
-  it('mutual k-NN for k = 2, 5, 10', () => {
-    cases.forEach((c, i) => ks.forEach((k) => expect(mutualKnn(c.x, c.y, { topk: k }).value).toBeCloseTo(ref[i][k].mknn, 14)));
-  });
-  it('CKNNA for k = 2, 5, 10', () => {
-    cases.forEach((c, i) => ks.forEach((k) => expect(cknna(c.x, c.y, { topk: k }).value).toBeCloseTo(ref[i][k].cknna, 10)));
-  });
-});
+describe.skipIf(!hasNumpy)(
+  `mutual k-NN and CKNNA against numpy (Huh et al. 2024 reference code)${hasNumpy ? '' : ` [${pythonSkipReason}]`}`,
+  () => {
+    const ref = hasNumpy
+      ? runPython<Record<string, { mknn: number; cknna: number }>[]>(PY_KNN, {
+          cases: cases.map((c) => ({ x: nested(c.x), y: nested(c.y) })),
+          ks,
+        })
+      : [];
+    it('mutual k-NN for k = 2, 5, 10', () => {
+      cases.forEach((c, i) =>
+        ks.forEach((k) => expect(mutualKnn(c.x, c.y, { topk: k }).value).toBeCloseTo(ref[i][k].mknn, 14)),
+      );
+    });
+    it('CKNNA for k = 2, 5, 10', () => {
+      cases.forEach((c, i) =>
+        ks.forEach((k) => expect(cknna(c.x, c.y, { topk: k }).value).toBeCloseTo(ref[i][k].cknna, 10)),
+      );
+    });
+  },
+);
 
 describe('nearest-neighbour measures: invariants and bad input', () => {
   it('identical sides: mutual k-NN = 1, CKNNA ≈ 1 (minus the reference code’s 1e-6)', () => {
@@ -79,7 +91,9 @@ describe('nearest-neighbour measures: invariants and bad input', () => {
   });
   it('bad input: k too large for the examples, k < 2 for CKNNA, mismatched rows, NaN', () => {
     const { x, y } = cases[2];
-    expect(() => mutualKnn(x, y, { topk: 25 })).toThrow(expect.objectContaining({ code: 'ERR_SIMILARITY_TOO_FEW_EXAMPLES' }));
+    expect(() => mutualKnn(x, y, { topk: 25 })).toThrow(
+      expect.objectContaining({ code: 'ERR_SIMILARITY_TOO_FEW_EXAMPLES' }),
+    );
     expect(() => cknna(x, y, { topk: 1 })).toThrow(expect.objectContaining({ code: 'ERR_SIMILARITY_OPTION' }));
     expect(() => mutualKnn(x, y.rowRange(0, 20))).toThrow(expect.objectContaining({ code: 'ERR_SHAPE' }));
     const nan = x.clone();

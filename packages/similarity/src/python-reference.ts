@@ -6,7 +6,8 @@ import { spawnSync } from 'node:child_process';
 import type { Matrix } from '@concord/core';
 
 export const hasNumpy = spawnSync('python3', ['-c', 'import numpy, scipy'], { encoding: 'utf8' }).status === 0;
-export const pythonSkipReason = 'skipped: python3 with numpy and scipy is absent (reference values are computed in python3 inside the test)';
+export const pythonSkipReason =
+  'skipped: python3 with numpy and scipy is absent (reference values are computed in python3 inside the test)';
 
 /** `script` sees `inp` (the decoded JSON input) and `np`, and must assign `out` (JSON-serialisable). */
 export function runPython<T>(script: string, input: unknown): T {

@@ -1,4 +1,4 @@
-import { Matrix, Rng, matmul, svd } from '@concord/core';
+import { Matrix, matmul, Rng, svd } from '@concord/core';
 import { describe, expect, it } from 'vitest';
 import { hasNumpy, nested, pythonSkipReason, runPython } from './python-reference.ts';
 import { angularShapeMetric, procrustesDistance } from './shape-metrics.ts';
@@ -45,25 +45,33 @@ for c in inp['cases']:
     out.append(row)
 `;
 
-describe.skipIf(!hasNumpy)(`shape metrics against numpy/scipy (netrep's LinearMetric formulas)${hasNumpy ? '' : ` [${pythonSkipReason}]`}`, () => {
-  const ref = hasNumpy ? runPython<{ procrustes: number; angular: number }[][]>(PY_SHAPE, { cases: cases.map((c) => ({ x: nested(c.x), y: nested(c.y) })), alphas }) : [];
-  it('Procrustes distance and angular metric for alpha = 1, 0.5, 0', () => {
-    cases.forEach((c, i) => {
-      alphas.forEach((alpha, k) => {
-        const p = procrustesDistance(c.x, c.y, { alpha }).value;
-        const a = angularShapeMetric(c.x, c.y, { alpha }).value;
-        if (alpha === 0 && c.x.cols >= c.x.rows) {
-          // full whitening with more features than examples maps every representation to the same shape: both are ~0
-          expect(Math.abs(a)).toBeLessThan(1e-6);
-          expect(Math.abs(ref[i][k].angular)).toBeLessThan(1e-6);
-          return;
-        }
-        expect(relErr(p, ref[i][k].procrustes)).toBeLessThan(1e-8);
-        expect(relErr(a, ref[i][k].angular)).toBeLessThan(1e-8);
+describe.skipIf(!hasNumpy)(
+  `shape metrics against numpy/scipy (netrep's LinearMetric formulas)${hasNumpy ? '' : ` [${pythonSkipReason}]`}`,
+  () => {
+    const ref = hasNumpy
+      ? runPython<{ procrustes: number; angular: number }[][]>(PY_SHAPE, {
+          cases: cases.map((c) => ({ x: nested(c.x), y: nested(c.y) })),
+          alphas,
+        })
+      : [];
+    it('Procrustes distance and angular metric for alpha = 1, 0.5, 0', () => {
+      cases.forEach((c, i) => {
+        alphas.forEach((alpha, k) => {
+          const p = procrustesDistance(c.x, c.y, { alpha }).value;
+          const a = angularShapeMetric(c.x, c.y, { alpha }).value;
+          if (alpha === 0 && c.x.cols >= c.x.rows) {
+            // full whitening with more features than examples maps every representation to the same shape: both are ~0
+            expect(Math.abs(a)).toBeLessThan(1e-6);
+            expect(Math.abs(ref[i][k].angular)).toBeLessThan(1e-6);
+            return;
+          }
+          expect(relErr(p, ref[i][k].procrustes)).toBeLessThan(1e-8);
+          expect(relErr(a, ref[i][k].angular)).toBeLessThan(1e-8);
+        });
       });
     });
-  });
-});
+  },
+);
 
 describe('shape-metric invariants', () => {
   function rotation(p: number): Matrix {
@@ -83,7 +91,11 @@ describe('shape-metric invariants', () => {
   it('the angular metric ignores isotropic scaling, is symmetric and lies in [0, π/2]', () => {
     for (const c of cases) {
       const a = angularShapeMetric(c.x, c.y).value;
-      const scaled = new Matrix(c.y.rows, c.y.cols, c.y.data.map((v) => v * 0.01));
+      const scaled = new Matrix(
+        c.y.rows,
+        c.y.cols,
+        c.y.data.map((v) => v * 0.01),
+      );
       expect(angularShapeMetric(c.x, scaled).value).toBeCloseTo(a, 10);
       expect(angularShapeMetric(c.y, c.x).value).toBeCloseTo(a, 10);
       expect(a).toBeGreaterThan(0);
@@ -98,10 +110,14 @@ describe('shape-metric invariants', () => {
   });
   it('bad input: alpha outside [0, 1], mismatched rows, constant side for the angle', () => {
     const c = cases[0];
-    expect(() => procrustesDistance(c.x, c.y, { alpha: 2 })).toThrow(expect.objectContaining({ code: 'ERR_SIMILARITY_OPTION' }));
+    expect(() => procrustesDistance(c.x, c.y, { alpha: 2 })).toThrow(
+      expect.objectContaining({ code: 'ERR_SIMILARITY_OPTION' }),
+    );
     expect(() => angularShapeMetric(c.x, c.y.rowRange(0, 5))).toThrow(expect.objectContaining({ code: 'ERR_SHAPE' }));
     const constant = Matrix.zeros(c.x.rows, 3).astype('float64');
     constant.data.fill(1);
-    expect(() => angularShapeMetric(constant, c.y)).toThrow(expect.objectContaining({ code: 'ERR_SIMILARITY_CONSTANT_FEATURES' }));
+    expect(() => angularShapeMetric(constant, c.y)).toThrow(
+      expect.objectContaining({ code: 'ERR_SIMILARITY_CONSTANT_FEATURES' }),
+    );
   });
 });
