@@ -237,7 +237,7 @@ export class TfjsModel implements ActivationModel {
         const r = this.subModel(names).predict(x);
         ys = Array.isArray(r) ? r : [r];
       } else {
-        const r = await this.graphModel!.executeAsync(x, names);
+        const r = await this.executeGraph(x, names);
         ys = Array.isArray(r) ? r : [r];
       }
     } catch (e) {
@@ -258,6 +258,16 @@ export class TfjsModel implements ActivationModel {
       y.dispose();
     }
     return out;
+  }
+
+  /** execute() when the graph allows it (no control flow); executeAsync otherwise. */
+  private async executeGraph(x: tf.Tensor, names: string[]): Promise<tf.Tensor | tf.Tensor[]> {
+    try {
+      return this.graphModel!.execute(x, names);
+    } catch (e) {
+      if (!/executeAsync|dynamic|control flow/i.test((e as Error).message)) throw e;
+      return this.graphModel!.executeAsync(x, names);
+    }
   }
 
   async inferShapes(): Promise<LayerInfo[]> {
