@@ -16,4 +16,5 @@ export * from './mat-types.ts';
 export { charsToStrings } from './mat5.ts';
 export * from './npy.ts';
 export * from './npz.ts';
+export * from './table.ts';
 export * from './typed.ts';
