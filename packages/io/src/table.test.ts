@@ -30,8 +30,8 @@ describe('parseTable', () => {
     const t = parseTable('onset\tduration\ttrial_type\tresp\n1.5\t0.5\tface\tn/a\n3\t1e-1\thouse\t2\n', 'events.tsv');
     expect(t.names).toEqual(['onset', 'duration', 'trial_type', 'resp']);
     expect(t.nRows).toBe(2);
-    expect(Array.from(t.columns.onset)).toEqual([1.5, 3]);
-    expect(Array.from(t.columns.duration)).toEqual([0.5, 0.1]);
+    expect(Array.from(t.columns.onset as Float64Array)).toEqual([1.5, 3]);
+    expect(Array.from(t.columns.duration as Float64Array)).toEqual([0.5, 0.1]);
     expect(t.columns.trial_type).toEqual(['face', 'house']);
     const resp = t.columns.resp as Float64Array;
     expect(resp).toBeInstanceOf(Float64Array);
@@ -44,7 +44,7 @@ describe('parseTable', () => {
     const t = parseTable(text, 'x.csv');
     expect(t.columns.name).toEqual(['a,b', 'plain']);
     expect(t.columns.note).toEqual(['he said "hi"', 'two\nlines']);
-    expect(Array.from(t.columns.x)).toEqual([1, -2.5]);
+    expect(Array.from(t.columns.x as Float64Array)).toEqual([1, -2.5]);
   });
 
   it('keeps a column of mixed numbers and words as strings', () => {
@@ -117,7 +117,7 @@ describe.skipIf(!hasPython)('readTable agrees with Python csv on tricky input', 
     expect(t.nRows).toBe(rows.length - 1);
     expect(t.columns.h1).toEqual(rows.slice(1).map((r) => r[0]));
     expect(t.columns.h2).toEqual(rows.slice(1).map((r) => r[1]));
-    expect(Array.from(t.columns.h3)).toEqual(rows.slice(1).map((r) => Number(r[2])));
+    expect(Array.from(t.columns.h3 as Float64Array)).toEqual(rows.slice(1).map((r) => Number(r[2])));
   });
 });
 
@@ -130,8 +130,8 @@ describeWithSharedData(
       const rows = pythonCsv(path, '\t');
       const t = readTable(path);
       expect(t.names).toEqual(['onset', 'duration', 'trial_type']);
-      expect(Array.from(t.columns.onset)).toEqual(rows.slice(1).map((r) => Number(r[0])));
-      expect(Array.from(t.columns.duration)).toEqual(rows.slice(1).map((r) => Number(r[1])));
+      expect(Array.from(t.columns.onset as Float64Array)).toEqual(rows.slice(1).map((r) => Number(r[0])));
+      expect(Array.from(t.columns.duration as Float64Array)).toEqual(rows.slice(1).map((r) => Number(r[1])));
       expect(t.columns.trial_type).toEqual(rows.slice(1).map((r) => r[2]));
     });
   },
