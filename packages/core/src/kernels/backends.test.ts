@@ -322,6 +322,26 @@ for (const backend of backends) {
   });
 }
 
+describe('0-size decompositions give empty results of the right shapes (as numpy does)', () => {
+  for (const backend of backends) {
+    it(backend.name, () => {
+      const e = backend.eigh(Matrix.zeros(0, 0));
+      expect(e.values.length).toBe(0);
+      expect(e.vectors.shape).toEqual([0, 0]);
+      for (const [m, n] of [
+        [0, 0],
+        [0, 3],
+        [3, 0],
+      ]) {
+        const { u, s, vt } = backend.svd(Matrix.zeros(m, n));
+        expect([u.shape, s.length, vt.shape]).toEqual([[m, 0], 0, [0, n]]);
+      }
+      expect(backend.cholesky(Matrix.zeros(0, 0)).shape).toEqual([0, 0]);
+      expect(backend.inverse(Matrix.zeros(0, 0)).shape).toEqual([0, 0]);
+    });
+  }
+});
+
 describe.runIf(hasPythonModules(['numpy']))('against numpy (every backend)', () => {
   const x = random(23, 17, 99);
   const sym = randomSymmetric(19, 98);

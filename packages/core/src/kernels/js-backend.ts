@@ -94,6 +94,8 @@ export const jsBackend: LinalgBackend = {
 
   eigh(a): EighResult {
     assertShape(a.rows === a.cols, `eigh: expected a square matrix, received ${shapeStr(a)}`);
+    // ml-matrix refuses empty matrices; numpy returns empty results.
+    if (a.rows === 0) return { values: new Float64Array(0), vectors: Matrix.zeros(0, 0) };
     const e = new EigenvalueDecomposition(toMl(a), { assumeSymmetric: true });
     const vals = e.realEigenvalues;
     const order = vals.map((_, i) => i).sort((i, j) => vals[i] - vals[j]);
@@ -104,6 +106,8 @@ export const jsBackend: LinalgBackend = {
   },
 
   svd(a): SvdResult {
+    if (a.rows === 0 || a.cols === 0)
+      return { u: Matrix.zeros(a.rows, 0), s: new Float64Array(0), vt: Matrix.zeros(0, a.cols) };
     // JAMA's SVD needs rows >= cols; decompose the transpose otherwise.
     const wide = a.rows < a.cols;
     const m = wide ? a.transpose() : a;
@@ -134,6 +138,7 @@ export const jsBackend: LinalgBackend = {
 
   inverse(a) {
     assertShape(a.rows === a.cols, `inverse: expected a square matrix, received ${shapeStr(a)}`);
+    if (a.rows === 0) return Matrix.zeros(0, 0);
     const lu = new LuDecomposition(toMl(a));
     if (lu.isSingular()) throw new ConcordRangeError('ERR_SINGULAR', `inverse: the ${shapeStr(a)} matrix is singular`);
     return Matrix.from(lu.solve(MlMatrix.eye(a.rows)).to2DArray());

@@ -138,19 +138,17 @@ function createNativeBackend(addon: NativeAddon): LinalgBackend {
   };
 }
 
-/** Load the addon; `{reason}` when it was not built or does not load (missing libopenblas at run time, ...). */
-export function loadNativeBackend(): BackendLoadResult {
-  if (!existsSync(NATIVE_ADDON_PATH)) {
+/** Load the addon (from `path`, by default where the build script puts it); `{reason}` when it was not built or does not load (missing libopenblas at run time, ...). */
+export function loadNativeBackend(path: string = NATIVE_ADDON_PATH): BackendLoadResult {
+  if (!existsSync(path)) {
     return {
-      reason: `not built (${NATIVE_ADDON_PATH} is absent; run 'node scripts/build-native.mjs', which needs g++, libopenblas-dev and liblapacke-dev)`,
+      reason: `not built (${path} is absent; run 'node scripts/build-native.mjs', which needs g++, libopenblas-dev and liblapacke-dev)`,
     };
   }
   try {
-    const addon = createRequire(import.meta.url)(NATIVE_ADDON_PATH) as NativeAddon;
+    const addon = createRequire(import.meta.url)(path) as NativeAddon;
     return { backend: createNativeBackend(addon) };
   } catch (e) {
-    return {
-      reason: `failed to load ${NATIVE_ADDON_PATH}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`,
-    };
+    return { reason: `failed to load ${path}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}` };
   }
 }
