@@ -271,7 +271,7 @@ export function glmBetas(runs: GlmRunInput[], opts: GlmBetasOptions = {}): Datas
   });
   progress.finish();
   const m = Matrix.zeros(rows.length, Math.max(nVoxels, 0));
-  rows.forEach((row, i) => m.data.set(row, i * m.cols));
+  for (const [i, row] of rows.entries()) m.data.set(row, i * m.cols);
   return new Dataset(m, {
     descriptors: {
       method,
