@@ -156,6 +156,22 @@ describe('ndarray and ml-matrix round trips (the real packages)', () => {
     expect(codeOf(() => Matrix.fromNdarray(ndarray(new Float64Array(8), [2, 2, 2])))).toBe('ERR_SHAPE');
   });
 
+  it('toNdarray gives a real ndarray sharing memory; toMlMatrix a real ml-matrix copy', () => {
+    const m = m23();
+    const nd = m.toNdarray();
+    expect(nd.shape).toEqual([2, 3]);
+    expect(nd.get(1, 1)).toBe(5);
+    nd.set(1, 1, 50);
+    expect(m.get(1, 1)).toBe(50);
+    expect(Matrix.fromNdarray(nd.transpose(1, 0)).toArray()).toEqual(m.transpose().toArray());
+    const ml = m.toMlMatrix();
+    expect(ml).toBeInstanceOf(MlMatrix);
+    expect(ml.to2DArray()).toEqual(m.toArray());
+    ml.set(0, 0, -1);
+    expect(m.get(0, 0)).toBe(1);
+    expect(Matrix.fromMlMatrix(ml.mmul(MlMatrix.eye(3))).get(0, 0)).toBe(-1);
+  });
+
   it('Matrix -> ml-matrix -> Matrix', () => {
     const m = m23();
     const ml = new MlMatrix(m.toArray());

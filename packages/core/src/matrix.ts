@@ -1,6 +1,8 @@
 /**
  * Dense row-major matrices over Float64Array / Float32Array. Row views share memory; everything else copies.
  */
+import { Matrix as MlMatrix } from 'ml-matrix';
+import ndarray, { type NdArray } from 'ndarray';
 import { ConcordTypeError, NonFiniteError, ShapeError } from './errors.ts';
 
 export type DType = 'float64' | 'float32';
@@ -97,6 +99,18 @@ export class Matrix {
   /** An ndarray-compatible view (shares memory): pass the result to `ndarray(data, shape)` or use as is. */
   toNdarrayLike(): { data: FloatArray; shape: [number, number]; stride: [number, number]; offset: number } {
     return { data: this.data, shape: [this.rows, this.cols], stride: [this.cols, 1], offset: 0 };
+  }
+
+  /** A real `ndarray` over the same memory (row-major strides [cols, 1]). */
+  toNdarray(): NdArray<FloatArray> {
+    return ndarray(this.data, [this.rows, this.cols], [this.cols, 1], 0);
+  }
+
+  /** An ml-matrix copy (ml-matrix stores float64 rows). */
+  toMlMatrix(): MlMatrix {
+    const out = new MlMatrix(this.rows, this.cols);
+    for (let i = 0; i < this.rows; i++) for (let j = 0; j < this.cols; j++) out.set(i, j, this.data[i * this.cols + j]);
+    return out;
   }
 
   static fromMlMatrix(
