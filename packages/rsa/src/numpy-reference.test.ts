@@ -80,10 +80,14 @@ print(json.dumps({'full': full.ravel().tolist(), 'diag': diag.ravel().tolist(), 
     ) as Record<string, number[]>;
     for (const method of ['full', 'diag', 'shrinkage_eye', 'shrinkage_diag']) {
       const got = covFromResiduals(res, { method });
-      ref[method].forEach((v, k) => expect(rel(got.data[k], v), `${method}[${k}]`).toBeLessThan(1e-12));
+      ref[method].forEach((v, k) => {
+        expect(rel(got.data[k], v), `${method}[${k}]`).toBeLessThan(1e-12);
+      });
     }
     const prec = precFromResiduals(res);
-    ref.prec.forEach((v, k) => expect(rel(prec.data[k], v)).toBeLessThan(1e-10));
+    ref.prec.forEach((v, k) => {
+      expect(rel(prec.data[k], v)).toBeLessThan(1e-10);
+    });
     // Unbalanced: residuals around condition means, dof = nObs − nConditions.
     const conds = Array.from({ length: 40 }, (_, i) => (i < 10 ? 'a' : i < 25 ? 'b' : 'c'));
     const unb = covFromUnbalanced(new Dataset(res, { obsDescriptors: { conds } }), 'conds', { method: 'full' });
@@ -93,7 +97,9 @@ for v in np.unique(c): X[c == v] -= X[c == v].mean(0)
 print(json.dumps((X.T @ X / (len(X) - 3)).ravel().tolist()))`,
       { x: res.toArray(), c: conds },
     ) as number[];
-    ref2.forEach((v, k) => expect(rel(unb.data[k], v)).toBeLessThan(1e-12));
+    ref2.forEach((v, k) => {
+      expect(rel(unb.data[k], v)).toBeLessThan(1e-12);
+    });
   });
 
   it('cosine_cov / corr_cov with a full sigma_k equal vᵀV⁻¹w from a dense solve', () => {
@@ -121,7 +127,9 @@ print(json.dumps({'cosine_cov': cc(A, B), 'corr_cov': cc(A - A.mean(1, keepdims=
     ) as Record<string, number[]>;
     for (const method of ['cosine_cov', 'corr_cov']) {
       const got = compareRdms(a, b, { method, sigmaK: sigma });
-      ref[method].forEach((v, k) => expect(rel(got.data[k], v), `${method}[${k}]`).toBeLessThan(1e-9));
+      ref[method].forEach((v, k) => {
+        expect(rel(got.data[k], v), `${method}[${k}]`).toBeLessThan(1e-9);
+      });
     }
   });
 
@@ -151,8 +159,12 @@ print(json.dumps({'all': np.mean(out, 0).tolist(), 'last': out[-1].tolist()}))`,
       cvDescriptor: 'runs',
       poissonCvFolds: 'last',
     }).getVector(0);
-    ref.all.forEach((v, k) => expect(rel(all[k], v)).toBeLessThan(1e-12));
-    ref.last.forEach((v, k) => expect(rel(last[k], v)).toBeLessThan(1e-12));
+    ref.all.forEach((v, k) => {
+      expect(rel(all[k], v)).toBeLessThan(1e-12);
+    });
+    ref.last.forEach((v, k) => {
+      expect(rel(last[k], v)).toBeLessThan(1e-12);
+    });
 
     // Unbalanced: condition c4 is missing from run 3, c0 has an extra observation in run 0.
     const keep = Array.from({ length: nObs }, (_, i) => i).filter((i) => !(conds[i] === 'c4' && runs[i] === 3));
@@ -177,6 +189,8 @@ for f in np.unique(r):
 print(json.dumps((tot / cnt)[np.triu_indices(n, 1)].tolist()))`,
       { x: x.toArray(), c: c2, r: r2 },
     ) as number[];
-    ref2.forEach((v, k) => expect(rel(unb[k], v), `pair ${k}`).toBeLessThan(1e-12));
+    ref2.forEach((v, k) => {
+      expect(rel(unb[k], v), `pair ${k}`).toBeLessThan(1e-12);
+    });
   });
 });
