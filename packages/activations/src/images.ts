@@ -111,6 +111,56 @@ export async function decodeImagePixels(file: string, r: ResolvedImageOptions): 
   return new Uint8Array(raw.data.buffer, raw.data.byteOffset, raw.data.byteLength);
 }
 
+/** Resize interleaved 8-bit pixels (already decoded, e.g. from a MAT file) to the probe's size with sharp. */
+export async function resizePixels(
+  pixels: Uint8Array,
+  height: number,
+  width: number,
+  channels: number,
+  r: ResolvedImageOptions,
+): Promise<Uint8Array> {
+  if (height === r.height && width === r.width) return pixels;
+  const raw = await sharp(pixels, { raw: { width, height, channels: channels as 1 | 3 } })
+    .resize(r.width, r.height, { fit: r.fit, kernel: r.kernel, position: 'centre' })
+    .raw()
+    .toBuffer();
+  return new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
+}
+
+/** The probe for images already in memory (height × width × channels). */
+export function probeRaw(height: number, width: number, channels: number, o: ImageOptions): ImageProbe {
+  if (channels !== 1 && channels !== 3)
+    throw new ParameterError(
+      ACTIVATIONS_ERRORS.STIMULI,
+      'stimuli',
+      `images need 1 or 3 channels, received ${channels}`,
+    );
+  let h = height;
+  let w = width;
+  let resize = false;
+  if (o.size !== undefined) {
+    [h, w] = typeof o.size === 'number' ? [o.size, o.size] : o.size;
+    if (!(Number.isInteger(h) && h > 0 && Number.isInteger(w) && w > 0))
+      throw new ParameterError(
+        ACTIVATIONS_ERRORS.OPTION,
+        'size',
+        `expected positive integers, received ${JSON.stringify(o.size)}`,
+      );
+    resize = true;
+  }
+  const pixel = resolvePixelOptions(o, channels);
+  const resolved: ResolvedImageOptions = {
+    ...pixel,
+    height: h,
+    width: w,
+    channels: channels as 1 | 3,
+    resize,
+    fit: checkChoice('fit', o.fit ?? 'fill', ['fill', 'cover'] as const, ACTIVATIONS_ERRORS.OPTION),
+    kernel: checkChoice('kernel', o.kernel ?? 'linear', KERNELS, ACTIVATIONS_ERRORS.OPTION),
+  };
+  return { shape: pixel.layout === 'nchw' ? [channels, h, w] : [h, w, channels], resolved };
+}
+
 /** Decode, resize and normalise images into one float32 tensor (batch axis first). */
 export async function decodeImages(files: readonly string[], probe: ImageProbe): Promise<Float32Array> {
   const r = probe.resolved;

@@ -10,6 +10,7 @@ import { ConcordError, type Descriptors, FileFormatError, ParameterError } from 
 import { readFileChecked, readNpy } from '@concord/io';
 import { ACTIVATIONS_ERRORS } from './errors.ts';
 import { decodeImages, type ImageOptions, imagePreprocessing, probeImage } from './images.ts';
+import { loadMatStimuli, type MatStimuliOptions } from './mat-stimuli.ts';
 import type { InputBatch } from './model.ts';
 
 export interface Stimuli {
@@ -100,7 +101,7 @@ export function stimuliFromGenerator(
   };
 }
 
-export interface LoadStimuliOptions extends ImageOptions {
+export interface LoadStimuliOptions extends ImageOptions, MatStimuliOptions {
   /** A CSV/TSV list ordering the images of a folder (first column, or a 'file'/'stimulus'/'image' column, names the image). */
   list?: string;
 }
@@ -149,13 +150,14 @@ export async function loadStimuli(path: string, options: LoadStimuliOptions = {}
       preprocessing: { kind: 'npy', fedAsIs: true, file: basename(path) },
     });
   }
+  if (!st.isDirectory() && ext === '.mat') return loadMatStimuli(path, options);
   if (!st.isDirectory() && (ext === '.csv' || ext === '.tsv' || ext === '.txt'))
     return imageStimuli(readList(path), path, options);
   if (!st.isDirectory()) {
     throw new FileFormatError(
       ACTIVATIONS_ERRORS.STIMULI,
       path,
-      `expected a folder of PNG/JPEG images, a CSV/TSV list of images or an .npy tensor; received a '${ext || 'extension-less'}' file`,
+      `expected a folder of PNG/JPEG images, a CSV/TSV list of images, an .npy tensor or a .mat file with stimulus images; received a '${ext || 'extension-less'}' file`,
     );
   }
   if (options.list)
@@ -269,4 +271,29 @@ function checkRange(start: number, end: number, count: number): void {
       received: [start, end],
     });
   }
+}
+
+/** Stimuli [start, end) of `s` as stimuli of their own (descriptors sliced; nothing is decoded until a batch is asked for). */
+export function sliceStimuli(s: Stimuli, start: number, end: number): Stimuli {
+  checkRange(start, end, s.count);
+  const descriptors: Descriptors = {};
+  for (const [k, v] of Object.entries(s.descriptors)) descriptors[k] = v.slice(start, end);
+  return {
+    count: end - start,
+    shape: s.shape,
+    dtype: s.dtype,
+    descriptors,
+    source: `${s.source}[${start}:${end}]`,
+    preprocessing: s.preprocessing,
+    async hash() {
+      return createHash('sha256')
+        .update(await s.hash())
+        .update(`[${start}:${end}]`)
+        .digest('hex');
+    },
+    batch: (a, b) => {
+      checkRange(a, b, end - start);
+      return s.batch(start + a, start + b);
+    },
+  };
 }
