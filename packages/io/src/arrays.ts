@@ -2,13 +2,13 @@
 import { type DType, FileFormatError, Matrix } from '@concord/core';
 import { readFileChecked, writeFileAtomic } from './files.ts';
 import { decodeNpy, encodeNpy } from './npy.ts';
-import { type NdArray, type NumericArray, toFloat64 } from './typed.ts';
+import { type NdArray, type NpDtype, type NumericArray, toFloat64 } from './typed.ts';
 
 export function readNpy(path: string): NdArray {
   return decodeNpy(readFileChecked(path), path);
 }
 
-export function writeNpy(path: string, array: { data: NumericArray; shape: readonly number[] }): void {
+export function writeNpy(path: string, array: { data: NumericArray; shape: readonly number[]; dtype?: NpDtype }): void {
   writeFileAtomic(path, encodeNpy(array));
 }
 

@@ -175,8 +175,9 @@ function swapBytes(bytes: Uint8Array, size: number): void {
 }
 
 /** Encode as .npy version 1.0 (2.0 when the header needs it), C order, little-endian. */
-export function encodeNpy(array: { data: NumericArray; shape: readonly number[] }): Uint8Array {
-  const dtype = dtypeOfArray(array.data);
+export function encodeNpy(array: { data: NumericArray; shape: readonly number[]; dtype?: NpDtype }): Uint8Array {
+  // A Uint8Array is written as uint8 unless the array says it holds booleans.
+  const dtype = array.dtype === 'bool' && array.data instanceof Uint8Array ? 'bool' : dtypeOfArray(array.data);
   if (product(array.shape) !== array.data.length) {
     throw new FileFormatError(
       IO_ERRORS.NPY_HEADER,
@@ -186,7 +187,8 @@ export function encodeNpy(array: { data: NumericArray; shape: readonly number[] 
     );
   }
   const shapeStr = array.shape.length === 1 ? `(${array.shape[0]},)` : `(${array.shape.join(', ')})`;
-  let dict = `{'descr': '<${DTYPE_INFO[dtype].code}', 'fortran_order': False, 'shape': ${shapeStr}, }`;
+  const order = DTYPE_INFO[dtype].size === 1 ? '|' : '<';
+  let dict = `{'descr': '${order}${DTYPE_INFO[dtype].code}', 'fortran_order': False, 'shape': ${shapeStr}, }`;
   let version = 1;
   let prefix = 10;
   if (dict.length + 1 + prefix > 65535) {

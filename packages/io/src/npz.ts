@@ -4,7 +4,7 @@ import { unzipSync, zipSync } from 'fflate';
 import { IO_ERRORS } from './errors.ts';
 import { readFileChecked, writeFileAtomic } from './files.ts';
 import { decodeNpy, encodeNpy } from './npy.ts';
-import type { NdArray, NumericArray } from './typed.ts';
+import type { NdArray, NpDtype, NumericArray } from './typed.ts';
 
 export function decodeNpz(buf: Uint8Array, file = '<buffer>'): Record<string, NdArray> {
   let entries: Record<string, Uint8Array>;
@@ -22,7 +22,7 @@ export function decodeNpz(buf: Uint8Array, file = '<buffer>'): Record<string, Nd
 }
 
 export function encodeNpz(
-  arrays: Record<string, { data: NumericArray; shape: readonly number[] }>,
+  arrays: Record<string, { data: NumericArray; shape: readonly number[]; dtype?: NpDtype }>,
   compress = false,
 ): Uint8Array {
   const files: Record<string, Uint8Array> = {};
@@ -36,7 +36,7 @@ export function readNpz(path: string): Record<string, NdArray> {
 
 export function writeNpz(
   path: string,
-  arrays: Record<string, { data: NumericArray; shape: readonly number[] }>,
+  arrays: Record<string, { data: NumericArray; shape: readonly number[]; dtype?: NpDtype }>,
   compress = false,
 ): void {
   writeFileAtomic(path, encodeNpz(arrays, compress));
