@@ -5,7 +5,19 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { Dataset, type Descriptors, FileFormatError, Matrix } from '@concord/core';
-import { type NdArray, npzEntry, readNpy, readNpz, toFloat64, writeFileAtomic, writeNpz } from '@concord/io';
+import {
+  listHdf5,
+  type MatArray,
+  type NdArray,
+  npzEntry,
+  readHdf5Dataset,
+  readMat,
+  readNpy,
+  readNpz,
+  toFloat64,
+  writeFileAtomic,
+  writeNpz,
+} from '@concord/io';
 import { ACTIVATIONS_ERRORS } from './errors.ts';
 
 export interface LayerEntry {
@@ -143,9 +155,10 @@ function toMatrix(a: NdArray, file: string, key: string): Matrix {
 }
 
 /**
- * Read activation files into one Dataset per layer. `.npz`: every entry is a layer unless a manifest (or the
- * `<file>.provenance.json` Concord wrote) says which; `.npy`: one layer named by the manifest's only key or the file
- * name. Stimulus descriptors come from the provenance file when present.
+ * Read activation files into one Dataset per layer. `.npz`, `.h5`/`.hdf5` (thingsvision-style), `.mat`: every
+ * numeric array with a stimulus axis is a layer unless a manifest (or the `<file>.provenance.json` Concord wrote)
+ * maps layer names to array names; `.npy`: one layer named by the manifest's only key or the file name. Stimulus
+ * descriptors come from the provenance file when present. Axes after the first are flattened in C order.
  */
 export function readActivations(file: string, manifest?: ActivationManifest): Map<string, Dataset> {
   const ext = extname(file).toLowerCase();
@@ -157,14 +170,52 @@ export function readActivations(file: string, manifest?: ActivationManifest): Ma
     const name = only.length === 1 ? only[0][0] : basename(file, ext);
     arrays = { [name]: readNpy(file) };
     return build(file, { [name]: name }, arrays, descriptors);
+  } else if (ext === '.h5' || ext === '.hdf5') {
+    // thingsvision-style HDF5: one numeric dataset per layer (stimuli first), named by its path.
+    const wanted = map
+      ? Object.values(map)
+      : listHdf5(file)
+          .filter((e) => e.kind === 'dataset' && (e.shape?.length ?? 0) >= 2 && isNumeric(e.dtype))
+          .map((e) => e.path.replace(/^\//, ''));
+    arrays = {};
+    for (const key of wanted) {
+      const d = readHdf5Dataset(file, key.startsWith('/') ? key : `/${key}`);
+      if (!d.data || !isNumeric(d.dtype))
+        throw new FileFormatError(
+          ACTIVATIONS_ERRORS.ACTIVATION_FILE,
+          file,
+          `dataset '${key}' is ${d.dtype}, not numeric`,
+          { field: key },
+        );
+      arrays[key] = { dtype: d.dtype as NdArray['dtype'], shape: d.shape, data: d.data };
+    }
+  } else if (ext === '.mat') {
+    // One numeric variable per layer (stimuli × units, as scipy.io.savemat writes a 2-D array).
+    arrays = {};
+    for (const [k, v] of Object.entries(readMat(file))) {
+      const a = v as MatArray;
+      if (
+        a &&
+        typeof a === 'object' &&
+        ArrayBuffer.isView(a.data) &&
+        Array.isArray(a.shape) &&
+        a.shape.length >= 2 &&
+        !a.imag
+      )
+        arrays[k] = a;
+    }
   } else {
     throw new FileFormatError(
       ACTIVATIONS_ERRORS.ACTIVATION_FILE,
       file,
-      `unsupported activation file type '${ext}'; supported: .npz (one array per layer), .npy (one layer)`,
+      `unsupported activation file type '${ext}'; supported: .npz (one array per layer), .npy (one layer), .h5/.hdf5 and .mat (one numeric dataset/variable per layer)`,
     );
   }
   return build(file, map ?? Object.fromEntries(Object.keys(arrays).map((k) => [k, k])), arrays, descriptors);
+}
+
+function isNumeric(dtype: string | undefined): boolean {
+  return dtype !== undefined && !['string', 'reference', 'compound', 'other'].includes(dtype);
 }
 
 function build(

@@ -1,0 +1,158 @@
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readNpz } from '@concord/io';
+import { afterAll, describe, expect, it } from 'vitest';
+import { provenancePath, readActivations } from './activation-files.ts';
+import { extractToFile, extractWithProvenance } from './cache.ts';
+import { loadModel } from './load-model.ts';
+import { stimuliFromArray } from './stimuli.ts';
+import { tinyMlp, tinyMlpForward } from './test-models.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'concord-extract-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const hasNumpy = spawnSync('python3', ['-c', 'import numpy, scipy.io'], { encoding: 'utf8' }).status === 0;
+
+const mlp = tinyMlp();
+const modelFile = join(dir, 'mlp.onnx');
+writeFileSync(modelFile, mlp.bytes);
+const n = 20;
+const x = Float32Array.from({ length: n * 4 }, (_, i) => Math.cos(i * 0.37) * 3);
+const names = ['stim/a', ...Array.from({ length: n - 1 }, (_, i) => `s${i}`)];
+
+describe('extractToFile: npz + provenance', () => {
+  it('writes one float32 entry per layer and provenance with hashes, runtime and preprocessing', async () => {
+    const model = await loadModel(modelFile);
+    const out = join(dir, 'acts.npz');
+    const r = await extractToFile(model, stimuliFromArray(x, [n, 4], { descriptors: { stimulus: names } }), out, {
+      layers: ['hidden', 'out'],
+      batchSize: 6,
+    });
+    expect(r.layers).toEqual({ hidden: { key: 'hidden', shape: [n, 3] }, out: { key: 'out', shape: [n, 2] } });
+    const npz = readNpz(out);
+    const want = tinyMlpForward(mlp, x, n);
+    expect(npz.hidden.dtype).toBe('float32');
+    expect(npz.hidden.shape).toEqual([n, 3]);
+    for (let i = 0; i < want.hidden.length; i++) expect(npz.hidden.data[i]).toBeCloseTo(want.hidden[i], 5);
+    const prov = JSON.parse(readFileSync(provenancePath(out), 'utf8'));
+    expect(prov.model.sha256).toBe(createHash('sha256').update(mlp.bytes).digest('hex'));
+    expect(prov.model.runtime).toMatch(/^onnxruntime-node \d+\.\d+\.\d+$/);
+    expect(prov.stimuli.count).toBe(n);
+    expect(prov.stimuli.descriptors.stimulus[0]).toBe('stim/a');
+    expect(prov.layers.hidden).toMatchObject({ key: 'hidden', shape: [n, 3], unitShape: [3], reductions: [] });
+    expect(prov.batchSize).toBe(6);
+    // Reading back restores values and stimulus descriptors.
+    const back = readActivations(out);
+    expect([...back.keys()]).toEqual(['hidden', 'out']);
+    expect(back.get('out')!.obsDescriptor('stimulus')).toEqual(names);
+    expect(Array.from(back.get('out')!.measurements.data)).toEqual(Array.from(npz.out.data as Float32Array));
+    await model.dispose();
+  });
+
+  it('layer names that are not valid file names get sanitised, unique npz keys', async () => {
+    const { layerKeys } = await import('./activation-files.ts');
+    expect([...layerKeys(['a/b:0', 'a_b_0', 'x y']).values()]).toEqual(['a_b_0', 'a_b_0_2', 'x_y']);
+  });
+});
+
+describe('on-disk cache keyed by model, stimuli, preprocessing, layers and reductions', () => {
+  it('reuses results for the same inputs and recomputes when the stimuli change', async () => {
+    const model = await loadModel(modelFile);
+    const cacheDir = join(dir, 'cache');
+    const s = stimuliFromArray(x, [n, 4]);
+    const first = await extractWithProvenance(model, s, { layers: ['pre'], cacheDir });
+    const second = await extractWithProvenance(model, s, { layers: ['pre'], cacheDir });
+    expect(first.cached).toBe(false);
+    expect(second.cached).toBe(true);
+    expect(Array.from(second.datasets.get('pre')!.measurements.data)).toEqual(
+      Array.from(first.datasets.get('pre')!.measurements.data),
+    );
+    const changed = x.slice();
+    changed[0] += 1;
+    const third = await extractWithProvenance(model, stimuliFromArray(changed, [n, 4]), { layers: ['pre'], cacheDir });
+    expect(third.cached).toBe(false);
+    expect(third.datasets.get('pre')!.measurements.data[0]).not.toBe(first.datasets.get('pre')!.measurements.data[0]);
+    const reduced = await extractWithProvenance(model, s, {
+      layers: ['pre'],
+      cacheDir,
+      reduce: { kind: 'randomProjection', nComponents: 2, seed: 1 },
+    });
+    expect(reduced.cached).toBe(false);
+    expect(reduced.datasets.get('pre')!.nChannels).toBe(2);
+    await model.dispose();
+  });
+});
+
+describe.skipIf(!hasNumpy)('reductions through extract and activation files from other tools (numpy/scipy)', () => {
+  it('pca through extract equals numpy PCA of the layer (one fitting batch: exact PCA)', async () => {
+    const model = await loadModel(modelFile);
+    const ds = (
+      await model.extract(stimuliFromArray(x, [n, 4]), {
+        layers: ['mm1'],
+        batchSize: 7,
+        reduce: { kind: 'pca', nComponents: 2 },
+      })
+    ).get('mm1')!;
+    const want = tinyMlpForward(mlp, x, n).mm1;
+    const r = spawnSync(
+      'python3',
+      [
+        '-c',
+        `
+import sys, json, numpy as np
+X = np.array(json.loads(sys.stdin.read())).reshape(${n}, 3)
+Xc = X - X.mean(0)
+U, s, Vt = np.linalg.svd(Xc, full_matrices=False)
+signs = np.sign(Vt[np.arange(3), np.argmax(np.abs(Vt), axis=1)]); Vt = Vt * signs[:, None]
+print(json.dumps((Xc @ Vt[:2].T).ravel().tolist()))
+`,
+      ],
+      { input: JSON.stringify(Array.from(want)), encoding: 'utf8' },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const ref = JSON.parse(r.stdout) as number[];
+    expect([ds.nObs, ds.nChannels]).toEqual([n, 2]);
+    ref.forEach((v, i) => expect(ds.measurements.data[i]).toBeCloseTo(v, 4));
+    await model.dispose();
+  });
+
+  it('reads .npz with a manifest and .mat written by scipy (axes after the first flattened in C order)', () => {
+    const sub = join(dir, 'py');
+    mkdirSync(sub, { recursive: true });
+    const r = spawnSync(
+      'python3',
+      [
+        '-c',
+        `
+import numpy as np, scipy.io, sys
+a = np.arange(5 * 2 * 3, dtype=np.float64).reshape(5, 2, 3) * 0.5
+b = np.arange(10, dtype=np.float32).reshape(5, 2)
+np.savez(sys.argv[1] + '/feat.npz', arr_0=a, arr_1=b)
+scipy.io.savemat(sys.argv[1] + '/feat.mat', {'conv1': a, 'fc': b, 'label': 'x'})
+`,
+        sub,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const npz = readActivations(join(sub, 'feat.npz'), { conv1: 'arr_0', fc: 'arr_1' });
+    expect([...npz.keys()]).toEqual(['conv1', 'fc']);
+    expect(npz.get('conv1')!.measurements.shape).toEqual([5, 6]);
+    expect(npz.get('conv1')!.measurements.get(4, 5)).toBe(29 * 0.5);
+    const mat = readActivations(join(sub, 'feat.mat'));
+    expect([...mat.keys()].sort()).toEqual(['conv1', 'fc']);
+    expect(mat.get('conv1')!.measurements.get(1, 2)).toBe(8 * 0.5);
+    expect(Array.from(mat.get('fc')!.measurements.data)).toEqual(Array.from({ length: 10 }, (_, i) => i));
+    const err = (() => {
+      try {
+        readActivations(join(sub, 'feat.npz'), { conv1: 'features' });
+      } catch (e) {
+        return e as Error & { code: string };
+      }
+    })();
+    expect(err?.code).toBe('ERR_NPZ_ENTRY');
+    expect(err?.message).toContain("'arr_0'");
+  });
+});
