@@ -13,4 +13,6 @@ export * from './masker.ts';
 export * from './nifti-header.ts';
 export * from './nifti-image.ts';
 export * from './read-nifti.ts';
+export * from './searchlight.ts';
+export { FAST_COMPARE_METHODS, FAST_RDM_METHODS, rankInto } from './searchlight-kernel.ts';
 export * from './write-nifti.ts';

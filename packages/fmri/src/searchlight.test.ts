@@ -1,0 +1,203 @@
+/**
+ * Searchlight: sphere geometry (lattice-point counts), truncation at the mask, the fast kernel (in-process and on
+ * worker threads) against the general path through @concord/rsa calcRdm + compareRdms, one centre against scipy,
+ * NIfTI map output and progress events.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Dataset, Matrix, Rng } from '@concord/core';
+import { hasPythonModules, runPythonJson } from '@concord/core/testing';
+import { calcRdm, compareRdms } from '@concord/rsa';
+import { afterAll, describe, expect, it } from 'vitest';
+import { NiftiMasker } from './masker.ts';
+import { readNiftiSync } from './read-nifti.ts';
+import { closeSearchlightPool, searchlight, searchlightNeighbourhoods, sphereOffsets } from './searchlight.ts';
+import { createNiftiImage } from './write-nifti.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'concord-sl-'));
+afterAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  await closeSearchlightPool();
+});
+
+function ballMask(n: number, r: number, zooms = [1, 1, 1]) {
+  const data = new Float32Array(n * n * n);
+  const c = (n - 1) / 2;
+  for (let k = 0; k < n; k++)
+    for (let j = 0; j < n; j++)
+      for (let i = 0; i < n; i++)
+        if ((i - c) ** 2 + (j - c) ** 2 + (k - c) ** 2 <= r * r) data[i + n * (j + n * k)] = 1;
+  return createNiftiImage({
+    data,
+    shape: [n, n, n],
+    affine: [
+      [zooms[0], 0, 0, 0],
+      [0, zooms[1], 0, 0],
+      [0, 0, zooms[2], 0],
+      [0, 0, 0, 1],
+    ],
+  });
+}
+
+describe('sphere geometry', () => {
+  it('distance ≤ radius: lattice points in balls of radius 1, √2, 2, 3 are 7, 19, 33, 123', () => {
+    expect(sphereOffsets(1)).toHaveLength(7);
+    expect(sphereOffsets(Math.SQRT2)).toHaveLength(19);
+    expect(sphereOffsets(2)).toHaveLength(33);
+    expect(sphereOffsets(3)).toHaveLength(123);
+  });
+  it('mm radius through the affine: 4 mm on 2 mm voxels = 2 voxels; anisotropic 2×2×4 mm', () => {
+    const iso = [
+      [2, 0, 0, 0],
+      [0, 2, 0, 0],
+      [0, 0, 2, 0],
+      [0, 0, 0, 1],
+    ];
+    expect(sphereOffsets(4, 'mm', iso)).toHaveLength(33);
+    const aniso = [
+      [2, 0, 0, 0],
+      [0, 2, 0, 0],
+      [0, 0, 4, 0],
+      [0, 0, 0, 1],
+    ];
+    // |(2di, 2dj, 4dk)| ≤ 4: dk = 0 → di²+dj² ≤ 4 (13 points); dk = ±1 → di = dj = 0 (2 points)
+    expect(sphereOffsets(4, 'mm', aniso)).toHaveLength(15);
+  });
+  it('spheres are truncated at the mask: centre of a big ball has 123, a boundary voxel fewer', () => {
+    const masker = new NiftiMasker(ballMask(15, 6));
+    const nb = searchlightNeighbourhoods(masker, { radius: 3 });
+    const sizes = Array.from({ length: nb.centres.length }, (_, c) => nb.offsets[c + 1] - nb.offsets[c]);
+    expect(Math.max(...sizes)).toBe(123);
+    expect(Math.min(...sizes)).toBeLessThan(60);
+    // every neighbour lies within the radius of its centre
+    const coords = masker.voxelCoordinates();
+    for (let c = 0; c < nb.centres.length; c += 97) {
+      for (let q = nb.offsets[c]; q < nb.offsets[c + 1]; q++) {
+        const a = coords[nb.centres[c]];
+        const b = coords[nb.neighbours[q]];
+        expect(Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2])).toBeLessThanOrEqual(3);
+      }
+    }
+  });
+});
+
+describe('searchlight values', () => {
+  const masker = new NiftiMasker(ballMask(11, 4.5));
+  const rng = new Rng(7);
+  const nCond = 12;
+  // two runs per condition, averaged by descriptor
+  const x = Matrix.zeros(2 * nCond, masker.nVoxels);
+  rng.fillNormal(x.data);
+  const ds = new Dataset(x, { obsDescriptors: { stim: Array.from({ length: 2 * nCond }, (_, i) => i % nCond) } });
+  const models = Matrix.zeros(2, (nCond * (nCond - 1)) / 2);
+  rng.fillNormal(models.data);
+
+  for (const [method, compareMethod] of [
+    ['correlation', 'spearman'],
+    ['euclidean', 'corr'],
+    ['correlation', 'cosine'],
+  ] as const) {
+    it(`${method} RDMs compared by ${compareMethod}: fast kernel (1 and 2 threads) = calcRdm + compareRdms per centre`, async () => {
+      const events: number[] = [];
+      const opts = { radius: 2, models, method, compareMethod, descriptor: 'stim', minVoxels: 5 };
+      const one = await searchlight(ds, masker, { ...opts, threads: 1, onProgress: (e) => events.push(e.done) });
+      const two = await searchlight(ds, masker, { ...opts, threads: 2 });
+      expect(Array.from(two.values.data)).toEqual(Array.from(one.values.data));
+      expect(events[events.length - 1]).toBe(masker.nVoxels);
+      const nb = searchlightNeighbourhoods(masker, { radius: 2 });
+      for (let c = 0; c < nb.centres.length; c += 37) {
+        const vox = nb.neighbours.subarray(nb.offsets[c], nb.offsets[c + 1]);
+        if (vox.length < 5) {
+          expect(Number.isNaN(one.values.get(c, 0))).toBe(true);
+          continue;
+        }
+        const rdm = calcRdm(ds.selectChannels(vox), { method, descriptor: 'stim' });
+        const cmp = compareRdms(rdm, models, { method: compareMethod });
+        for (let m = 0; m < 2; m++) expect(Math.abs(one.values.get(c, m) - cmp.get(0, m))).toBeLessThan(1e-12);
+      }
+    });
+  }
+
+  it('general path (crossnobis across runs, spearman) runs through calcRdm', async () => {
+    const runDs = new Dataset(x, {
+      obsDescriptors: {
+        stim: Array.from({ length: 2 * nCond }, (_, i) => i % nCond),
+        run: Array.from({ length: 2 * nCond }, (_, i) => Math.floor(i / nCond)),
+      },
+    });
+    const r = await searchlight(runDs, masker, {
+      radius: 1.5,
+      models: models.row(0),
+      method: 'crossnobis',
+      descriptor: 'stim',
+      cvDescriptor: 'run',
+      centres: [0, 10, 20],
+    });
+    expect(r.values.shape).toEqual([3, 1]);
+    const nb = searchlightNeighbourhoods(masker, { radius: 1.5, centres: [10] });
+    const rdm = calcRdm(runDs.selectChannels(nb.neighbours), {
+      method: 'crossnobis',
+      descriptor: 'stim',
+      cvDescriptor: 'run',
+    });
+    expect(r.values.get(1, 0)).toBeCloseTo(compareRdms(rdm, models.row(0), { method: 'spearman' }).get(0, 0), 12);
+  });
+
+  (hasPythonModules(['numpy', 'scipy']) ? it : it.skip)(
+    'one centre against numpy corrcoef + scipy spearmanr',
+    async () => {
+      const r = await searchlight(ds, masker, {
+        radius: 2,
+        models: models.row(0),
+        descriptor: 'stim',
+        threads: 1,
+        centres: [50],
+      });
+      const nb = searchlightNeighbourhoods(masker, { radius: 2, centres: [50] });
+      const ref = runPythonJson<number>(
+        `import numpy as np
+from scipy.stats import spearmanr
+X = np.array(data['x']); stim = np.array(data['stim'])
+M = np.array([X[stim == s].mean(axis=0) for s in sorted(set(stim.tolist()))])[:, data['vox']]
+r = 1 - np.corrcoef(M)
+result = float(spearmanr(r[np.triu_indices(len(M), 1)], data['model'])[0])`,
+        {
+          x: x.toArray(),
+          stim: ds.obsDescriptors.stim,
+          vox: Array.from(nb.neighbours),
+          model: Array.from(models.row(0)),
+        },
+      );
+      expect(Math.abs(r.values.get(0, 0) - ref)).toBeLessThan(1e-12);
+    },
+  );
+
+  it('maps: one volume per model on the mask grid, written as NIfTI', async () => {
+    const r = await searchlight(ds, masker, { radius: 2, models, descriptor: 'stim', threads: 1 });
+    const img = r.toImage();
+    expect(img.shape).toEqual([11, 11, 11, 2]);
+    const back = masker.transform(img);
+    for (let c = 0; c < masker.nVoxels; c += 11)
+      for (let m = 0; m < 2; m++) expect(back.get(m, c)).toBe(Math.fround(r.values.get(c, m)));
+    const path = join(dir, 'map.nii.gz');
+    r.writeMaps(path);
+    expect(readNiftiSync(path).shape).toEqual([11, 11, 11, 2]);
+  });
+
+  it('bad inputs: unknown methods list the valid ones; data not matching the mask', async () => {
+    await expect(searchlight(ds, masker, { radius: 2, models, method: 'nope' })).rejects.toMatchObject({
+      code: 'ERR_FMRI_UNKNOWN_METHOD',
+      message: expect.stringContaining("'correlation'"),
+    });
+    await expect(searchlight(ds, masker, { radius: 2, models, compareMethod: 'nope' })).rejects.toMatchObject({
+      code: 'ERR_FMRI_UNKNOWN_METHOD',
+    });
+    await expect(searchlight(ds.selectChannels([0, 1]), masker, { radius: 2, models })).rejects.toMatchObject({
+      code: 'ERR_FMRI_GRID_MISMATCH',
+    });
+    await expect(
+      searchlight(ds, masker, { radius: 2, models: models.row(0).subarray(1), descriptor: 'stim' }),
+    ).rejects.toMatchObject({ code: 'ERR_FMRI_PARAMETER' });
+  });
+});
