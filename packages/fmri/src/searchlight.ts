@@ -361,9 +361,9 @@ function generalSearchlight(
           `model RDM vectors have length ${models.cols}; the searchlight RDMs have ${vectors[0].length}`,
         );
       const m = Matrix.zeros(vectors.length, vectors[0].length);
-      vectors.forEach((v, i) => m.data.set(v, i * m.cols));
+      for (const [i, v] of vectors.entries()) m.data.set(v, i * m.cols);
       const cmp = compareRdms(m, models, { method: compareMethod as never });
-      which.forEach((c, i) => out.row(c).set(cmp.row(i)));
+      for (const [i, c] of which.entries()) out.row(c).set(cmp.row(i));
     }
     progress.tick(e - s);
   }
