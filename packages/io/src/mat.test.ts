@@ -150,7 +150,9 @@ function compare(v: MatValue | undefined, d: Desc, where: string): void {
     case 'cell': {
       if (!isMatCell(v)) throw new Error(`${where}: not a cell`);
       expect(v.shape, `${where} shape`).toEqual(d.shape);
-      d.items.forEach((item: Desc, i: number) => compare(v.cell[i], item, `${where}{${i}}`));
+      d.items.forEach((item: Desc, i: number) => {
+        compare(v.cell[i], item, `${where}{${i}}`);
+      });
       return;
     }
     case 'struct': {
@@ -421,7 +423,7 @@ describe('fuzz: mutated MAT files give values or a typed FileFormatError, never 
   }
 
   it('fixtures: 900 seeded mutations', () => {
-    const bases = ['v5_plain.mat', 'v5_compressed.mat', 'v5_big_endian.mat'].map(
+    const bases: Uint8Array[] = ['v5_plain.mat', 'v5_compressed.mat', 'v5_big_endian.mat'].map(
       (n) => new Uint8Array(readFileSync(join(fixtures, n))),
     );
     bases.push(uncompress(bases[1]));
