@@ -61,29 +61,28 @@ function vectorsOf(x: Rdms | Matrix | ArrayLike<number>, name: string): Matrix {
 }
 
 function dropNan(m: Matrix, name: string): { out: Matrix; nanCount: number } {
-  let first = -1;
-  const rows: Float64Array[] = [];
-  let nanCount = 0;
+  const counts = new Int32Array(m.rows);
   for (let r = 0; r < m.rows; r++) {
     const row = m.row(r);
-    const kept: number[] = [];
-    for (let k = 0; k < row.length; k++) if (!Number.isNaN(row[k])) kept.push(row[k]);
-    if (first < 0) {
-      first = kept.length;
-      nanCount = row.length - kept.length;
-    } else if (kept.length !== first) {
+    let c = 0;
+    for (let k = 0; k < row.length; k++) if (row[k] !== row[k]) c++;
+    counts[r] = c;
+    if (c !== counts[0]) {
       throw new ConcordRangeError(
         RSA_ERRORS.NAN_POSITIONS,
-        `${name}: RDM ${r} has ${row.length - kept.length} NaN entries but RDM 0 has ${row.length - first}; all RDMs must have NaN at the same positions`,
+        `${name}: RDM ${r} has ${c} NaN entries but RDM 0 has ${counts[0]}; all RDMs must have NaN at the same positions`,
         { field: name },
       );
     }
-    rows.push(Float64Array.from(kept));
   }
-  const out = Matrix.zeros(m.rows, first < 0 ? 0 : first);
-  rows.forEach((r, i) => {
-    out.data.set(r, i * out.cols);
-  });
+  const nanCount = m.rows > 0 ? counts[0] : 0;
+  if (nanCount === 0) return { out: m, nanCount };
+  const out = Matrix.zeros(m.rows, m.cols - nanCount);
+  for (let r = 0; r < m.rows; r++) {
+    const row = m.row(r);
+    let t = r * out.cols;
+    for (let k = 0; k < row.length; k++) if (row[k] === row[k]) out.data[t++] = row[k];
+  }
   return { out, nanCount };
 }
 

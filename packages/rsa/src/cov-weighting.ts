@@ -19,28 +19,41 @@ import { RSA_ERRORS } from './errors.ts';
 
 export type SigmaK = { kind: 'none' } | { kind: 'diag'; values: Float64Array } | { kind: 'full'; matrix: Matrix };
 
-/** Double-centred −½·D from a full pair vector (no NaN); returns n×n. */
-function centredSecondMoment(v: ArrayLike<number>, n: number): Float64Array {
-  const g = new Float64Array(n * n);
+/**
+ * Packed [√2·G_ij (i<j), G_ii] of G = double-centred −½·D in one pass over the pairs (no n×n matrix): row means
+ * of −½·D from the pair sums, then G_ij = w_ij − r_i − r_j + grand; G_ii = −2·r_i + grand. With per-condition
+ * variances σ, G_ij / √(σ_i σ_j).
+ */
+function packedCentred(v: ArrayLike<number>, n: number, out: Float64Array, sd?: Float64Array): void {
+  const rowMean = new Float64Array(n);
   let k = 0;
   for (let i = 0; i < n; i++) {
+    let s = 0;
     for (let j = i + 1; j < n; j++) {
       const w = -0.5 * v[k++];
-      g[i * n + j] = w;
-      g[j * n + i] = w;
+      s += w;
+      rowMean[j] += w;
     }
+    rowMean[i] += s;
   }
-  const rowMean = new Float64Array(n);
   let total = 0;
   for (let i = 0; i < n; i++) {
-    let s = 0;
-    for (let j = 0; j < n; j++) s += g[i * n + j];
-    rowMean[i] = s / n;
-    total += s;
+    total += rowMean[i];
+    rowMean[i] /= n;
   }
   const grand = total / (n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) g[i * n + j] += grand - rowMean[i] - rowMean[j];
-  return g;
+  k = 0;
+  for (let i = 0; i < n; i++) {
+    const ri = rowMean[i];
+    for (let j = i + 1; j < n; j++) {
+      const g = -0.5 * v[k] - ri - rowMean[j] + grand;
+      out[k++] = sd ? (Math.SQRT2 * g) / (sd[i] * sd[j]) : Math.SQRT2 * g;
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    const g = grand - 2 * rowMean[i];
+    out[k++] = sd ? g / (sd[i] * sd[i]) : g;
+  }
 }
 
 /** Pack a symmetric n×n G into [√2·G_ij (i<j), G_ii]. */
@@ -95,28 +108,24 @@ export function whitenedComplete(vectors: Matrix, n: number, sigma: SigmaK): Mat
   const len = vectors.cols + n;
   const out = Matrix.zeros(vectors.rows, len);
   const full = sigma.kind === 'full' ? fullSigmaParts(sigma.matrix) : undefined;
+  const sd = sigma.kind === 'diag' ? sigma.values.map(Math.sqrt) : undefined;
   for (let r = 0; r < vectors.rows; r++) {
     const v = vectors.row(r);
-    let g: Float64Array;
-    if (full) {
-      const d = new Matrix(n, n, new Float64Array(n * n));
-      let k = 0;
-      for (let i = 0; i < n; i++) {
-        for (let j = i + 1; j < n; j++) {
-          d.data[i * n + j] = -0.5 * v[k];
-          d.data[j * n + i] = -0.5 * v[k++];
-        }
-      }
-      const gw = matmul(matmul(full.w, d), full.w, { transB: true });
-      g = matmul(matmul(full.li, gw), full.li, { transB: true }).data as Float64Array;
-    } else {
-      g = centredSecondMoment(v, n);
-      if (sigma.kind === 'diag') {
-        const s = sigma.values.map(Math.sqrt);
-        for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) g[i * n + j] /= s[i] * s[j];
+    const o = out.data.subarray(r * len, (r + 1) * len) as Float64Array;
+    if (!full) {
+      packedCentred(v, n, o, sd);
+      continue;
+    }
+    const d = new Matrix(n, n, new Float64Array(n * n));
+    let k = 0;
+    for (let i = 0; i < n; i++) {
+      for (let j = i + 1; j < n; j++) {
+        d.data[i * n + j] = -0.5 * v[k];
+        d.data[j * n + i] = -0.5 * v[k++];
       }
     }
-    pack(g, n, out.data.subarray(r * len, (r + 1) * len) as Float64Array);
+    const gw = matmul(matmul(full.w, d), full.w, { transB: true });
+    pack(matmul(matmul(full.li, gw), full.li, { transB: true }).data as Float64Array, n, o);
   }
   return out;
 }

@@ -1,17 +1,26 @@
 /**
- * Kendall's tau-a and tau-b in O(n log n): counting sorts on dense ranks plus a Fenwick tree for the discordant
- * pairs, with tie counts as scipy.stats.kendalltau computes them (tau-b is scipy's formula, tau-a is rsatoolbox's
- * _tau_a: (concordant − discordant) / (n(n−1)/2), ties counting 0).
+ * Kendall's tau-a and tau-b in O(n log n): a stable counting sort puts the pairs in (x, y) order, a bottom-up
+ * merge sort counts discordant pairs (strict inversions of y), and tie counts follow scipy.stats.kendalltau.
+ * tau-b is scipy's formula; tau-a is rsatoolbox's _tau_a: (concordant − discordant) / (n(n−1)/2), ties count 0.
  */
 import { denseRanks } from './ranking.ts';
 
 export interface DenseRanked {
   ranks: Int32Array;
   distinct: number;
+  /** Indices in ascending value order (stable). */
+  order: Uint32Array<ArrayBufferLike>;
+  /** Pairs tied in this vector. */
+  ties: number;
 }
 
 export function rankForKendall(v: ArrayLike<number>): DenseRanked {
-  return denseRanks(v);
+  const r = denseRanks(v);
+  const counts = new Float64Array(r.distinct);
+  for (let i = 0; i < r.ranks.length; i++) counts[r.ranks[i]]++;
+  let ties = 0;
+  for (let k = 0; k < r.distinct; k++) ties += (counts[k] * (counts[k] - 1)) / 2;
+  return { ...r, ties };
 }
 
 export interface TauStats {
@@ -24,65 +33,65 @@ export interface TauStats {
   discordant: number;
 }
 
-function tieCount(ranks: Int32Array, distinct: number): number {
-  const counts = new Float64Array(distinct);
-  for (let i = 0; i < ranks.length; i++) counts[ranks[i]]++;
-  let t = 0;
-  for (let k = 0; k < distinct; k++) t += (counts[k] * (counts[k] - 1)) / 2;
-  return t;
-}
-
-/** Indices ordered by (x rank, y rank), both ascending: two stable counting sorts. */
-function orderByXThenY(x: DenseRanked, y: DenseRanked): Int32Array {
-  const n = x.ranks.length;
-  const byY = new Int32Array(n);
-  const cy = new Int32Array(y.distinct + 1);
-  for (let i = 0; i < n; i++) cy[y.ranks[i] + 1]++;
-  for (let k = 0; k < y.distinct; k++) cy[k + 1] += cy[k];
-  for (let i = 0; i < n; i++) byY[cy[y.ranks[i]]++] = i;
-  const order = new Int32Array(n);
-  const cx = new Int32Array(x.distinct + 1);
-  for (let i = 0; i < n; i++) cx[x.ranks[i] + 1]++;
-  for (let k = 0; k < x.distinct; k++) cx[k + 1] += cx[k];
-  for (let t = 0; t < n; t++) {
-    const i = byY[t];
-    order[cx[x.ranks[i]]++] = i;
+/** Strict inversions (i < j, s[i] > s[j]) of an integer sequence; sorts `s` in place. */
+function countInversions(s: Int32Array): number {
+  const n = s.length;
+  let src: Int32Array<ArrayBufferLike> = s;
+  let dst: Int32Array<ArrayBufferLike> = new Int32Array(n);
+  let inversions = 0;
+  for (let width = 1; width < n; width *= 2) {
+    for (let lo = 0; lo < n; lo += 2 * width) {
+      const mid = Math.min(lo + width, n);
+      const hi = Math.min(lo + 2 * width, n);
+      let i = lo;
+      let j = mid;
+      let k = lo;
+      while (i < mid && j < hi) {
+        if (src[i] <= src[j]) dst[k++] = src[i++];
+        else {
+          dst[k++] = src[j++];
+          inversions += mid - i;
+        }
+      }
+      while (i < mid) dst[k++] = src[i++];
+      while (j < hi) dst[k++] = src[j++];
+    }
+    [src, dst] = [dst, src];
   }
-  return order;
+  return inversions;
 }
 
 export function tauStats(x: DenseRanked, y: DenseRanked): TauStats {
   const n = x.ranks.length;
-  const order = orderByXThenY(x, y);
-  const yr = y.ranks;
   const xr = x.ranks;
-  // Discordant pairs: earlier elements (smaller or equal x, and equal x only with smaller-or-equal y) with strictly
-  // larger y. Fenwick tree over y ranks counts the earlier elements with y ≤ current.
-  const tree = new Int32Array(y.distinct + 1);
-  let discordant = 0;
+  const yr = y.ranks;
+  // y.order is sorted by y (stable); a stable counting sort by x gives (x, y) order.
+  const start = new Int32Array(x.distinct + 1);
+  for (let i = 0; i < n; i++) start[xr[i] + 1]++;
+  for (let k = 0; k < x.distinct; k++) start[k + 1] += start[k];
+  const order = new Uint32Array(n);
+  const yo = y.order;
   for (let t = 0; t < n; t++) {
-    const r = yr[order[t]] + 1;
-    let le = 0;
-    for (let k = r; k > 0; k -= k & -k) le += tree[k];
-    discordant += t - le;
-    for (let k = r; k <= y.distinct; k += k & -k) tree[k]++;
+    const i = yo[t];
+    order[start[xr[i]]++] = i;
   }
+  const seq = new Int32Array(n);
   let jointTies = 0;
   let run = 1;
-  for (let t = 1; t <= n; t++) {
-    if (t < n && xr[order[t]] === xr[order[t - 1]] && yr[order[t]] === yr[order[t - 1]]) run++;
-    else {
-      jointTies += (run * (run - 1)) / 2;
-      run = 1;
+  for (let t = 0; t < n; t++) {
+    const i = order[t];
+    seq[t] = yr[i];
+    if (t > 0) {
+      const p = order[t - 1];
+      if (xr[i] === xr[p] && yr[i] === yr[p]) run++;
+      else {
+        jointTies += (run * (run - 1)) / 2;
+        run = 1;
+      }
     }
   }
-  return {
-    total: (n * (n - 1)) / 2,
-    xTies: tieCount(xr, x.distinct),
-    yTies: tieCount(yr, y.distinct),
-    jointTies,
-    discordant,
-  };
+  jointTies += (run * (run - 1)) / 2;
+  return { total: (n * (n - 1)) / 2, xTies: x.ties, yTies: y.ties, jointTies, discordant: countInversions(seq) };
 }
 
 function clip(t: number): number {
