@@ -3,6 +3,7 @@ export * from './brainvision.ts';
 export * from './edf/header.ts';
 export * from './edf/read-edf.ts';
 export * from './edf/write-edf.ts';
+export * from './eeglab.ts';
 export * from './epochs.ts';
 export * from './errors.ts';
 export * from './events.ts';

@@ -2,6 +2,7 @@
 import { extname } from 'node:path';
 import { readRawBrainVision } from './brainvision.ts';
 import { readRawEdf } from './edf/read-edf.ts';
+import { readRawEeglab } from './eeglab.ts';
 import { EEG_ERRORS, FileFormatError } from './errors.ts';
 import { checkedFileSize } from './file-access.ts';
 import type { Raw } from './raw.ts';
@@ -13,6 +14,7 @@ const READERS: Record<string, RawReader> = {
   '.bdf': readRawEdf,
   '.vhdr': readRawBrainVision,
   '.ahdr': readRawBrainVision,
+  '.set': readRawEeglab,
 };
 
 /** Register a reader for an extension (used by the format modules below; keeps this table the one dispatch point). */
