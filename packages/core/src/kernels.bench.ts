@@ -36,25 +36,37 @@ process.stdout.write(
     `environment (shared by numpy and the native backend): ${env}\n`,
 );
 
-// 1. The issue's case.
+// 1. The issue's case. numpy and the fast backends are timed in alternating rounds and the best of all rounds is
+// kept, so a burst of load from other processes on this shared machine does not land on one side only.
 {
   const n = 1000;
   const p = 20000;
+  const rounds = 2;
   const rows: BenchRow[] = [];
   for (const dtype of ['float64', 'float32'] as const) {
     const x = randomMatrix(n, p, dtype);
-    const reference = numpyGram(n, p, dtype, 3);
+    let reference: number | undefined;
+    const best = new Map<string, number>();
+    for (let round = 0; round < rounds; round++) {
+      const ref = numpyGram(n, p, dtype, 3);
+      if (ref !== undefined) reference = Math.min(reference ?? Infinity, ref);
+      for (const b of backends) {
+        // Plain TypeScript takes ~10 s here: one float64 run is enough to show the gap.
+        if (b.name === 'js' && (round > 0 || dtype === 'float32')) continue;
+        const seconds = timeBest(() => b.syrk(x, false), b.name === 'js' ? 1 : 3);
+        best.set(b.name, Math.min(best.get(b.name) ?? Infinity, seconds));
+      }
+    }
     for (const b of backends) {
-      // Plain TypeScript takes ~10 s here: one run is enough to show the gap.
-      const repeats = b.name === 'js' ? 1 : 3;
-      const seconds = timeBest(() => b.syrk(x, false), repeats);
+      const seconds = best.get(b.name);
+      if (seconds === undefined) continue;
       rows.push({
         name: `${b.name} ${dtype} X·Xᵀ`,
         seconds,
         reference,
         referenceName: `numpy ${dtype} X @ X.T`,
         target: dtype === 'float64' ? targets[b.name] : undefined,
-        note: `${((2 * n * n * p) / seconds / 1e9).toFixed(1)} GFLOP/s${repeats === 1 ? ', 1 run' : ''}`,
+        note: `${((2 * n * n * p) / seconds / 1e9).toFixed(1)} GFLOP/s${b.name === 'js' ? ', 1 run' : `, best of ${rounds}×3`}`,
       });
     }
   }
