@@ -8,6 +8,7 @@ export * from './epochs.ts';
 export * from './errors.ts';
 export * from './events.ts';
 export * from './fft.ts';
+export * from './fif/read-fif.ts';
 export * from './filter-design.ts';
 export * from './overlap-add.ts';
 export * from './preprocessing.ts';

@@ -4,6 +4,7 @@ import { readRawBrainVision } from './brainvision.ts';
 import { readRawEdf } from './edf/read-edf.ts';
 import { readRawEeglab } from './eeglab.ts';
 import { EEG_ERRORS, FileFormatError } from './errors.ts';
+import { readRawFif } from './fif/read-fif.ts';
 import { checkedFileSize } from './file-access.ts';
 import type { Raw } from './raw.ts';
 
@@ -15,6 +16,7 @@ const READERS: Record<string, RawReader> = {
   '.vhdr': readRawBrainVision,
   '.ahdr': readRawBrainVision,
   '.set': readRawEeglab,
+  '.fif': readRawFif,
 };
 
 /** Register a reader for an extension (used by the format modules below; keeps this table the one dispatch point). */

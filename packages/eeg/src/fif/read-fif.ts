@@ -1,0 +1,247 @@
+/**
+ * FIF raw reader (Neuromag/Elekta/MEGIN and MNE-written files), as `mne.io.read_raw_fif(path)` reads them:
+ * measurement info (channel names, kinds, cal × range, sampling rate, date), raw data buffers (short, int,
+ * float, double, dau_pack16; big-endian; samples × channels) with skips filled by zeros, and first_samp.
+ * Values are data × cal × range (tesla, T/m, volts; stim in codes); SSP projectors are not applied (MNE's default
+ * proj=False). Buffers are read on demand, so a window touches only the buffers it overlaps.
+ */
+import { EEG_ERRORS, FileFormatError } from '../errors.ts';
+import { checkedFileSize, readExactly, withFd } from '../file-access.ts';
+import { type ChannelType, Raw, type RawInfo } from '../raw.ts';
+import { FIFF, type FifBlock, type FifTag, findBlocks, readFifTree, readTagData, tagNumber } from './tags.ts';
+
+const KIND_TYPE: Record<number, ChannelType> = {
+  2: 'eeg',
+  3: 'stim',
+  202: 'eog',
+  302: 'emg',
+  402: 'ecg',
+  502: 'misc',
+  602: 'resp',
+  802: 'seeg',
+  805: 'bio',
+  900: 'syst',
+  902: 'ecog',
+  910: 'ias',
+  920: 'exci',
+  1000: 'dipole',
+  1001: 'gof',
+  301: 'ref_meg',
+};
+const UNIT_T = 112;
+const UNIT_T_M = 201;
+const UNIT_V = 107;
+
+interface Buffer {
+  /** First sample (relative to first_samp). */
+  first: number;
+  nsamp: number;
+  /** null for a skip (zeros). */
+  tag: FifTag | null;
+}
+
+interface ChannelInfo {
+  name: string;
+  type: ChannelType;
+  cal: number;
+  unit: number;
+}
+
+function readChInfo(view: DataView): ChannelInfo {
+  const kind = view.getInt32(8);
+  const range = view.getFloat32(12);
+  const cal = view.getFloat32(16);
+  const unit = view.getInt32(20 + 4 + 48);
+  const nameBytes = new Uint8Array(view.buffer, view.byteOffset + 80, 16);
+  const end = nameBytes.indexOf(0);
+  const name = new TextDecoder('latin1').decode(nameBytes.subarray(0, end < 0 ? 16 : end));
+  let type: ChannelType = KIND_TYPE[kind] ?? 'misc';
+  if (kind === 1) type = unit === UNIT_T_M ? 'grad' : 'mag';
+  return { name, type, cal: cal * range, unit };
+}
+
+const BYTES: Record<number, number> = {
+  [FIFF.T_SHORT]: 2,
+  [FIFF.T_DAU_PACK16]: 2,
+  [FIFF.T_INT]: 4,
+  [FIFF.T_FLOAT]: 4,
+  [FIFF.T_DOUBLE]: 8,
+};
+
+export function readRawFif(path: string): Raw {
+  const size = checkedFileSize(path, 'FIF file');
+  return withFd(path, (fd) => {
+    const tree = readFifTree(path, fd, size);
+    const infoBlock = findBlocks(tree, FIFF.B_MEAS_INFO)[0];
+    if (!infoBlock)
+      throw new FileFormatError(EEG_ERRORS.badHeader, path, 'no measurement info block (FIFFB_MEAS_INFO)', {
+        field: 'FIFFB_MEAS_INFO',
+      });
+    let nchan = -1;
+    let sfreq = Number.NaN;
+    let measDate: Date | null = null;
+    let lowpass: number | undefined;
+    let highpass: number | undefined;
+    const chs: ChannelInfo[] = [];
+    for (const t of infoBlock.tags) {
+      if (t.kind === FIFF.NCHAN) nchan = tagNumber(path, fd, t);
+      else if (t.kind === FIFF.SFREQ) sfreq = tagNumber(path, fd, t);
+      else if (t.kind === FIFF.LOWPASS) lowpass = tagNumber(path, fd, t);
+      else if (t.kind === FIFF.HIGHPASS) highpass = tagNumber(path, fd, t);
+      else if (t.kind === FIFF.CH_INFO) {
+        if (t.size < 96)
+          throw new FileFormatError(EEG_ERRORS.badHeader, path, `channel info tag has ${t.size} bytes, expected 96`, {
+            offset: t.dataPos,
+            field: 'FIFF_CH_INFO',
+          });
+        chs.push(readChInfo(readTagData(path, fd, t)));
+      } else if (t.kind === FIFF.MEAS_DATE && t.size >= 8) {
+        const v = readTagData(path, fd, t);
+        measDate = new Date(v.getInt32(0) * 1000 + Math.round(v.getInt32(4) / 1000));
+      }
+    }
+    if (nchan < 0)
+      throw new FileFormatError(EEG_ERRORS.badHeader, path, 'no FIFF_NCHAN in the measurement info', {
+        field: 'FIFF_NCHAN',
+      });
+    if (!(sfreq > 0))
+      throw new FileFormatError(EEG_ERRORS.badHeader, path, `sampling frequency must be > 0, received ${sfreq}`, {
+        field: 'FIFF_SFREQ',
+      });
+    if (chs.length !== nchan)
+      throw new FileFormatError(
+        EEG_ERRORS.badHeader,
+        path,
+        `FIFF_NCHAN says ${nchan} channels, found ${chs.length} channel info tags`,
+        { field: 'FIFF_CH_INFO' },
+      );
+    const dataBlock: FifBlock | undefined = [FIFF.B_RAW_DATA, FIFF.B_CONTINUOUS_DATA, FIFF.B_IAS_RAW_DATA]
+      .map((k) => findBlocks(tree, k)[0])
+      .find(Boolean);
+    if (!dataBlock)
+      throw new FileFormatError(
+        EEG_ERRORS.badHeader,
+        path,
+        'no raw data block (FIFFB_RAW_DATA / FIFFB_CONTINUOUS_DATA): not a raw file',
+        { field: 'FIFFB_RAW_DATA' },
+      );
+    const { buffers, firstSamp, nTimes } = layoutBuffers(path, fd, dataBlock, nchan);
+    const info: RawInfo = {
+      chNames: chs.map((c) => c.name),
+      chTypes: chs.map((c) => c.type),
+      sfreq,
+      units: chs.map((c) =>
+        c.type === 'stim' ? '' : c.unit === UNIT_T ? 'T' : c.unit === UNIT_T_M ? 'T/m' : c.unit === UNIT_V ? 'V' : '',
+      ),
+      measDate,
+      ...(lowpass !== undefined ? { lowpass } : {}),
+      ...(highpass !== undefined ? { highpass } : {}),
+    };
+    const cals = chs.map((c) => c.cal);
+    return new Raw({
+      info,
+      nTimes,
+      annotations: [],
+      format: 'fif',
+      firstSamp,
+      filename: path,
+      reader: (channels, start, stop, out) => readWindow(path, buffers, nchan, cals, channels, start, stop, out),
+    });
+  });
+}
+
+function layoutBuffers(
+  path: string,
+  fd: number,
+  block: FifBlock,
+  nchan: number,
+): { buffers: Buffer[]; firstSamp: number; nTimes: number } {
+  const tags = block.tags;
+  let k = 0;
+  let firstSamp = 0;
+  let firstSkip = 0;
+  if (tags[k]?.kind === FIFF.FIRST_SAMPLE) firstSamp = tagNumber(path, fd, tags[k++]);
+  if (tags[k]?.kind === FIFF.DATA_SKIP) firstSkip = tagNumber(path, fd, tags[k++]);
+  let pos = 0;
+  let nskip = 0;
+  const buffers: Buffer[] = [];
+  for (; k < tags.length; k++) {
+    const t = tags[k];
+    if (t.kind === FIFF.DATA_SKIP) nskip = tagNumber(path, fd, t);
+    else if (t.kind === FIFF.DATA_BUFFER) {
+      const bytes = BYTES[t.type];
+      if (bytes === undefined)
+        throw new FileFormatError(
+          EEG_ERRORS.unsupported,
+          path,
+          `data buffer of type ${t.type} is not supported (short, int, float, double, dau_pack16)`,
+          { offset: t.dataPos - 12, field: 'FIFF_DATA_BUFFER' },
+        );
+      const nsamp = Math.floor(t.size / (bytes * nchan));
+      if (nsamp * bytes * nchan !== t.size) {
+        throw new FileFormatError(
+          EEG_ERRORS.badHeader,
+          path,
+          `data buffer of ${t.size} bytes is not a whole number of ${nchan}-channel samples`,
+          { offset: t.dataPos - 8, field: 'tag size' },
+        );
+      }
+      if (firstSkip > 0) {
+        firstSamp += nsamp * firstSkip;
+        firstSkip = 0;
+      }
+      if (nskip > 0) {
+        buffers.push({ first: pos, nsamp: nskip * nsamp, tag: null });
+        pos += nskip * nsamp;
+        nskip = 0;
+      }
+      buffers.push({ first: pos, nsamp, tag: t });
+      pos += nsamp;
+    } else if (t.kind === FIFF.DATA_SKIP_SAMP) {
+      const n = tagNumber(path, fd, t);
+      buffers.push({ first: pos, nsamp: n, tag: null });
+      pos += n;
+    }
+  }
+  return { buffers, firstSamp, nTimes: pos };
+}
+
+function readWindow(
+  path: string,
+  buffers: Buffer[],
+  nchan: number,
+  cals: number[],
+  channels: readonly number[],
+  start: number,
+  stop: number,
+  out: Float64Array,
+): void {
+  const len = stop - start;
+  out.fill(0);
+  withFd(path, (fd) => {
+    for (const b of buffers) {
+      const b0 = b.first;
+      const b1 = b.first + b.nsamp;
+      if (b1 <= start || b0 >= stop || b.tag === null) continue;
+      const bytes = BYTES[b.tag.type];
+      const buf = new Uint8Array(b.tag.size);
+      readExactly(fd, path, buf, 0, b.tag.size, b.tag.dataPos);
+      const view = new DataView(buf.buffer);
+      const get =
+        b.tag.type === FIFF.T_FLOAT
+          ? (at: number) => view.getFloat32(at)
+          : b.tag.type === FIFF.T_DOUBLE
+            ? (at: number) => view.getFloat64(at)
+            : b.tag.type === FIFF.T_INT
+              ? (at: number) => view.getInt32(at)
+              : (at: number) => view.getInt16(at);
+      const t0 = Math.max(start, b0);
+      const t1 = Math.min(stop, b1);
+      for (let k = 0; k < channels.length; k++) {
+        const c = channels[k];
+        const cal = cals[c];
+        for (let t = t0; t < t1; t++) out[k * len + t - start] = get(((t - b0) * nchan + c) * bytes) * cal;
+      }
+    }
+  });
+}
