@@ -13,6 +13,8 @@ import type { NpDtype, NumericArray } from './typed.ts';
 
 // Module initialisation is asynchronous (WebAssembly compile, ~0.1 s); waiting here keeps every reader synchronous.
 await h5wasm.ready;
+// Make HDF5 errors throw (caught and typed below) instead of printing a diagnostic stack and carrying on.
+h5wasm.Module.activate_throwing_error_handler();
 
 /** h5wasm's HDF5 type classes (H5T_class_t). */
 const H5T = { INTEGER: 0, FLOAT: 1, STRING: 3, COMPOUND: 6, REFERENCE: 7, ENUM: 8 } as const;
@@ -49,6 +51,14 @@ export interface Hdf5Entry {
 
 let fileCounter = 0;
 
+/** HDF5's error stacks run to dozens of lines; keep the innermost (most specific) message. */
+function hdf5Message(e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e);
+  const lines = [...text.matchAll(/#\d+: .* in (\w+)\(\): (.*)$/gm)];
+  const last = lines.at(-1);
+  return last ? `${last[2].trim()} (in ${last[1]})` : text.split('\n')[0];
+}
+
 /** Open a file's bytes in h5wasm, run `fn`, then always close and delete the in-memory copy. */
 export function withHdf5<T>(buf: Uint8Array, file: string, fn: (f: h5wasm.File) => T): T {
   const FS = h5wasm.FS;
@@ -60,12 +70,7 @@ export function withHdf5<T>(buf: Uint8Array, file: string, fn: (f: h5wasm.File) 
     try {
       f = new h5wasm.File(name, 'r');
     } catch (e) {
-      throw new FileFormatError(
-        IO_ERRORS.HDF5,
-        file,
-        `not a readable HDF5 file: ${(e as Error).message ?? String(e)}`,
-        { offset: 0 },
-      );
+      throw new FileFormatError(IO_ERRORS.HDF5, file, `not a readable HDF5 file: ${hdf5Message(e)}`, { offset: 0 });
     }
     if (!f.file_id || f.file_id < 0n)
       throw new FileFormatError(IO_ERRORS.HDF5, file, 'not a readable HDF5 file', { offset: 0 });
@@ -73,7 +78,7 @@ export function withHdf5<T>(buf: Uint8Array, file: string, fn: (f: h5wasm.File) 
   } catch (e) {
     if (e instanceof FileFormatError) throw e;
     // h5wasm reports corrupt structures as plain errors (or strings); give them the file's name and a code.
-    throw new FileFormatError(IO_ERRORS.HDF5, file, `HDF5 read failed: ${(e as Error)?.message ?? String(e)}`);
+    throw new FileFormatError(IO_ERRORS.HDF5, file, `HDF5 read failed: ${hdf5Message(e)}`);
   } finally {
     try {
       f?.close();

@@ -452,3 +452,26 @@ function hasSharedMat(): boolean {
     return false;
   }
 }
+
+describeWithSharedData(
+  ['eeg', 'mne-testing-data', 'EEGLAB', 'test_raw_h5.set'],
+  'fuzz: mutated MAT v7.3 (HDF5) files',
+  () => {
+    it('24 seeded mutations give values or typed errors, and h5wasm still reads a valid file afterwards', () => {
+      const path = sharedData('eeg', 'mne-testing-data', 'EEGLAB', 'test_raw_h5.set');
+      const base = new Uint8Array(readFileSync(path));
+      const rng = new Rng(5);
+      for (let i = 0; i < 24; i++) {
+        try {
+          decodeMat(mutate(base, rng, 4096), `fuzz${i}.set`);
+        } catch (e) {
+          if (!(e instanceof FileFormatError))
+            throw new Error(`mutation ${i}: ${(e as Error).name}: ${(e as Error).message}`);
+          expect((e as Error).message).toContain(`fuzz${i}.set`);
+        }
+      }
+      const eeg = readMat(path).EEG as MatStruct;
+      expect(values(arr(eeg.nbchan).data)).toEqual([32]);
+    });
+  },
+);
