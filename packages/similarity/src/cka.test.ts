@@ -77,12 +77,14 @@ describeWithSharedData(
           const r = cka(x, x, { kernel: 'rbf', sigma: rx });
           expect(r.value).toBeCloseTo(1, 12);
         });
-        it('debiased linear CKA and unbiased HSIC terms', () => {
-          const r = cka(x, y, { debiased: true });
-          expect(relErr(r.value, o.debiased_linear_cka)).toBeLessThanOrEqual(tol);
-          expect(relErr(r.details.hsicXY as number, o.hsic_unbiased_linear_XY)).toBeLessThanOrEqual(tol);
-          expect(relErr(r.details.hsicXX as number, o.hsic_unbiased_linear_XX)).toBeLessThanOrEqual(tol);
-          expect(relErr(r.details.hsicYY as number, o.hsic_unbiased_linear_YY)).toBeLessThanOrEqual(tol);
+        it('debiased linear CKA and unbiased HSIC terms, both computation routes', () => {
+          for (const route of ['feature', 'gram', 'auto'] as const) {
+            const r = cka(x, y, { debiased: true, route });
+            expect(relErr(r.value, o.debiased_linear_cka)).toBeLessThanOrEqual(tol);
+            expect(relErr(r.details.hsicXY as number, o.hsic_unbiased_linear_XY)).toBeLessThanOrEqual(tol);
+            expect(relErr(r.details.hsicXX as number, o.hsic_unbiased_linear_XX)).toBeLessThanOrEqual(tol);
+            expect(relErr(r.details.hsicYY as number, o.hsic_unbiased_linear_YY)).toBeLessThanOrEqual(tol);
+          }
         });
         it('debiased RBF CKA (full-matrix median)', () => {
           const r = cka(x, y, { kernel: 'rbf', debiased: true });

@@ -2,16 +2,18 @@
  * Centered kernel alignment (Kornblith, Norouzi, Lee & Hinton 2019) and its debiased form (Song et al. 2012 unbiased
  * HSIC; Nguyen, Raghu & Kornblith 2021).
  */
-import { checkChoice, doubleCenter, gram, gramT, type Matrix, matmul } from '@concord/core';
+import { checkChoice, gram, gramT, type Matrix, matmul } from '@concord/core';
 import { badOption, constantFeatures, SIMILARITY_ERROR_CODES } from './errors.ts';
 import {
   centred,
+  doubleCentreInPlace,
   frobeniusInner,
-  hsicCentred,
-  hsicUnbiasedSymmetric,
+  innerTriplet,
   RBF_MEDIANS,
   type RbfMedian,
   rbfKernel,
+  uCentreInPlace,
+  unbiasedTriplet,
 } from './kernels.ts';
 import { booleanOption, checkPair, checkVariance, positiveNumber, type SimilarityResult } from './result.ts';
 
@@ -86,11 +88,58 @@ function linearBiased(x: Matrix, y: Matrix, forced: 'auto' | 'feature' | 'gram')
   };
 }
 
-function kernelsFor(x: Matrix, y: Matrix, opts: CkaOptions, kernel: CkaKernel) {
-  if (kernel === 'linear') return { k: gram(centred(x)), l: gram(centred(y)), sigmas: {} };
-  const rx = rbfKernel(x, opts);
-  const ry = rbfKernel(y, opts);
-  return { k: rx.kernel, l: ry.kernel, sigmas: { sigmaX: rx.sigma, sigmaY: ry.sigma } };
+/** Row squared norms of X and their total. */
+function rowNorms(xc: Matrix): { rows: Float64Array; total: number } {
+  const rows = new Float64Array(xc.rows);
+  let total = 0;
+  for (let i = 0; i < xc.rows; i++) {
+    let s = 0;
+    const off = i * xc.cols;
+    for (let j = 0; j < xc.cols; j++) s += xc.data[off + j] ** 2;
+    rows[i] = s;
+    total += s;
+  }
+  return { rows, total };
+}
+
+/**
+ * Debiased linear CKA. Gram route: U-centred X·Xᵀ and Y·Yᵀ. Feature route (Kornblith et al.'s
+ * feature_space_linear_cka(debiased=True)): n(n−3)·HSIC₁ = ‖XᵀY‖²_F − n/(n−2)·Σ_i|x_i|²|y_i|² + ‖X‖²_F‖Y‖²_F/((n−1)(n−2))
+ * on centred data, which needs no n×n matrix. 'auto' takes the feature route only when it saves at least half the flops
+ * (the Gram route cancels less).
+ */
+function linearDebiased(x: Matrix, y: Matrix, forced: 'auto' | 'feature' | 'gram'): SimilarityResult {
+  const n = x.rows;
+  const xc = centred(x);
+  const yc = centred(y);
+  const costs = linearCosts(n, x.cols, y.cols);
+  const route = forced === 'auto' ? (2 * costs.feature < costs.gram ? 'feature' : 'gram') : forced;
+  let h: { xy: number; xx: number; yy: number };
+  if (route === 'gram') {
+    h = unbiasedTriplet(uCentreInPlace(gram(xc)), uCentreInPlace(gram(yc)));
+  } else {
+    const c = matmul(xc, yc, { transA: true });
+    const rx = rowNorms(xc);
+    const ry = rowNorms(yc);
+    const helper = (dot: number, a: typeof rx, b: typeof ry) =>
+      dot - (n / (n - 2)) * frobeniusInner(a.rows, b.rows) + (a.total * b.total) / ((n - 1) * (n - 2));
+    const f = 1 / (n * (n - 3));
+    h = {
+      xy: helper(frobeniusInner(c.data, c.data), rx, ry) * f,
+      xx: helper(gramNormSquared(xc), rx, rx) * f,
+      yy: helper(gramNormSquared(yc), ry, ry) * f,
+    };
+  }
+  return debiasedResult(h, { kernel: 'linear', debiased: true, route, n });
+}
+
+function debiasedResult(h: { xy: number; xx: number; yy: number }, base: Record<string, unknown>): SimilarityResult {
+  const details: Record<string, unknown> = { ...base, hsicXY: h.xy, hsicXX: h.xx, hsicYY: h.yy };
+  if (!(h.xx > 0 && h.yy > 0)) {
+    details.reason = `an unbiased self-HSIC estimate is not positive (X: ${h.xx}, Y: ${h.yy}); the debiased CKA is undefined`;
+    return { metric: 'cka', value: Number.NaN, details };
+  }
+  return { metric: 'cka', value: h.xy / Math.sqrt(h.xx * h.yy), details };
 }
 
 /**
@@ -121,33 +170,25 @@ export function cka(x: Matrix, y: Matrix, opts: CkaOptions = {}): SimilarityResu
     ['auto', 'feature', 'gram'] as const,
     SIMILARITY_ERROR_CODES.badOption,
   );
-  if (kernel === 'linear' && !debiased) return linearBiased(x, y, route);
+  if (kernel === 'linear') return debiased ? linearDebiased(x, y, route) : linearBiased(x, y, route);
 
-  const { k, l, sigmas } = kernelsFor(x, y, { ...opts, threshold }, kernel);
+  const rx = rbfKernel(x, { ...opts, threshold });
+  const ry = rbfKernel(y, { ...opts, threshold });
   const base = {
     kernel,
     debiased,
     n: x.rows,
-    ...sigmas,
-    ...(kernel === 'rbf'
-      ? { threshold: opts.sigma !== undefined ? null : threshold, median: opts.median ?? 'full' }
-      : {}),
+    sigmaX: rx.sigma,
+    sigmaY: ry.sigma,
+    threshold: opts.sigma !== undefined ? null : threshold,
+    median: opts.median ?? 'full',
   };
-  if (!debiased) {
-    const kc = doubleCenter(k);
-    const lc = doubleCenter(l);
-    const xy = hsicCentred(kc, lc);
-    const xx = hsicCentred(kc, kc);
-    const yy = hsicCentred(lc, lc);
-    return { metric: 'cka', value: xy / Math.sqrt(xx * yy), details: { ...base, hsicXY: xy, hsicXX: xx, hsicYY: yy } };
-  }
-  const xy = hsicUnbiasedSymmetric(k, l);
-  const xx = hsicUnbiasedSymmetric(k, k);
-  const yy = hsicUnbiasedSymmetric(l, l);
-  const details: Record<string, unknown> = { ...base, hsicXY: xy, hsicXX: xx, hsicYY: yy };
-  if (!(xx > 0 && yy > 0)) {
-    details.reason = `an unbiased self-HSIC estimate is not positive (X: ${xx}, Y: ${yy}); the debiased CKA is undefined`;
-    return { metric: 'cka', value: Number.NaN, details };
-  }
-  return { metric: 'cka', value: xy / Math.sqrt(xx * yy), details };
+  if (debiased) return debiasedResult(unbiasedTriplet(uCentreInPlace(rx.kernel), uCentreInPlace(ry.kernel)), base);
+  const h = innerTriplet(doubleCentreInPlace(rx.kernel), doubleCentreInPlace(ry.kernel));
+  const f = 1 / ((x.rows - 1) * (x.rows - 1));
+  return {
+    metric: 'cka',
+    value: h.xy / Math.sqrt(h.xx * h.yy),
+    details: { ...base, hsicXY: h.xy * f, hsicXX: h.xx * f, hsicYY: h.yy * f },
+  };
 }

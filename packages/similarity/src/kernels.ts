@@ -141,42 +141,97 @@ export function hsicUnbiased(k: Matrix, l: Matrix): number {
 }
 
 /**
- * Unbiased HSIC for symmetric kernels through U-centring (Székely & Rizzo 2014), algebraically equal to the formula
- * above: Ũ_ij = K̃_ij − r_i/(n−2) − r_j/(n−2) + S/((n−1)(n−2)) off the diagonal (r row sums, S total of K̃), and
- * HSIC₁ = Σ_{i≠j} Ũ(K)_ij·Ũ(L)_ij / (n(n−3)). Centring before multiplying avoids the cancellation between the three
- * large terms of the direct formula (debiased CKA of nearly independent data is a small difference of big numbers).
+ * U-centring (Székely & Rizzo 2014) of a symmetric kernel, in place: off the diagonal
+ * Ũ_ij = K_ij − r_i/(n−2) − r_j/(n−2) + S/((n−1)(n−2)) (r row sums and S total of K with its diagonal ignored),
+ * and 0 on the diagonal. Then HSIC₁(K, L) = ⟨Ũ(K), Ũ(L)⟩ / (n(n−3)) — algebraically Song et al.'s formula above,
+ * but centring before multiplying avoids the cancellation between its three large terms (debiased CKA of nearly
+ * independent data is a small difference of big numbers). This is also how Kornblith et al.'s code computes it.
  */
-export function hsicUnbiasedSymmetric(k: Matrix, l: Matrix): number {
+export function uCentreInPlace(k: Matrix): Matrix {
   const n = k.rows;
-  const a = uCentringTerms(k);
-  const b = uCentringTerms(l);
-  const kd = k.data;
-  const ld = l.data;
-  let total = 0;
-  for (let i = 0; i < n; i++) {
-    const off = i * n;
-    const ai = a.shift - a.row[i];
-    const bi = b.shift - b.row[i];
-    let rowSum = 0;
-    for (let j = 0; j < n; j++) {
-      if (i === j) continue;
-      rowSum += (kd[off + j] + ai - a.row[j]) * (ld[off + j] + bi - b.row[j]);
-    }
-    total += rowSum;
-  }
-  return total / (n * (n - 3));
-}
-
-/** Row sums of K̃ divided by (n−2), and the constant S/((n−1)(n−2)). */
-function uCentringTerms(k: Matrix): { row: Float64Array; shift: number } {
-  const n = k.rows;
+  const d = k.data;
   const row = new Float64Array(n);
   let total = 0;
   for (let i = 0; i < n; i++) {
     let s = 0;
-    for (let j = 0; j < n; j++) if (j !== i) s += k.data[i * n + j];
+    const off = i * n;
+    for (let j = 0; j < n; j++) if (j !== i) s += d[off + j];
     row[i] = s / (n - 2);
     total += s;
   }
-  return { row, shift: total / ((n - 1) * (n - 2)) };
+  const shift = total / ((n - 1) * (n - 2));
+  for (let i = 0; i < n; i++) {
+    const off = i * n;
+    const a = shift - row[i];
+    for (let j = 0; j < n; j++) d[off + j] = i === j ? 0 : d[off + j] + a - row[j];
+  }
+  return k;
+}
+
+/** HSIC₁(K, L), HSIC₁(K, K), HSIC₁(L, L) from U-centred kernels, in one pass. */
+export function unbiasedTriplet(ku: Matrix, lu: Matrix): { xy: number; xx: number; yy: number } {
+  const n = ku.rows;
+  const t = innerTriplet(ku, lu);
+  const f = 1 / (n * (n - 3));
+  return { xy: t.xy * f, xx: t.xx * f, yy: t.yy * f };
+}
+
+/** ⟨A, B⟩, ⟨A, A⟩, ⟨B, B⟩ (Frobenius) of two n×n matrices in one pass. */
+export function innerTriplet(am: Matrix, bm: Matrix): { xy: number; xx: number; yy: number } {
+  const n = am.rows;
+  const a = am.data;
+  const b = bm.data;
+  let xy = 0;
+  let xx = 0;
+  let yy = 0;
+  for (let i = 0; i < n; i++) {
+    // per-row partial sums keep the accumulation error down
+    let sxy = 0;
+    let sxx = 0;
+    let syy = 0;
+    const off = i * n;
+    for (let j = 0; j < n; j++) {
+      const u = a[off + j];
+      const v = b[off + j];
+      sxy += u * v;
+      sxx += u * u;
+      syy += v * v;
+    }
+    xy += sxy;
+    xx += sxx;
+    yy += syy;
+  }
+  return { xy, xx, yy };
+}
+
+/** H·K·H in place (H = I − 11ᵀ/n): the biased HSIC's centring, without a second n×n matrix. */
+export function doubleCentreInPlace(k: Matrix): Matrix {
+  const n = k.rows;
+  const d = k.data;
+  const row = new Float64Array(n);
+  const col = new Float64Array(n);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const off = i * n;
+    let s = 0;
+    for (let j = 0; j < n; j++) {
+      s += d[off + j];
+      col[j] += d[off + j];
+    }
+    row[i] = s / n;
+    total += s;
+  }
+  const mean = total / (n * n);
+  for (let j = 0; j < n; j++) col[j] /= n;
+  for (let i = 0; i < n; i++) {
+    const off = i * n;
+    const a = mean - row[i];
+    for (let j = 0; j < n; j++) d[off + j] += a - col[j];
+  }
+  return k;
+}
+
+/** Unbiased HSIC of two symmetric kernels (copies them; see uCentreInPlace). */
+export function hsicUnbiasedSymmetric(k: Matrix, l: Matrix): number {
+  return unbiasedTriplet(uCentreInPlace(k.clone()), uCentreInPlace(l.clone())).xy;
 }

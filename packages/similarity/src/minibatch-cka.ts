@@ -5,7 +5,7 @@
  */
 import { checkChoice, type Matrix, type ProgressCallback, ProgressReporter, Rng } from '@concord/core';
 import { SIMILARITY_ERROR_CODES } from './errors.ts';
-import { hsicUnbiasedSymmetric, linearKernel, rbfKernel } from './kernels.ts';
+import { linearKernel, rbfKernel, uCentreInPlace, unbiasedTriplet } from './kernels.ts';
 import { checkPair, integerOption, positiveNumber, type SimilarityResult } from './result.ts';
 
 export interface MinibatchCkaOptions {
@@ -40,9 +40,10 @@ export class MinibatchCka {
     checkPair('minibatch cka', x, y, 4);
     const k = this.kernel === 'linear' ? linearKernel(x) : rbfKernel(x, { sigma: this.sigma }).kernel;
     const l = this.kernel === 'linear' ? linearKernel(y) : rbfKernel(y, { sigma: this.sigma }).kernel;
-    this.xy += hsicUnbiasedSymmetric(k, l);
-    this.xx += hsicUnbiasedSymmetric(k, k);
-    this.yy += hsicUnbiasedSymmetric(l, l);
+    const h = unbiasedTriplet(uCentreInPlace(k), uCentreInPlace(l));
+    this.xy += h.xy;
+    this.xx += h.xx;
+    this.yy += h.yy;
     this.batches++;
     this.examples += x.rows;
     return this;
