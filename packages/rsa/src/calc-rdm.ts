@@ -203,27 +203,95 @@ function crossValidated(
     }
     progress.tick();
   }
-  for (let k = 0; k < nPairs; k++) {
-    if (count[k] === 0) {
-      let i = 0;
-      let rest = k;
-      while (rest >= nc - 1 - i) rest -= nc - 1 - i++;
-      const j = i + 1 + rest;
-      throw new ParameterError(
-        RSA_ERRORS.CROSS_VALIDATION,
-        'cvDescriptor',
-        `conditions ${String(fs.conditions[i])} and ${String(fs.conditions[j])} never appear together in a fold's test set with training data for both; no cross-validated estimate is possible`,
-      );
-    }
-    sum[k] /= count[k];
-  }
+  finishAverage(sum, count, fs.conditions);
   return { vector: sum, values: fs.conditions, descriptor };
 }
 
+/**
+ * crossnobis as a few big products. With R_f the per-condition sums of fold f (stacked into Y), S = Σ_f R_f and
+ * counts n_f (test) and N − n_f (training), fold f's kernel is
+ *   K_f[i,j] = (S_i − R_f,i)·Λ·R_f,jᵀ / ((N_i − n_f,i)·n_f,j) = (T_f[i,j] − G_f[i,j]) / ((N_i − n_f,i)·n_f,j)
+ * with T = S·(Y·Λ)ᵀ (one product for all folds) and G_f = R_f·(R_f·Λ)ᵀ (one small product per fold), so the
+ * nChannels-sized data are touched by BLAS only. Conditions absent from a fold's test or training data leave
+ * their pairs out of that fold (unbalanced designs); each pair is averaged over the folds it appears in.
+ */
 function crossnobis(ctx: MethodContext): MethodResult {
-  const noise = ctx.noise;
-  const r = crossValidated(ctx, (train, test) => crossProduct(train, noise ? matmul(test, noise) : test), 'crossnobis');
-  return { ...r, measure: 'crossnobis', extraDescriptors: { cvDescriptor: ctx.opts.cvDescriptor ?? 'cv_desc' } };
+  const descriptor = ctx.opts.descriptor;
+  if (descriptor === undefined) {
+    throw new ParameterError(
+      RSA_ERRORS.DESCRIPTOR,
+      'descriptor',
+      `method 'crossnobis' needs a descriptor: cross-validation requires multiple measurements grouped per condition`,
+    );
+  }
+  const fs = foldSums(ctx.ds, descriptor, ctx.opts.cvDescriptor, ctx.removeMean);
+  const nc = fs.conditions.length;
+  const nf = fs.folds.length;
+  if (nc < 2)
+    throw new ConcordRangeError(
+      RSA_ERRORS.TOO_FEW_CONDITIONS,
+      `calcRdm: an RDM needs at least 2 conditions; descriptor '${descriptor}' has ${nc}`,
+      { field: 'descriptor' },
+    );
+  const p = fs.total.cols;
+  const progress = new ProgressReporter('crossnobis', nf + 1, ctx.opts.onProgress);
+  const y = fs.stacked;
+  const z = ctx.noise ? matmul(y, ctx.noise) : y;
+  const t = crossProduct(fs.total, z); // nc × (nf·nc)
+  progress.tick();
+  const nPairs = (nc * (nc - 1)) / 2;
+  const sum = new Float64Array(nPairs);
+  const count = new Float64Array(nPairs);
+  const kf = new Float64Array(nc * nc);
+  const ok = new Uint8Array(nc);
+  for (let f = 0; f < nf; f++) {
+    const g = crossProduct(y.rowRange(f * nc, (f + 1) * nc), z.rowRange(f * nc, (f + 1) * nc));
+    const test = fs.counts[f];
+    for (let i = 0; i < nc; i++) ok[i] = test[i] > 0 && fs.totalCounts[i] - test[i] > 0 ? 1 : 0;
+    for (let i = 0; i < nc; i++) {
+      if (!ok[i]) continue;
+      const train = fs.totalCounts[i] - test[i];
+      for (let j = 0; j < nc; j++) {
+        if (!ok[j]) continue;
+        kf[i * nc + j] = (t.data[i * t.cols + f * nc + j] - g.data[i * nc + j]) / (train * test[j]);
+      }
+    }
+    let k = 0;
+    for (let i = 0; i < nc; i++) {
+      for (let j = i + 1; j < nc; j++, k++) {
+        if (!ok[i] || !ok[j]) continue;
+        sum[k] += (kf[i * nc + i] + kf[j * nc + j] - kf[i * nc + j] - kf[j * nc + i]) / p;
+        count[k]++;
+      }
+    }
+    progress.tick();
+  }
+  finishAverage(sum, count, fs.conditions);
+  return {
+    vector: sum,
+    values: fs.conditions,
+    descriptor,
+    measure: 'crossnobis',
+    extraDescriptors: { cvDescriptor: ctx.opts.cvDescriptor ?? 'cv_desc' },
+  };
+}
+
+/** Divide pair sums by their fold counts; a pair never estimated is an error naming both conditions. */
+function finishAverage(sum: Float64Array, count: Float64Array, conditions: DescriptorValue[]): void {
+  const nc = conditions.length;
+  let k = 0;
+  for (let i = 0; i < nc; i++) {
+    for (let j = i + 1; j < nc; j++, k++) {
+      if (count[k] === 0) {
+        throw new ParameterError(
+          RSA_ERRORS.CROSS_VALIDATION,
+          'cvDescriptor',
+          `conditions ${String(conditions[i])} and ${String(conditions[j])} never appear together in a fold's test set with training data for both; no cross-validated estimate is possible`,
+        );
+      }
+      sum[k] /= count[k];
+    }
+  }
 }
 
 function poissonPrior(m: Matrix, opts: CalcRdmOptions, where: string): Matrix {

@@ -65,7 +65,7 @@ function dropNan(m: Matrix, name: string): { out: Matrix; nanCount: number } {
   for (let r = 0; r < m.rows; r++) {
     const row = m.row(r);
     let c = 0;
-    for (let k = 0; k < row.length; k++) if (row[k] !== row[k]) c++;
+    for (let k = 0; k < row.length; k++) if (Number.isNaN(row[k])) c++;
     counts[r] = c;
     if (c !== counts[0]) {
       throw new ConcordRangeError(
@@ -81,7 +81,7 @@ function dropNan(m: Matrix, name: string): { out: Matrix; nanCount: number } {
   for (let r = 0; r < m.rows; r++) {
     const row = m.row(r);
     let t = r * out.cols;
-    for (let k = 0; k < row.length; k++) if (row[k] === row[k]) out.data[t++] = row[k];
+    for (let k = 0; k < row.length; k++) if (!Number.isNaN(row[k])) out.data[t++] = row[k];
   }
   return { out, nanCount };
 }

@@ -88,8 +88,10 @@ export function conditionPatterns(ds: Dataset, descriptor: string | undefined, r
 export interface FoldSums {
   conditions: DescriptorValue[];
   folds: DescriptorValue[];
-  /** sums[f] is nCond × nChannels: the sum of fold f's observations per condition. */
+  /** sums[f] is nCond × nChannels: the sum of fold f's observations per condition (row views of `stacked`). */
   sums: Matrix[];
+  /** All fold sums stacked: (nFolds·nCond) × nChannels, fold-major. */
+  stacked: Matrix;
   /** counts[f][c]: observations of condition c in fold f. */
   counts: Int32Array[];
   /** Sum over all folds per condition. */
@@ -143,10 +145,11 @@ export function foldSums(
   }
   const cIndex = new Map(conditions.map((v, i) => [v, i]));
   const fIndex = new Map(folds.map((v, i) => [v, i]));
-  const x = measurementsFloat64(ds, removeMean);
+  const x = removeMean || ds.measurements.dtype !== 'float64' ? measurementsFloat64(ds, removeMean) : ds.measurements;
   const p = x.cols;
   const nc = conditions.length;
-  const sums = folds.map(() => Matrix.zeros(nc, p));
+  const stacked = Matrix.zeros(folds.length * nc, p);
+  const sums = folds.map((_, f) => stacked.rowRange(f * nc, (f + 1) * nc));
   const counts = folds.map(() => new Int32Array(nc));
   for (let i = 0; i < ds.nObs; i++) {
     const c = cIndex.get(conds[i])!;
@@ -163,7 +166,7 @@ export function foldSums(
     for (let k = 0; k < s.data.length; k++) total.data[k] += s.data[k];
     for (let c = 0; c < nc; c++) totalCounts[c] += counts[f][c];
   });
-  return { conditions, folds, sums, counts, total, totalCounts };
+  return { conditions, folds, sums, stacked, counts, total, totalCounts };
 }
 
 /** Rows `rows` of `sums`, each divided by its count (a mean per condition). */
