@@ -84,7 +84,7 @@ describe('HDF5 written by h5wasm', () => {
       name: 'refs',
       data: [g.create_reference(), (f.get('f64') as h5wasm.Dataset).create_reference()],
     });
-    f.get('f64')?.create_attribute('unit', 'volt');
+    (f.get('f64') as h5wasm.Dataset).create_attribute('unit', 'volt');
     f.close();
     const bytes = FS.readFile(mem);
     FS.unlink(mem);
