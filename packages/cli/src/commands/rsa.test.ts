@@ -435,3 +435,105 @@ describeWithSharedData(
     }
   },
 );
+
+/**
+ * Real data: Kriegeskorte et al. (2008) human-IT RDMs (4 subjects × 2 sessions) and the 8 model RDMs shipped
+ * with rsatoolbox (92 images), read with @concord/io's readMat. Expected values are computed in the test by
+ * scipy.io.loadmat + numpy/scipy (spearmanr, kendalltau → tau-a, corrcoef, and a numpy transcription of
+ * rsatoolbox's boot_noise_ceiling with rank pooling), never from our own output. The reader is also checked
+ * against the scipy-produced *.matinfo.json (first values and sums).
+ */
+const dataParts = ['rsa', 'rsatoolbox', '92imageData'];
+const hasScipy = spawnSync('python3', ['-c', 'import numpy, scipy.io, scipy.stats'], { encoding: 'utf8' }).status === 0;
+describeWithSharedData(
+  dataParts,
+  `92-image data: hIT RDMs vs model RDMs, noise ceiling${hasScipy ? '' : ' [scipy comparison skipped: python3 with scipy not found]'}`,
+  () => {
+    it('reads the MAT files, compares models with hIT and computes the noise ceiling as scipy/numpy do', async () => {
+      const { readMat, isMatStructArray, isMatArray } = await import('@concord/io');
+      const { Rdms, compareRdms, noiseCeiling } = await import('@concord/rsa');
+      const { Matrix } = await import('@concord/core');
+      const brainFile = sharedData(...dataParts, '92_brainRDMs.mat');
+      const modelFile = sharedData(...dataParts, '92_modelRDMs.mat');
+      const brain = readMat(brainFile).RDMs;
+      const models = readMat(modelFile).Models;
+      if (!isMatStructArray(brain) || !isMatStructArray(models))
+        throw new Error('expected struct arrays RDMs and Models');
+      expect(brain.shape).toEqual([1, 4, 2]);
+      expect(models.shape).toEqual([1, 8]);
+      const toMatrix = (v: unknown) => {
+        if (!isMatArray(v)) throw new Error('RDM field is not numeric');
+        return new Matrix(v.shape[0], v.shape[1], Float64Array.from(v.data as ArrayLike<number>));
+      };
+      // reader vs scipy (matinfo.json)
+      const info = JSON.parse(readFileSync(`${brainFile}.matinfo.json`, 'utf8')).variables.RDMs.first_element.RDM;
+      const first = toMatrix(brain.structs[0].RDM);
+      expect(Array.from(first.data.slice(0, 5))).toEqual(info.first5_C_order);
+      expect(Math.abs(first.data.reduce((s, x) => s + x, 0) - info.sum)).toBeLessThan(1e-6 * info.sum);
+
+      const names = brain.structs.map((s) => s.name as string);
+      const subjects = names.map((n) => n.split('|')[1].trim());
+      const hit = Rdms.fromMatrices(
+        brain.structs.map((s) => toMatrix(s.RDM)),
+        { checkSymmetric: false, rdmDescriptors: { subject: subjects, name: names } },
+      );
+      const model = Rdms.fromMatrices(
+        models.structs.map((s) => toMatrix(s.RDM)),
+        { checkSymmetric: false, rdmDescriptors: { name: models.structs.map((s) => s.name as string) } },
+      );
+      expect(hit.nCond).toBe(92);
+      expect(subjects).toEqual(['BE', 'BE', 'KO', 'KO', 'SN', 'SN', 'TI', 'TI']);
+      const ours: Record<string, number[]> = {};
+      for (const method of ['spearman', 'tau-a', 'corr', 'cosine'])
+        ours[method] = Array.from(compareRdms(model, hit, { method }).data);
+      const nc: Record<string, { lower: number; upper: number }> = {};
+      for (const method of ['spearman', 'corr', 'cosine'])
+        nc[method] = noiseCeiling(hit, { method, rdmDescriptor: 'subject' });
+      // animacy (a categorical model) relates positively to human IT; monkey IT more so.
+      const row = (name: string) => model.rdmDescriptors.name.indexOf(name);
+      const meanOver = (m: string, r: number) => ours[m].slice(r * 8, r * 8 + 8).reduce((s, x) => s + x, 0) / 8;
+      expect(meanOver('spearman', row('monkeyIT'))).toBeGreaterThan(meanOver('spearman', row('RADON')));
+      expect(nc.spearman.lower).toBeLessThan(nc.spearman.upper);
+      if (!hasScipy) return;
+      const script = `
+import json, sys, numpy as np, scipy.io as sio, scipy.stats as st
+from scipy.spatial.distance import squareform
+b = sio.loadmat(sys.argv[1])['RDMs']; m = sio.loadmat(sys.argv[2])['Models']
+H = np.array([squareform(b[0, i, j]['RDM'].astype(float), checks=False) for i in range(4) for j in range(2)])
+M = np.array([squareform(m[0, i]['RDM'].astype(float), checks=False) for i in range(8)])
+subj = np.repeat(np.arange(4), 2); n = H.shape[1]; tot = n * (n - 1) / 2
+def ties(v):
+    _, c = np.unique(v, return_counts=True); return float((c * (c - 1) // 2).sum())
+def tau_a(x, y):
+    return st.kendalltau(x, y).correlation * np.sqrt(tot - ties(x)) * np.sqrt(tot - ties(y)) / tot
+cmp = {'spearman': lambda x, y: st.spearmanr(x, y).correlation, 'tau-a': tau_a,
+       'corr': lambda x, y: np.corrcoef(x, y)[0, 1], 'cosine': lambda x, y: x @ y / np.linalg.norm(x) / np.linalg.norm(y)}
+out = {k: [f(x, y) for x in M for y in H] for k, f in cmp.items()}
+def pool(R, method):
+    if method == 'spearman': return np.mean([st.rankdata(r) for r in R], 0)
+    if method == 'cosine': return np.mean(R / np.sqrt(np.mean(R ** 2, 1, keepdims=True)), 0)
+    Z = (R - R.mean(1, keepdims=True)) / R.std(1, keepdims=True); p = Z.mean(0); return p - p.min()
+nc = {}
+for method in ['spearman', 'corr', 'cosine']:
+    lo, up = [], []
+    for s in range(4):
+        test = H[subj == s]
+        lo.append(np.mean([cmp[method](pool(H[subj != s], method), t) for t in test]))
+        up.append(np.mean([cmp[method](pool(H, method), t) for t in test]))
+    nc[method] = {'lower': float(np.mean(lo)), 'upper': float(np.mean(up))}
+print(json.dumps({'compare': out, 'nc': nc}))
+`;
+      const p = spawnSync('python3', ['-c', script, brainFile, modelFile], { encoding: 'utf8', maxBuffer: 1 << 26 });
+      expect(p.status, p.stderr).toBe(0);
+      const ref = JSON.parse(p.stdout);
+      for (const method of Object.keys(ours)) expectClose(ours[method], ref.compare[method], 1e-9, `compare ${method}`);
+      for (const method of Object.keys(nc))
+        expectClose(
+          [nc[method].lower, nc[method].upper],
+          [ref.nc[method].lower, ref.nc[method].upper],
+          1e-9,
+          `noise ceiling ${method}`,
+        );
+    });
+  },
+);
