@@ -13,7 +13,11 @@ const dir = mkdtempSync(join(tmpdir(), 'concord-cli-act-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function concord(args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', repoPath('packages/cli/src/main.ts'), ...args], { cwd: repoPath(), encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', repoPath('packages/cli/src/main.ts'), ...args], {
+    cwd: repoPath(),
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -54,7 +58,21 @@ describe('concord activations layers', () => {
 describe('concord activations extract', () => {
   it('--inputs x.npy feeds the tensor as is and writes the npz of the contract', () => {
     const out = join(dir, 'acts.npz');
-    const r = concord(['activations', 'extract', '--model', model, '--inputs', inputs, '--layers', 'hidden,out', '--out', out, '--json', '--batch-size', '4']);
+    const r = concord([
+      'activations',
+      'extract',
+      '--model',
+      model,
+      '--inputs',
+      inputs,
+      '--layers',
+      'hidden,out',
+      '--out',
+      out,
+      '--json',
+      '--batch-size',
+      '4',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const res = JSON.parse(r.stdout);
     expect(res.out).toBe(out);
@@ -83,25 +101,67 @@ describe('concord activations extract', () => {
     const onnxProto = (await import('onnx-proto')).default;
     const vi = (name: string, dims: (number | string)[]) => ({
       name,
-      type: { tensorType: { elemType: 1, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
+      type: {
+        tensorType: {
+          elemType: 1,
+          shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+        },
+      },
     });
     const flat = onnxProto.onnx.ModelProto.encode({
       irVersion: 8,
       opsetImport: [{ domain: '', version: 13 }],
-      graph: { name: 'flat', node: [{ opType: 'Flatten', input: ['x'], output: ['y'] }], input: [vi('x', ['N', 3, 2, 2])], output: [vi('y', ['N', 12])] },
+      graph: {
+        name: 'flat',
+        node: [{ opType: 'Flatten', input: ['x'], output: ['y'] }],
+        input: [vi('x', ['N', 3, 2, 2])],
+        output: [vi('y', ['N', 12])],
+      },
     }).finish();
     const flatModel = join(dir, 'flat.onnx');
     writeFileSync(flatModel, flat);
     const out = join(dir, 'img-acts.npz');
-    const r = concord(['activations', 'extract', '--model', flatModel, '--stimuli', imgs, '--mean', '0.5,0.4,0.3', '--std', '0.2,0.5,0.25', '--layers', 'y', '--out', out, '--json']);
+    const r = concord([
+      'activations',
+      'extract',
+      '--model',
+      flatModel,
+      '--stimuli',
+      imgs,
+      '--mean',
+      '0.5,0.4,0.3',
+      '--std',
+      '0.2,0.5,0.25',
+      '--layers',
+      'y',
+      '--out',
+      out,
+      '--json',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const y = readNpz(out).y;
     expect(y.shape).toEqual([2, 12]);
     const mean = [0.5, 0.4, 0.3];
     const std = [0.2, 0.5, 0.25];
-    for (let k = 0; k < 2; k++) for (let c = 0; c < 3; c++) for (let p = 0; p < 4; p++) expect(y.data[k * 12 + c * 4 + p]).toBeCloseTo((px[k][p] / 255 - mean[c]) / std[c], 6);
+    for (let k = 0; k < 2; k++)
+      for (let c = 0; c < 3; c++)
+        for (let p = 0; p < 4; p++)
+          expect(y.data[k * 12 + c * 4 + p]).toBeCloseTo((px[k][p] / 255 - mean[c]) / std[c], 6);
     // A wrong size is a one-line error showing both shapes.
-    const bad = concord(['activations', 'extract', '--model', flatModel, '--stimuli', imgs, '--size', '3', '--layers', 'y', '--out', join(dir, 'no.npz')]);
+    const bad = concord([
+      'activations',
+      'extract',
+      '--model',
+      flatModel,
+      '--stimuli',
+      imgs,
+      '--size',
+      '3',
+      '--layers',
+      'y',
+      '--out',
+      join(dir, 'no.npz'),
+    ]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('[N, 3, 2, 2]');
     expect(bad.stderr).toContain('[2, 3, 3, 3]');
@@ -109,7 +169,18 @@ describe('concord activations extract', () => {
 
   it('an unknown layer exits 2 listing the valid ones, and no output file appears', () => {
     const out = join(dir, 'never.npz');
-    const r = concord(['activations', 'extract', '--model', model, '--inputs', inputs, '--layers', 'fc9', '--out', out]);
+    const r = concord([
+      'activations',
+      'extract',
+      '--model',
+      model,
+      '--inputs',
+      inputs,
+      '--layers',
+      'fc9',
+      '--out',
+      out,
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("'fc9'");
     expect(r.stderr).toContain("'hidden'");

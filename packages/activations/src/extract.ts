@@ -94,7 +94,15 @@ class LayerSink {
       this.units = units;
       this.rows = new Float32Array(this.count * units);
     }
+    // Already in place when the runtime wrote into `target()`.
+    if (y.data.buffer === this.rows.buffer && y.data.byteOffset === start * units * 4) return;
     this.rows.set(y.data, start * units);
+  }
+
+  /** Where the runtime may write rows [start, end) directly: only without reductions, once the shape is known. */
+  target(start: number, end: number): LayerOutput | undefined {
+    if (this.rows === undefined || this.transforms.length > 0 || this.pca) return undefined;
+    return { data: this.rows.subarray(start * this.units, end * this.units), shape: [end - start, ...this.unitShape] };
   }
 
   dataset(): Matrix {
@@ -105,6 +113,21 @@ class LayerSink {
 /** Throw for the first NaN/±Inf, naming the layer, the stimulus and the unit. */
 function checkFinite(model: ActivationModel, layer: string, x: LayerOutput, start: number, stimuli: Stimuli): void {
   const d = x.data;
+  // Fast path: v·0 is NaN exactly for NaN and ±Inf, so one branch-free pass finds out whether to look closer.
+  // Four independent sums keep the adds from waiting on each other.
+  let p0 = 0;
+  let p1 = 0;
+  let p2 = 0;
+  let p3 = 0;
+  const end4 = d.length - (d.length % 4);
+  for (let i = 0; i < end4; i += 4) {
+    p0 += d[i] * 0;
+    p1 += d[i + 1] * 0;
+    p2 += d[i + 2] * 0;
+    p3 += d[i + 3] * 0;
+  }
+  for (let i = end4; i < d.length; i++) p0 += d[i] * 0;
+  if (p0 + p1 + p2 + p3 === 0) return;
   for (let i = 0; i < d.length; i++) {
     const v = d[i];
     if (v - v !== 0) {
@@ -147,7 +170,12 @@ export async function extractActivations(
       const start = b * batchSize;
       const end = Math.min(stimuli.count, start + batchSize);
       const input = await stimuli.batch(start, end);
-      const outputs = await model.run(input, layers);
+      const into = new Map<string, LayerOutput>();
+      for (const sink of sinks) {
+        const t = sink.target(start, end);
+        if (t) into.set(sink.name, t);
+      }
+      const outputs = await model.run(input, layers, into);
       for (const sink of sinks) {
         const x = outputs.get(sink.name)!;
         if (x.shape[0] !== end - start) {

@@ -38,8 +38,16 @@ export interface ActivationModel {
   hash(): Promise<string>;
   /** Fill in unknown layer shapes by running one zero input (when the input shape allows); returns the layers. */
   inferShapes(): Promise<LayerInfo[]>;
-  /** Run one batch and return the named layers. Throws typed errors for bad input or unknown layers. */
-  run(batch: InputBatch, layers: readonly string[]): Promise<Map<string, LayerOutput>>;
+  /**
+   * Run one batch and return the named layers. Throws typed errors for bad input or unknown layers. `into` offers
+   * preallocated float32 destinations (batch axis first) that a runtime may write into directly (onnxruntime does),
+   * saving a copy; the returned LayerOutput then shares that memory.
+   */
+  run(
+    batch: InputBatch,
+    layers: readonly string[],
+    into?: ReadonlyMap<string, LayerOutput>,
+  ): Promise<Map<string, LayerOutput>>;
   dispose(): Promise<void>;
 }
 

@@ -93,8 +93,11 @@ export class OnnxModel implements ActivationModel {
     return new OnnxModel(file, bytes, options, base);
   }
 
+  private sha256: string | undefined;
+
   async hash(): Promise<string> {
-    return createHash('sha256').update(this.bytes).digest('hex');
+    this.sha256 ??= createHash('sha256').update(this.bytes).digest('hex');
+    return this.sha256;
   }
 
   private session(names: readonly string[]): Promise<ort.InferenceSession> {
@@ -115,7 +118,11 @@ export class OnnxModel implements ActivationModel {
     return s;
   }
 
-  async run(batch: InputBatch, layers: readonly string[]): Promise<Map<string, LayerOutput>> {
+  async run(
+    batch: InputBatch,
+    layers: readonly string[],
+    into?: ReadonlyMap<string, LayerOutput>,
+  ): Promise<Map<string, LayerOutput>> {
     const input = singleInput(this);
     checkInputBatch(this.file, input, batch.shape, arrayDtype(batch.data));
     checkLayerNames(this.file, this.layers, layers);
@@ -124,7 +131,16 @@ export class OnnxModel implements ActivationModel {
     const tensor = new ort.Tensor(type, batch.data as Float32Array, batch.shape);
     let result: ort.InferenceSession.OnnxValueMapType;
     try {
-      result = await session.run({ [input.name]: tensor }, [...new Set(layers)]);
+      const names = [...new Set(layers)];
+      if (into && into.size > 0) {
+        // Preallocated outputs: onnxruntime writes straight into the caller's memory (no copy afterwards).
+        const fetches: Record<string, ort.Tensor | null> = {};
+        for (const n of names) {
+          const t = into.get(n);
+          fetches[n] = t ? new ort.Tensor('float32', t.data, t.shape) : null;
+        }
+        result = await session.run({ [input.name]: tensor }, fetches);
+      } else result = await session.run({ [input.name]: tensor }, names);
     } catch (e) {
       throw new ConcordError(
         ACTIVATIONS_ERRORS.RUN_FAILED,
@@ -138,6 +154,11 @@ export class OnnxModel implements ActivationModel {
     }
     const out = new Map<string, LayerOutput>();
     for (const name of layers) {
+      const target = into?.get(name);
+      if (target) {
+        out.set(name, target);
+        continue;
+      }
       const t = result[name] as ort.Tensor;
       out.set(name, { data: toFloat32(t.data, name, this.file), shape: [...t.dims] });
     }

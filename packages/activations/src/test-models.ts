@@ -142,3 +142,85 @@ export function writeNsfwjsModel(name: 'mobilenet_v2' | 'mobilenet_v2_mid' | 'in
   writeFileSync(file, JSON.stringify(json));
   return file;
 }
+
+function seededWeights(n: number, seed: number, scale: number): Float32Array {
+  // A small LCG keeps this file free of imports from the package under test.
+  let s = seed >>> 0 || 1;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = (s / 4294967296 - 0.5) * 2 * scale;
+  }
+  return out;
+}
+
+/**
+ * A synthetic CNN for benchmarks: x[N,3,S,S] → conv3×3(c1) 'relu1' → conv3×3 stride 2 (c2) 'relu2' →
+ * conv3×3 stride 2 (c3) 'relu3' → GlobalAveragePool → Flatten → Gemm(10) 'logits'.
+ */
+export function syntheticConvNet(size: number, c1: number, c2: number, c3: number): Uint8Array {
+  const conv = (name: string, input: string, w: string, b: string, stride: number) => [
+    {
+      opType: 'Conv',
+      input: [input, w, b],
+      output: [`${name}_conv`],
+      attribute: [
+        { name: 'pads', type: 7, ints: [1, 1, 1, 1] },
+        { name: 'strides', type: 7, ints: [stride, stride] },
+      ],
+    },
+    { opType: 'Relu', input: [`${name}_conv`], output: [name] },
+  ];
+  const model = {
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: 13 }],
+    graph: {
+      name: 'synthetic-cnn',
+      node: [
+        ...conv('relu1', 'x', 'W1', 'B1', 1),
+        ...conv('relu2', 'relu1', 'W2', 'B2', 2),
+        ...conv('relu3', 'relu2', 'W3', 'B3', 2),
+        { opType: 'GlobalAveragePool', input: ['relu3'], output: ['gap'] },
+        { opType: 'Flatten', input: ['gap'], output: ['flat'] },
+        { opType: 'Gemm', input: ['flat', 'G', 'C'], output: ['logits'] },
+      ],
+      initializer: [
+        floatTensor('W1', [c1, 3, 3, 3], seededWeights(c1 * 27, 1, 0.3)),
+        floatTensor('B1', [c1], seededWeights(c1, 2, 0.1)),
+        floatTensor('W2', [c2, c1, 3, 3], seededWeights(c2 * c1 * 9, 3, 0.1)),
+        floatTensor('B2', [c2], seededWeights(c2, 4, 0.1)),
+        floatTensor('W3', [c3, c2, 3, 3], seededWeights(c3 * c2 * 9, 5, 0.05)),
+        floatTensor('B3', [c3], seededWeights(c3, 6, 0.1)),
+        floatTensor('G', [c3, 10], seededWeights(c3 * 10, 7, 0.2)),
+        floatTensor('C', [10], seededWeights(10, 8, 0.1)),
+      ],
+      input: [valueInfo('x', ['N', 3, size, size])],
+      output: [valueInfo('logits', ['N', 10])],
+    },
+  };
+  return onnx.ModelProto.encode(model).finish();
+}
+
+/** x[N,1,32,32] → 1×1 conv to `channels` maps + ReLU 'wide' (channels·1024 units) → GlobalAveragePool → Flatten 'pooled'. */
+export function wideLayerNet(channels: number): Uint8Array {
+  const model = {
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: 13 }],
+    graph: {
+      name: 'wide',
+      node: [
+        { opType: 'Conv', input: ['x', 'W', 'B'], output: ['wide_conv'] },
+        { opType: 'Relu', input: ['wide_conv'], output: ['wide'] },
+        { opType: 'GlobalAveragePool', input: ['wide'], output: ['gap'] },
+        { opType: 'Flatten', input: ['gap'], output: ['pooled'] },
+      ],
+      initializer: [
+        floatTensor('W', [channels, 1, 1, 1], seededWeights(channels, 11, 1)),
+        floatTensor('B', [channels], seededWeights(channels, 12, 0.5)),
+      ],
+      input: [valueInfo('x', ['N', 1, 32, 32])],
+      output: [valueInfo('pooled', ['N', channels])],
+    },
+  };
+  return onnx.ModelProto.encode(model).finish();
+}
