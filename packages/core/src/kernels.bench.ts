@@ -111,3 +111,37 @@ process.stdout.write(
   }
   printRows('Size sweep, float64 X·Xᵀ ("auto" = the gram kernel with the automatic backend choice)', rows);
 }
+
+// 3. Ranks (Spearman and rank transforms of RDM vectors): n = 1000 conditions give 499 500 dissimilarities.
+{
+  const rows: BenchRow[] = [];
+  for (const [label, ties] of [
+    ['continuous', false],
+    ['many ties', true],
+  ] as const) {
+    const v = new Float64Array(499_500);
+    new Rng(2).fillNormal(v);
+    if (ties) for (let i = 0; i < v.length; i++) v[i] = Math.round(v[i] * 10);
+    const reference = timePython(
+      `
+import numpy as np
+from scipy.stats import rankdata
+def setup():
+    v = np.random.default_rng(2).standard_normal(499500)
+    return np.round(v * 10) if ${ties ? 'True' : 'False'} else v
+def run(v):
+    return rankdata(v)
+`,
+      5,
+      ['numpy', 'scipy'],
+    );
+    ranks(v); // warm-up
+    rows.push({
+      name: `ranks, 499 500 values, ${label}`,
+      seconds: timeBest(() => ranks(v), 5),
+      reference,
+      referenceName: 'scipy.stats.rankdata',
+    });
+  }
+  printRows('ranks with ties averaged', rows);
+}

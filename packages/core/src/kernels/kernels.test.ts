@@ -303,6 +303,22 @@ describe('ranks', () => {
     expect(Array.from(ranks([-0, 0]))).toEqual([1.5, 1.5]);
   });
 
+  it('the radix path (long inputs) and the comparator path (short ones) agree, ranks sum to m(m+1)/2', () => {
+    const rng = new Rng(4);
+    const long = Array.from({ length: 3000 }, () => (rng.random() < 0.3 ? rng.int(10) : rng.normal()));
+    long[17] = Number.NaN;
+    const r = ranks(long);
+    let sum = 0;
+    for (const v of r) if (!Number.isNaN(v)) sum += v;
+    expect(sum).toBe((2999 * 3000) / 2);
+    // Every 10th value re-ranked alone (comparator path) keeps the same relative order.
+    const keep = long.map((_, i) => i).filter((i) => i % 10 === 0 && i !== 17);
+    const rs = ranks(keep.map((i) => long[i]));
+    const rl = keep.map((i) => r[i]);
+    for (let i = 0; i < keep.length; i++)
+      for (let j = 0; j < keep.length; j += 37) expect(Math.sign(rs[i] - rs[j])).toBe(Math.sign(rl[i] - rl[j]));
+  });
+
   it('NaN entries get NaN ranks and do not shift the others (scipy propagates NaN to every entry instead)', () => {
     const r = ranks([3, Number.NaN, 1]);
     expect(Array.from(r)).toEqual([2, Number.NaN, 1]);
@@ -330,9 +346,15 @@ describeWithPython(['numpy', 'scipy'], 'against numpy/scipy', () => {
   const cont = Array.from({ length: 50 }, () => rng.normal());
   const rankDef = naiveProduct(random(8, 3, 22), random(3, 6, 23));
   const tall = random(9, 4, 24);
+  // Long enough for the radix-sort path, with negatives, ±0, ±Infinity, subnormals, huge values and many ties.
+  const special = [-0, 0, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 5e-324, -5e-324, 1.7e308, -1.7e308];
+  const long = Array.from({ length: 6000 }, (_, i) =>
+    i % 7 === 0 ? special[i % special.length] : i % 3 === 0 ? rng.int(40) - 20 : rng.normal() * 10 ** rng.int(12),
+  );
   const ref = runPythonJson<{
     tied: number[];
     cont: number[];
+    long: number[];
     pinvRd: number[][];
     pinvTall: number[][];
     dist: number[][];
@@ -341,16 +363,32 @@ describeWithPython(['numpy', 'scipy'], 'against numpy/scipy', () => {
 import numpy as np
 from scipy.stats import rankdata
 from scipy.spatial.distance import cdist
-result = {'tied': rankdata(data['tied']).tolist(), 'cont': rankdata(data['cont']).tolist(),
+special = {'inf': np.inf, '-inf': -np.inf, '-0': -0.0}
+long = np.array([special[v] if isinstance(v, str) else v for v in data['long']], dtype=float)
+result = {'tied': rankdata(data['tied']).tolist(), 'cont': rankdata(data['cont']).tolist(), 'long': rankdata(long).tolist(),
           'pinvRd': np.linalg.pinv(np.array(data['rd'])).tolist(), 'pinvTall': np.linalg.pinv(np.array(data['tall'])).tolist(),
           'dist': cdist(np.array(data['tall']), np.array(data['tall']), 'sqeuclidean').tolist()}
 `,
-    { tied: tied, cont: cont, rd: rankDef.toArray(), tall: tall.toArray() },
+    {
+      tied,
+      cont,
+      // JSON has no Infinity or -0: send them as strings.
+      long: long.map((v) =>
+        v === Number.POSITIVE_INFINITY ? 'inf' : v === Number.NEGATIVE_INFINITY ? '-inf' : Object.is(v, -0) ? '-0' : v,
+      ),
+      rd: rankDef.toArray(),
+      tall: tall.toArray(),
+    },
   );
 
   it('ranks = scipy.stats.rankdata (method average) with many ties', () => {
     expect(Array.from(ranks(tied))).toEqual(ref.tied);
     expect(Array.from(ranks(cont))).toEqual(ref.cont);
+  });
+
+  it('ranks = scipy.stats.rankdata on 6000 values with ±0, ±Infinity, subnormals and ties (radix-sort path)', () => {
+    expect(Array.from(ranks(long))).toEqual(ref.long);
+    expect(Array.from(ranks(Float64Array.from(long)))).toEqual(ref.long);
   });
 
   it('pinv = numpy.linalg.pinv (rank-deficient and tall)', () => {

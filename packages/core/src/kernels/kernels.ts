@@ -1,6 +1,6 @@
 /**
  * The compute kernels every metric uses. Products and decompositions dispatch to the fastest backend that
- * loaded (see backend.ts); distances, centring and ranks are memory-bound and written once here.
+ * loaded (see backend.ts); distances and centring are memory-bound and written once here (ranks: ranks.ts).
  */
 import { ConcordRangeError } from '../errors.ts';
 import { allocate, assertShape, type DType, type FloatArray, Matrix, shapeStr } from '../matrix.ts';
@@ -185,27 +185,6 @@ export function squaredDistances(x: Matrix, y?: Matrix): Matrix {
   for (let i = 0; i < x.rows; i++)
     for (let j = 0; j < m; j++) c.data[i * m + j] = Math.max(0, nx[i] + ny[j] - 2 * c.data[i * m + j]);
   return c;
-}
-
-/**
- * Ranks with ties averaged (scipy.stats.rankdata(method='average')), 1-based. NaN entries get NaN ranks and do
- * not take part in the ranking.
- */
-export function ranks(values: ArrayLike<number>): Float64Array {
-  const n = values.length;
-  const idx: number[] = [];
-  for (let i = 0; i < n; i++) if (!Number.isNaN(values[i])) idx.push(i);
-  idx.sort((a, b) => values[a] - values[b]);
-  const out = new Float64Array(n).fill(Number.NaN);
-  let i = 0;
-  while (i < idx.length) {
-    let j = i;
-    while (j + 1 < idx.length && values[idx[j + 1]] === values[idx[i]]) j++;
-    const r = (i + j) / 2 + 1;
-    for (let k = i; k <= j; k++) out[idx[k]] = r;
-    i = j + 1;
-  }
-  return out;
 }
 
 /** Copy into a new array of the dtype. */
