@@ -194,7 +194,7 @@ export function parseEdfHeader(file: string, buf: Uint8Array, fileSize: number):
         `samples per record must be in [0, 1e8], received ${s.samplesPerRecord}`,
         {
           field: `samplesPerRecord of signal ${i}`,
-          offset: FIXED + ns * (16 + 80 + 8 * 6 + 80) + i * 8,
+          offset: FIXED + ns * (16 + 80 + 8 * 5 + 80) + i * 8,
         },
       );
     }
