@@ -469,7 +469,9 @@ describeWithSharedData(
       const info = JSON.parse(readFileSync(`${brainFile}.matinfo.json`, 'utf8')).variables.RDMs.first_element.RDM;
       const first = toMatrix(brain.structs[0].RDM);
       expect(Array.from(first.data.slice(0, 5))).toEqual(info.first5_C_order);
-      expect(Math.abs(first.data.reduce((s, x) => s + x, 0) - info.sum)).toBeLessThan(1e-6 * info.sum);
+      expect(Math.abs(Array.from(first.data).reduce((s: number, x: number) => s + x, 0) - info.sum)).toBeLessThan(
+        1e-6 * info.sum,
+      );
 
       const names = brain.structs.map((s) => s.name as string);
       const subjects = names.map((n) => n.split('|')[1].trim());
