@@ -3,7 +3,7 @@
  * Issue 2's targets for X 1000×20000 float64: native ≥ 0.8× numpy's speed, onnx ≥ 0.45×. Then a size sweep
  * (n = 100..1000, p = 1e2..1e4) through the automatic choice (`gram`) and each fast backend. Reported, not asserted.
  */
-import { availableBackends, gram, type LinalgBackend, Matrix, Rng } from '@concord/core';
+import { availableBackends, gram, type LinalgBackend, Matrix, Rng, ranks } from '@concord/core';
 import { type BenchRow, printRows, timeBest, timePython } from '@concord/core/bench';
 
 const targets: Record<string, number> = { native: 0.8, onnx: 0.45 };
