@@ -26,7 +26,7 @@ describe('embedGeometry', () => {
     const ratio = b[0] / a[0];
     for (let k = 0; k < a.length; k++) expect(b[k] / a[k]).toBeCloseTo(ratio, 9);
     // unit mean power
-    expect(p.data.reduce((s, v) => s + v * v, 0) / p.data.length).toBeCloseTo(1, 12);
+    expect(Array.from(p.data).reduce((s, v) => s + v * v, 0) / p.data.length).toBeCloseTo(1, 12);
   });
 
   it('gives different embeddings for different seeds but the same for the same seed', () => {
