@@ -33,13 +33,32 @@ export interface TauStats {
   discordant: number;
 }
 
-/** Strict inversions (i < j, s[i] > s[j]) of an integer sequence; sorts `s` in place. */
+const BLOCK = 32;
+
+/**
+ * Strict inversions (i < j, s[i] > s[j]) of an integer sequence (sorts it): insertion sort on blocks of 32 (every
+ * shift past a strictly larger element is one inversion), then bottom-up merges counting, for each element taken
+ * from the right run, the elements still waiting in the left run.
+ */
 function countInversions(s: Int32Array): number {
   const n = s.length;
+  let inversions = 0;
+  for (let lo = 0; lo < n; lo += BLOCK) {
+    const hi = Math.min(lo + BLOCK, n);
+    for (let i = lo + 1; i < hi; i++) {
+      const v = s[i];
+      let j = i - 1;
+      while (j >= lo && s[j] > v) {
+        s[j + 1] = s[j];
+        j--;
+      }
+      s[j + 1] = v;
+      inversions += i - 1 - j;
+    }
+  }
   let src: Int32Array<ArrayBufferLike> = s;
   let dst: Int32Array<ArrayBufferLike> = new Int32Array(n);
-  let inversions = 0;
-  for (let width = 1; width < n; width *= 2) {
+  for (let width = BLOCK; width < n; width *= 2) {
     for (let lo = 0; lo < n; lo += 2 * width) {
       const mid = Math.min(lo + width, n);
       const hi = Math.min(lo + 2 * width, n);
