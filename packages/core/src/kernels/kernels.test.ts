@@ -2,7 +2,7 @@
  * The composed kernels (gram, crossProduct, matmul, distances, centring, ranks, pinv) on every backend, and the
  * backend selection rules. References: loops written here, numpy/scipy when python3 has them, and invariants.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   availableBackends,
   backendFor,
@@ -76,6 +76,8 @@ function codeOf(fn: () => unknown): string | undefined {
   return undefined;
 }
 
+// Automatic choice before and after every test, whatever CONCORD_BACKEND says.
+beforeEach(() => setBackend(undefined));
 afterEach(() => setBackend(undefined));
 
 for (const backend of availableBackends()) {
