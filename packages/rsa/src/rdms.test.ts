@@ -89,6 +89,23 @@ describe('Rdms', () => {
     expect(() => Rdms.fromJSON({ nope: 1 })).toThrow(expect.objectContaining({ code: 'ERR_RDM_FORMAT' }));
   });
 
+  it("round-trips through rsatoolbox's to_dict form", () => {
+    const r = Rdms.fromVectors([[1, 2, 3]], {
+      dissimilarityMeasure: 'squared euclidean',
+      patternDescriptors: { conds: ['a', 'b', 'c'] },
+    });
+    const d = r.toDict();
+    expect(d.dissimilarities.shape).toEqual([1, 3]);
+    const back = Rdms.fromDict({
+      ...d,
+      dissimilarities: [[1, 2, 3]],
+      pattern_descriptors: { conds: ['a', 'b', 'c'], index: Int32Array.from([0, 1, 2]) },
+    });
+    expect(back.dissimilarityMeasure).toBe('squared euclidean');
+    expect(back.patternDescriptors.index).toEqual([0, 1, 2]);
+    expect(() => Rdms.fromDict({})).toThrow(expect.objectContaining({ code: 'ERR_RDM_FORMAT' }));
+  });
+
   it('rejects descriptors of the wrong length and concatenates sets', () => {
     expect(() => Rdms.fromVectors([1, 2, 3], { patternDescriptors: { conds: ['a', 'b'] } })).toThrow(
       /patternDescriptors.conds has 2 entries, expected 3/,

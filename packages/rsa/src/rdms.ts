@@ -154,6 +154,56 @@ export class Rdms {
     });
   }
 
+  /**
+   * From rsatoolbox's dictionary form (RDMs.to_dict(), also what rsatoolbox writes into its HDF5/pickle RDM files):
+   * snake_case keys `dissimilarities` (nRdms × nPairs, nested or flat), `dissimilarity_measure`, `descriptors`,
+   * `rdm_descriptors`, `pattern_descriptors`. Descriptor columns may be typed arrays (as HDF5 readers return them).
+   */
+  static fromDict(dict: Record<string, unknown>): Rdms {
+    const d = dict.dissimilarities;
+    if (d === undefined)
+      throw new ConcordTypeError(
+        RSA_ERRORS.FORMAT,
+        'Rdms.fromDict: no `dissimilarities` entry (expected rsatoolbox RDMs.to_dict() keys)',
+        { field: 'dissimilarities' },
+      );
+    const columns = (v: unknown): Descriptors => {
+      const out: Descriptors = {};
+      for (const [k, col] of Object.entries((v as Record<string, unknown>) ?? {})) {
+        out[k] = ArrayBuffer.isView(col)
+          ? Array.from(col as unknown as ArrayLike<number>)
+          : Array.isArray(col)
+            ? (col as DescriptorValue[])
+            : [col as DescriptorValue];
+      }
+      return out;
+    };
+    const measure = dict.dissimilarity_measure;
+    return Rdms.fromVectors(d as Matrix | number[][], {
+      dissimilarityMeasure: typeof measure === 'string' ? measure : undefined,
+      descriptors: (dict.descriptors as Record<string, unknown>) ?? {},
+      rdmDescriptors: columns(dict.rdm_descriptors),
+      patternDescriptors: columns(dict.pattern_descriptors),
+    });
+  }
+
+  /** rsatoolbox's dictionary form (RDMs.to_dict()), e.g. for an HDF5 or JSON writer shared with Python. */
+  toDict(): {
+    dissimilarities: { data: Float64Array; shape: [number, number] };
+    dissimilarity_measure: string;
+    descriptors: Record<string, unknown>;
+    rdm_descriptors: Descriptors;
+    pattern_descriptors: Descriptors;
+  } {
+    return {
+      dissimilarities: this.toArray(),
+      dissimilarity_measure: this.dissimilarityMeasure,
+      descriptors: this.descriptors,
+      rdm_descriptors: this.rdmDescriptors,
+      pattern_descriptors: this.patternDescriptors,
+    };
+  }
+
   /** Concatenate RDM sets over the same conditions (rsatoolbox rdm.concat); rdm descriptors are joined. */
   static concat(list: Rdms[]): Rdms {
     if (list.length === 0) throw new ShapeError('Rdms.concat: received no RDMs');
