@@ -8,11 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Dataset, Matrix, Rng } from '@concord/core';
 import { hasPythonModules, runPythonJson } from '@concord/core/testing';
-import { calcRdm, compareRdms } from '@concord/rsa';
+import { averageRanks, calcRdm, compareRdms } from '@concord/rsa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NiftiMasker } from './masker.ts';
 import { readNiftiSync } from './read-nifti.ts';
 import { closeSearchlightPool, searchlight, searchlightNeighbourhoods, sphereOffsets } from './searchlight.ts';
+import { rankInto } from './searchlight-kernel.ts';
 import { createNiftiImage } from './write-nifti.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'concord-sl-'));
@@ -39,6 +40,30 @@ function ballMask(n: number, r: number, zooms = [1, 1, 1]) {
     ],
   });
 }
+
+describe('radix ranking', () => {
+  it('equals sort-based average ranks, with ties, negative numbers, ±0 and infinities', () => {
+    const rng = new Rng(2);
+    for (let trial = 0; trial < 20; trial++) {
+      const n = 1 + Math.floor(rng.uniform() * 300);
+      const v = Float64Array.from({ length: n }, () => {
+        const u = rng.uniform();
+        return u < 0.2
+          ? Math.round(rng.uniform() * 5) - 2
+          : u < 0.25
+            ? -0
+            : u < 0.27
+              ? -Infinity
+              : u < 0.29
+                ? Infinity
+                : (rng.uniform() - 0.5) * 1e3;
+      });
+      const out = new Float64Array(n);
+      rankInto(v, out);
+      expect(Array.from(out)).toEqual(Array.from(averageRanks(v)));
+    }
+  });
+});
 
 describe('sphere geometry', () => {
   it('distance ≤ radius: lattice points in balls of radius 1, √2, 2, 3 are 7, 19, 33, 123', () => {
