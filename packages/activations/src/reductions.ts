@@ -112,6 +112,7 @@ export function randomProjection(spec: Extract<ReduceSpec, { kind: 'randomProjec
   let density = 0;
   let starts: Int32Array;
   let cols: Int32Array;
+  let signs: Float32Array;
   let scale = 0;
 
   const build = (inputs: number) => {
@@ -143,12 +144,17 @@ export function randomProjection(spec: Extract<ReduceSpec, { kind: 'randomProjec
         cols = grown;
       }
       const j = pos - i * k;
-      // Sign in the encoding: j for +v, ~j (negative) for −v.
+      // Sign in the encoding: j for +v, ~j (negative) for −v (split into cols and signs once drawn).
       cols[nnz++] = rng.nextUint32() & 1 ? j : ~j;
       pos += density >= 1 ? 1 : 1 + Math.floor(Math.log1p(-rng.random()) / logq);
     }
     while (row < d) starts[++row] = nnz;
     cols = cols.slice(0, nnz);
+    signs = new Float32Array(nnz);
+    for (let p = 0; p < nnz; p++) {
+      signs[p] = cols[p] >= 0 ? 1 : -1;
+      if (cols[p] < 0) cols[p] = ~cols[p];
+    }
   };
 
   return {
@@ -173,26 +179,28 @@ export function randomProjection(spec: Extract<ReduceSpec, { kind: 'randomProjec
           `randomProjection was drawn for ${d} inputs per stimulus, received ${inputs} (shape [${x.shape.join(', ')}])`,
         );
       }
-      const out = new Float32Array(b * k);
-      const acc = new Float64Array(k);
-      for (let s = 0; s < b; s++) {
-        acc.fill(0);
-        const base = s * d;
-        for (let i = 0; i < d; i++) {
-          const v = x.data[base + i];
-          // ReLU activations are mostly zero: skipping them is the main saving.
-          if (v === 0) continue;
-          for (let p = starts[i], end = starts[i + 1]; p < end; p++) {
-            const j = cols[p];
-            if (j >= 0) acc[j] += v;
-            else acc[~j] -= v;
-          }
-        }
-        for (let j = 0; j < k; j++) out[s * k + j] = acc[j] * scale;
-      }
-      return { data: out, shape: [b, k] };
+      return { data: project(x.data, b, d, k, starts, cols, signs, scale), shape: [b, k] };
     },
   };
+}
+
+/** Y = X·R for the sparse R: scatter-adds into a k-vector that stays in L1 cache; zero inputs (ReLU) are skipped. */
+function project(data: Float32Array, b: number, d: number, k: number, starts: Int32Array, cols: Int32Array, signs: Float32Array, scale: number): Float32Array {
+  const out = new Float32Array(b * k);
+  const acc = new Float64Array(k);
+  for (let s = 0; s < b; s++) {
+    acc.fill(0);
+    const base = s * d;
+    let p = starts[0];
+    for (let i = 0; i < d; i++) {
+      const end = starts[i + 1];
+      const v = data[base + i];
+      if (v !== 0) for (let q = p; q < end; q++) acc[cols[q]] += v * signs[q];
+      p = end;
+    }
+    for (let j = 0; j < k; j++) out[s * k + j] = acc[j] * scale;
+  }
+  return out;
 }
 
 /** The dense projection matrix (d × k) a randomProjection transform uses, for tests and small d. */
