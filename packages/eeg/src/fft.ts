@@ -15,17 +15,20 @@ export function nextPowerOfTwo(n: number): number {
 
 class Radix2 {
   readonly n: number;
-  readonly #cos: Float64Array;
-  readonly #sin: Float64Array;
+  /** Forward twiddles of every stage, concatenated: stage with half-size h stores cos/−sin of 2πk/(2h), k < h. */
+  readonly #wr: Float64Array;
+  readonly #wi: Float64Array;
   readonly #rev: Uint32Array;
 
   constructor(n: number) {
     this.n = n;
-    this.#cos = new Float64Array(n / 2);
-    this.#sin = new Float64Array(n / 2);
-    for (let i = 0; i < n / 2; i++) {
-      this.#cos[i] = Math.cos((2 * Math.PI * i) / n);
-      this.#sin[i] = Math.sin((2 * Math.PI * i) / n);
+    this.#wr = new Float64Array(Math.max(1, n));
+    this.#wi = new Float64Array(Math.max(1, n));
+    for (let half = 1, off = 0; half < n; half *= 2, off += half / 2) {
+      for (let k = 0; k < half; k++) {
+        this.#wr[off + k] = Math.cos((Math.PI * k) / half);
+        this.#wi[off + k] = -Math.sin((Math.PI * k) / half);
+      }
     }
     this.#rev = new Uint32Array(n);
     let bits = 0;
@@ -37,9 +40,10 @@ class Radix2 {
     }
   }
 
-  /** Unnormalised transform; sign −1 forward, +1 inverse. */
+  /** Unnormalised transform; sign −1 forward, +1 inverse (as conj ∘ forward ∘ conj). */
   transform(re: Float64Array, im: Float64Array, sign: number): void {
     const n = this.n;
+    if (sign > 0) for (let i = 0; i < n; i++) im[i] = -im[i];
     const rev = this.#rev;
     for (let i = 0; i < n; i++) {
       const j = rev[i];
@@ -52,19 +56,32 @@ class Radix2 {
         im[j] = t;
       }
     }
-    const cos = this.#cos;
-    const sin = this.#sin;
-    for (let size = 2; size <= n; size *= 2) {
-      const half = size / 2;
-      const step = n / size;
+    // first stage (half = 1): twiddle 1
+    for (let a = 0; a < n; a += 2) {
+      const b = a + 1;
+      const xr = re[b];
+      const xi = im[b];
+      re[b] = re[a] - xr;
+      im[b] = im[a] - xi;
+      re[a] += xr;
+      im[a] += xi;
+    }
+    const wr = this.#wr;
+    const wi = this.#wi;
+    // offset of stage `half` in the tables is half − 1 (1 + 2 + ... + half/2)
+    for (let half = 2; half < n; half *= 2) {
+      const size = half * 2;
+      const off = half - 1;
       for (let start = 0; start < n; start += size) {
-        for (let k = 0, t = 0; k < half; k++, t += step) {
-          const wr = cos[t];
-          const wi = sign * sin[t];
+        for (let k = 0; k < half; k++) {
+          const c = wr[off + k];
+          const s = wi[off + k];
           const a = start + k;
           const b = a + half;
-          const xr = re[b] * wr - im[b] * wi;
-          const xi = re[b] * wi + im[b] * wr;
+          const br = re[b];
+          const bi = im[b];
+          const xr = br * c - bi * s;
+          const xi = br * s + bi * c;
           re[b] = re[a] - xr;
           im[b] = im[a] - xi;
           re[a] += xr;
@@ -72,6 +89,7 @@ class Radix2 {
         }
       }
     }
+    if (sign > 0) for (let i = 0; i < n; i++) im[i] = -im[i];
   }
 }
 
