@@ -235,6 +235,47 @@ describe('RDM invariants', () => {
     expect(Array.from(again[4].measurements.data)).toEqual(Array.from(sims[4].measurements.data));
   });
 
+  it('a list of datasets gives one RDM each; different condition sets are merged with NaN (rsatoolbox from_partials)', () => {
+    const d1 = Dataset.from(
+      [
+        [0, 0],
+        [1, 0],
+        [0, 2],
+      ],
+      { obsDescriptors: { stim: ['a', 'b', 'c'] }, descriptors: { subject: 's1' } },
+    );
+    const d2 = Dataset.from(
+      [
+        [0, 0],
+        [3, 0],
+        [0, 1],
+      ],
+      { obsDescriptors: { stim: ['b', 'c', 'd'] }, descriptors: { subject: 's2' } },
+    );
+    const r = calcRdm([d1, d2], { method: 'euclidean', descriptor: 'stim' });
+    expect(r.nRdms).toBe(2);
+    expect(r.patternDescriptors.stim).toEqual(['a', 'b', 'c', 'd']);
+    expect(r.rdmDescriptors.subject).toEqual(['s1', 's2']);
+    const v1 = Array.from(r.getVector(0));
+    const v2 = Array.from(r.getVector(1));
+    // pairs: ab ac ad bc bd cd ; squared distance / 2 channels
+    [0.5, 2].forEach((e, k) => {
+      expect(v1[k]).toBeCloseTo(e, 12);
+    });
+    expect(Number.isNaN(v1[2]) && Number.isNaN(v1[4]) && Number.isNaN(v1[5])).toBe(true);
+    expect(v1[3]).toBeCloseTo(2.5, 12);
+    expect(Number.isNaN(v2[0]) && Number.isNaN(v2[1]) && Number.isNaN(v2[2])).toBe(true);
+    [4.5, 0.5, 5].forEach((e, k) => {
+      expect(v2[3 + k]).toBeCloseTo(e, 12);
+    });
+    const same = calcRdm([d1, d1], {
+      method: 'euclidean',
+      descriptor: 'stim',
+      noise: [Matrix.identity(2), Matrix.identity(2)],
+    });
+    expect(Array.from(same.getVector(1))).toEqual(Array.from(same.getVector(0)));
+  });
+
   it('transforms: sqrt clips negatives, positive zeroes them, min-max maps to [0, 1], rank gives 1..m', () => {
     const r = Rdms.fromVectors([-1, 4, 9], { dissimilarityMeasure: 'squared euclidean' });
     expect(Array.from(sqrtTransform(r).getVector(0))).toEqual([0, 2, 3]);
