@@ -4,6 +4,7 @@
  */
 
 export * from './activation-files.ts';
+export { BUNDLED_MODELS, type BundledModelName, writeBundledModel } from './bundled-models.ts';
 export * from './cache.ts';
 export * from './errors.ts';
 export { type ExtractOptions, type ExtractResult, extractActivations, type LayerRecord } from './extract.ts';

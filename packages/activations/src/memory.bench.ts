@@ -19,7 +19,10 @@ const file = join(dir, 'wide.onnx');
 writeFileSync(file, wideLayerNet(1024));
 const model = await loadOnnxModel(file, { threads: 2 });
 // Each stimulus is seeded by its index, so nothing is held in memory and runs are reproducible.
-const stimuli = stimuliFromGenerator(count, [1, 32, 32], (i, out) => new Rng(i).fillNormal(out), { source: 'seeded normal 32×32', seed: 0 });
+const stimuli = stimuliFromGenerator(count, [1, 32, 32], (i, out) => new Rng(i).fillNormal(out), {
+  source: 'seeded normal 32×32',
+  seed: 0,
+});
 const rssBefore = process.memoryUsage().rss / 2 ** 20;
 const t0 = performance.now();
 let lastReport = 0;
@@ -30,7 +33,9 @@ const datasets = await model.extract(stimuli, {
   onProgress: (e) => {
     if (e.done - lastReport >= 2000 || e.done === e.total) {
       lastReport = e.done;
-      process.stderr.write(`  ${e.done}/${e.total} stimuli, rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB\n`);
+      process.stderr.write(
+        `  ${e.done}/${e.total} stimuli, rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB\n`,
+      );
     }
   },
 });

@@ -185,7 +185,16 @@ export function randomProjection(spec: Extract<ReduceSpec, { kind: 'randomProjec
 }
 
 /** Y = X·R for the sparse R: scatter-adds into a k-vector that stays in L1 cache; zero inputs (ReLU) are skipped. */
-function project(data: Float32Array, b: number, d: number, k: number, starts: Int32Array, cols: Int32Array, signs: Float32Array, scale: number): Float32Array {
+function project(
+  data: Float32Array,
+  b: number,
+  d: number,
+  k: number,
+  starts: Int32Array,
+  cols: Int32Array,
+  signs: Float32Array,
+  scale: number,
+): Float32Array {
   const out = new Float32Array(b * k);
   const acc = new Float64Array(k);
   for (let s = 0; s < b; s++) {

@@ -4,10 +4,8 @@
  * the nsfwjs package written out as model.json + shards.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import onnxProto from 'onnx-proto';
+import { writeBundledModel } from './bundled-models.ts';
 
 const { onnx } = onnxProto;
 
@@ -122,25 +120,9 @@ export function tinyMlpForward(m: TinyMlp, x: ArrayLike<number>, n: number): Rec
   return { mm1, pre, hidden, out };
 }
 
-/**
- * Write a TF.js model shipped inside nsfwjs ('mobilenet_v2' layers model, 'mobilenet_v2_mid' graph model,
- * 'inception_v3') to `dir` as model.json + .bin shards; returns the model.json path. The package stores them as
- * UMD modules (the JSON object, and each shard as base64).
- */
+/** A TF.js model shipped inside nsfwjs written to `dir` (see bundled-models.ts); returns the model.json path. */
 export function writeNsfwjsModel(name: 'mobilenet_v2' | 'mobilenet_v2_mid' | 'inception_v3', dir: string): string {
-  const require = createRequire(import.meta.url);
-  const folder = join(dirname(require.resolve('nsfwjs')), '..', 'models', name);
-  const json = require(join(folder, 'model.min.js')) as { weightsManifest: { paths: string[] }[] };
-  mkdirSync(dir, { recursive: true });
-  for (const group of json.weightsManifest) {
-    for (const p of group.paths) {
-      const b64 = require(join(folder, `${p}.min.js`)) as string;
-      writeFileSync(join(dir, p), Buffer.from(b64, 'base64'));
-    }
-  }
-  const file = join(dir, 'model.json');
-  writeFileSync(file, JSON.stringify(json));
-  return file;
+  return writeBundledModel(name, dir);
 }
 
 function seededWeights(n: number, seed: number, scale: number): Float32Array {
