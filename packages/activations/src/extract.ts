@@ -165,11 +165,19 @@ export async function extractActivations(
   const batches = Math.ceil(stimuli.count / batchSize);
   const progress = new ProgressReporter('extract', stimuli.count * (hasPca ? 2 : 1), options.onProgress);
 
+  const widen =
+    model.inputs.length === 1 &&
+    model.inputs[0].dtype === 'float64' &&
+    stimuli.dtype === 'float32' &&
+    stimuli.preprocessing.fedAsIs !== true;
   const pass = async (handle: (sink: LayerSink, start: number, y: LayerOutput) => void) => {
     for (let b = 0; b < batches; b++) {
       const start = b * batchSize;
       const end = Math.min(stimuli.count, start + batchSize);
-      const input = await stimuli.batch(start, end);
+      let input = await stimuli.batch(start, end);
+      // Preprocessed images are float32; a float64 network gets them widened (a tensor fed as is is never converted).
+      if (widen && input.data instanceof Float32Array)
+        input = { data: Float64Array.from(input.data), shape: input.shape };
       const into = new Map<string, LayerOutput>();
       for (const sink of sinks) {
         const t = sink.target(start, end);
