@@ -43,28 +43,14 @@ function standardize(m: Matrix, mean: Float64Array, std: Float64Array): Matrix {
   return out;
 }
 
-/** Mᵀ·v (M r×c, v length r). */
+/** Mᵀ·v (M r×c, v length r), through the product kernel (BLAS when built). */
 function tdot(m: Matrix, v: Float64Array): Float64Array<ArrayBuffer> {
-  const out = new Float64Array(m.cols);
-  for (let i = 0; i < m.rows; i++) {
-    const vi = v[i];
-    if (vi === 0) continue;
-    const off = i * m.cols;
-    for (let j = 0; j < m.cols; j++) out[j] += m.data[off + j] * vi;
-  }
-  return out;
+  return matmul(m, new Matrix(v.length, 1, v), { transA: true }).data as Float64Array<ArrayBuffer>;
 }
 
 /** M·v. */
 function dot(m: Matrix, v: Float64Array): Float64Array<ArrayBuffer> {
-  const out = new Float64Array(m.rows);
-  for (let i = 0; i < m.rows; i++) {
-    const off = i * m.cols;
-    let s = 0;
-    for (let j = 0; j < m.cols; j++) s += m.data[off + j] * v[j];
-    out[i] = s;
-  }
-  return out;
+  return matmul(m, new Matrix(v.length, 1, v)).data as Float64Array<ArrayBuffer>;
 }
 
 function vdot(a: Float64Array, b: Float64Array): number {

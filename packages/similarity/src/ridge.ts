@@ -69,8 +69,9 @@ function foldDecomposition(xtr: Matrix, xte: Matrix): { u: Matrix; s: Float64Arr
   return { u, s, a: matmul(xte, vecs) };
 }
 
-/** Columns [c0, c1) of m as a new matrix. */
+/** Columns [c0, c1) of m as a new matrix (m itself when that is all of it). */
 function columnSlice(m: Matrix, c0: number, c1: number): Matrix {
+  if (c0 === 0 && c1 === m.cols) return m;
   const w = c1 - c0;
   const out = Matrix.zeros(m.rows, w);
   for (let i = 0; i < m.rows; i++) out.data.set(m.data.subarray(i * m.cols + c0, i * m.cols + c1), i * w);
@@ -119,8 +120,9 @@ export function ridgeEncoding(x: Matrix, y: Matrix, opts: RidgeOptions = {}): Si
         for (let j = 0; j < r; j++) h[i] += (u.data[i * r + j] ** 2 * s2[j]) / (s2[j] + alpha);
       return h;
     });
-    // targets per chunk so the temporaries (centred responses, U·B, predictions) stay within the budget
-    const chunk = Math.max(1, Math.min(v, Math.floor(budget / (8 * (2 * m + r + test.length)))));
+    // targets per chunk so the per-chunk temporaries (responses and fits m×w, coefficients 2·r×w, predictions and
+    // held-out responses 2·t×w) stay within the budget
+    const chunk = Math.max(1, Math.min(v, Math.floor(budget / (8 * 2 * (m + r + test.length)))));
     const looErr = alphas.map(() => new Float64Array(v));
     const uty = matmul(u, ytr, { transA: true }); // r×v, reused for every alpha
     for (let c0 = 0; c0 < v; c0 += chunk) {
