@@ -7,7 +7,7 @@ import { ConcordRangeError, checkChoice, crossProduct, Matrix, ParameterError } 
 import { buresMetric, buresSimilarity, prepareBures } from './bures.ts';
 import { type SigmaK, whitenedComplete, whitenedWithMissing } from './cov-weighting.ts';
 import { RSA_ERRORS } from './errors.ts';
-import { rankForKendall, tauA, tauB, tauStats } from './kendall.ts';
+import { rankForKendall, type TauStats, tauA, tauB, tauStats, tauStatsDirect } from './kendall.ts';
 import { averageRanks } from './ranking.ts';
 import { Rdms } from './rdms.ts';
 import { generalizedWhitener, negRiemannianDistance, projectSigma, secondMomentFromFirst } from './riemann.ts';
@@ -236,6 +236,21 @@ function sigmaMatrix(s: SigmaK, n: number): Matrix {
   return m;
 }
 
+/**
+ * Few pairs: sort each pair directly (fewest passes over memory). Many pairs: rank every vector once and reuse
+ * the ranks for every pair.
+ */
+function kendallFamily(p: Parsed, tau: (s: TauStats) => number): Matrix {
+  if (p.a.rows * p.b.rows <= p.a.rows + p.b.rows)
+    return pairwise(
+      p,
+      (v) => v,
+      (v) => v,
+      (x, y) => tau(tauStatsDirect(x, y)),
+    );
+  return pairwise(p, rankForKendall, rankForKendall, (x, y) => tau(tauStats(x, y)));
+}
+
 const METHOD_TABLE: Record<CompareMethod, (p: Parsed) => Matrix> = {
   cosine: (p) => cosineRows(p.a, p.b),
   corr: (p) => cosineRows(centreRows(p.a), centreRows(p.b)),
@@ -246,9 +261,9 @@ const METHOD_TABLE: Record<CompareMethod, (p: Parsed) => Matrix> = {
     for (let k = 0; k < c.data.length; k++) c.data[k] = (c.data[k] / (m ** 3 - m)) * 12;
     return c;
   },
-  kendall: (p) => pairwise(p, rankForKendall, rankForKendall, (x, y) => tauB(tauStats(x, y))),
-  'tau-b': (p) => pairwise(p, rankForKendall, rankForKendall, (x, y) => tauB(tauStats(x, y))),
-  'tau-a': (p) => pairwise(p, rankForKendall, rankForKendall, (x, y) => tauA(tauStats(x, y))),
+  kendall: (p) => kendallFamily(p, tauB),
+  'tau-b': (p) => kendallFamily(p, tauB),
+  'tau-a': (p) => kendallFamily(p, tauA),
   cosine_cov: (p) => covWeighted(p, false),
   corr_cov: (p) => covWeighted(p, true),
   neg_riem_dist: (p) => {

@@ -3,7 +3,7 @@
  * merge sort counts discordant pairs (strict inversions of y), and tie counts follow scipy.stats.kendalltau.
  * tau-b is scipy's formula; tau-a is rsatoolbox's _tau_a: (concordant − discordant) / (n(n−1)/2), ties count 0.
  */
-import { denseRanks } from './ranking.ts';
+import { denseRanks, radixSortKeyed, sortableKeys } from './ranking.ts';
 
 export interface DenseRanked {
   ranks: Int32Array;
@@ -111,6 +111,67 @@ export function tauStats(x: DenseRanked, y: DenseRanked): TauStats {
   }
   jointTies += (run * (run - 1)) / 2;
   return { total: (n * (n - 1)) / 2, xTies: x.ties, yTies: y.ties, jointTies, discordant: countInversions(seq) };
+}
+
+/**
+ * The same statistics straight from two vectors, for one-off comparisons: radix-sort y carrying indices, turn y
+ * into dense ranks, then radix-sort x's keys in y order carrying the y ranks (stable, so the result is in (x, y)
+ * order), and count ties and inversions in sequential passes.
+ */
+export function tauStatsDirect(x: ArrayLike<number>, y: ArrayLike<number>): TauStats {
+  const n = x.length;
+  const yk = sortableKeys(y);
+  const idx = new Uint32Array(n);
+  for (let k = 0; k < n; k++) idx[k] = k;
+  const ys = radixSortKeyed({ hi: yk.hi, lo: yk.lo, payload: idx });
+  const xk = sortableKeys(x);
+  const hi = new Uint32Array(n);
+  const lo = new Uint32Array(n);
+  const yRank = new Uint32Array(n);
+  let r = 0;
+  let yTies = 0;
+  let run = 1;
+  for (let t = 0; t < n; t++) {
+    if (t > 0) {
+      if (ys.hi[t] === ys.hi[t - 1] && ys.lo[t] === ys.lo[t - 1]) run++;
+      else {
+        yTies += (run * (run - 1)) / 2;
+        run = 1;
+        r++;
+      }
+    }
+    const i = ys.payload[t];
+    hi[t] = xk.hi[i];
+    lo[t] = xk.lo[i];
+    yRank[t] = r;
+  }
+  yTies += (run * (run - 1)) / 2;
+  const xs = radixSortKeyed({ hi, lo, payload: yRank });
+  let xTies = 0;
+  let jointTies = 0;
+  let xRun = 1;
+  let jRun = 1;
+  const seq = new Int32Array(n);
+  for (let t = 0; t < n; t++) {
+    seq[t] = xs.payload[t];
+    if (t === 0) continue;
+    if (xs.hi[t] === xs.hi[t - 1] && xs.lo[t] === xs.lo[t - 1]) {
+      xRun++;
+      if (xs.payload[t] === xs.payload[t - 1]) jRun++;
+      else {
+        jointTies += (jRun * (jRun - 1)) / 2;
+        jRun = 1;
+      }
+    } else {
+      xTies += (xRun * (xRun - 1)) / 2;
+      jointTies += (jRun * (jRun - 1)) / 2;
+      xRun = 1;
+      jRun = 1;
+    }
+  }
+  xTies += (xRun * (xRun - 1)) / 2;
+  jointTies += (jRun * (jRun - 1)) / 2;
+  return { total: (n * (n - 1)) / 2, xTies, yTies, jointTies, discordant: countInversions(seq) };
 }
 
 function clip(t: number): number {

@@ -8,10 +8,15 @@ const DIGIT_BITS = 16;
 const BUCKETS = 1 << DIGIT_BITS;
 
 /** Order-preserving unsigned 64-bit keys (as hi/lo uint32 halves) for doubles. */
-function sortableKeys(v: ArrayLike<number>): { hi: Uint32Array; lo: Uint32Array } {
+export function sortableKeys(v: ArrayLike<number>): {
+  hi: Uint32Array<ArrayBufferLike>;
+  lo: Uint32Array<ArrayBufferLike>;
+} {
   const n = v.length;
   const f = new Float64Array(n);
   f.set(v);
+  // −0 and +0 are equal values: give them one key so ties are detected on keys
+  for (let k = 0; k < n; k++) if (f[k] === 0) f[k] = 0;
   const u = new Uint32Array(f.buffer);
   const hi = new Uint32Array(n);
   const lo = new Uint32Array(n);
@@ -30,17 +35,20 @@ function sortableKeys(v: ArrayLike<number>): { hi: Uint32Array; lo: Uint32Array 
   return { hi, lo };
 }
 
-/** Indices that sort `v` ascending; ties keep index order (stable). */
-export function argsortStable(v: ArrayLike<number>): Uint32Array<ArrayBufferLike> {
-  const n = v.length;
-  const keys = sortableKeys(v);
-  let hi: Uint32Array<ArrayBufferLike> = keys.hi;
-  let lo: Uint32Array<ArrayBufferLike> = keys.lo;
-  let idx: Uint32Array<ArrayBufferLike> = new Uint32Array(n);
-  for (let k = 0; k < n; k++) idx[k] = k;
+export interface KeyedArrays {
+  hi: Uint32Array<ArrayBufferLike>;
+  lo: Uint32Array<ArrayBufferLike>;
+  /** Carried along with the keys (indices, ranks, ...). */
+  payload: Uint32Array<ArrayBufferLike>;
+}
+
+/** Stable LSD radix sort of (hi, lo) keys with a payload; returns the sorted arrays (the inputs are reused). */
+export function radixSortKeyed(input: KeyedArrays): KeyedArrays {
+  const n = input.hi.length;
+  let { hi, lo, payload } = input;
   let hi2: Uint32Array<ArrayBufferLike> = new Uint32Array(n);
   let lo2: Uint32Array<ArrayBufferLike> = new Uint32Array(n);
-  let idx2: Uint32Array<ArrayBufferLike> = new Uint32Array(n);
+  let pay2: Uint32Array<ArrayBufferLike> = new Uint32Array(n);
   const count = new Uint32Array(BUCKETS);
   for (let pass = 0; pass < 4; pass++) {
     const word = pass < 2 ? lo : hi;
@@ -48,7 +56,7 @@ export function argsortStable(v: ArrayLike<number>): Uint32Array<ArrayBufferLike
     count.fill(0);
     for (let k = 0; k < n; k++) count[(word[k] >>> shift) & 0xffff]++;
     // a pass whose digit is the same everywhere changes nothing
-    if (count[(word[0] >>> shift) & 0xffff] === n) continue;
+    if (n === 0 || count[(word[0] >>> shift) & 0xffff] === n) continue;
     let sum = 0;
     for (let b = 0; b < BUCKETS; b++) {
       const c = count[b];
@@ -60,13 +68,22 @@ export function argsortStable(v: ArrayLike<number>): Uint32Array<ArrayBufferLike
       const at = count[d]++;
       hi2[at] = hi[k];
       lo2[at] = lo[k];
-      idx2[at] = idx[k];
+      pay2[at] = payload[k];
     }
     [hi, hi2] = [hi2, hi];
     [lo, lo2] = [lo2, lo];
-    [idx, idx2] = [idx2, idx];
+    [payload, pay2] = [pay2, payload];
   }
-  return idx;
+  return { hi, lo, payload };
+}
+
+/** Indices that sort `v` ascending; ties keep index order (stable). */
+export function argsortStable(v: ArrayLike<number>): Uint32Array<ArrayBufferLike> {
+  const n = v.length;
+  const { hi, lo } = sortableKeys(v);
+  const idx = new Uint32Array(n);
+  for (let k = 0; k < n; k++) idx[k] = k;
+  return radixSortKeyed({ hi, lo, payload: idx }).payload;
 }
 
 /** 1-based ranks with ties averaged (scipy.stats.rankdata(method='average')). */
