@@ -1,11 +1,32 @@
 /** Read/write .npy files and convert n-d arrays to core matrices. */
 import { type DType, FileFormatError, Matrix } from '@concord/core';
-import { readFileChecked, writeFileAtomic } from './files.ts';
-import { decodeNpy, encodeNpy } from './npy.ts';
+import { withFile, writeFileAtomic } from './files.ts';
+import { encodeNpy, npyFromLayout, npyLayout } from './npy.ts';
 import { type NdArray, type NpDtype, type NumericArray, toFloat64 } from './typed.ts';
 
+/** Read a .npy file: the header first, then the data straight into its typed array (no intermediate copy). */
 export function readNpy(path: string): NdArray {
-  return decodeNpy(readFileChecked(path), path);
+  return withFile(path, (size, read) => {
+    // Magic (6) + version (2) + header length (2 or 4); the header itself is at most 1 MiB (decodeNpyHeader checks).
+    const prefix = new Uint8Array(Math.min(size, 12));
+    read(0, prefix);
+    const v2 = prefix[6] >= 2;
+    const word = prefix.length >= 12 ? new DataView(prefix.buffer).getUint32(8, true) : 0;
+    const hlen = v2 ? word : word & 0xffff;
+    const head = new Uint8Array(Math.min(size, (v2 ? 12 : 10) + Math.min(hlen, (1 << 20) + 1)));
+    read(0, head);
+    const layout = npyLayout(head, size, path);
+    return npyFromLayout(layout, (bytes) => {
+      const got = read(layout.dataOffset, bytes);
+      if (got !== bytes.length)
+        throw new FileFormatError(
+          'ERR_NPY_TRUNCATED',
+          path,
+          `file shrank while reading: ${got} of ${bytes.length} data bytes`,
+          { offset: layout.dataOffset },
+        );
+    });
+  });
 }
 
 export function writeNpy(path: string, array: { data: NumericArray; shape: readonly number[]; dtype?: NpDtype }): void {

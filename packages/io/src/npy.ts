@@ -82,42 +82,62 @@ function parseDescr(descr: string, file: string, offset: number): { dtype: NpDty
   return { dtype, littleEndian: m[1] !== '>' };
 }
 
-/** Decode a whole .npy buffer. `file` names the source in errors. */
-export function decodeNpy(buf: Uint8Array, file = '<buffer>'): NdArray {
-  const { header, dataOffset } = decodeNpyHeader(buf, file);
+/** What a header says about the data that follows, checked against the file's total length. */
+export interface NpyLayout {
+  header: Header;
+  dtype: NpDtype;
+  littleEndian: boolean;
+  count: number;
+  /** Data bytes. */
+  need: number;
+  dataOffset: number;
+}
+
+/**
+ * Parse and check the header at the start of `head` for a file of `totalLength` bytes: the data must fill the rest
+ * of the file exactly (a header whose shape disagrees with the data is refused, never read as a wrong shape).
+ */
+export function npyLayout(head: Uint8Array, totalLength: number, file = '<buffer>'): NpyLayout {
+  const { header, dataOffset } = decodeNpyHeader(head, file);
   const { dtype, littleEndian } = parseDescr(header.descr, file, 8);
   const info = DTYPE_INFO[dtype];
   const count = product(header.shape);
   const need = count * info.size;
-  if (buf.length - dataOffset < need) {
+  const have = totalLength - dataOffset;
+  if (have < need) {
     throw new FileFormatError(
       IO_ERRORS.NPY_TRUNCATED,
       file,
-      `data is truncated: shape (${header.shape.join(', ')}) of ${dtype} needs ${need} bytes after the header, the file has ${buf.length - dataOffset}`,
-      {
-        offset: dataOffset,
-        expected: need,
-        received: buf.length - dataOffset,
-      },
+      `data is truncated: shape (${header.shape.join(', ')}) of ${dtype} needs ${need} bytes after the header, the file has ${have}`,
+      { offset: dataOffset, expected: need, received: have },
     );
   }
-  if (buf.length - dataOffset > need) {
+  if (have > need) {
     throw new FileFormatError(
       IO_ERRORS.NPY_HEADER,
       file,
-      `header shape (${header.shape.join(', ')}) of ${dtype} accounts for ${need} data bytes, but the file holds ${buf.length - dataOffset}`,
-      {
-        field: 'shape',
-        offset: dataOffset,
-      },
+      `header shape (${header.shape.join(', ')}) of ${dtype} accounts for ${need} data bytes, but the file holds ${have}`,
+      { field: 'shape', offset: dataOffset },
     );
   }
-  const data = info.make(count);
-  const bytes = new Uint8Array(data.buffer, data.byteOffset, need);
-  bytes.set(buf.subarray(dataOffset, dataOffset + need));
-  if (!littleEndian && info.size > 1) swapBytes(bytes, info.size);
-  const cData: NumericArray = header.fortranOrder ? fortranToC(data, header.shape) : data;
-  return { dtype, shape: header.shape, data: cData };
+  return { header, dtype, littleEndian, count, need, dataOffset };
+}
+
+/** Fill a fresh array for `layout` through `fill(bytes)` (copy or file read), then fix byte order and axis order. */
+export function npyFromLayout(layout: NpyLayout, fill: (bytes: Uint8Array) => void): NdArray {
+  const info = DTYPE_INFO[layout.dtype];
+  const data = info.make(layout.count);
+  const bytes = new Uint8Array(data.buffer, data.byteOffset, layout.need);
+  fill(bytes);
+  if (!layout.littleEndian && info.size > 1) swapBytes(bytes, info.size);
+  const cData: NumericArray = layout.header.fortranOrder ? fortranToC(data, layout.header.shape) : data;
+  return { dtype: layout.dtype, shape: layout.header.shape, data: cData };
+}
+
+/** Decode a whole .npy buffer. `file` names the source in errors. */
+export function decodeNpy(buf: Uint8Array, file = '<buffer>'): NdArray {
+  const layout = npyLayout(buf, buf.length, file);
+  return npyFromLayout(layout, (bytes) => bytes.set(buf.subarray(layout.dataOffset, layout.dataOffset + layout.need)));
 }
 
 export function decodeNpyHeader(

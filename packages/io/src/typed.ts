@@ -79,31 +79,38 @@ export function fortranToC(data: NumericArray, shape: readonly number[]): Numeri
   const src = data as unknown as number[];
   const dst = out as unknown as number[];
   if (nd === 2) {
-    // The common case (matrices) without per-element index arithmetic.
+    // Matrices: a transpose in 64x64 tiles, so both the reads and the strided writes stay in cache.
     const rows = shape[0];
     const cols = shape[1];
-    for (let j = 0; j < cols; j++) {
-      const base = j * rows;
-      for (let i = 0; i < rows; i++) dst[i * cols + j] = src[base + i];
+    const B = 64;
+    for (let j0 = 0; j0 < cols; j0 += B) {
+      const j1 = Math.min(cols, j0 + B);
+      for (let i0 = 0; i0 < rows; i0 += B) {
+        const i1 = Math.min(rows, i0 + B);
+        for (let j = j0; j < j1; j++) {
+          const base = j * rows;
+          for (let i = i0; i < i1; i++) dst[i * cols + j] = src[base + i];
+        }
+      }
     }
     return out;
   }
-  const cStrides = new Array<number>(nd);
-  cStrides[nd - 1] = 1;
-  for (let k = nd - 2; k >= 0; k--) cStrides[k] = cStrides[k + 1] * shape[k + 1];
-  const idx = new Array<number>(nd).fill(0);
-  let c = 0;
-  for (let f = 0; f < n; f++) {
-    dst[c] = src[f];
-    // Advance the Fortran-order multi-index (first axis fastest) and keep the C offset in step.
-    for (let k = 0; k < nd; k++) {
-      if (++idx[k] < shape[k]) {
-        c += cStrides[k];
-        break;
-      }
-      c -= (shape[k] - 1) * cStrides[k];
-      idx[k] = 0;
-    }
+  // More axes: split off the first axis (d0) from the rest (R elements). In Fortran order element (i, r) sits at
+  // i + d0*r; in C order at i*R + g[r], where g maps the rest's Fortran index to its C index (computed by recursion
+  // on an index array, R elements only).
+  const d0 = shape[0];
+  const R = n / d0;
+  const rest = shape.slice(1);
+  const fAt = fortranToC(
+    Int32Array.from({ length: R }, (_, r) => r),
+    rest,
+  ) as Int32Array; // C index -> F index
+  const g = new Int32Array(R);
+  for (let c = 0; c < R; c++) g[fAt[c]] = c;
+  for (let r = 0; r < R; r++) {
+    const from = d0 * r;
+    const to = g[r];
+    for (let i = 0; i < d0; i++) dst[i * R + to] = src[from + i];
   }
   return out;
 }
