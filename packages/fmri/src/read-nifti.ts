@@ -260,11 +260,21 @@ export async function readNifti(path: string, opts: ReadNiftiOptions = {}): Prom
   if (!header.datatype) unsupported(header, hdrPath);
   if (dataFile === null) return new NiftiImage(header, null, hdrPath, missing);
   const need = dataByteLength(header, hdrPath);
-  const data = new Uint8Array(need);
+  const available = availableBytes(dataFile);
+  if (available.exact && available.bytes - dataStart < need)
+    truncated(dataFile, header, dataStart, available.bytes - dataStart, need);
+  // Allocate the whole buffer up front unless a gzip trailer says the data are shorter than the header claims
+  // (a lying header must not make us allocate gigabytes): then grow as bytes actually arrive.
+  let data = new Uint8Array(available.bytes - dataStart >= need ? need : Math.min(need, 1 << 20));
   const progress = new ProgressReporter('read', need, opts.onProgress);
   let filled = 0;
   const take = (chunk: Uint8Array) => {
     const n = Math.min(chunk.length, need - filled);
+    if (filled + n > data.length) {
+      const grown = new Uint8Array(Math.min(need, Math.max(filled + n, data.length * 2)));
+      grown.set(data.subarray(0, filled));
+      data = grown;
+    }
     data.set(chunk.subarray(0, n), filled);
     filled += n;
     progress.tick(n);
@@ -286,6 +296,30 @@ export async function readNifti(path: string, opts: ReadNiftiOptions = {}): Prom
   if (filled < need) truncated(dataFile, header, dataStart, filled, need);
   progress.finish();
   return new NiftiImage(header, finishBytes(header, data), hdrPath);
+}
+
+function nVolumesBytes(info: NiftiImage, bytesPer: number): number {
+  return info.volumeSize * info.nVolumes * bytesPer;
+}
+
+/**
+ * Bytes a file holds once inflated: its size (exact) for plain files; for gzip the trailer's ISIZE (size mod 2^32
+ * of the last member), a hint only (multi-member or > 4 GiB streams), so `exact` is false.
+ */
+function availableBytes(path: string): { bytes: number; exact: boolean } {
+  const size = checkFile(path);
+  if (!isGzip(path)) return { bytes: size, exact: true };
+  if (size < 18) return { bytes: 0, exact: false };
+  const fd = openSync(path, 'r');
+  try {
+    const b = new Uint8Array(4);
+    readSync(fd, b, 0, 4, size - 4);
+    const isize = new DataView(b.buffer).getUint32(0, true);
+    // ISIZE wraps at 4 GiB; only trust it as a lower bound when the file could not exceed that
+    return { bytes: size > 2 ** 31 ? Number.POSITIVE_INFINITY : isize, exact: false };
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export interface VolumeIterationOptions {
@@ -311,6 +345,9 @@ export async function* iterateNiftiVolumes(
   const info = new NiftiImage(header, null, hdrPath, 'volume iteration: use the yielded data');
   const bytesPer = header.datatype.bytes;
   const volBytes = info.volumeSize * bytesPer;
+  const available = availableBytes(dataFile);
+  if (available.bytes - dataStart < volBytes)
+    truncated(dataFile, header, dataStart, available.bytes - dataStart, nVolumesBytes(info, bytesPer));
   const nVol = info.nVolumes;
   const [slope, inter] = info.scaling;
   const { rawView } = await import('./datatypes.ts');

@@ -24,89 +24,92 @@ export interface KernelData {
   minVoxels: number;
   /** Output nCentres × nModels (NaN for centres below minVoxels). */
   out: Float64Array;
+  /**
+   * Optional G = XᵀX for a row-major X (voxels × conditions), e.g. core's gramT (BLAS syrk when the native backend
+   * is loaded); without it the products run in plain TypeScript.
+   */
+  gramT?: (x: Float64Array, rows: number, cols: number) => Float64Array;
 }
 
 /** Scratch buffers for rankInto (reused across calls of the same length). */
 export interface RankScratch {
-  hi: Uint32Array;
-  lo: Uint32Array;
+  key: Uint32Array;
   idx: Uint32Array;
-  hi2: Uint32Array;
-  lo2: Uint32Array;
+  key2: Uint32Array;
   idx2: Uint32Array;
   count: Uint32Array;
 }
 
 export function rankScratch(n: number): RankScratch {
   return {
-    hi: new Uint32Array(n),
-    lo: new Uint32Array(n),
+    key: new Uint32Array(n),
     idx: new Uint32Array(n),
-    hi2: new Uint32Array(n),
-    lo2: new Uint32Array(n),
+    key2: new Uint32Array(n),
     idx2: new Uint32Array(n),
-    count: new Uint32Array(256),
+    count: new Uint32Array(2048),
   };
 }
 
-const f64 = new Float64Array(1);
-const u32 = new Uint32Array(f64.buffer);
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
 
 /**
- * Average ranks (1-based, ties averaged, as scipy.stats.rankdata) of `v` into `out`, by an LSD radix sort of the
- * values' order-preserving 64-bit keys (8 passes of 8 bits) carrying the indices: O(n), exact ties.
+ * Average ranks (1-based, ties averaged, as scipy.stats.rankdata) of `v` into `out`. Exact for float64: an LSD radix
+ * sort (3 passes of 11 bits) on the order-preserving bits of each value rounded to float32 puts the values in
+ * order up to float32 precision; runs with equal float32 keys are then insertion-sorted by their float64 values,
+ * and ties are exact float64 equality. O(n) in practice.
  */
 export function rankInto(v: ArrayLike<number>, out: Float64Array, s: RankScratch = rankScratch(v.length)): void {
   const n = v.length;
-  let { hi, lo, idx, hi2, lo2, idx2 } = s;
+  let { key, idx, key2, idx2 } = s;
   const count = s.count;
   for (let i = 0; i < n; i++) {
-    f64[0] = v[i] + 0; // -0 → +0 so that equal values have equal keys
-    let h = u32[1];
-    let l = u32[0];
-    if (h & 0x80000000) {
-      h = ~h >>> 0;
-      l = ~l >>> 0;
-    } else h = (h | 0x80000000) >>> 0;
-    hi[i] = h;
-    lo[i] = l;
+    f32[0] = v[i] + 0; // -0 → +0
+    const h = u32[0];
+    key[i] = h & 0x80000000 ? ~h >>> 0 : (h | 0x80000000) >>> 0;
     idx[i] = i;
   }
-  for (let pass = 0; pass < 8; pass++) {
-    const shift = (pass & 3) * 8;
-    const src = pass < 4 ? lo : hi;
+  for (let shift = 0; shift < 32; shift += 11) {
     count.fill(0);
-    let allSame = true;
-    const first = (src[0] >>> shift) & 255;
-    for (let i = 0; i < n; i++) {
-      const d = (src[i] >>> shift) & 255;
-      count[d]++;
-      if (d !== first) allSame = false;
-    }
-    if (allSame) continue;
+    for (let i = 0; i < n; i++) count[(key[i] >>> shift) & 2047]++;
     let sum = 0;
-    for (let d = 0; d < 256; d++) {
+    for (let d = 0; d < 2048; d++) {
       const c = count[d];
       count[d] = sum;
       sum += c;
     }
     for (let i = 0; i < n; i++) {
-      const d = (src[i] >>> shift) & 255;
-      const o = count[d]++;
-      hi2[o] = hi[i];
-      lo2[o] = lo[i];
+      const o = count[(key[i] >>> shift) & 2047]++;
+      key2[o] = key[i];
       idx2[o] = idx[i];
     }
-    [hi, hi2] = [hi2, hi];
-    [lo, lo2] = [lo2, lo];
+    [key, key2] = [key2, key];
     [idx, idx2] = [idx2, idx];
   }
-  let i = 0;
-  while (i < n) {
+  // order runs of equal float32 keys by the float64 values
+  for (let i = 0; i < n; ) {
     let j = i + 1;
-    while (j < n && hi[j] === hi[i] && lo[j] === lo[i]) j++;
+    while (j < n && key[j] === key[i]) j++;
+    if (j - i > 1) {
+      for (let a = i + 1; a < j; a++) {
+        const t = idx[a];
+        const x = v[t];
+        let b = a - 1;
+        while (b >= i && v[idx[b]] > x) {
+          idx[b + 1] = idx[b];
+          b--;
+        }
+        idx[b + 1] = t;
+      }
+    }
+    i = j;
+  }
+  for (let i = 0; i < n; ) {
+    const x = v[idx[i]];
+    let j = i + 1;
+    while (j < n && v[idx[j]] === x) j++;
     const r = (i + j + 1) / 2; // average of 1-based ranks i+1 .. j
-    for (let k = i; k < j; k++) out[idx[k]] = r;
+    for (let q = i; q < j; q++) out[idx[q]] = r;
     i = j;
   }
 }
@@ -164,47 +167,58 @@ export function runSearchlightChunk(k: KernelData, start: number, end: number): 
       for (let m = 0; m < nModels; m++) out[c * nModels + m] = Number.NaN;
       continue;
     }
-    // gather: p[i * kv + v] = data[neighbour v, condition i]
-    for (let v = 0; v < kv; v++) {
-      const src = neighbours[a + v] * nCond;
-      for (let i = 0; i < nCond; i++) p[i * kv + v] = data[src + i];
-    }
-    if (isCorr) {
-      for (let i = 0; i < nCond; i++) {
-        const o = i * kv;
-        let mean = 0;
-        for (let v = 0; v < kv; v++) mean += p[o + v];
-        mean /= kv;
-        let ss = 0;
-        for (let v = 0; v < kv; v++) {
-          const x = p[o + v] - mean;
-          p[o + v] = x;
-          ss += x * x;
-        }
-        norms[i] = 1 / Math.sqrt(ss);
-      }
-      upperProducts(p, nCond, kv, g);
-      let idx = 0;
-      for (let i = 0; i < nCond; i++) {
-        const ni = norms[i];
-        for (let j = i + 1; j < nCond; j++) rdm[idx++] = 1 - g[i * nCond + j] * ni * norms[j];
-      }
+    if (k.gramT) {
+      blasSphereRdm(k, a, kv, rdm, norms);
     } else {
-      for (let i = 0; i < nCond; i++) {
-        let ss = 0;
-        const o = i * kv;
-        for (let v = 0; v < kv; v++) ss += p[o + v] * p[o + v];
-        norms[i] = ss;
+      // gather: p[i * kv + v] = data[neighbour v, condition i]
+      for (let v = 0; v < kv; v++) {
+        const src = neighbours[a + v] * nCond;
+        for (let i = 0; i < nCond; i++) p[i * kv + v] = data[src + i];
       }
-      upperProducts(p, nCond, kv, g);
-      let idx = 0;
-      for (let i = 0; i < nCond; i++) {
-        for (let j = i + 1; j < nCond; j++) {
-          // ‖a − b‖² / P; clamp tiny negative round-off
-          const d = (norms[i] + norms[j] - 2 * g[i * nCond + j]) / kv;
-          rdm[idx++] = d < 0 ? 0 : d;
+      if (isCorr) {
+        for (let i = 0; i < nCond; i++) {
+          const o = i * kv;
+          let mean = 0;
+          for (let v = 0; v < kv; v++) mean += p[o + v];
+          mean /= kv;
+          let ss = 0;
+          for (let v = 0; v < kv; v++) {
+            const x = p[o + v] - mean;
+            p[o + v] = x;
+            ss += x * x;
+          }
+          norms[i] = 1 / Math.sqrt(ss);
+        }
+        upperProducts(p, nCond, kv, g);
+        let idx = 0;
+        for (let i = 0; i < nCond; i++) {
+          const ni = norms[i];
+          for (let j = i + 1; j < nCond; j++) rdm[idx++] = 1 - g[i * nCond + j] * ni * norms[j];
+        }
+      } else {
+        for (let i = 0; i < nCond; i++) {
+          let ss = 0;
+          const o = i * kv;
+          for (let v = 0; v < kv; v++) ss += p[o + v] * p[o + v];
+          norms[i] = ss;
+        }
+        upperProducts(p, nCond, kv, g);
+        let idx = 0;
+        for (let i = 0; i < nCond; i++) {
+          for (let j = i + 1; j < nCond; j++) {
+            // ‖a − b‖² / P; clamp tiny negative round-off
+            const d = (norms[i] + norms[j] - 2 * g[i * nCond + j]) / kv;
+            rdm[idx++] = d < 0 ? 0 : d;
+          }
         }
       }
+    }
+    let bad = false;
+    for (let i = 0; i < nPairs; i++) if (Number.isNaN(rdm[i])) bad = true;
+    if (bad) {
+      // a constant pattern in the sphere (zero variance) gives NaN distances, as numpy's corrcoef does
+      for (let m = 0; m < nModels; m++) out[c * nModels + m] = Number.NaN;
+      continue;
     }
     let vec = rdm;
     if (k.compareMethod === 'spearman') {
@@ -228,6 +242,49 @@ export function runSearchlightChunk(k: KernelData, start: number, end: number): 
       // models are centred, so Σ (x − mean)·m = Σ x·m
       for (let i = 0; i < nPairs; i++) s += vec[i] * models[mo + i];
       out[c * nModels + m] = s * inv;
+    }
+  }
+}
+
+let xBuf = new Float64Array(0);
+
+/** The sphere's RDM through one XᵀX product: X = sphere voxels × conditions, centred so no precision is lost. */
+function blasSphereRdm(k: KernelData, a: number, kv: number, rdm: Float64Array, norms: Float64Array): void {
+  const { nCond, data, neighbours } = k;
+  if (xBuf.length < kv * nCond) xBuf = new Float64Array(kv * nCond);
+  const x = xBuf.subarray(0, kv * nCond);
+  for (let v = 0; v < kv; v++)
+    x.set(data.subarray(neighbours[a + v] * nCond, (neighbours[a + v] + 1) * nCond), v * nCond);
+  if (k.rdmMethod === 'correlation') {
+    // centre every condition over the sphere's voxels (columns)
+    for (let i = 0; i < nCond; i++) {
+      let m = 0;
+      for (let v = 0; v < kv; v++) m += x[v * nCond + i];
+      m /= kv;
+      for (let v = 0; v < kv; v++) x[v * nCond + i] -= m;
+    }
+  } else {
+    // centre every voxel over conditions (rows): distances between conditions do not change
+    for (let v = 0; v < kv; v++) {
+      const o = v * nCond;
+      let m = 0;
+      for (let i = 0; i < nCond; i++) m += x[o + i];
+      m /= nCond;
+      for (let i = 0; i < nCond; i++) x[o + i] -= m;
+    }
+  }
+  const g = k.gramT!(x, kv, nCond);
+  let idx = 0;
+  if (k.rdmMethod === 'correlation') {
+    for (let i = 0; i < nCond; i++) norms[i] = 1 / Math.sqrt(g[i * nCond + i]);
+    for (let i = 0; i < nCond; i++)
+      for (let j = i + 1; j < nCond; j++) rdm[idx++] = 1 - g[i * nCond + j] * norms[i] * norms[j];
+  } else {
+    for (let i = 0; i < nCond; i++) {
+      for (let j = i + 1; j < nCond; j++) {
+        const d = (g[i * nCond + i] + g[j * nCond + j] - 2 * g[i * nCond + j]) / kv;
+        rdm[idx++] = d < 0 ? 0 : d;
+      }
     }
   }
 }

@@ -1,5 +1,12 @@
 /** Piscina worker: runs searchlight chunks on SharedArrayBuffer-backed inputs and writes into the shared output. */
+import { backendFor, gramT, Matrix } from '@concord/core';
 import { type FastCompareMethod, type FastRdmMethod, runSearchlightChunk } from './searchlight-kernel.ts';
+
+/** XᵀX through core (BLAS syrk when the native backend loaded in this worker), else undefined (plain TS loops). */
+export const blasGramT: ((x: Float64Array, rows: number, cols: number) => Float64Array) | undefined =
+  backendFor('syrk', 1e6).name === 'native'
+    ? (x, rows, cols) => gramT(new Matrix(rows, cols, x)).data as Float64Array
+    : undefined;
 
 export interface SearchlightTask {
   nCond: number;
@@ -12,6 +19,8 @@ export interface SearchlightTask {
   rdmMethod: FastRdmMethod;
   compareMethod: FastCompareMethod;
   minVoxels: number;
+  /** Use BLAS for the sphere products when available. */
+  blas: boolean;
   start: number;
   end: number;
 }
@@ -29,6 +38,7 @@ export default function run(t: SearchlightTask): number {
       compareMethod: t.compareMethod,
       minVoxels: t.minVoxels,
       out: new Float64Array(t.out),
+      ...(t.blas && blasGramT ? { gramT: blasGramT } : {}),
     },
     t.start,
     t.end,

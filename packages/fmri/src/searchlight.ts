@@ -35,7 +35,7 @@ import {
   prepareModels,
   runSearchlightChunk,
 } from './searchlight-kernel.ts';
-import type { SearchlightTask } from './searchlight-worker.ts';
+import { blasGramT, type SearchlightTask } from './searchlight-worker.ts';
 import { writeNifti } from './write-nifti.ts';
 
 export interface Neighbourhoods {
@@ -129,6 +129,8 @@ export interface SearchlightOptions {
   centres?: ArrayLike<number>;
   /** Worker threads for the fast path (default: available cores; 1 = in-process). */
   threads?: number;
+  /** Sphere products through BLAS (core's native backend) when it is loaded (default true). */
+  blas?: boolean;
   onProgress?: ProgressCallback;
 }
 
@@ -306,6 +308,7 @@ export async function searchlight(
       rdmMethod: method as FastRdmMethod,
       compareMethod: compareMethod as FastCompareMethod,
       minVoxels,
+      blas: opts.blas !== false,
     };
     const chunk = Math.max(64, Math.min(2048, Math.ceil(nCentres / (threads * 16))));
     const tasks: Promise<void>[] = [];
