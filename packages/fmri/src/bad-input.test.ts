@@ -99,10 +99,19 @@ describe('malformed NIfTI files', () => {
   it('huge lying dims do not allocate (typed error, quickly)', async () => {
     const p = put(
       'huge.nii',
-      mutate((v) => [42, 44, 46, 48].forEach((o) => v.setInt16(o, 32767, true))),
+      mutate((v) => {
+        for (const o of [42, 44, 46, 48]) v.setInt16(o, 32767, true);
+      }),
     );
     await expectBoth(p, FMRI_ERRORS.BAD_HEADER, 'dim');
-    const q = put('big.nii.gz', gzipSync(mutate((v) => [42, 44, 46].forEach((o) => v.setInt16(o, 400, true)))));
+    const q = put(
+      'big.nii.gz',
+      gzipSync(
+        mutate((v) => {
+          for (const o of [42, 44, 46]) v.setInt16(o, 400, true);
+        }),
+      ),
+    );
     await expect(readNifti(q)).rejects.toMatchObject({ code: FMRI_ERRORS.TRUNCATED });
   });
   it('dim[0] out of range and negative dims', async () => {
