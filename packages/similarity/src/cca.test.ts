@@ -58,11 +58,15 @@ describe.skipIf(!hasNumpy)(
       cases.forEach((c, i) => {
         const r = meanCca(c.x, c.y);
         expect(relErr(r.value, ref[i].mean)).toBeLessThan(1e-10);
-        (r.details.correlations as number[]).forEach((v, k) => expect(v).toBeCloseTo(ref[i].rho[k], 10));
+        (r.details.correlations as number[]).forEach((v, k) => {
+          expect(v).toBeCloseTo(ref[i].rho[k], 10);
+        });
       });
     });
     it('PWCCA', () => {
-      cases.forEach((c, i) => expect(relErr(pwcca(c.x, c.y).value, ref[i].pw)).toBeLessThan(1e-10));
+      cases.forEach((c, i) => {
+        expect(relErr(pwcca(c.x, c.y).value, ref[i].pw)).toBeLessThan(1e-10);
+      });
     });
     it('SVCCA at 0.99 and 0.6 of the summed singular values', () => {
       cases.forEach((c, i) => {

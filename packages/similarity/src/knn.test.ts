@@ -54,14 +54,14 @@ describe.skipIf(!hasNumpy)(
         })
       : [];
     it('mutual k-NN for k = 2, 5, 10', () => {
-      cases.forEach((c, i) =>
-        ks.forEach((k) => expect(mutualKnn(c.x, c.y, { topk: k }).value).toBeCloseTo(ref[i][k].mknn, 14)),
-      );
+      cases.forEach((c, i) => {
+        for (const k of ks) expect(mutualKnn(c.x, c.y, { topk: k }).value).toBeCloseTo(ref[i][k].mknn, 14);
+      });
     });
     it('CKNNA for k = 2, 5, 10', () => {
-      cases.forEach((c, i) =>
-        ks.forEach((k) => expect(cknna(c.x, c.y, { topk: k }).value).toBeCloseTo(ref[i][k].cknna, 10)),
-      );
+      cases.forEach((c, i) => {
+        for (const k of ks) expect(cknna(c.x, c.y, { topk: k }).value).toBeCloseTo(ref[i][k].cknna, 10);
+      });
     });
   },
 );

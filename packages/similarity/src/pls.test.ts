@@ -75,7 +75,9 @@ describe.skipIf(!hasNumpy)(
           nc,
           scale,
         });
-        (r.details.perTarget as number[]).forEach((val, t) => expect(val).toBeCloseTo(ref.perTarget[t], 8));
+        (r.details.perTarget as number[]).forEach((val, t) => {
+          expect(val).toBeCloseTo(ref.perTarget[t], 8);
+        });
         expect(r.value).toBeCloseTo(ref.median, 8);
       });
     }

@@ -80,7 +80,9 @@ describe.skipIf(!hasNumpy)(
           tests,
           perTarget,
         });
-        (r.details.perTarget as number[]).forEach((v, t) => expect(v).toBeCloseTo(ref.perTarget[t], 9));
+        (r.details.perTarget as number[]).forEach((v, t) => {
+          expect(v).toBeCloseTo(ref.perTarget[t], 9);
+        });
         expect(r.value).toBeCloseTo(ref.median, 9);
         expect(r.details.mean as number).toBeCloseTo(ref.mean, 9);
         const counts = ref.chosen.map((pick) => alphas.map((_, ai) => pick.filter((k) => k === ai).length));
@@ -113,9 +115,9 @@ describe('ridge encoding on simulated data', () => {
     const { x, y } = simulate(new Rng(54), 50, 12, 7, 1);
     const a = ridgeEncoding(x, y, { alphaPerTarget: true });
     const b = ridgeEncoding(x, y, { alphaPerTarget: true, memoryBudgetMiB: 1e-6 });
-    (b.details.perTarget as number[]).forEach((v, t) =>
-      expect(v).toBeCloseTo((a.details.perTarget as number[])[t], 12),
-    );
+    (b.details.perTarget as number[]).forEach((v, t) => {
+      expect(v).toBeCloseTo((a.details.perTarget as number[])[t], 12);
+    });
   });
   it('kFoldSplits partitions 0..n−1 into folds of KFold sizes', () => {
     const splits = kFoldSplits(23, 5, 4);
