@@ -222,11 +222,12 @@ function requireComplete(p: Parsed, method: string): void {
 }
 
 function covWeighted(p: Parsed, centre: boolean): Matrix {
-  const a = centre ? centreRows(p.a) : p.a;
-  const b = centre ? centreRows(p.b) : p.b;
-  if (p.hasNan)
+  if (p.hasNan) {
+    const a = centre ? centreRows(p.a) : p.a;
+    const b = centre ? centreRows(p.b) : p.b;
     return cosineRows(whitenedWithMissing(a, p.n, p.valid, p.sigma), whitenedWithMissing(b, p.n, p.valid, p.sigma));
-  return cosineRows(whitenedComplete(a, p.n, p.sigma), whitenedComplete(b, p.n, p.sigma));
+  }
+  return cosineRows(whitenedComplete(p.a, p.n, p.sigma, centre), whitenedComplete(p.b, p.n, p.sigma, centre));
 }
 
 function sigmaMatrix(s: SigmaK, n: number): Matrix {

@@ -24,13 +24,19 @@ export type SigmaK = { kind: 'none' } | { kind: 'diag'; values: Float64Array } |
  * of −½·D from the pair sums, then G_ij = w_ij − r_i − r_j + grand; G_ii = −2·r_i + grand. With per-condition
  * variances σ, G_ij / √(σ_i σ_j).
  */
-function packedCentred(v: ArrayLike<number>, n: number, out: Float64Array, sd?: Float64Array): void {
+function packedCentred(
+  v: ArrayLike<number>,
+  n: number,
+  out: Float64Array,
+  sd: Float64Array | undefined,
+  offset: number,
+): void {
   const rowMean = new Float64Array(n);
   let k = 0;
   for (let i = 0; i < n; i++) {
     let s = 0;
     for (let j = i + 1; j < n; j++) {
-      const w = -0.5 * v[k++];
+      const w = -0.5 * (v[k++] - offset);
       s += w;
       rowMean[j] += w;
     }
@@ -46,7 +52,7 @@ function packedCentred(v: ArrayLike<number>, n: number, out: Float64Array, sd?: 
   for (let i = 0; i < n; i++) {
     const ri = rowMean[i];
     for (let j = i + 1; j < n; j++) {
-      const g = -0.5 * v[k] - ri - rowMean[j] + grand;
+      const g = -0.5 * (v[k] - offset) - ri - rowMean[j] + grand;
       out[k++] = sd ? (Math.SQRT2 * g) / (sd[i] * sd[j]) : Math.SQRT2 * g;
     }
   }
@@ -104,7 +110,7 @@ function fullSigmaParts(sigma: Matrix): { li: Matrix; w: Matrix } {
 /**
  * Whitened representation of every row of `vectors` (n conditions, no NaN): rows × (nPairs + n).
  */
-export function whitenedComplete(vectors: Matrix, n: number, sigma: SigmaK): Matrix {
+export function whitenedComplete(vectors: Matrix, n: number, sigma: SigmaK, centre = false): Matrix {
   const len = vectors.cols + n;
   const out = Matrix.zeros(vectors.rows, len);
   const full = sigma.kind === 'full' ? fullSigmaParts(sigma.matrix) : undefined;
@@ -112,16 +118,22 @@ export function whitenedComplete(vectors: Matrix, n: number, sigma: SigmaK): Mat
   for (let r = 0; r < vectors.rows; r++) {
     const v = vectors.row(r);
     const o = out.data.subarray(r * len, (r + 1) * len) as Float64Array;
+    // corr_cov: the vector's mean is subtracted first (rsatoolbox compare_correlation_cov_weighted)
+    let offset = 0;
+    if (centre) {
+      for (let k = 0; k < v.length; k++) offset += v[k];
+      offset /= v.length;
+    }
     if (!full) {
-      packedCentred(v, n, o, sd);
+      packedCentred(v, n, o, sd, offset);
       continue;
     }
     const d = new Matrix(n, n, new Float64Array(n * n));
     let k = 0;
     for (let i = 0; i < n; i++) {
       for (let j = i + 1; j < n; j++) {
-        d.data[i * n + j] = -0.5 * v[k];
-        d.data[j * n + i] = -0.5 * v[k++];
+        d.data[i * n + j] = -0.5 * (v[k] - offset);
+        d.data[j * n + i] = -0.5 * (v[k++] - offset);
       }
     }
     const gw = matmul(matmul(full.w, d), full.w, { transB: true });

@@ -121,6 +121,24 @@ def run(s):
   rng.fillNormal(y.data);
   const a = calcRdm(new Dataset(x));
   const b = calcRdm(new Dataset(y));
+  const numpyCkaForm = `import numpy as np
+from scipy.spatial.distance import pdist, squareform
+def setup():
+    rng = np.random.default_rng(0)
+    return [pdist(rng.standard_normal((1000, 50)), 'sqeuclidean') for _ in range(2)]
+def g(v):
+    W = -0.5 * squareform(v - v.mean()); r = W.mean(0)
+    return W - r[:, None] - r[None, :] + r.mean()
+def run(s):
+    a, b = g(s[0]), g(s[1])
+    return np.sum(a * b) / np.sqrt(np.sum(a * a) * np.sum(b * b))
+`;
+  rows.push({
+    name: 'corr_cov, 1000 conditions (vs numpy O(n²) CKA form)',
+    seconds: timeBest(() => compareRdms(a, b, { method: 'corr_cov' }), 5),
+    reference: timePython(numpyCkaForm, 5, ['numpy', 'scipy']),
+    referenceName: 'numpy double-centring',
+  });
   for (const method of ['corr_cov', 'cosine_cov']) {
     rows.push({
       name: `${method}, 1000 conditions`,
