@@ -162,6 +162,24 @@ np.savez(sys.argv[2], x=x, conv1=conv1, relu1=relu1, pool1=pool1, conv2=conv2, s
   },
 );
 
+describe('non-float tensors', () => {
+  it('an int64 tensor (Cast) comes out as float32 values, in every batch', async () => {
+    const m = tinyMlp([{ op: 'Cast', input: 'pre', output: 'asInt', attribute: [{ name: 'to', type: 2, i: 7 }] }]);
+    const file = join(dir, 'mlp-cast.onnx');
+    writeFileSync(file, m.bytes);
+    const model = await loadModel(file, { threads: 1 });
+    const n = 5;
+    const x = Float32Array.from({ length: n * 4 }, (_, i) => (i % 5) * 1.7 - 3);
+    const got = await model.extract(stimuliFromArray(x, [n, 4]), { layers: ['asInt', 'hidden'], batchSize: 2 });
+    const want = tinyMlpForward(m, x, n);
+    // Cast float -> int64 truncates toward zero (computed in float32 first, as onnxruntime does).
+    const cast = got.get('asInt')!.measurements.data;
+    for (let i = 0; i < want.pre.length; i++) expect(cast[i]).toBe(Math.trunc(Math.fround(want.pre[i])) + 0);
+    expect(maxAbsDiff(got.get('hidden')!.measurements.data, want.hidden)).toBeLessThan(1e-5);
+    await model.dispose();
+  });
+});
+
 describe('bad models and bad input: typed errors naming the model, file or layer', () => {
   const mlp = tinyMlp([{ op: 'Sqrt', input: 'pre', output: 'root' }]);
   const good = join(dir, 'mlp-sqrt.onnx');

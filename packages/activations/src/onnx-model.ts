@@ -62,6 +62,8 @@ export class OnnxModel implements ActivationModel {
   private readonly sessions = new Map<string, Promise<ort.InferenceSession>>();
   private readonly known: Map<string, TensorInfo>;
   private shapesInferred = false;
+  /** Element type of each tensor as onnxruntime returned it. */
+  private readonly outputTypes = new Map<string, string>();
 
   private constructor(
     readonly file: string,
@@ -136,7 +138,8 @@ export class OnnxModel implements ActivationModel {
         // Preallocated outputs: onnxruntime writes straight into the caller's memory (no copy afterwards).
         const fetches: Record<string, ort.Tensor | null> = {};
         for (const n of names) {
-          const t = into.get(n);
+          // Only for tensors already seen to be float32 (a preallocated float32 tensor for an int64 output would fail).
+          const t = this.outputTypes.get(n) === 'float32' ? into.get(n) : undefined;
           fetches[n] = t ? new ort.Tensor('float32', t.data, t.shape) : null;
         }
         result = await session.run({ [input.name]: tensor }, fetches);
@@ -154,12 +157,13 @@ export class OnnxModel implements ActivationModel {
     }
     const out = new Map<string, LayerOutput>();
     for (const name of layers) {
-      const target = into?.get(name);
+      const target = this.outputTypes.get(name) === 'float32' ? into?.get(name) : undefined;
       if (target) {
         out.set(name, target);
         continue;
       }
       const t = result[name] as ort.Tensor;
+      this.outputTypes.set(name, t.type);
       out.set(name, { data: toFloat32(t.data, name, this.file), shape: [...t.dims] });
     }
     return out;

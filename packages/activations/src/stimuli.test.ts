@@ -76,6 +76,26 @@ describe('image folders', () => {
     expect(b.data[64 + 8 * 3 + 5]).toBeCloseTo(want[(3 * 8 + 5) * 3 + 1] / 255, 6);
   });
 
+  it('decodes JPEG like sharp does, and expands grey images to RGB', async () => {
+    const jdir = join(dir, 'jpeg');
+    mkdirSync(jdir);
+    const jpeg = await sharp(Buffer.from(pixels(3, 8, 8)), { raw: { width: 8, height: 8, channels: 3 } })
+      .jpeg({ quality: 95 })
+      .toBuffer();
+    writeFileSync(join(jdir, 'a.jpg'), jpeg);
+    await sharp(Buffer.from(Uint8Array.from({ length: 64 }, (_, i) => i * 4)), {
+      raw: { width: 8, height: 8, channels: 1 },
+    })
+      .png()
+      .toFile(join(jdir, 'b.png'));
+    const s = await loadStimuli(jdir, { layout: 'nhwc' });
+    const b = await s.batch(0, 2);
+    const ref = await sharp(jpeg).raw().toBuffer();
+    for (let i = 0; i < 8 * 8 * 3; i++) expect(b.data[i]).toBe(Math.fround(ref[i] / 255));
+    for (let p = 0; p < 64; p++)
+      for (let c = 0; c < 3; c++) expect(b.data[192 + p * 3 + c]).toBe(Math.fround((p * 4) / 255));
+  });
+
   it('a CSV list gives the order and condition labels', async () => {
     const list = join(dir, 'order.csv');
     writeFileSync(list, 'file,category,animate\nc.png,car,0\na.png,dog,1\n');

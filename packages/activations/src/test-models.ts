@@ -52,7 +52,9 @@ export interface TinyMlp {
 }
 
 /** x[N,4] → MatMul(W1) 'mm1' → Add(b1) 'pre' → Relu 'hidden' → MatMul(W2) 'out'. */
-export function tinyMlp(extraNodes: { op: string; input: string; output: string; domain?: string }[] = []): TinyMlp {
+export function tinyMlp(
+  extraNodes: { op: string; input: string; output: string; domain?: string; attribute?: object[] }[] = [],
+): TinyMlp {
   const nIn = 4;
   const nHidden = 3;
   const nOut = 2;
@@ -79,6 +81,7 @@ export function tinyMlp(extraNodes: { op: string; input: string; output: string;
           output: [n.output],
           name: `extra${i}`,
           domain: n.domain ?? '',
+          attribute: n.attribute ?? [],
         })),
       ],
       initializer: [
@@ -87,10 +90,7 @@ export function tinyMlp(extraNodes: { op: string; input: string; output: string;
         floatTensor('W2', [nHidden, nOut], w2),
       ],
       input: [valueInfo('x', ['N', nIn])],
-      output: [
-        valueInfo('out', ['N', nOut]),
-        ...extraNodes.map((n) => ({ name: n.output, type: { tensorType: { elemType: 1 } } })),
-      ],
+      output: [valueInfo('out', ['N', nOut]), ...extraNodes.map((n) => ({ name: n.output }))],
       valueInfo: [valueInfo('hidden', ['N', nHidden])],
     },
   };
