@@ -89,18 +89,18 @@ export function withHdf5<T>(buf: Uint8Array, file: string, fn: (f: h5wasm.File) 
   }
 }
 
-/** Attributes as plain values. */
-export function attrsOf(obj: { attrs: Record<string, h5wasm.Attribute> }): Record<string, unknown> {
+/** Attributes as plain values (read by name, without h5wasm's per-attribute metadata objects). */
+export function attrsOf(obj: h5wasm.Dataset | h5wasm.Group): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  let attrs: Record<string, h5wasm.Attribute>;
+  let names: string[];
   try {
-    attrs = obj.attrs;
+    names = h5wasm.Module.get_attribute_names(obj.file_id, obj.path);
   } catch {
     return out;
   }
-  for (const [k, a] of Object.entries(attrs)) {
+  for (const k of names) {
     try {
-      out[k] = a.json_value;
+      out[k] = obj.get_attribute(k, true);
     } catch {
       out[k] = undefined;
     }
@@ -109,7 +109,7 @@ export function attrsOf(obj: { attrs: Record<string, h5wasm.Attribute> }): Recor
 }
 
 /** A string attribute (MATLAB_class is stored as a fixed-length string). */
-export function stringAttr(obj: { attrs: Record<string, h5wasm.Attribute> }, name: string): string | undefined {
+export function stringAttr(obj: h5wasm.Dataset | h5wasm.Group, name: string): string | undefined {
   const v = attrsOf(obj)[name];
   return typeof v === 'string' ? v : undefined;
 }
@@ -181,7 +181,7 @@ export function datasetContents(
   attrs?: Record<string, unknown>,
 ): Hdf5Dataset {
   const m = ds.metadata;
-  const shape = (ds.shape ?? []).slice();
+  const shape = (m.shape ?? []).slice();
   const dtype = dtypeOfMetadata(m);
   const out: Hdf5Dataset = { path: ds.path, shape, dtype, attrs: attrs ?? attrsOf(ds) };
   const value = ds.value;

@@ -199,11 +199,13 @@ class Mat73Decoder {
   private fieldNames(g: h5wasm.Group): string[] {
     const raw = attrsOf(g).MATLAB_fields;
     // MATLAB_fields is a vlen array of char arrays: [['t','y','p','e'], ...]. It fixes the field order.
+    const keys = g.keys();
     if (Array.isArray(raw)) {
+      const have = new Set(keys);
       const names = raw.map((x) => (Array.isArray(x) ? x.join('') : String(x)));
-      if (names.every((n) => g.keys().includes(n))) return names;
+      if (names.every((n) => have.has(n))) return names;
     }
-    return g.keys();
+    return keys;
   }
 
   private group(g: h5wasm.Group, path: string, depth: number): MatValue {
