@@ -437,7 +437,10 @@ export function calcRdm(data: Dataset | Dataset[], opts: CalcRdmOptions = {}): R
         'noise',
         'a list of precision matrices needs a list of datasets (one per dataset)',
       );
-    return calcSingle(data, opts, method, opts.noise);
+    const progress = method === 'crossnobis' ? undefined : new ProgressReporter('rdm', 1, opts.onProgress);
+    const r = calcSingle(data, opts, method, opts.noise);
+    progress?.finish();
+    return r;
   }
   if (data.length === 0) throw new ParameterError(RSA_ERRORS.DESCRIPTOR, 'data', 'received an empty list of datasets');
   const noises = opts.noise;

@@ -78,6 +78,24 @@ describe('RDM invariants', () => {
     }
   });
 
+  it('float32 data give the float64 result of the same values, and progress events are reported', () => {
+    const ds = randomDataset(rng, 6, 2, 9);
+    const f32 = new Dataset(ds.measurements.astype('float32'), { obsDescriptors: ds.obsDescriptors });
+    const f64 = new Dataset(f32.measurements.astype('float64'), { obsDescriptors: ds.obsDescriptors });
+    for (const method of ['euclidean', 'correlation', 'crossnobis']) {
+      const events: number[] = [];
+      const a = calcRdm(f32, {
+        method,
+        descriptor: 'conds',
+        cvDescriptor: 'runs',
+        onProgress: (e) => events.push(e.done),
+      });
+      const b = calcRdm(f64, { method, descriptor: 'conds', cvDescriptor: 'runs' });
+      expect(Array.from(a.getVector(0))).toEqual(Array.from(b.getVector(0)));
+      expect(events.length).toBeGreaterThan(0);
+    }
+  });
+
   it('rank comparators are invariant to monotone transforms of either RDM', () => {
     const a = randomRdms(rng, 3, 9);
     const b = randomRdms(rng, 2, 9);
