@@ -1,5 +1,6 @@
 /** Read/write .npy files and convert n-d arrays to core matrices. */
 import { type DType, FileFormatError, Matrix } from '@concord/core';
+import { IO_ERRORS } from './errors.ts';
 import { withFile, writeFileAtomic } from './files.ts';
 import { encodeNpy, npyFromLayout, npyLayout } from './npy.ts';
 import { type NdArray, type NpDtype, type NumericArray, toFloat64 } from './typed.ts';
@@ -20,7 +21,7 @@ export function readNpy(path: string): NdArray {
       const got = read(layout.dataOffset, bytes);
       if (got !== bytes.length)
         throw new FileFormatError(
-          'ERR_NPY_TRUNCATED',
+          IO_ERRORS.NPY_TRUNCATED,
           path,
           `file shrank while reading: ${got} of ${bytes.length} data bytes`,
           { offset: layout.dataOffset },
@@ -45,7 +46,7 @@ export function ndarrayToMatrix(
   if (shape.length === 1) shape = opts.vectorAs === 'column' ? [shape[0], 1] : [1, shape[0]];
   if (shape.length !== 2) {
     throw new FileFormatError(
-      'ERR_NPY_SHAPE',
+      IO_ERRORS.NPY_SHAPE,
       opts.file ?? '<array>',
       `expected a 2-D array, received shape (${a.shape.join(', ')})`,
       { field: 'shape', received: a.shape },

@@ -195,3 +195,19 @@ describeWithSharedData([], 'MAT files match scipy.io.loadmat / h5py (matinfo.jso
     }
   }
 });
+
+describeWithSharedData(
+  ['eeg', 'mne-testing-data', 'EEGLAB', 'test_raw_h5.set'],
+  'MAT v5 and v7.3 copies of one EEGLAB dataset read alike',
+  () => {
+    it('test_raw.set (v5) vs test_raw_h5.set (v7.3): events, urevents, scalars, times (matDtype)', () => {
+      const dir = sharedData('eeg', 'mne-testing-data', 'EEGLAB');
+      const v5 = readMatFile(join(dir, 'test_raw.set'), { matDtype: true }).variables.EEG as MatStruct;
+      const v73 = readMatFile(join(dir, 'test_raw_h5.set'), { matDtype: true }).variables.EEG as MatStruct;
+      for (const field of ['event', 'urevent', 'setname', 'srate', 'pnts', 'nbchan', 'xmax', 'times', 'ref']) {
+        expect(v73[field], field).toEqual(v5[field]);
+      }
+      expect(isMatStructArray(v5.event) && v5.event.shape).toEqual([1, 154]);
+    });
+  },
+);

@@ -58,6 +58,14 @@ function parseNumber(s: string): number {
 
 /** Split text into records of fields (RFC 4180 quoting; \n, \r\n or \r line ends). */
 function parseRecords(text: string, delimiter: string, file: string): { fields: string[]; line: number }[] {
+  if (!text.includes('"')) {
+    // No quoting anywhere (the usual BIDS/TSV case): plain line and field splits.
+    const out: { fields: string[]; line: number }[] = [];
+    const lines = text.split(/\r\n|\n|\r/);
+    for (let i = 0; i < lines.length; i++)
+      if (lines[i] !== '') out.push({ fields: lines[i].split(delimiter), line: i + 1 });
+    return out;
+  }
   const records: { fields: string[]; line: number }[] = [];
   let fields: string[] = [];
   let field = '';
