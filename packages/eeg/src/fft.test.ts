@@ -51,3 +51,30 @@ describe('Fft', () => {
     }
   });
 });
+
+describe('bit-reversed convolution path', () => {
+  it('forwardBitReversed = bit-reversed forward; inverseFromBitReversed undoes it', () => {
+    const rng = new Rng(8);
+    for (const n of [2, 4, 8, 16, 32, 1024, 2048]) {
+      const re = new Float64Array(n);
+      const im = new Float64Array(n);
+      rng.fillNormal(re);
+      rng.fillNormal(im);
+      const f = new Fft(n);
+      const [er, ei] = [Float64Array.from(re), Float64Array.from(im)];
+      f.forward(er, ei);
+      f.bitReverse(er, ei);
+      const [xr, xi] = [Float64Array.from(re), Float64Array.from(im)];
+      f.forwardBitReversed(xr, xi);
+      for (let k = 0; k < n; k++) {
+        expect(Math.abs(xr[k] - er[k])).toBeLessThan(1e-10 * n);
+        expect(Math.abs(xi[k] - ei[k])).toBeLessThan(1e-10 * n);
+      }
+      f.inverseFromBitReversed(xr, xi);
+      for (let k = 0; k < n; k++) {
+        expect(Math.abs(xr[k] / n - re[k])).toBeLessThan(1e-12 * n);
+        expect(Math.abs(xi[k] / n - im[k])).toBeLessThan(1e-12 * n);
+      }
+    }
+  });
+});

@@ -15,19 +15,22 @@ export function nextPowerOfTwo(n: number): number {
 
 class Radix2 {
   readonly n: number;
-  /** Forward twiddles of every stage, concatenated: stage with half-size h stores cos/−sin of 2πk/(2h), k < h. */
+  /** Twiddles of every radix-2 stage, concatenated: the stage with half-size h starts at h − 1 and holds e^{∓iπk/h}. */
   readonly #wr: Float64Array;
-  readonly #wi: Float64Array;
+  readonly #wiForward: Float64Array;
+  readonly #wiInverse: Float64Array;
   readonly #rev: Uint32Array;
 
   constructor(n: number) {
     this.n = n;
     this.#wr = new Float64Array(Math.max(1, n));
-    this.#wi = new Float64Array(Math.max(1, n));
-    for (let half = 1, off = 0; half < n; half *= 2, off += half / 2) {
+    this.#wiForward = new Float64Array(Math.max(1, n));
+    this.#wiInverse = new Float64Array(Math.max(1, n));
+    for (let half = 1; half < n; half *= 2) {
       for (let k = 0; k < half; k++) {
-        this.#wr[off + k] = Math.cos((Math.PI * k) / half);
-        this.#wi[off + k] = -Math.sin((Math.PI * k) / half);
+        this.#wr[half - 1 + k] = Math.cos((Math.PI * k) / half);
+        this.#wiForward[half - 1 + k] = -Math.sin((Math.PI * k) / half);
+        this.#wiInverse[half - 1 + k] = Math.sin((Math.PI * k) / half);
       }
     }
     this.#rev = new Uint32Array(n);
@@ -40,10 +43,20 @@ class Radix2 {
     }
   }
 
-  /** Unnormalised transform; sign −1 forward, +1 inverse (as conj ∘ forward ∘ conj). */
+  /** Unnormalised transform; sign −1 forward, +1 inverse. Radix-4 passes (two radix-2 stages at a time). */
   transform(re: Float64Array, im: Float64Array, sign: number): void {
+    this.bitReverse(re, im);
+    this.ditFromBitReversed(re, im, sign);
+  }
+
+  /** Forward DIF transform leaving the spectrum in bit-reversed order. */
+  forwardToBitReversed(re: Float64Array, im: Float64Array): void {
+    difToBitReversed(this, this.#wr, this.#wiForward, re, im);
+  }
+
+  /** Reorder into bit-reversed index order (an involution). */
+  bitReverse(re: Float64Array, im: Float64Array): void {
     const n = this.n;
-    if (sign > 0) for (let i = 0; i < n; i++) im[i] = -im[i];
     const rev = this.#rev;
     for (let i = 0; i < n; i++) {
       const j = rev[i];
@@ -56,40 +69,143 @@ class Radix2 {
         im[j] = t;
       }
     }
-    // first stage (half = 1): twiddle 1
-    for (let a = 0; a < n; a += 2) {
-      const b = a + 1;
-      const xr = re[b];
-      const xi = im[b];
-      re[b] = re[a] - xr;
-      im[b] = im[a] - xi;
-      re[a] += xr;
-      im[a] += xi;
-    }
+  }
+
+  /** Decimation-in-time passes: bit-reversed input, natural-order output. */
+  ditFromBitReversed(re: Float64Array, im: Float64Array, sign: number): void {
+    const n = this.n;
     const wr = this.#wr;
-    const wi = this.#wi;
-    // offset of stage `half` in the tables is half − 1 (1 + 2 + ... + half/2)
-    for (let half = 2; half < n; half *= 2) {
-      const size = half * 2;
-      const off = half - 1;
+    const wi = sign < 0 ? this.#wiForward : this.#wiInverse;
+    let half = 1;
+    let stages = 0;
+    while (1 << stages < n) stages++;
+    if (stages % 2 === 1) {
+      for (let a = 0; a < n; a += 2) {
+        const xr = re[a + 1];
+        const xi = im[a + 1];
+        re[a + 1] = re[a] - xr;
+        im[a + 1] = im[a] - xi;
+        re[a] += xr;
+        im[a] += xi;
+      }
+      half = 2;
+    }
+    // multiplying by −i (forward) or +i (inverse) for the odd quarter
+    const js = sign < 0 ? -1 : 1;
+    for (; half < n; half *= 4) {
+      const h2 = 2 * half;
+      const size = 4 * half;
+      const offA = half - 1;
+      const offB = h2 - 1;
       for (let start = 0; start < n; start += size) {
         for (let k = 0; k < half; k++) {
-          const c = wr[off + k];
-          const s = wi[off + k];
-          const a = start + k;
-          const b = a + half;
-          const br = re[b];
-          const bi = im[b];
-          const xr = br * c - bi * s;
-          const xi = br * s + bi * c;
-          re[b] = re[a] - xr;
-          im[b] = im[a] - xi;
-          re[a] += xr;
-          im[a] += xi;
+          const ar = wr[offA + k];
+          const ai = wi[offA + k];
+          const br = wr[offB + k];
+          const bi = wi[offB + k];
+          const i0 = start + k;
+          const i1 = i0 + half;
+          const i2 = i1 + half;
+          const i3 = i2 + half;
+          // first radix-2 stage (half): pairs (i0, i1) and (i2, i3) with twiddle A
+          let tr = re[i1] * ar - im[i1] * ai;
+          let ti = re[i1] * ai + im[i1] * ar;
+          const b0r = re[i0] + tr;
+          const b0i = im[i0] + ti;
+          const b1r = re[i0] - tr;
+          const b1i = im[i0] - ti;
+          tr = re[i3] * ar - im[i3] * ai;
+          ti = re[i3] * ai + im[i3] * ar;
+          const b2r = re[i2] + tr;
+          const b2i = im[i2] + ti;
+          const b3r = re[i2] - tr;
+          const b3i = im[i2] - ti;
+          // second stage (2·half): (b0, b2) with twiddle B, (b1, b3) with twiddle B · (∓i)
+          const ur = b2r * br - b2i * bi;
+          const ui = b2r * bi + b2i * br;
+          const vr0 = b3r * br - b3i * bi;
+          const vi0 = b3r * bi + b3i * br;
+          const vr = -js * vi0;
+          const vi = js * vr0;
+          re[i0] = b0r + ur;
+          im[i0] = b0i + ui;
+          re[i2] = b0r - ur;
+          im[i2] = b0i - ui;
+          re[i1] = b1r + vr;
+          im[i1] = b1i + vi;
+          re[i3] = b1r - vr;
+          im[i3] = b1i - vi;
         }
       }
     }
-    if (sign > 0) for (let i = 0; i < n; i++) im[i] = -im[i];
+  }
+}
+
+/**
+ * Decimation-in-frequency forward transform: natural-order input, bit-reversed output. Paired with
+ * `ditFromBitReversed` it convolves without any reordering pass (the filter spectrum is kept bit-reversed too).
+ */
+function difToBitReversed(plan: Radix2, wr: Float64Array, wi: Float64Array, re: Float64Array, im: Float64Array): void {
+  const n = plan.n;
+  let stages = 0;
+  while (1 << stages < n) stages++;
+  let half = n / 2;
+  for (let done = 0; done + 2 <= stages; done += 2, half /= 4) {
+    // stages with half-sizes `half` then `half/2`, as one radix-4 pass over blocks of 2·half
+    const q = half / 2;
+    const offB = half - 1;
+    const offA = q - 1;
+    const size = 2 * half;
+    for (let start = 0; start < n; start += size) {
+      for (let k = 0; k < q; k++) {
+        const br = wr[offB + k];
+        const bi = wi[offB + k];
+        const ar = wr[offA + k];
+        const ai = wi[offA + k];
+        const i0 = start + k;
+        const i1 = i0 + q;
+        const i2 = i1 + q;
+        const i3 = i2 + q;
+        // stage half: (i0, i2) with B_k, (i1, i3) with B_{k+q} = B_k · (−i)
+        const b0r = re[i0] + re[i2];
+        const b0i = im[i0] + im[i2];
+        let dr = re[i0] - re[i2];
+        let di = im[i0] - im[i2];
+        const b2r = dr * br - di * bi;
+        const b2i = dr * bi + di * br;
+        const b1r = re[i1] + re[i3];
+        const b1i = im[i1] + im[i3];
+        dr = re[i1] - re[i3];
+        di = im[i1] - im[i3];
+        const t3r = dr * br - di * bi;
+        const t3i = dr * bi + di * br;
+        const b3r = t3i;
+        const b3i = -t3r;
+        // stage half/2: (i0, i1) and (i2, i3) with A_k
+        re[i0] = b0r + b1r;
+        im[i0] = b0i + b1i;
+        dr = b0r - b1r;
+        di = b0i - b1i;
+        re[i1] = dr * ar - di * ai;
+        im[i1] = dr * ai + di * ar;
+        re[i2] = b2r + b3r;
+        im[i2] = b2i + b3i;
+        dr = b2r - b3r;
+        di = b2i - b3i;
+        re[i3] = dr * ar - di * ai;
+        im[i3] = dr * ai + di * ar;
+      }
+    }
+  }
+  if (stages % 2 === 1) {
+    for (let a = 0; a < n; a += 2) {
+      const xr = re[a + 1];
+      const xi = im[a + 1];
+      re[a + 1] = re[a] - xr;
+      im[a + 1] = im[a] - xi;
+      re[a] += xr;
+      im[a] += xi;
+    }
   }
 }
 
@@ -177,6 +293,30 @@ export class Fft {
   /** In-place forward transform X_k = Σ x_j e^{−2πi jk/n}. */
   forward(re: Float64Array, im: Float64Array): void {
     if (this.n > 1) this.#impl.transform(re, im, -1);
+  }
+
+  /** Power-of-two lengths only: forward transform whose output is in bit-reversed order (for fast convolution). */
+  forwardBitReversed(re: Float64Array, im: Float64Array): void {
+    if (!(this.#impl instanceof Radix2))
+      throw new RangeError(`Fft: bit-reversed transforms need a power-of-two length, not ${this.n}`);
+    if (this.n > 1) this.#impl.forwardToBitReversed(re, im);
+  }
+
+  /** Power-of-two lengths only: unnormalised inverse of a bit-reversed spectrum, natural-order output. */
+  inverseFromBitReversed(re: Float64Array, im: Float64Array): void {
+    if (!(this.#impl instanceof Radix2))
+      throw new RangeError(`Fft: bit-reversed transforms need a power-of-two length, not ${this.n}`);
+    if (this.n > 1) this.#impl.ditFromBitReversed(re, im, 1);
+  }
+
+  /** Reorder a natural-order array pair into bit-reversed order (power-of-two lengths). */
+  bitReverse(re: Float64Array, im: Float64Array): void {
+    if (this.#impl instanceof Radix2) this.#impl.bitReverse(re, im);
+  }
+
+  /** In-place inverse transform without the 1/n normalisation (fold it into a multiplier when convolving). */
+  inverseUnnormalised(re: Float64Array, im: Float64Array): void {
+    if (this.n > 1) this.#impl.transform(re, im, 1);
   }
 
   /** In-place inverse transform, normalised by 1/n. */

@@ -51,6 +51,13 @@ export class OverlapAddFilter {
     this.#hi = new Float64Array(this.nFft);
     this.#hr.set(h);
     this.#plan.forward(this.#hr, this.#hi);
+    // fold the inverse FFT's 1/n into the filter spectrum
+    for (let k = 0; k < this.nFft; k++) {
+      this.#hr[k] /= this.nFft;
+      this.#hi[k] /= this.nFft;
+    }
+    // segments are transformed without reordering (DIF forward, DIT inverse): keep H bit-reversed as well
+    this.#plan.bitReverse(this.#hr, this.#hi);
   }
 
   /** Filter one or two channels (b may be null); results written into outA / outB (same length as a). */
@@ -77,17 +84,19 @@ export class OverlapAddFilter {
     outB?.fill(0);
     for (let start = 0; start < nx; start += nSeg) {
       const stop = Math.min(nx, start + nSeg);
-      re.fill(0);
-      im.fill(0);
+      const len = stop - start;
       re.set(xa.subarray(start, stop));
+      re.fill(0, len);
       if (xb) im.set(xb.subarray(start, stop));
-      this.#plan.forward(re, im);
+      else im.fill(0, 0, len);
+      im.fill(0, len);
+      this.#plan.forwardBitReversed(re, im);
       for (let k = 0; k < nFft; k++) {
         const r = re[k] * hr[k] - im[k] * hi[k];
         im[k] = re[k] * hi[k] + im[k] * hr[k];
         re[k] = r;
       }
-      this.#plan.inverse(re, im);
+      this.#plan.inverseFromBitReversed(re, im);
       // y_ext[start + j] += prod[j]; output index i = start + j − shift, kept when 0 ≤ i < n
       const j0 = Math.max(0, shift - start);
       const j1 = Math.min(nFft, n + shift - start);

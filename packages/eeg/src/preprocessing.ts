@@ -65,7 +65,7 @@ function defaultPicks(raw: Raw, picks?: Picks): number[] {
 /** `raw.filter(l_freq, h_freq)`: band-pass (both), high-pass (hFreq null), low-pass (lFreq null). */
 export function filterRaw(raw: Raw, lFreq: number | null, hFreq: number | null, options: FilterOptions = {}): Raw {
   const filter = designFilter(raw.info.sfreq, { ...options, lFreq, hFreq });
-  const data = applyFir(raw.getData(), filter.h, defaultPicks(raw, options.picks), options.onProgress);
+  const data = applyFir(raw.getData(), filter.h, defaultPicks(raw, options.picks), options.onProgress, true);
   return raw.withData(data);
 }
 
