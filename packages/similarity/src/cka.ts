@@ -8,12 +8,11 @@ import {
   centred,
   doubleCentreInPlace,
   frobeniusInner,
-  innerTriplet,
   RBF_MEDIANS,
   type RbfMedian,
   rbfKernel,
-  uCentreInPlace,
-  unbiasedTriplet,
+  symmetricInnerTriplet,
+  unbiasedTripletSymmetric,
 } from './kernels.ts';
 import { booleanOption, checkPair, checkVariance, positiveNumber, type SimilarityResult } from './result.ts';
 
@@ -64,11 +63,7 @@ function linearBiased(x: Matrix, y: Matrix, forced: 'auto' | 'feature' | 'gram')
     yy = gramNormSquared(yc);
   } else {
     route = 'gram';
-    const k = gram(xc);
-    const l = gram(yc);
-    xy = frobeniusInner(k.data, l.data);
-    xx = frobeniusInner(k.data, k.data);
-    yy = frobeniusInner(l.data, l.data);
+    ({ xy, xx, yy } = symmetricInnerTriplet(gram(xc), gram(yc)));
   }
   if (xx === 0) throw constantFeatures('cka', 'X', `${x.rows}×${x.cols}`);
   if (yy === 0) throw constantFeatures('cka', 'Y', `${y.rows}×${y.cols}`);
@@ -116,7 +111,7 @@ function linearDebiased(x: Matrix, y: Matrix, forced: 'auto' | 'feature' | 'gram
   const route = forced === 'auto' ? (2 * costs.feature < costs.gram ? 'feature' : 'gram') : forced;
   let h: { xy: number; xx: number; yy: number };
   if (route === 'gram') {
-    h = unbiasedTriplet(uCentreInPlace(gram(xc)), uCentreInPlace(gram(yc)));
+    h = unbiasedTripletSymmetric(gram(xc), gram(yc));
   } else {
     const c = matmul(xc, yc, { transA: true });
     const rx = rowNorms(xc);
@@ -183,8 +178,8 @@ export function cka(x: Matrix, y: Matrix, opts: CkaOptions = {}): SimilarityResu
     threshold: opts.sigma !== undefined ? null : threshold,
     median: opts.median ?? 'full',
   };
-  if (debiased) return debiasedResult(unbiasedTriplet(uCentreInPlace(rx.kernel), uCentreInPlace(ry.kernel)), base);
-  const h = innerTriplet(doubleCentreInPlace(rx.kernel), doubleCentreInPlace(ry.kernel));
+  if (debiased) return debiasedResult(unbiasedTripletSymmetric(rx.kernel, ry.kernel), base);
+  const h = symmetricInnerTriplet(doubleCentreInPlace(rx.kernel), doubleCentreInPlace(ry.kernel));
   const f = 1 / ((x.rows - 1) * (x.rows - 1));
   return {
     metric: 'cka',

@@ -5,7 +5,7 @@
  */
 import { checkChoice, type Matrix, type ProgressCallback, ProgressReporter, Rng } from '@concord/core';
 import { SIMILARITY_ERROR_CODES } from './errors.ts';
-import { linearKernel, rbfKernel, uCentreInPlace, unbiasedTriplet } from './kernels.ts';
+import { linearKernel, rbfKernel, unbiasedTripletSymmetric } from './kernels.ts';
 import { checkPair, integerOption, positiveNumber, type SimilarityResult } from './result.ts';
 
 export interface MinibatchCkaOptions {
@@ -40,7 +40,7 @@ export class MinibatchCka {
     checkPair('minibatch cka', x, y, 4);
     const k = this.kernel === 'linear' ? linearKernel(x) : rbfKernel(x, { sigma: this.sigma }).kernel;
     const l = this.kernel === 'linear' ? linearKernel(y) : rbfKernel(y, { sigma: this.sigma }).kernel;
-    const h = unbiasedTriplet(uCentreInPlace(k), uCentreInPlace(l));
+    const h = unbiasedTripletSymmetric(k, l);
     this.xy += h.xy;
     this.xx += h.xx;
     this.yy += h.yy;
