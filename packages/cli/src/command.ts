@@ -83,17 +83,17 @@ export function parseCommandArgs(cmd: Command, argv: string[]): { opts: ParsedOp
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (e) {
-    throw new UsageError(`concord ${cmd.name}: ${(e as Error).message.split('\n')[0]} (see concord ${cmd.name} --help)`);
+    throw new UsageError(`${(e as Error).message.split('\n')[0]} (see concord ${cmd.name} --help)`);
   }
   const opts = parsed.values as ParsedOptions;
   if (opts.help) return { opts, positionals: parsed.positionals };
   for (const [k, o] of Object.entries(cmd.options)) {
     if (opts[k] === undefined && o.default !== undefined) opts[k] = o.default;
-    if (o.required && opts[k] === undefined) throw new UsageError(`concord ${cmd.name}: missing required option --${k} (see concord ${cmd.name} --help)`);
+    if (o.required && opts[k] === undefined) throw new UsageError(`missing required option --${k} (see concord ${cmd.name} --help)`);
   }
   const required = (cmd.positionals ?? []).filter((p) => p.required !== false).length;
-  if (parsed.positionals.length < required) throw new UsageError(`concord ${cmd.name}: missing argument ${cmd.positionals![parsed.positionals.length].name} (see concord ${cmd.name} --help)`);
-  if (parsed.positionals.length > (cmd.positionals?.length ?? 0)) throw new UsageError(`concord ${cmd.name}: unexpected argument '${parsed.positionals[cmd.positionals?.length ?? 0]}'`);
+  if (parsed.positionals.length < required) throw new UsageError(`missing argument ${cmd.positionals![parsed.positionals.length].name} (see concord ${cmd.name} --help)`);
+  if (parsed.positionals.length > (cmd.positionals?.length ?? 0)) throw new UsageError(`unexpected argument '${parsed.positionals[cmd.positionals?.length ?? 0]}'`);
   return { opts, positionals: parsed.positionals };
 }
 

@@ -1,4 +1,4 @@
-export { renderSvg, svgToPng, FONT_FAMILY } from './render.ts';
-export { rdmHeatmap, rdmHeatmapSpec, type RdmHeatmapOptions } from './rdm-heatmap.ts';
-export { layerProfile, layerProfileSpec, type ProfilePoint, type LayerProfileOptions } from './layer-profile.ts';
-export { timeCourse, timeCourseSpec, type TimePoint, type TimeCourseOptions } from './time-course.ts';
+export { type LayerProfileOptions, layerProfile, layerProfileSpec, type ProfilePoint } from './layer-profile.ts';
+export { type RdmHeatmapOptions, rdmHeatmap, rdmHeatmapSpec } from './rdm-heatmap.ts';
+export { FONT_FAMILY, renderSvg, svgToPng } from './render.ts';
+export { type TimeCourseOptions, type TimePoint, timeCourse, timeCourseSpec } from './time-course.ts';

@@ -28,7 +28,13 @@ export function layerProfileSpec(points: ProfilePoint[], opts: LayerProfileOptio
     lo: p.value - (p.error ?? 0),
     hi: p.value + (p.error ?? 0),
   }));
-  const x = { field: 'layer', type: 'ordinal' as const, sort: { field: 'order' }, title: 'layer', axis: { labelAngle: -40 } };
+  const x = {
+    field: 'layer',
+    type: 'ordinal' as const,
+    sort: { field: 'order' },
+    title: 'layer',
+    axis: { labelAngle: -40 },
+  };
   const layers: object[] = [];
   if (opts.noiseCeiling) {
     layers.push({
@@ -38,10 +44,22 @@ export function layerProfileSpec(points: ProfilePoint[], opts: LayerProfileOptio
     });
   }
   layers.push(
-    { mark: { type: 'rule' }, encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color: { field: 'series', type: 'nominal', title: 'network' } } },
+    {
+      mark: { type: 'rule' },
+      encoding: {
+        x,
+        y: { field: 'lo', type: 'quantitative' },
+        y2: { field: 'hi' },
+        color: { field: 'series', type: 'nominal', title: 'network' },
+      },
+    },
     {
       mark: { type: 'line', point: true },
-      encoding: { x, y: { field: 'value', type: 'quantitative', title: opts.yTitle ?? 'score' }, color: { field: 'series', type: 'nominal', title: 'network' } },
+      encoding: {
+        x,
+        y: { field: 'value', type: 'quantitative', title: opts.yTitle ?? 'score' },
+        color: { field: 'series', type: 'nominal', title: 'network' },
+      },
     },
   );
   return {

@@ -15,7 +15,9 @@ describe('rdmHeatmap', () => {
   ]);
 
   it('encodes every entry once, in matrix order', () => {
-    const spec = rdmHeatmapSpec(rdm, { labels: ['a', 'b', 'c'] }) as unknown as { data: { values: { row: string; col: string; d: number }[] } };
+    const spec = rdmHeatmapSpec(rdm, { labels: ['a', 'b', 'c'] }) as unknown as {
+      data: { values: { row: string; col: string; d: number }[] };
+    };
     const values = spec.data.values;
     expect(values).toHaveLength(9);
     const sortedRows = [...new Set(values.map((v) => v.row))].sort();
@@ -28,7 +30,13 @@ describe('rdmHeatmap', () => {
   });
 
   it('maps the smallest and largest dissimilarities to the ends of the colour scale', async () => {
-    const svg = await rdmHeatmap(Matrix.from([[0, 1], [1, 0]]), { labels: ['x', 'y'] });
+    const svg = await rdmHeatmap(
+      Matrix.from([
+        [0, 1],
+        [1, 0],
+      ]),
+      { labels: ['x', 'y'] },
+    );
     const cells = [...svg.matchAll(/d="M(\d+),(\d+)h24v24h-24Z" fill="rgb\((\d+), (\d+), (\d+)\)"/g)].map((m) => ({
       x: Number(m[1]),
       y: Number(m[2]),

@@ -22,7 +22,7 @@ export function rdmHeatmapSpec(rdm: Matrix, opts: RdmHeatmapOptions = {}): TopLe
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) values.push({ row: key(i), col: key(j), d: rdm.get(i, j) });
   const cell = opts.cellSize ?? Math.max(3, Math.min(24, Math.floor(480 / Math.max(1, n))));
   const showLabels = n <= (opts.maxLabels ?? 40);
-  const labelExpr = "substring(datum.label, 6)";
+  const labelExpr = 'substring(datum.label, 6)';
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: opts.title ?? 'RDM',
@@ -31,9 +31,21 @@ export function rdmHeatmapSpec(rdm: Matrix, opts: RdmHeatmapOptions = {}): TopLe
     data: { values },
     mark: 'rect',
     encoding: {
-      x: { field: 'col', type: 'ordinal', sort: 'ascending', title: null, axis: showLabels ? { labelExpr, labelAngle: -90 } : null },
+      x: {
+        field: 'col',
+        type: 'ordinal',
+        sort: 'ascending',
+        title: null,
+        axis: showLabels ? { labelExpr, labelAngle: -90 } : null,
+      },
       y: { field: 'row', type: 'ordinal', sort: 'ascending', title: null, axis: showLabels ? { labelExpr } : null },
-      color: { field: 'd', type: 'quantitative', title: 'dissimilarity', scale: { scheme: 'viridis' } },
+      color: {
+        field: 'd',
+        type: 'quantitative',
+        title: 'dissimilarity',
+        scale: { scheme: 'viridis' },
+        legend: { format: '.3~g' },
+      },
     },
   };
 }

@@ -4,7 +4,7 @@
  */
 import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
-import { type TopLevelSpec, compile } from 'vega-lite';
+import { compile, type TopLevelSpec } from 'vega-lite';
 
 export const FONT_FAMILY = 'DejaVu Sans, Liberation Sans, Arial, sans-serif';
 

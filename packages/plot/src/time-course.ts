@@ -26,12 +26,21 @@ export function timeCourseSpec(points: TimePoint[], opts: TimeCourseOptions = {}
     layers.push({
       transform: [{ filter: 'isValid(datum.lower) && isValid(datum.upper)' }],
       mark: { type: 'area', opacity: 0.2 },
-      encoding: { x, y: { field: 'lower', type: 'quantitative' }, y2: { field: 'upper' }, color: { field: 'series', type: 'nominal' } },
+      encoding: {
+        x,
+        y: { field: 'lower', type: 'quantitative' },
+        y2: { field: 'upper' },
+        color: { field: 'series', type: 'nominal' },
+      },
     });
   }
   layers.push({
     mark: { type: 'line' },
-    encoding: { x, y: { field: 'value', type: 'quantitative', title: opts.yTitle ?? 'score' }, color: { field: 'series', type: 'nominal', title: null } },
+    encoding: {
+      x,
+      y: { field: 'value', type: 'quantitative', title: opts.yTitle ?? 'score' },
+      color: { field: 'series', type: 'nominal', title: null },
+    },
   });
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',

@@ -1,3 +1,47 @@
-import type { Command } from '../command.ts';
+/** `concord compare-models --config study.json|yaml`: the end-to-end brain–model comparison study. */
+import { resolve } from 'node:path';
+import { type Command, stringOption } from '../command.ts';
+import { loadStudyConfig } from '../study/config.ts';
+import { runStudy } from '../study/run-study.ts';
 
-export const studyCommands: Command[] = [];
+const compareModels: Command = {
+  name: 'compare-models',
+  summary: 'run a comparison study: networks × layers × brain datasets × metrics → results table and report',
+  options: {
+    config: { type: 'string', value: 'FILE', description: 'study file (.json, .yaml)', required: true },
+    output: { type: 'string', value: 'DIR', description: "output folder (overrides the study file's output)" },
+  },
+  details: [
+    'The study file names the stimuli (generated, a folder of images, or an .npy tensor), the networks (ONNX, TF.js',
+    'model.json, builtin:mobilenet_v2, or activation .npz files) with their layers, the brain datasets (EEG recordings,',
+    'fMRI runs + mask, ready RDMs, or simulations from a network layer) and the metrics (rsa, cka, encoding).',
+    'Every entry is checked before heavy work starts. Writes results.csv, results.json, report.html and figures/.',
+    'See data/studies/default.json for the README main job.',
+  ].join('\n'),
+  async run(opts, _pos, ctx) {
+    const { config } = loadStudyConfig(resolve(ctx.cwd, stringOption(opts, 'config')!));
+    const out = stringOption(opts, 'output');
+    if (out) config.output = resolve(ctx.cwd, out);
+    const t0 = performance.now();
+    const outcome = await runStudy(config, { progress: (label) => ctx.progress(label), log: ctx.log });
+    const result = {
+      study: config.name,
+      report: outcome.report,
+      results: { csv: outcome.csv, json: outcome.json },
+      rows: outcome.rows.length,
+      cachedActivations: outcome.cachedActivations,
+      seconds: (performance.now() - t0) / 1000,
+      timings: outcome.timings,
+    };
+    ctx.output(result, (r: typeof result) =>
+      [
+        `study '${r.study}' finished in ${r.seconds.toFixed(1)} s (${r.rows} result rows${r.cachedActivations ? ', activations from cache' : ''})`,
+        `results: ${r.results.csv}`,
+        `report:  ${r.report}`,
+      ].join('\n'),
+    );
+    return 0;
+  },
+};
+
+export const studyCommands: Command[] = [compareModels];

@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import type { ReduceSpec } from '@concord/activations';
 import { ConcordError } from '@concord/core';
 import { parse as parseYaml } from 'yaml';
 
@@ -28,8 +29,8 @@ export interface NetworkConfig {
   layers: string[];
   /** Input preprocessing for images. */
   preprocess?: { size?: number; mean?: number[]; std?: number[]; layout?: 'nchw' | 'nhwc' };
-  /** Reduction while streaming: 'none', 'gap' (global average pooling), or a random projection size. */
-  reduce?: 'none' | 'gap' | { projection: number; seed?: number };
+  /** Reduction while streaming: 'none' (default), 'gap' (global average pooling), or a reduction spec of @concord/activations. */
+  reduce?: 'none' | 'gap' | ReduceSpec;
   batchSize?: number;
 }
 
@@ -109,7 +110,10 @@ export function loadStudyConfig(path: string): { config: StudyConfig; baseDir: s
   try {
     raw = /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text);
   } catch (e) {
-    throw new StudyConfigError(path, `not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'}: ${(e as Error).message.split('\n')[0]}`);
+    throw new StudyConfigError(
+      path,
+      `not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'}: ${(e as Error).message.split('\n')[0]}`,
+    );
   }
   const baseDir = dirname(resolve(path));
   return { config: validateStudyConfig(raw, baseDir), baseDir };
@@ -124,7 +128,8 @@ export function resolvePath(baseDir: string, p: string): string {
 }
 
 function requireFile(entry: string, baseDir: string, p: unknown): string {
-  if (typeof p !== 'string' || !p) throw new StudyConfigError(entry, `expected a file path, received ${JSON.stringify(p)}`);
+  if (typeof p !== 'string' || !p)
+    throw new StudyConfigError(entry, `expected a file path, received ${JSON.stringify(p)}`);
   if (p.startsWith('builtin:')) return p;
   const full = resolvePath(baseDir, p);
   if (!existsSync(full)) throw new StudyConfigError(entry, `file not found: ${full}`);
@@ -141,11 +146,20 @@ export function validateStudyConfig(raw: unknown, baseDir: string): StudyConfig 
   if (!isObj(st)) throw new StudyConfigError('stimuli', 'expected an object with one of generate, dir, npy');
   let stimuli: StimuliConfig;
   if (isObj(st.generate)) stimuli = { generate: st.generate as never };
-  else if (typeof st.dir === 'string') stimuli = { dir: requireFile('stimuli.dir', baseDir, st.dir), ...(typeof st.list === 'string' ? { list: requireFile('stimuli.list', baseDir, st.list) } : {}) };
-  else if (typeof st.npy === 'string') stimuli = { npy: requireFile('stimuli.npy', baseDir, st.npy), ...(Array.isArray(st.labels) ? { labels: st.labels.map(String) } : {}) };
+  else if (typeof st.dir === 'string')
+    stimuli = {
+      dir: requireFile('stimuli.dir', baseDir, st.dir),
+      ...(typeof st.list === 'string' ? { list: requireFile('stimuli.list', baseDir, st.list) } : {}),
+    };
+  else if (typeof st.npy === 'string')
+    stimuli = {
+      npy: requireFile('stimuli.npy', baseDir, st.npy),
+      ...(Array.isArray(st.labels) ? { labels: st.labels.map(String) } : {}),
+    };
   else throw new StudyConfigError('stimuli', 'expected one of generate: {...}, dir: FOLDER, npy: FILE');
   // networks
-  if (!Array.isArray(raw.networks) || raw.networks.length === 0) throw new StudyConfigError('networks', 'expected a non-empty list');
+  if (!Array.isArray(raw.networks) || raw.networks.length === 0)
+    throw new StudyConfigError('networks', 'expected a non-empty list');
   const names = new Set<string>();
   const networks: NetworkConfig[] = raw.networks.map((n, i) => {
     const entry = `networks[${i}]${isObj(n) && typeof n.name === 'string' ? ` (${n.name})` : ''}`;
@@ -153,42 +167,66 @@ export function validateStudyConfig(raw: unknown, baseDir: string): StudyConfig 
     if (typeof n.name !== 'string' || !n.name) throw new StudyConfigError(entry, 'missing name');
     if (names.has(n.name)) throw new StudyConfigError(entry, `duplicate network name '${n.name}'`);
     names.add(n.name);
-    if (!Array.isArray(n.layers) || n.layers.length === 0 || !n.layers.every((l) => typeof l === 'string')) throw new StudyConfigError(`${entry}.layers`, 'expected a non-empty list of layer names');
-    if ((n.model === undefined) === (n.activations === undefined)) throw new StudyConfigError(entry, 'give exactly one of model (a network file) or activations (an .npz file)');
+    if (!Array.isArray(n.layers) || n.layers.length === 0 || !n.layers.every((l) => typeof l === 'string'))
+      throw new StudyConfigError(`${entry}.layers`, 'expected a non-empty list of layer names');
+    if ((n.model === undefined) === (n.activations === undefined))
+      throw new StudyConfigError(entry, 'give exactly one of model (a network file) or activations (an .npz file)');
     const out: NetworkConfig = { ...(n as unknown as NetworkConfig) };
     if (n.model !== undefined) out.model = requireFile(`${entry}.model`, baseDir, n.model);
     if (n.activations !== undefined) out.activations = requireFile(`${entry}.activations`, baseDir, n.activations);
     return out;
   });
   // brain
-  if (!Array.isArray(raw.brain) || raw.brain.length === 0) throw new StudyConfigError('brain', 'expected a non-empty list of brain datasets');
+  if (!Array.isArray(raw.brain) || raw.brain.length === 0)
+    throw new StudyConfigError('brain', 'expected a non-empty list of brain datasets');
   const brain: BrainConfig[] = raw.brain.map((b, i) => {
     const entry = `brain[${i}]${isObj(b) && typeof b.name === 'string' ? ` (${b.name})` : ''}`;
     if (!isObj(b)) throw new StudyConfigError(entry, 'expected an object');
     if (typeof b.name !== 'string' || !b.name) throw new StudyConfigError(entry, 'missing name');
-    if (!(BRAIN_TYPES as readonly unknown[]).includes(b.type)) throw new StudyConfigError(`${entry}.type`, `expected one of ${BRAIN_TYPES.join(', ')}, received ${JSON.stringify(b.type)}`);
+    if (!(BRAIN_TYPES as readonly unknown[]).includes(b.type))
+      throw new StudyConfigError(
+        `${entry}.type`,
+        `expected one of ${BRAIN_TYPES.join(', ')}, received ${JSON.stringify(b.type)}`,
+      );
     const sim = b.simulate;
     if (isObj(sim)) {
-      if (!names.has(String(sim.network))) throw new StudyConfigError(`${entry}.simulate.network`, `unknown network '${sim.network}'; networks are ${[...names].join(', ')}`);
+      if (!names.has(String(sim.network)))
+        throw new StudyConfigError(
+          `${entry}.simulate.network`,
+          `unknown network '${sim.network}'; networks are ${[...names].join(', ')}`,
+        );
       const net = networks.find((n) => n.name === sim.network)!;
-      if (!net.layers.includes(String(sim.layer))) throw new StudyConfigError(`${entry}.simulate.layer`, `'${sim.layer}' is not among the layers of ${net.name} (${net.layers.join(', ')})`);
+      if (!net.layers.includes(String(sim.layer)))
+        throw new StudyConfigError(
+          `${entry}.simulate.layer`,
+          `'${sim.layer}' is not among the layers of ${net.name} (${net.layers.join(', ')})`,
+        );
     }
     if (b.type === 'eeg') {
-      const files = Array.isArray(b.files) ? b.files.map((f, k) => requireFile(`${entry}.files[${k}]`, baseDir, f)) : undefined;
-      if (!files && !isObj(sim)) throw new StudyConfigError(entry, 'give files (one recording per subject) or simulate');
+      const files = Array.isArray(b.files)
+        ? b.files.map((f, k) => requireFile(`${entry}.files[${k}]`, baseDir, f))
+        : undefined;
+      if (!files && !isObj(sim))
+        throw new StudyConfigError(entry, 'give files (one recording per subject) or simulate');
       return { ...(b as object), ...(files ? { files } : {}) } as BrainConfig;
     }
     if (b.type === 'fmri') {
-      if (!Array.isArray(b.subjects) && !isObj(sim)) throw new StudyConfigError(entry, 'give subjects (runs + mask) or simulate');
+      if (!Array.isArray(b.subjects) && !isObj(sim))
+        throw new StudyConfigError(entry, 'give subjects (runs + mask) or simulate');
       const subjects = Array.isArray(b.subjects)
         ? b.subjects.map((s, k) => {
-            if (!isObj(s) || !Array.isArray(s.runs)) throw new StudyConfigError(`${entry}.subjects[${k}]`, 'expected {runs: [{bold, events}], mask}');
+            if (!isObj(s) || !Array.isArray(s.runs))
+              throw new StudyConfigError(`${entry}.subjects[${k}]`, 'expected {runs: [{bold, events}], mask}');
             return {
               ...s,
               mask: requireFile(`${entry}.subjects[${k}].mask`, baseDir, s.mask),
               runs: s.runs.map((r, q) => {
-                if (!isObj(r)) throw new StudyConfigError(`${entry}.subjects[${k}].runs[${q}]`, 'expected {bold, events}');
-                return { bold: requireFile(`${entry}.subjects[${k}].runs[${q}].bold`, baseDir, r.bold), events: requireFile(`${entry}.subjects[${k}].runs[${q}].events`, baseDir, r.events) };
+                if (!isObj(r))
+                  throw new StudyConfigError(`${entry}.subjects[${k}].runs[${q}]`, 'expected {bold, events}');
+                return {
+                  bold: requireFile(`${entry}.subjects[${k}].runs[${q}].bold`, baseDir, r.bold),
+                  events: requireFile(`${entry}.subjects[${k}].runs[${q}].events`, baseDir, r.events),
+                };
               }),
             };
           })
@@ -198,11 +236,16 @@ export function validateStudyConfig(raw: unknown, baseDir: string): StudyConfig 
     return { ...(b as object), file: requireFile(`${entry}.file`, baseDir, b.file) } as BrainConfig;
   });
   // metrics
-  if (!Array.isArray(raw.metrics) || raw.metrics.length === 0) throw new StudyConfigError('metrics', 'expected a non-empty list');
+  if (!Array.isArray(raw.metrics) || raw.metrics.length === 0)
+    throw new StudyConfigError('metrics', 'expected a non-empty list');
   const metrics: MetricConfig[] = raw.metrics.map((m, i) => {
     const entry = `metrics[${i}]`;
     if (!isObj(m)) throw new StudyConfigError(entry, 'expected an object');
-    if (!(METRIC_TYPES as readonly unknown[]).includes(m.type)) throw new StudyConfigError(`${entry}.type`, `unknown metric ${JSON.stringify(m.type)}; expected one of ${METRIC_TYPES.join(', ')}`);
+    if (!(METRIC_TYPES as readonly unknown[]).includes(m.type))
+      throw new StudyConfigError(
+        `${entry}.type`,
+        `unknown metric ${JSON.stringify(m.type)}; expected one of ${METRIC_TYPES.join(', ')}`,
+      );
     return m as unknown as MetricConfig;
   });
   return {

@@ -30,7 +30,10 @@ function esc(s: string): string {
 }
 
 function slug(s: string): string {
-  return s.replace(/[^a-zA-Z0-9]+/g, '-').replace(/^-|-$/g, '').toLowerCase();
+  return s
+    .replace(/[^a-zA-Z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .toLowerCase();
 }
 
 async function writeFigure(dir: string, name: string, svg: string): Promise<string> {
@@ -59,7 +62,12 @@ export async function writeReport(outDir: string, input: ReportInput): Promise<s
   const profileHtml: string[] = [];
   for (const [k, rows] of groups) {
     const [dataset, region, metric] = k.split('|');
-    const ceiling = rows.find((r) => r.ceilingLower !== null && r.ceilingUpper !== null);
+    const bestRow = rows.reduce((a, b) => (b.value > a.value ? b : a));
+    // The band shows the ceiling where the best layer peaks (for EEG it varies with time).
+    const ceiling =
+      bestRow.ceilingLower !== null && bestRow.ceilingUpper !== null
+        ? bestRow
+        : rows.find((r) => r.ceilingLower !== null && r.ceilingUpper !== null);
     const svg = await layerProfile(
       rows.map((r) => ({ layer: r.layer, order: r.layerIndex, value: r.value, error: r.sem ?? 0, series: r.network })),
       {
@@ -70,12 +78,15 @@ export async function writeReport(outDir: string, input: ReportInput): Promise<s
     );
     const src = await writeFigure(figDir, `profile-${slug(k)}`, svg);
     const gt = input.groundTruth?.[dataset];
-    const best = rows.reduce((a, b) => (b.value > a.value ? b : a));
+    const best = bestRow;
     profileHtml.push(
       `<figure><img src="${src}" alt="${esc(k)}"><figcaption>Best: <b>${esc(best.network)} / ${esc(best.layer)}</b> (${fmt(best.value)})${gt ? `; the simulated data carry the geometry of <b>${esc(gt.network)} / ${esc(gt.layer)}</b>` : ''}${ceiling ? `; grey band: noise ceiling [${fmt(ceiling.ceilingLower)}, ${fmt(ceiling.ceilingUpper)}]` : ''}.</figcaption></figure>`,
     );
   }
-  if (profileHtml.length) sections.push(`<h2>Scores by layer</h2><p>Mean over subjects ± standard error of the mean.</p>${profileHtml.join('\n')}`);
+  if (profileHtml.length)
+    sections.push(
+      `<h2>Scores by layer</h2><p>Mean over subjects ± standard error of the mean.</p>${profileHtml.join('\n')}`,
+    );
 
   // Time courses: time-resolved rows per dataset × metric, one line per network/layer.
   const timeRows = input.rows.filter((r) => r.time !== null && !r.region.endsWith('(peak)'));
@@ -88,17 +99,25 @@ export async function writeReport(outDir: string, input: ReportInput): Promise<s
   const tcHtml: string[] = [];
   for (const [k, rows] of tGroups) {
     const svg = await timeCourse(
-      rows.map((r) => ({ time: r.time!, value: r.value, series: `${r.network}/${r.layer}` })),
+      rows.map((r) => ({
+        time: r.time!,
+        value: r.value,
+        series: new Set(rows.map((q) => q.network)).size > 1 ? `${r.network}/${r.layer}` : r.layer,
+      })),
       { title: `${k.replace('|', ' · ')} over time`, yTitle: k.split('|')[1] },
     );
-    tcHtml.push(`<figure><img src="${await writeFigure(figDir, `timecourse-${slug(k)}`, svg)}" alt="${esc(k)}"></figure>`);
+    tcHtml.push(
+      `<figure><img src="${await writeFigure(figDir, `timecourse-${slug(k)}`, svg)}" alt="${esc(k)}"></figure>`,
+    );
   }
   if (tcHtml.length) sections.push(`<h2>Time courses (EEG)</h2>${tcHtml.join('\n')}`);
 
   const rdmHtml: string[] = [];
   for (const r of input.rdms) {
     const svg = await rdmHeatmap(r.rdm, { title: r.title, labels: r.labels });
-    rdmHtml.push(`<figure><img src="${await writeFigure(figDir, `rdm-${slug(r.title)}`, svg)}" alt="${esc(r.title)}"></figure>`);
+    rdmHtml.push(
+      `<figure><img src="${await writeFigure(figDir, `rdm-${slug(r.title)}`, svg)}" alt="${esc(r.title)}"></figure>`,
+    );
   }
   if (rdmHtml.length) sections.push(`<h2>RDMs</h2><div class="grid">${rdmHtml.join('\n')}</div>`);
 

@@ -23,7 +23,21 @@ export interface ResultRow {
   ceilingUpper: number | null;
 }
 
-export const RESULT_COLUMNS: (keyof ResultRow)[] = ['network', 'layer', 'layerIndex', 'dataset', 'modality', 'region', 'time', 'metric', 'value', 'sem', 'nSubjects', 'ceilingLower', 'ceilingUpper'];
+export const RESULT_COLUMNS: (keyof ResultRow)[] = [
+  'network',
+  'layer',
+  'layerIndex',
+  'dataset',
+  'modality',
+  'region',
+  'time',
+  'metric',
+  'value',
+  'sem',
+  'nSubjects',
+  'ceilingLower',
+  'ceilingUpper',
+];
 
 function csvCell(v: unknown): string {
   if (v === null || v === undefined) return '';
@@ -36,11 +50,18 @@ export function resultsToCsv(rows: ResultRow[]): string {
   return `${RESULT_COLUMNS.join(',')}\n${rows.map((r) => RESULT_COLUMNS.map((c) => csvCell(r[c])).join(',')).join('\n')}\n`;
 }
 
-export function writeResults(dir: string, rows: ResultRow[], meta: Record<string, unknown>): { csv: string; json: string } {
+export function writeResults(
+  dir: string,
+  rows: ResultRow[],
+  meta: Record<string, unknown>,
+): { csv: string; json: string } {
   const csv = `${dir}/results.csv`;
   const json = `${dir}/results.json`;
   writeFileAtomic(csv, resultsToCsv(rows));
-  writeFileAtomic(json, `${JSON.stringify({ ...meta, columns: RESULT_COLUMNS, rows }, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`);
+  writeFileAtomic(
+    json,
+    `${JSON.stringify({ ...meta, columns: RESULT_COLUMNS, rows }, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`,
+  );
   return { csv, json };
 }
 

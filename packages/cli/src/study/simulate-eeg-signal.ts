@@ -61,7 +61,8 @@ export function simulateEeg(patterns: Matrix, labels: string[], opts: EegSimulat
     const d = data[ch];
     const phase = rng.uniform(0, 2 * Math.PI);
     const alpha = rng.uniform(0.5, 1.5) * noise * 0.5;
-    for (let i = 0; i < nSamples; i++) d[i] = rng.normal(0, noise) + alpha * Math.sin((2 * Math.PI * 10 * i) / sfreq + phase);
+    for (let i = 0; i < nSamples; i++)
+      d[i] = rng.normal(0, noise) + alpha * Math.sin((2 * Math.PI * 10 * i) / sfreq + phase);
   }
   // Common evoked response (same for all conditions): removed by any pattern-difference measure.
   const common = Array.from({ length: nCh }, () => rng.normal(0, amp));

@@ -6,7 +6,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Matrix, Rng, matmul } from '@concord/core';
+import { Matrix, matmul, Rng } from '@concord/core';
 import { designMatrix, eventsFromObjects, writeNifti } from '@concord/fmri';
 import { writeFileAtomic } from '@concord/io';
 import { embedGeometry } from './simulate-geometry.ts';
@@ -36,7 +36,13 @@ export interface SimulatedSubjectFiles {
   tr: number;
 }
 
-export function simulateFmriSubject(dir: string, subject: string, layer: Matrix, labels: string[], opts: FmriSimulationOptions = {}): SimulatedSubjectFiles {
+export function simulateFmriSubject(
+  dir: string,
+  subject: string,
+  layer: Matrix,
+  labels: string[],
+  opts: FmriSimulationOptions = {},
+): SimulatedSubjectFiles {
   const shape = opts.shape ?? [12, 12, 8];
   const vs = opts.voxelSize ?? 3;
   const radius = opts.roiRadius ?? 3.2;
@@ -82,7 +88,11 @@ export function simulateFmriSubject(dir: string, subject: string, layer: Matrix,
   const runs: SimulatedSubjectFiles['runs'] = [];
   for (let r = 0; r < nRuns; r++) {
     const order = rng.permutation(nCond);
-    const events = Array.from(order, (ci, q) => ({ onset: 8 + q * soa + rng.uniform(-0.5, 0.5), duration, trialType: labels[ci] }));
+    const events = Array.from(order, (ci, q) => ({
+      onset: 8 + q * soa + rng.uniform(-0.5, 0.5),
+      duration,
+      trialType: labels[ci],
+    }));
     const nScans = Math.ceil((8 + nCond * soa + 16) / tr);
     const design = designMatrix(eventsFromObjects(events), { nScans, tr, driftModel: 'none' });
     // Condition columns come first, in design.conditions order.
@@ -112,8 +122,14 @@ export function simulateFmriSubject(dir: string, subject: string, layer: Matrix,
     const bold = join(dir, `${base}_bold.nii.gz`);
     writeNifti(bold, { data, shape: [nx, ny, nz, nScans], affine, tr, datatype: 'float32' });
     const eventsPath = join(dir, `${base}_events.tsv`);
-    writeFileAtomic(eventsPath, `onset\tduration\ttrial_type\n${events.map((e) => `${e.onset.toFixed(3)}\t${e.duration}\t${e.trialType}`).join('\n')}\n`);
-    writeFileAtomic(join(dir, `${base}_bold.json`), `${JSON.stringify({ RepetitionTime: tr, TaskName: 'objects' }, null, 2)}\n`);
+    writeFileAtomic(
+      eventsPath,
+      `onset\tduration\ttrial_type\n${events.map((e) => `${e.onset.toFixed(3)}\t${e.duration}\t${e.trialType}`).join('\n')}\n`,
+    );
+    writeFileAtomic(
+      join(dir, `${base}_bold.json`),
+      `${JSON.stringify({ RepetitionTime: tr, TaskName: 'objects' }, null, 2)}\n`,
+    );
     runs.push({ bold, events: eventsPath });
   }
   return { runs, mask: maskPath, tr };

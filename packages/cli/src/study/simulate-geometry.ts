@@ -4,7 +4,7 @@
  * voxels. With n conditions the centred patterns span at most n − 1 dimensions, so any channel count ≥ n − 1
  * keeps the geometry exactly; fewer channels keep the leading principal components.
  */
-import { Matrix, Rng, centerColumns, svd } from '@concord/core';
+import { centerColumns, Matrix, type Rng, svd } from '@concord/core';
 
 /** A random matrix with orthonormal rows (r × p, r ≤ p), by Gram–Schmidt on Gaussian rows. */
 export function randomOrthonormalRows(r: number, p: number, rng: Rng): Matrix {
@@ -32,19 +32,32 @@ export function randomOrthonormalRows(r: number, p: number, rng: Rng): Matrix {
 }
 
 /**
- * n × channels patterns whose Euclidean geometry equals that of the layer's centred patterns (n × units), scaled
- * so the patterns' mean squared value is 1 (unit signal power per channel).
+ * The layer's centred patterns in the basis of their principal axes (n × rank): the same pairwise distances and the
+ * same centred Gram matrix as the layer itself, in at most n − 1 columns. Linear/RBF CKA, Euclidean RDMs and
+ * kernel-form ridge regression depend on a layer only through these, so they can run on the scores instead of
+ * on hundreds of thousands of units.
  */
-export function embedGeometry(layer: Matrix, channels: number, rng: Rng): Matrix {
+export function principalScores(layer: Matrix, maxComponents = Infinity): Matrix {
   const centred = centerColumns(layer.astype('float64'));
   const { u, s } = svd(centred);
   const tol = (s[0] ?? 0) * 1e-10;
   let rank = 0;
   while (rank < s.length && s[rank] > tol) rank++;
-  const r = Math.min(rank, channels);
+  const r = Math.min(rank, maxComponents);
   const n = layer.rows;
   const scores = Matrix.zeros(n, r);
   for (let i = 0; i < n; i++) for (let k = 0; k < r; k++) scores.data[i * r + k] = u.data[i * u.cols + k] * s[k];
+  return scores;
+}
+
+/**
+ * n × channels patterns whose Euclidean geometry equals that of the layer's centred patterns (n × units), scaled
+ * so the patterns' mean squared value is 1 (unit signal power per channel).
+ */
+export function embedGeometry(layer: Matrix, channels: number, rng: Rng): Matrix {
+  const scores = principalScores(layer, channels);
+  const r = scores.cols;
+  const n = layer.rows;
   const q = randomOrthonormalRows(r, channels, rng);
   const out = Matrix.zeros(n, channels);
   for (let i = 0; i < n; i++) {

@@ -74,7 +74,8 @@ function drawObject(category: StimulusCategory, rng: Rng, size: number): string 
       const n = 4 + rng.int(5);
       const band = (2 * s) / n;
       let body = '';
-      for (let i = 0; i < n; i += 2) body += `<rect x="${-s}" y="${-s + i * band}" width="${2 * s}" height="${band}" fill="${fill}"/>`;
+      for (let i = 0; i < n; i += 2)
+        body += `<rect x="${-s}" y="${-s + i * band}" width="${2 * s}" height="${band}" fill="${fill}"/>`;
       return g(`<rect x="${-s}" y="${-s}" width="${2 * s}" height="${2 * s}" fill="${hsl(rng, 30, 85)}"/>${body}`);
     }
     case 'blob': {
@@ -109,7 +110,10 @@ export function stimulusSvg(category: StimulusCategory, rng: Rng, size: number):
  * Write `perCategory` PNG exemplars of each category into `dir` (names sort in presentation order) plus
  * `stimuli.tsv` (file, condition, category). Same seed → same bytes.
  */
-export function generateStimuli(dir: string, opts: { categories?: readonly StimulusCategory[]; perCategory?: number; size?: number; seed?: number } = {}): GeneratedStimulus[] {
+export function generateStimuli(
+  dir: string,
+  opts: { categories?: readonly StimulusCategory[]; perCategory?: number; size?: number; seed?: number } = {},
+): GeneratedStimulus[] {
   const categories = opts.categories ?? STIMULUS_CATEGORIES;
   const per = opts.perCategory ?? 4;
   const size = opts.size ?? 128;
@@ -126,6 +130,9 @@ export function generateStimuli(dir: string, opts: { categories?: readonly Stimu
       out.push({ file, name, category, index });
     }
   }
-  writeFileAtomic(join(dir, 'stimuli.tsv'), `file\tcondition\tcategory\n${out.map((s) => `${s.name}.png\t${s.name}\t${s.category}`).join('\n')}\n`);
+  writeFileAtomic(
+    join(dir, 'stimuli.tsv'),
+    `file\tcondition\tcategory\n${out.map((s) => `${s.name}.png\t${s.name}\t${s.category}`).join('\n')}\n`,
+  );
   return out;
 }
