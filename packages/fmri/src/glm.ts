@@ -59,16 +59,19 @@ function olsFit(
 ): { betas: Matrix; residuals: Matrix; sigma2: Float64Array; se: Matrix; dof: number } {
   const p = pinv(x);
   const betas = matmul(p, y);
-  const fitted = matmul(x, betas);
-  const residuals = new Matrix(y.rows, y.cols, y.data.slice() as Float64Array);
+  // residuals overwrite the fitted values in place (one pass, no extra n × V buffer); σ² accumulates alongside
+  const residuals = matmul(x, betas);
   const r = residuals.data;
-  const f = fitted.data;
-  for (let i = 0; i < r.length; i++) r[i] -= f[i];
+  const yd = y.data;
   const dof = y.rows - rank(x, p);
   const sigma2 = new Float64Array(y.cols);
   for (let t = 0; t < y.rows; t++) {
     const off = t * y.cols;
-    for (let v = 0; v < y.cols; v++) sigma2[v] += r[off + v] * r[off + v];
+    for (let v = 0; v < y.cols; v++) {
+      const d = yd[off + v] - r[off + v];
+      r[off + v] = d;
+      sigma2[v] += d * d;
+    }
   }
   for (let v = 0; v < y.cols; v++) sigma2[v] /= dof;
   // cov(β) = σ²·pinv(X)·pinv(X)ᵀ  (= σ²(XᵀX)⁻¹ for full rank)
