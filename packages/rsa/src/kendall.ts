@@ -1,6 +1,6 @@
 /**
- * Kendall's tau-a and tau-b in O(n log n): a stable counting sort puts the pairs in (x, y) order, a bottom-up
- * merge sort counts discordant pairs (strict inversions of y), and tie counts follow scipy.stats.kendalltau.
+ * Kendall's tau-a and tau-b in O(n log n): stable sorts put the pairs in (x, y) order, a Fenwick tree counts
+ * discordant pairs (strict inversions of the y ranks), and tie counts follow scipy.stats.kendalltau.
  * tau-b is scipy's formula; tau-a is rsatoolbox's _tau_a: (concordant − discordant) / (n(n−1)/2), ties count 0.
  */
 import { denseRanks, radixSortKeyed, sortableKeys } from './ranking.ts';
@@ -33,49 +33,19 @@ export interface TauStats {
   discordant: number;
 }
 
-const BLOCK = 32;
-
 /**
- * Strict inversions (i < j, s[i] > s[j]) of an integer sequence (sorts it): insertion sort on blocks of 32 (every
- * shift past a strictly larger element is one inversion), then bottom-up merges counting, for each element taken
- * from the right run, the elements still waiting in the left run.
+ * Strict inversions (i < j, s[i] > s[j]) of a sequence of ranks in [0, distinct): a Fenwick tree counts, for every
+ * element, the earlier elements that are ≤ it (faster in JavaScript than a merge sort: one small typed array).
  */
-function countInversions(s: Int32Array): number {
-  const n = s.length;
+export function countInversions(s: Int32Array, distinct: number): number {
+  const tree = new Int32Array(distinct + 1);
   let inversions = 0;
-  for (let lo = 0; lo < n; lo += BLOCK) {
-    const hi = Math.min(lo + BLOCK, n);
-    for (let i = lo + 1; i < hi; i++) {
-      const v = s[i];
-      let j = i - 1;
-      while (j >= lo && s[j] > v) {
-        s[j + 1] = s[j];
-        j--;
-      }
-      s[j + 1] = v;
-      inversions += i - 1 - j;
-    }
-  }
-  let src: Int32Array<ArrayBufferLike> = s;
-  let dst: Int32Array<ArrayBufferLike> = new Int32Array(n);
-  for (let width = BLOCK; width < n; width *= 2) {
-    for (let lo = 0; lo < n; lo += 2 * width) {
-      const mid = Math.min(lo + width, n);
-      const hi = Math.min(lo + 2 * width, n);
-      let i = lo;
-      let j = mid;
-      let k = lo;
-      while (i < mid && j < hi) {
-        if (src[i] <= src[j]) dst[k++] = src[i++];
-        else {
-          dst[k++] = src[j++];
-          inversions += mid - i;
-        }
-      }
-      while (i < mid) dst[k++] = src[i++];
-      while (j < hi) dst[k++] = src[j++];
-    }
-    [src, dst] = [dst, src];
+  for (let t = 0; t < s.length; t++) {
+    const r = s[t] + 1;
+    let le = 0;
+    for (let k = r; k > 0; k -= k & -k) le += tree[k];
+    inversions += t - le;
+    for (let k = r; k <= distinct; k += k & -k) tree[k]++;
   }
   return inversions;
 }
@@ -110,7 +80,13 @@ export function tauStats(x: DenseRanked, y: DenseRanked): TauStats {
     }
   }
   jointTies += (run * (run - 1)) / 2;
-  return { total: (n * (n - 1)) / 2, xTies: x.ties, yTies: y.ties, jointTies, discordant: countInversions(seq) };
+  return {
+    total: (n * (n - 1)) / 2,
+    xTies: x.ties,
+    yTies: y.ties,
+    jointTies,
+    discordant: countInversions(seq, y.distinct),
+  };
 }
 
 /**
@@ -171,7 +147,7 @@ export function tauStatsDirect(x: ArrayLike<number>, y: ArrayLike<number>): TauS
   }
   xTies += (xRun * (xRun - 1)) / 2;
   jointTies += (jRun * (jRun - 1)) / 2;
-  return { total: (n * (n - 1)) / 2, xTies, yTies, jointTies, discordant: countInversions(seq) };
+  return { total: (n * (n - 1)) / 2, xTies, yTies, jointTies, discordant: countInversions(seq, r + 1) };
 }
 
 function clip(t: number): number {
