@@ -99,5 +99,8 @@ describe('nearest-neighbour measures: invariants and bad input', () => {
     const nan = x.clone();
     nan.data[0] = Number.NaN;
     expect(() => cknna(nan, y)).toThrow(expect.objectContaining({ code: 'ERR_NON_FINITE' }));
+    const constant = x.clone();
+    constant.data.fill(2);
+    expect(() => mutualKnn(x, constant)).toThrow(expect.objectContaining({ code: 'ERR_SIMILARITY_CONSTANT_FEATURES' }));
   });
 });

@@ -5,7 +5,7 @@
  */
 import { gram, type Matrix } from '@concord/core';
 import { hsicUnbiased } from './kernels.ts';
-import { booleanOption, checkPair, integerOption, type SimilarityResult } from './result.ts';
+import { booleanOption, checkPair, checkVariance, integerOption, type SimilarityResult } from './result.ts';
 
 function normalizedRows(x: Matrix): Matrix {
   const out = x.astype('float64').clone();
@@ -90,6 +90,8 @@ export function mutualKnn(x: Matrix, y: Matrix, opts: KnnOptions = {}): Similari
   const k = integerOption('topk', opts.topk, 10, 1);
   const normalize = booleanOption('normalize', opts.normalize, true);
   checkPair('mutual_knn', x, y, k + 1);
+  checkVariance('mutual_knn', 'X', x);
+  checkVariance('mutual_knn', 'Y', y);
   const n = x.rows;
   const nx = topKNeighbours(similarities(x, normalize), k);
   const ny = topKNeighbours(similarities(y, normalize), k);
@@ -129,6 +131,8 @@ export function cknna(x: Matrix, y: Matrix, opts: KnnOptions = {}): SimilarityRe
   const k = integerOption('topk', opts.topk, 10, 2);
   const normalize = booleanOption('normalize', opts.normalize, true);
   checkPair('cknna', x, y, Math.max(k + 1, 4));
+  checkVariance('cknna', 'X', x);
+  checkVariance('cknna', 'Y', y);
   const kx = similarities(x, normalize);
   const ly = similarities(y, normalize);
   const mk = knnMask(kx, k);

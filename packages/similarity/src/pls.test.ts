@@ -111,12 +111,17 @@ describe('PLS regression', () => {
     expect(r.details.componentsUsed).toEqual([3, 3, 3, 3]);
     expect(plsEncoding(x, y, { folds: 4, seed: 1 }).details.perTarget).toEqual(r.details.perTarget);
   });
-  it('bad input: nComponents < 1, mismatched rows', () => {
+  it('bad input: nComponents < 1, mismatched rows, constant features', () => {
     const rng = new Rng(64);
     const x = randn(rng, 20, 3);
     expect(() => plsEncoding(x, x, { nComponents: 0 })).toThrow(
       expect.objectContaining({ code: 'ERR_SIMILARITY_OPTION' }),
     );
     expect(() => plsEncoding(x, x.rowRange(0, 10))).toThrow(expect.objectContaining({ code: 'ERR_SHAPE' }));
+    const constant = x.clone();
+    constant.data.fill(1);
+    expect(() => plsEncoding(constant, x)).toThrow(
+      expect.objectContaining({ code: 'ERR_SIMILARITY_CONSTANT_FEATURES' }),
+    );
   });
 });

@@ -7,7 +7,14 @@
  */
 import { Matrix, matmul, type ProgressCallback, ProgressReporter, pinv } from '@concord/core';
 import { columnPearson, type FoldOptions, kFoldSplits, summarize, trainIndices } from './cross-validation.ts';
-import { booleanOption, checkPair, integerOption, positiveNumber, type SimilarityResult } from './result.ts';
+import {
+  booleanOption,
+  checkPair,
+  checkVariance,
+  integerOption,
+  positiveNumber,
+  type SimilarityResult,
+} from './result.ts';
 
 export interface PlsOptions extends FoldOptions {
   nComponents?: number;
@@ -202,6 +209,7 @@ export function plsEncoding(x: Matrix, y: Matrix, opts: PlsOptions = {}): Simila
   const maxIter = integerOption('maxIter', opts.maxIter, 500, 1);
   const tol = positiveNumber('tol', opts.tol, 1e-6);
   checkPair('pls', x, y, Math.max(nFolds, 3));
+  checkVariance('pls', 'X', x);
   const n = x.rows;
   const v = y.cols;
   const splits = kFoldSplits(n, nFolds, seed);

@@ -134,7 +134,7 @@ describe('ridge encoding on simulated data', () => {
     expect(r.details.nanTargets).toBe(1);
     expect(Number.isFinite(r.value)).toBe(true);
   });
-  it('bad input: mismatched rows, bad alphas, folds out of range, NaN responses', () => {
+  it('bad input: mismatched rows, bad alphas, folds out of range, NaN responses, constant features', () => {
     const { x, y } = simulate(new Rng(56), 20, 4, 2, 1);
     expect(() => ridgeEncoding(x, y.rowRange(0, 19))).toThrow(expect.objectContaining({ code: 'ERR_SHAPE' }));
     expect(() => ridgeEncoding(x, y, { alphas: [1, -2] })).toThrow(
@@ -150,5 +150,10 @@ describe('ridge encoding on simulated data', () => {
     const nan = y.clone();
     nan.data[3] = Number.NaN;
     expect(() => ridgeEncoding(x, nan)).toThrow(expect.objectContaining({ code: 'ERR_NON_FINITE' }));
+    const constant = x.clone();
+    constant.data.fill(4);
+    expect(() => ridgeEncoding(constant, y)).toThrow(
+      expect.objectContaining({ code: 'ERR_SIMILARITY_CONSTANT_FEATURES' }),
+    );
   });
 });

@@ -29,7 +29,14 @@ import {
   trainIndices,
 } from './cross-validation.ts';
 import { badOption } from './errors.ts';
-import { booleanOption, checkPair, integerOption, positiveNumber, type SimilarityResult } from './result.ts';
+import {
+  booleanOption,
+  checkPair,
+  checkVariance,
+  integerOption,
+  positiveNumber,
+  type SimilarityResult,
+} from './result.ts';
 
 /** Default alpha grid: 10 values, 10⁻³ … 10⁶ (logspace(-3, 6, 10)); features are not standardised, so wide. */
 export const DEFAULT_RIDGE_ALPHAS: readonly number[] = Array.from({ length: 10 }, (_, i) => 10 ** (i - 3));
@@ -92,6 +99,7 @@ export function ridgeEncoding(x: Matrix, y: Matrix, opts: RidgeOptions = {}): Si
   const perTarget = booleanOption('alphaPerTarget', opts.alphaPerTarget, false);
   const budget = positiveNumber('memoryBudgetMiB', opts.memoryBudgetMiB, 256) * 2 ** 20;
   checkPair('ridge', x, y, Math.max(nFolds, 3));
+  checkVariance('ridge', 'X', x);
   const n = x.rows;
   const v = y.cols;
   const na = alphas.length;
