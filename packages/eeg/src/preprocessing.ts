@@ -16,15 +16,19 @@ export interface FilterOptions extends Omit<FilterSpec, 'lFreq' | 'hFreq'> {
   onProgress?: ProgressCallback;
 }
 
-/** Filter the rows of a channels × samples matrix with a designed FIR filter (zero phase). */
+/**
+ * Filter the rows of a channels × samples matrix with a designed FIR filter (zero phase). Returns a new matrix, or
+ * overwrites `data` with `inPlace` (saves a copy of a large recording).
+ */
 export function applyFir(
   data: Matrix,
   h: Float64Array,
   rows?: readonly number[],
   onProgress?: ProgressCallback,
+  inPlace = false,
 ): Matrix {
   const n = data.cols;
-  const out = new Matrix(data.rows, n, Float64Array.from(data.data));
+  const out = inPlace ? data : new Matrix(data.rows, n, Float64Array.from(data.data));
   const which = rows ?? Array.from({ length: data.rows }, (_, i) => i);
   if (n === 0 || which.length === 0) return out;
   const f = new OverlapAddFilter(h, n);
