@@ -39,6 +39,8 @@ export interface StimulusSet {
   path: string;
   /** Condition label per stimulus, in stimulus order. */
   labels: string[];
+  /** The MAT variable holding the images, for a .mat file. */
+  variable?: string;
   /** Category per stimulus when known (generated sets). */
   categories?: string[];
 }
@@ -55,7 +57,9 @@ export function prepareStimuli(config: StimuliConfig, outDir: string): StimulusS
     return { path: dir, labels: stimuli.map((s) => s.name), categories: stimuli.map((s) => s.category) };
   }
   if ('dir' in config) return { path: config.list ?? config.dir, labels: [] };
-  return { path: config.npy, labels: config.labels ?? [] };
+  if ('file' in config && config.variable)
+    return { path: config.file, labels: config.labels ?? [], variable: config.variable };
+  return { path: config.file, labels: config.labels ?? [] };
 }
 
 function resolveModelPath(net: NetworkConfig, cacheDir: string): string {
@@ -83,10 +87,16 @@ export async function openNetworks(networks: NetworkConfig[], cacheDir: string):
   return out;
 }
 
+/**
+ * Condition label per stimulus, in stimulus order. RDMs order conditions by sorted label (as rsatoolbox does), so
+ * labels that would sort differently from the stimulus order get a zero-padded position prefix.
+ */
 function labelsFor(stimuli: Stimuli, set: StimulusSet): string[] {
   if (set.labels.length === stimuli.count) return set.labels;
   const col = stimuli.descriptors.condition ?? stimuli.descriptors.stimulus ?? stimuli.descriptors.index;
-  return col.map((v) => String(v).replace(/\.(png|jpe?g)$/i, ''));
+  const labels = col.map((v) => String(v).replace(/\.(png|jpe?g)$/i, ''));
+  const sorted = labels.every((l, i) => i === 0 || labels[i - 1] < l);
+  return sorted ? labels : labels.map((l, i) => `${String(i + 1).padStart(4, '0')}_${l}`);
 }
 
 export async function extractNetwork(
@@ -119,6 +129,7 @@ export async function extractNetwork(
     ...(p.mean ? { mean: p.mean } : {}),
     ...(p.std ? { std: p.std } : {}),
     ...(p.layout ? { layout: p.layout } : {}),
+    ...(set.variable ? { variable: set.variable } : {}),
   });
   const labels = labelsFor(stimuli, set);
   mkdirSync(cacheDir, { recursive: true });

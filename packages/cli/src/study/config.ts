@@ -18,7 +18,8 @@ export class StudyConfigError extends ConcordError {
 export type StimuliConfig =
   | { generate: { categories?: string[]; perCategory?: number; size?: number; seed?: number } }
   | { dir: string; list?: string }
-  | { npy: string; labels?: string[] };
+  /** An .npy tensor (fed as is) or a MAT file holding the images (`variable` names it). */
+  | { file: string; variable?: string; labels?: string[] };
 
 export interface NetworkConfig {
   name: string;
@@ -151,12 +152,13 @@ export function validateStudyConfig(raw: unknown, baseDir: string): StudyConfig 
       dir: requireFile('stimuli.dir', baseDir, st.dir),
       ...(typeof st.list === 'string' ? { list: requireFile('stimuli.list', baseDir, st.list) } : {}),
     };
-  else if (typeof st.npy === 'string')
+  else if (typeof st.file === 'string')
     stimuli = {
-      npy: requireFile('stimuli.npy', baseDir, st.npy),
+      file: requireFile('stimuli.file', baseDir, st.file),
+      ...(typeof st.variable === 'string' ? { variable: st.variable } : {}),
       ...(Array.isArray(st.labels) ? { labels: st.labels.map(String) } : {}),
     };
-  else throw new StudyConfigError('stimuli', 'expected one of generate: {...}, dir: FOLDER, npy: FILE');
+  else throw new StudyConfigError('stimuli', 'expected one of generate: {...}, dir: FOLDER, file: FILE (.npy or .mat)');
   // networks
   if (!Array.isArray(raw.networks) || raw.networks.length === 0)
     throw new StudyConfigError('networks', 'expected a non-empty list');
