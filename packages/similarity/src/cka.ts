@@ -14,7 +14,15 @@ import {
   symmetricInnerTriplet,
   unbiasedTripletSymmetric,
 } from './kernels.ts';
-import { booleanOption, checkPair, checkVariance, positiveNumber, type SimilarityResult } from './result.ts';
+import {
+  asMatrix,
+  booleanOption,
+  checkPair,
+  checkVariance,
+  positiveNumber,
+  type Representation,
+  type SimilarityResult,
+} from './result.ts';
 
 export type CkaKernel = 'linear' | 'rbf';
 export const CKA_KERNELS: readonly CkaKernel[] = ['linear', 'rbf'];
@@ -142,7 +150,9 @@ function debiasedResult(h: { xy: number; xx: number; yy: number }, base: Record<
  * value = HSIC(K, L)/√(HSIC(K, K)·HSIC(L, L)); 1 for identical representations.
  * Debiased CKA can be NaN when an unbiased self-HSIC estimate is ≤ 0 (possible for very few examples); details.reason says so.
  */
-export function cka(x: Matrix, y: Matrix, opts: CkaOptions = {}): SimilarityResult {
+export function cka(xIn: Representation, yIn: Representation, opts: CkaOptions = {}): SimilarityResult {
+  const x = asMatrix(xIn, 'X');
+  const y = asMatrix(yIn, 'Y');
   const kernel = checkChoice('kernel', opts.kernel ?? 'linear', CKA_KERNELS, SIMILARITY_ERROR_CODES.unknownMetric);
   const debiased = booleanOption('debiased', opts.debiased, false);
   if (opts.median !== undefined) checkChoice('median', opts.median, RBF_MEDIANS, SIMILARITY_ERROR_CODES.badOption);

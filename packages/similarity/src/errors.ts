@@ -11,6 +11,8 @@ export const SIMILARITY_ERROR_CODES = {
   constantFeatures: 'ERR_SIMILARITY_CONSTANT_FEATURES',
   /** An option outside its allowed range. */
   badOption: 'ERR_SIMILARITY_OPTION',
+  /** An input that is not a Matrix or Dataset. */
+  input: 'ERR_SIMILARITY_INPUT',
   /** An unknown metric or kernel name. */
   unknownMetric: 'ERR_SIMILARITY_UNKNOWN_METRIC',
 } as const;

@@ -1,8 +1,8 @@
 /**
  * The result shape every metric returns, and the input checks they share.
  */
-import { type Matrix, NonFiniteError, ShapeError, shapeStr } from '@concord/core';
-import { badOption, constantFeatures, tooFewExamples } from './errors.ts';
+import { ConcordTypeError, Dataset, describeValue, Matrix, NonFiniteError, ShapeError, shapeStr } from '@concord/core';
+import { badOption, constantFeatures, SIMILARITY_ERROR_CODES, tooFewExamples } from './errors.ts';
 
 export interface SimilarityResult {
   /** The metric's name as passed to `similarity()` ('cka', 'svcca', ...). */
@@ -71,4 +71,20 @@ export function checkVariance(metric: string, side: string, m: Matrix): void {
     for (let j = 0; j < m.cols; j++) if (d[off + j] !== d[j]) return;
   }
   throw constantFeatures(metric, side, shapeStr(m));
+}
+
+/** A representation given as a Matrix or a Dataset (its measurements: observations × channels). */
+export type Representation = Matrix | Dataset;
+
+/** The examples × features matrix of a Matrix or Dataset; a typed error for anything else. */
+export function asMatrix(v: unknown, side: string): Matrix {
+  if (v instanceof Matrix) return v;
+  if (v instanceof Dataset) return v.measurements;
+  throw new ConcordTypeError(
+    SIMILARITY_ERROR_CODES.input,
+    `${side}: expected a Matrix or Dataset (rows = examples), received ${describeValue(v)}`,
+    {
+      field: side,
+    },
+  );
 }

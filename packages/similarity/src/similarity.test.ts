@@ -1,4 +1,4 @@
-import { Rng } from '@concord/core';
+import { Dataset, Rng } from '@concord/core';
 import { describe, expect, it } from 'vitest';
 import { angularShapeMetric, cka, meanCca, SIMILARITY_METRICS, similarity } from './index.ts';
 import { mix, randn } from './test-data.ts';
@@ -35,6 +35,17 @@ describe('similarity() dispatch', () => {
       expect(res.metric).toBe(metric);
       expect(Number.isFinite(res.value)).toBe(true);
     }
+  });
+  it('accepts Datasets (their measurements) and rejects other inputs with a typed error', () => {
+    const ds = new Dataset(x);
+    expect(similarity(ds, y, { metric: 'cka' }).value).toBe(cka(x, y).value);
+    expect(cka(ds, new Dataset(y)).value).toBe(cka(x, y).value);
+    expect(() => similarity([[1, 2]] as never, y, { metric: 'cka' })).toThrow(
+      expect.objectContaining({ code: 'ERR_SIMILARITY_INPUT' }),
+    );
+    expect(() => cka(x, undefined as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_SIMILARITY_INPUT', message: expect.stringContaining('Y') }),
+    );
   });
   it("an unknown metric's error lists the valid ones", () => {
     expect(() => similarity(x, y, { metric: 'rsa' as never })).toThrow(

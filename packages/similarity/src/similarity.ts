@@ -8,7 +8,7 @@ import { type CkaOptions, cka } from './cka.ts';
 import { SIMILARITY_ERROR_CODES } from './errors.ts';
 import { cknna, mutualKnn } from './knn.ts';
 import { type PlsOptions, plsEncoding } from './pls.ts';
-import type { SimilarityResult } from './result.ts';
+import { asMatrix, type Representation, type SimilarityResult } from './result.ts';
 import { type RidgeOptions, ridgeEncoding } from './ridge.ts';
 import { angularShapeMetric, procrustesDistance } from './shape-metrics.ts';
 
@@ -47,10 +47,13 @@ export interface SimilarityOptions {
   [option: string]: unknown;
 }
 
-/** Compare X (n×p) with Y (n×q) by the named metric; the other options go to that metric's function. */
-export function similarity(x: Matrix, y: Matrix, opts: SimilarityOptions): SimilarityResult {
+/**
+ * Compare X (n×p) with Y (n×q) by the named metric; the other options go to that metric's function. X and Y may be
+ * Matrices or Datasets (their measurements; rows = observations must correspond).
+ */
+export function similarity(x: Representation, y: Representation, opts: SimilarityOptions): SimilarityResult {
   const metric = checkChoice('metric', opts?.metric, SIMILARITY_METRICS, SIMILARITY_ERROR_CODES.unknownMetric);
   const { metric: _m, ...rest } = opts;
-  const r = METRICS[metric](x, y, rest);
+  const r = METRICS[metric](asMatrix(x, 'X'), asMatrix(y, 'Y'), rest);
   return { ...r, metric };
 }
