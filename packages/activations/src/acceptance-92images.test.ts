@@ -138,7 +138,7 @@ describeWithSharedData(PARTS, 'MobileNetV2 (nsfwjs) over the 92 Kriegeskorte ima
       const ds = datasets.get(name)!;
       rdms.set(name, correlationRdm(ds.measurements.data, n, ds.nChannels));
     }
-  }, 120_000);
+  }, 300_000);
 
   it('gives valid RDMs for every layer', () => {
     for (const name of LAYERS) {

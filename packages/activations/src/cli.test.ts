@@ -6,8 +6,11 @@ import { join } from 'node:path';
 import { repoPath } from '@concord/core/testing';
 import { readNpz, writeNpy } from '@concord/io';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { tinyMlp, tinyMlpForward } from './test-models.ts';
+
+// Each spawn starts a whole CLI (a few seconds; much more on a loaded machine).
+vi.setConfig({ testTimeout: 240_000 });
 
 const dir = mkdtempSync(join(tmpdir(), 'concord-cli-act-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

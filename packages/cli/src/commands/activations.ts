@@ -108,7 +108,8 @@ const extract: Command = {
     stimuli: {
       type: 'string',
       value: 'DIR',
-      description: 'a folder of PNG/JPEG images (sorted by name) or a CSV/TSV list of images',
+      description:
+        'a folder of PNG/JPEG images (sorted by name), a CSV/TSV list of images, or a .mat file holding stimulus images',
     },
     list: {
       type: 'string',
