@@ -1,7 +1,7 @@
 /**
  * Where tasks run: a piscina worker-thread pool for anything heavy, so the event loop stays free for /health and
  * for parsing the next request; tiny tasks (fewer than `inlineBelow` input elements) run inline, where a thread
- * hop would cost more than the work. TypeScript workers are started with `--import tsx`.
+ * hop would cost more than the work. Workers start from worker-entry.mjs, which registers the TypeScript loader itself.
  */
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
@@ -16,6 +16,8 @@ export interface PoolOptions {
   inlineBelow?: number;
   /** Queued tasks beyond this are refused with 503 instead of growing memory without bound. Default 256. */
   maxQueue?: number;
+  /** A task still queued or running after this long is abandoned with 503. Default 10 minutes. */
+  taskTimeoutMs?: number;
 }
 
 function refsOf(task: Task): MatrixRef[] {
@@ -36,15 +38,16 @@ export class ComputePool {
   readonly inlineBelow: number;
   readonly threads: number;
   private readonly maxQueue: number;
+  private readonly taskTimeoutMs: number;
 
   constructor(opts: PoolOptions = {}) {
     this.threads = opts.threads ?? Math.max(1, availableParallelism());
     this.inlineBelow = opts.inlineBelow ?? 20_000;
     this.maxQueue = opts.maxQueue ?? 256;
+    this.taskTimeoutMs = opts.taskTimeoutMs ?? 10 * 60_000;
     if (this.threads > 0) {
       this.piscina = new Piscina({
-        filename: new URL('./worker.ts', import.meta.url).href,
-        execArgv: ['--import', 'tsx'],
+        filename: new URL('./worker-entry.mjs', import.meta.url).href,
         minThreads: this.threads,
         maxThreads: this.threads,
         maxQueue: this.maxQueue,
@@ -58,8 +61,18 @@ export class ComputePool {
     if (!this.piscina || taskElements(task) < this.inlineBelow) return runTask(task);
     const transferList = refsOf(task).flatMap((r) => (r.kind === 'inline' ? [r.data.buffer as ArrayBuffer] : []));
     try {
-      return (await this.piscina.run(task, { transferList })) as TaskOutcome;
+      return (await this.piscina.run(task, {
+        transferList,
+        signal: AbortSignal.timeout(this.taskTimeoutMs),
+      })) as TaskOutcome;
     } catch (e) {
+      if ((e as Error)?.name === 'AbortError' || (e as Error)?.name === 'TimeoutError') {
+        throw new ApiError(
+          503,
+          API_ERRORS.BUSY,
+          `the computation did not finish within ${this.taskTimeoutMs} ms (queued or running); send smaller inputs or retry later`,
+        );
+      }
       if (this.piscina.queueSize >= this.maxQueue)
         throw new ApiError(503, API_ERRORS.BUSY, `the compute queue is full (${this.maxQueue} tasks); retry later`);
       throw e;

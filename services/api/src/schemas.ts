@@ -72,7 +72,11 @@ export const CompareBody = Type.Object(
     a: RdmVectors,
     b: RdmVectors,
     method: Method,
-    sigmaK: Type.Optional(MatrixInput),
+    sigmaK: Type.Optional(
+      Type.Union([NumberMatrix, Type.Array(Type.Number()), ArrayRef], {
+        description: 'pattern covariance for *_cov and neg_riem_dist: nCond × nCond, or per-condition variances',
+      }),
+    ),
     save: Type.Optional(SaveRequest),
   },
   { additionalProperties: false },

@@ -1,0 +1,123 @@
+/**
+ * HTTP load: autocannon in this process against `concord serve` in a child process, on loopback.
+ * - POST /v1/compare, two 92-condition RDMs (4,186 pairs each), spearman: target ≥ 2,000 req/s, p99 < 50 ms.
+ *   Run twice: RDM vectors inline in the JSON body, and by reference to uploaded arrays ({"arrayId"}).
+ * - POST /v1/rdm with 92 × 1,000 data (euclidean), with /health polled alongside: /health p99 target < 50 ms.
+ * Reported, never asserted.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Matrix, Rng } from '@concord/core';
+import { encodeNpy } from '@concord/io';
+import autocannon from 'autocannon';
+import { startChildServer } from './test-server.ts';
+
+const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
+
+function randomRdm(rng: Rng, n: number, p: number): number[] {
+  const x = Matrix.zeros(n, p);
+  rng.fillNormal(x.data);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      let s = 0;
+      for (let k = 0; k < p; k++) s += (x.data[i * p + k] - x.data[j * p + k]) ** 2;
+      out.push(s / p);
+    }
+  }
+  return out;
+}
+
+interface Load {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+async function load(
+  url: string,
+  body: string | undefined,
+  connections: number,
+  method: 'GET' | 'POST' = 'POST',
+): Promise<Load> {
+  const r = await autocannon({
+    url,
+    method,
+    connections,
+    duration: DURATION,
+    ...(body ? { body, headers: { 'content-type': 'application/json' } } : {}),
+  });
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx };
+}
+
+function row(name: string, l: Load, target: string): string {
+  return `| ${name} | ${l.rps.toFixed(0)} | ${l.p50} | ${l.p99} | ${l.errors + l.non2xx} | ${target} |`;
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), 'concord-api-bench-'));
+const server = await startChildServer(dataDir);
+try {
+  const rng = new Rng(1);
+  const a = randomRdm(rng, 92, 50);
+  const b = randomRdm(rng, 92, 50);
+  const compareBody = JSON.stringify({ a: [a], b: [b], method: 'spearman' });
+  const upload = async (v: number[]) => {
+    const res = await fetch(`${server.url}/v1/arrays`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: encodeNpy({ data: Float64Array.from(v), shape: [1, v.length] }),
+    });
+    return ((await res.json()) as { id: string }).id;
+  };
+  const refBody = JSON.stringify({
+    a: { arrayId: await upload(a) },
+    b: { arrayId: await upload(b) },
+    method: 'spearman',
+  });
+  const x = Matrix.zeros(92, 1000);
+  rng.fillNormal(x.data);
+  const rows: number[][] = [];
+  for (let i = 0; i < 92; i++) rows.push(Array.from(x.data.subarray(i * 1000, (i + 1) * 1000)));
+  const rdmBody = JSON.stringify({
+    data: rows,
+    conditions: Array.from({ length: 92 }, (_, i) => i),
+    method: 'euclidean',
+  });
+
+  // Warm up the JIT and the workers.
+  await load(`${server.url}/v1/compare`, compareBody, 4).catch(() => undefined);
+
+  const lines = [
+    `\n## HTTP service (autocannon, ${DURATION} s per case, loopback, server in a child process; ${process.env.BENCH_SECONDS ? '' : 'set BENCH_SECONDS to change'})`,
+    `compare body: ${(compareBody.length / 1024).toFixed(0)} KiB JSON; rdm body: ${(rdmBody.length / 1024).toFixed(0)} KiB JSON`,
+    '| case | req/s | p50 ms | p99 ms | errors+non-2xx | target |',
+    '|---|---|---|---|---|---|',
+  ];
+  lines.push(
+    row(
+      'POST /v1/compare 92 cond spearman, inline JSON (10 conn)',
+      await load(`${server.url}/v1/compare`, compareBody, 10),
+      '≥ 2000 req/s, p99 < 50',
+    ),
+  );
+  lines.push(
+    row(
+      'POST /v1/compare 92 cond spearman, {arrayId} (10 conn)',
+      await load(`${server.url}/v1/compare`, refBody, 10),
+      '≥ 2000 req/s, p99 < 50',
+    ),
+  );
+  const [rdm, health] = await Promise.all([
+    load(`${server.url}/v1/rdm`, rdmBody, 4),
+    load(`${server.url}/health`, undefined, 1, 'GET'),
+  ]);
+  lines.push(row('POST /v1/rdm 92 × 1000 euclidean (4 conn)', rdm, 'report'));
+  lines.push(row('GET /health during the /v1/rdm load (1 conn)', health, 'p99 < 50'));
+  process.stdout.write(`${lines.join('\n')}\n`);
+} finally {
+  await server.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+}
