@@ -97,28 +97,22 @@ export function tauStats(x: DenseRanked, y: DenseRanked): TauStats {
 export function tauStatsDirect(x: ArrayLike<number>, y: ArrayLike<number>): TauStats {
   const n = x.length;
   const yk = sortableKeys(y);
-  const idx = new Uint32Array(n);
-  for (let k = 0; k < n; k++) idx[k] = k;
-  const ys = radixSortKeyed({ hi: yk.hi, lo: yk.lo, payload: idx });
   const xk = sortableKeys(x);
-  const hi = new Uint32Array(n);
-  const lo = new Uint32Array(n);
+  // x's keys ride along with y's sort, so no random gather is needed afterwards
+  const ys = radixSortKeyed({ hi: yk.hi, lo: yk.lo, payload: xk.hi, payload2: xk.lo });
+  const hi = ys.payload;
+  const lo = ys.payload2!;
   const yRank = new Uint32Array(n);
   let r = 0;
   let yTies = 0;
   let run = 1;
-  for (let t = 0; t < n; t++) {
-    if (t > 0) {
-      if (ys.hi[t] === ys.hi[t - 1] && ys.lo[t] === ys.lo[t - 1]) run++;
-      else {
-        yTies += (run * (run - 1)) / 2;
-        run = 1;
-        r++;
-      }
+  for (let t = 1; t < n; t++) {
+    if (ys.hi[t] === ys.hi[t - 1] && ys.lo[t] === ys.lo[t - 1]) run++;
+    else {
+      yTies += (run * (run - 1)) / 2;
+      run = 1;
+      r++;
     }
-    const i = ys.payload[t];
-    hi[t] = xk.hi[i];
-    lo[t] = xk.lo[i];
     yRank[t] = r;
   }
   yTies += (run * (run - 1)) / 2;

@@ -40,15 +40,19 @@ export interface KeyedArrays {
   lo: Uint32Array<ArrayBufferLike>;
   /** Carried along with the keys (indices, ranks, ...). */
   payload: Uint32Array<ArrayBufferLike>;
+  /** An optional second payload. */
+  payload2?: Uint32Array<ArrayBufferLike>;
 }
 
 /** Stable LSD radix sort of (hi, lo) keys with a payload; returns the sorted arrays (the inputs are reused). */
 export function radixSortKeyed(input: KeyedArrays): KeyedArrays {
   const n = input.hi.length;
   let { hi, lo, payload } = input;
+  let second = input.payload2;
   let hi2: Uint32Array<ArrayBufferLike> = new Uint32Array(n);
   let lo2: Uint32Array<ArrayBufferLike> = new Uint32Array(n);
   let pay2: Uint32Array<ArrayBufferLike> = new Uint32Array(n);
+  let second2: Uint32Array<ArrayBufferLike> | undefined = second ? new Uint32Array(n) : undefined;
   const count = new Uint32Array(BUCKETS);
   for (let pass = 0; pass < 4; pass++) {
     const word = pass < 2 ? lo : hi;
@@ -63,18 +67,30 @@ export function radixSortKeyed(input: KeyedArrays): KeyedArrays {
       count[b] = sum;
       sum += c;
     }
-    for (let k = 0; k < n; k++) {
-      const d = (word[k] >>> shift) & 0xffff;
-      const at = count[d]++;
-      hi2[at] = hi[k];
-      lo2[at] = lo[k];
-      pay2[at] = payload[k];
+    if (second && second2) {
+      for (let k = 0; k < n; k++) {
+        const d = (word[k] >>> shift) & 0xffff;
+        const at = count[d]++;
+        hi2[at] = hi[k];
+        lo2[at] = lo[k];
+        pay2[at] = payload[k];
+        second2[at] = second[k];
+      }
+      [second, second2] = [second2, second];
+    } else {
+      for (let k = 0; k < n; k++) {
+        const d = (word[k] >>> shift) & 0xffff;
+        const at = count[d]++;
+        hi2[at] = hi[k];
+        lo2[at] = lo[k];
+        pay2[at] = payload[k];
+      }
     }
     [hi, hi2] = [hi2, hi];
     [lo, lo2] = [lo2, lo];
     [payload, pay2] = [pay2, payload];
   }
-  return { hi, lo, payload };
+  return { hi, lo, payload, payload2: second };
 }
 
 /** Indices that sort `v` ascending; ties keep index order (stable). */
