@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -185,5 +186,48 @@ describe('.npy stimuli are fed as is', () => {
     expect([s.count, s.shape, s.dtype]).toEqual([2, [3, 2], 'float32']);
     const b = await s.batch(1, 2);
     expect(Array.from(b.data)).toEqual(Array.from(data.subarray(6)));
+  });
+});
+
+const hasScipy = spawnSync('python3', ['-c', 'import scipy.io'], { encoding: 'utf8' }).status === 0;
+
+describe.skipIf(!hasScipy)('stimuli inside MAT files written by scipy', () => {
+  it('an H×W×C×N uint8 stack (MATLAB order) and a struct array with an image field and labels', async () => {
+    const file = join(dir, 'stim.mat');
+    const r = spawnSync(
+      'python3',
+      [
+        '-c',
+        `
+import numpy as np, scipy.io, sys
+imgs = (np.arange(2 * 4 * 5 * 3).reshape(2, 4, 5, 3) * 7 % 256).astype(np.uint8)
+stack = np.transpose(imgs, (1, 2, 3, 0))  # H x W x C x N
+s = np.zeros((1, 2), dtype=[('image', 'O'), ('category', 'O'), ('animate', 'O')])
+for k in range(2): s[0, k] = (imgs[k], ['dog', 'car'][k], np.array([[1 - k]], dtype=np.uint8))
+scipy.io.savemat(sys.argv[1], {'stack': stack})
+scipy.io.savemat(sys.argv[1].replace('.mat', '-struct.mat'), {'info': np.array([[1.0, 2.0]]), 'stimuli': s})
+`,
+        file,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const want = (k: number, y: number, x: number, c: number) => ((((k * 4 + y) * 5 + x) * 3 + c) * 7) % 256;
+    for (const [path, opts] of [
+      [file, {}],
+      [file.replace('.mat', '-struct.mat'), {}],
+    ] as const) {
+      const s = await loadStimuli(path, { ...opts, layout: 'nchw' });
+      expect([s.count, s.shape]).toEqual([2, [3, 4, 5]]);
+      const b = await s.batch(0, 2);
+      for (let k = 0; k < 2; k++)
+        for (let c = 0; c < 3; c++)
+          for (let y = 0; y < 4; y++)
+            for (let x = 0; x < 5; x++)
+              expect(b.data[k * 60 + c * 20 + y * 5 + x]).toBe(Math.fround(want(k, y, x, c) / 255));
+    }
+    const s = await loadStimuli(file.replace('.mat', '-struct.mat'));
+    expect(s.descriptors.category).toEqual(['dog', 'car']);
+    expect(s.descriptors.animate).toEqual([1, 0]);
   });
 });
