@@ -58,11 +58,11 @@ export function sqrtTransform(rdms: Rdms): Rdms {
       : rdms.dissimilarityMeasure === 'squared mahalanobis'
         ? 'mahalanobis'
         : `sqrt of ${rdms.dissimilarityMeasure || 'unknown measure'}`;
-  return mapRows(rdms, (r) => r.map((x) => Math.sqrt(x < 0 ? 0 : x)), measure);
+  return mapRows(rdms, (r) => r.map((x) => Math.sqrt(Math.max(x, 0))), measure);
 }
 
 export function positiveTransform(rdms: Rdms): Rdms {
-  return mapRows(rdms, (r) => r.map((x) => (x < 0 ? 0 : x)), rdms.dissimilarityMeasure);
+  return mapRows(rdms, (r) => r.map((x) => Math.max(x, 0)), rdms.dissimilarityMeasure);
 }
 
 /** (d − min) / (max − min) per RDM. A constant RDM gives NaN (0/0), as in rsatoolbox. */
