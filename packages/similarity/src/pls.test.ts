@@ -1,4 +1,4 @@
-import { Rng } from '@concord/core';
+import { Matrix, Rng } from '@concord/core';
 import { describe, expect, it } from 'vitest';
 import { kFoldSplits } from './cross-validation.ts';
 import { fitPls, plsEncoding, predictPls } from './pls.ts';
@@ -110,6 +110,17 @@ describe('PLS regression', () => {
     const r = plsEncoding(x, y, { folds: 4, seed: 1 });
     expect(r.details.componentsUsed).toEqual([3, 3, 3, 3]);
     expect(plsEncoding(x, y, { folds: 4, seed: 1 }).details.perTarget).toEqual(r.details.perTarget);
+  });
+  it('stops adding components when X is exhausted (duplicated columns: rank 2 of 4)', () => {
+    const rng = new Rng(65);
+    const base = randn(rng, 30, 2);
+    const x = Matrix.from(
+      Array.from({ length: 30 }, (_, i) => [base.get(i, 0), base.get(i, 1), base.get(i, 0), base.get(i, 1)]),
+    );
+    const y = mix(base, randn(rng, 30, 2), 1);
+    const model = fitPls(x, y, 4);
+    expect(model.components).toBe(2);
+    for (const v of predictPls(model, x).data) expect(Number.isFinite(v)).toBe(true);
   });
   it('bad input: nComponents < 1, mismatched rows, constant features', () => {
     const rng = new Rng(64);

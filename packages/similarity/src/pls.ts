@@ -133,6 +133,7 @@ export function fitPls(
   const { mean: xMean, std: xStd } = moments(x, scale);
   const { mean: yMean, std: yStd } = moments(y, scale);
   const xk = standardize(x, xMean, xStd);
+  const ssX = vdot(xk.data as Float64Array, xk.data as Float64Array);
   const yk = standardize(y, yMean, yStd);
   const p = x.cols;
   const v = y.cols;
@@ -158,6 +159,9 @@ export function fitPls(
     }
     const t = dot(xk, xw);
     const tt = vdot(t, t);
+    // X is exhausted (its rank is below the components asked for): the scores are rounding noise (relative size
+    // ~1e-16); sklearn would keep fitting that noise, we stop
+    if (!(tt > 1e-24 * ssX)) break;
     const pl = tdot(xk, t);
     for (let j = 0; j < p; j++) pl[j] /= tt;
     const ql = tdot(yk, t);
