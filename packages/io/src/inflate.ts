@@ -1,5 +1,5 @@
 /** zlib inflation with a ceiling on the output size, so a corrupt or hostile file cannot exhaust memory. */
-import { inflateSync } from 'node:zlib';
+import { constants, inflateSync } from 'node:zlib';
 import { FileFormatError } from '@concord/core';
 
 /**
@@ -27,5 +27,21 @@ export function inflateBounded(
       );
     }
     throw new FileFormatError(code, file, `compressed data is corrupt: ${err.message || String(e)}`, { offset });
+  }
+}
+
+/**
+ * The first bytes of a zlib stream, from its first `inputBytes` compressed bytes (enough to read a variable's name
+ * and shape without inflating all of it). Empty when the prefix cannot be decoded.
+ */
+export function inflatePrefix(input: Uint8Array, inputBytes = 4096): Uint8Array {
+  try {
+    const out = inflateSync(input.subarray(0, inputBytes), {
+      finishFlush: constants.Z_SYNC_FLUSH,
+      maxOutputLength: 1 << 20,
+    });
+    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  } catch {
+    return new Uint8Array(0);
   }
 }

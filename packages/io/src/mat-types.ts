@@ -71,8 +71,18 @@ export interface MatReadOptions {
   strict?: boolean;
   /** Called for each skipped variable or field. */
   onWarning?: (w: MatWarning) => void;
+  /** Read only these variables (scipy's variable_names); others are skipped without being decoded. */
+  variableNames?: readonly string[];
   /** Refuse to inflate a compressed variable (or densify a sparse one) beyond this many bytes. Default 2 GiB - 1. */
   maxBytes?: number;
+}
+
+/** A variable's name, MATLAB shape and class, as scipy.io.whosmat lists them. */
+export interface MatVariableInfo {
+  name: string;
+  shape: number[];
+  /** 'double', 'single', 'int8'..'uint64', 'logical', 'char', 'cell', 'struct', 'object', 'sparse', ... */
+  className: string;
 }
 
 export interface MatFile {

@@ -9,7 +9,7 @@ import { basename, join } from 'node:path';
 import { describeWithSharedData, sharedData } from '@concord/core/testing';
 import { expect, it } from 'vitest';
 import { readHdf5 } from './hdf5.ts';
-import { readMatFile } from './mat.ts';
+import { readMatFile, whosMat } from './mat.ts';
 import { isMatArray, isMatCell, isMatStructArray, type MatStruct, type MatValue } from './mat-types.ts';
 import type { NumericArray } from './typed.ts';
 
@@ -132,6 +132,10 @@ describeWithSharedData([], 'MAT files match scipy.io.loadmat / h5py (matinfo.jso
         expect(mat.headerText.slice(0, 100)).toBe(info.header_text_116.trimEnd().slice(0, 100));
         expect(Object.keys(mat.variables).sort()).toEqual(info.whosmat.map((w: [string]) => w[0]).sort());
         for (const [name, sub] of Object.entries(info.variables)) compareV5(mat.variables[name], sub, name);
+      });
+
+      it(`${basename(file)}: whosMat lists what scipy.io.whosmat lists`, () => {
+        expect(whosMat(file).map((w) => [w.name, w.shape, w.className])).toEqual(info.whosmat);
       });
     } else {
       it(`${basename(file)}: every HDF5 dataset as h5py reads it`, () => {

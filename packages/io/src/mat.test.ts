@@ -11,7 +11,7 @@ import { FileFormatError, Rng } from '@concord/core';
 import { describeWithSharedData, repoPath, sharedData } from '@concord/core/testing';
 import { unzlibSync, zlibSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
-import { decodeMat, decodeMatFile, readMat, readMatFile } from './mat.ts';
+import { decodeMat, decodeMatFile, readMat, readMatFile, whosMat } from './mat.ts';
 import {
   isMatArray,
   isMatCell,
@@ -85,6 +85,18 @@ describe('committed MAT fixtures (data/fixtures/io)', () => {
       expect(sa.structs.map((s) => s.label)).toEqual(want.sa.labels);
     });
   }
+
+  it('variableNames reads only the listed variables; whosMat lists all without reading data', () => {
+    for (const name of ['v5_compressed.mat', 'v5_plain.mat']) {
+      const path = join(fixtures, name);
+      expect(Object.keys(readMat(path, { variableNames: ['s', 'st', 'nope'] })).sort()).toEqual(['s', 'st']);
+      const who = whosMat(path);
+      expect(who.map((w) => w.name).sort()).toEqual(Object.keys(readMat(path)).sort());
+      expect(who.find((w) => w.name === 'vol')).toEqual({ name: 'vol', shape: [2, 3, 4], className: 'double' });
+      expect(who.find((w) => w.name === 'flag')?.className).toBe('logical');
+      expect(who.find((w) => w.name === 'sp')?.className).toBe('sparse');
+    }
+  });
 
   it('v5_big_endian.mat (MI byte order, small data elements, double stored as int16)', () => {
     const want = manifest.mat['v5_big_endian.mat'];

@@ -9,7 +9,7 @@
  */
 import { FileFormatError } from '@concord/core';
 import { IO_ERRORS } from './errors.ts';
-import { inflateBounded } from './inflate.ts';
+import { inflateBounded, inflatePrefix } from './inflate.ts';
 import {
   dtypeOfClass,
   type MatArray,
@@ -20,6 +20,7 @@ import {
   type MatStruct,
   type MatStructArray,
   type MatValue,
+  type MatVariableInfo,
   type MatWarning,
 } from './mat-types.ts';
 import {
@@ -94,6 +95,14 @@ const FLAG_LOGICAL = 0x200;
 const MAX_DEPTH = 256;
 const DEFAULT_MAX_BYTES = 2 ** 31 - 1;
 
+/** One top-level element: a cheap look at its first bytes, and the full miMATRIX on demand. */
+interface TopElement {
+  prefix: () => Source;
+  open: () => { src: Source; tag: Tag };
+  /** Offset of the miMATRIX tag in `prefix()` when it is the file itself (uncompressed variables). */
+  start?: number;
+}
+
 interface Tag {
   type: number;
   nbytes: number;
@@ -156,42 +165,58 @@ export class Mat5Decoder {
   }
 
   decode(buf: Uint8Array): MatFile {
-    const { headerText, le } = readHeader(buf, this.file);
-    const src = new Source(buf, le, '', undefined);
+    const { headerText } = readHeader(buf, this.file);
     const variables: Record<string, MatValue> = {};
+    const wanted = this.opts.variableNames ? new Set(this.opts.variableNames) : undefined;
+    for (const el of this.elements(buf)) {
+      if (wanted && !wanted.has(this.peek(el).name)) continue;
+      const inner = el.open();
+      this.readVariable(inner.src, inner.tag, variables);
+    }
+    return { format: 'v5', headerText, variables, warnings: this.warnings };
+  }
+
+  /** Name, MATLAB shape and class of every variable, without reading the data (scipy.io.whosmat). */
+  whos(buf: Uint8Array): MatVariableInfo[] {
+    return Array.from(this.elements(buf), (el) => this.peek(el));
+  }
+
+  /** The top-level variables: where each starts, and how to get at its miMATRIX (inflating when compressed). */
+  private *elements(buf: Uint8Array): Generator<TopElement> {
+    const { le } = readHeader(buf, this.file);
+    const src = new Source(buf, le, '', undefined);
     let pos = 128;
     while (pos + 8 <= buf.length) {
       const tag = this.readTag(src, pos, buf.length);
-      // Top-level elements are not padded after compressed data (scipy reads the next tag right after the bytes).
-      const next = tag.data + tag.nbytes;
+      const at = pos;
       if (tag.type === mi.COMPRESSED) {
-        const inflated = inflateBounded(
-          buf.subarray(tag.data, tag.data + tag.nbytes),
-          this.maxBytes,
-          this.file,
-          pos,
-          IO_ERRORS.MAT_COMPRESSED,
-        );
-        const inner = new Source(inflated, le, `compressed variable at byte ${pos}`, pos);
-        if (inflated.length < 8)
-          this.fail(
-            inner,
-            IO_ERRORS.MAT_TRUNCATED,
-            `inflated data holds ${inflated.length} bytes, too few for an element tag`,
-            0,
-          );
-        const innerTag = this.readTag(inner, 0, inflated.length);
-        if (innerTag.type !== mi.MATRIX)
-          this.fail(
-            inner,
-            IO_ERRORS.MAT_ELEMENT,
-            `expected a miMATRIX (14) element, found type ${innerTag.type}`,
-            0,
-            'type',
-          );
-        this.readVariable(inner, innerTag, variables);
+        const body = buf.subarray(tag.data, tag.data + tag.nbytes);
+        yield {
+          prefix: () => new Source(inflatePrefix(body), le, `compressed variable at byte ${at}`, at),
+          open: () => {
+            const inflated = inflateBounded(body, this.maxBytes, this.file, at, IO_ERRORS.MAT_COMPRESSED);
+            const inner = new Source(inflated, le, `compressed variable at byte ${at}`, at);
+            if (inflated.length < 8)
+              this.fail(
+                inner,
+                IO_ERRORS.MAT_TRUNCATED,
+                `inflated data holds ${inflated.length} bytes, too few for an element tag`,
+                0,
+              );
+            const innerTag = this.readTag(inner, 0, inflated.length);
+            if (innerTag.type !== mi.MATRIX)
+              this.fail(
+                inner,
+                IO_ERRORS.MAT_ELEMENT,
+                `expected a miMATRIX (14) element, found type ${innerTag.type}`,
+                0,
+                'type',
+              );
+            return { src: inner, tag: innerTag };
+          },
+        };
       } else if (tag.type === mi.MATRIX) {
-        this.readVariable(src, tag, variables);
+        yield { prefix: () => src, open: () => ({ src, tag }), start: at };
       } else {
         this.fail(
           src,
@@ -201,9 +226,47 @@ export class Mat5Decoder {
           'type',
         );
       }
-      pos = next;
+      // Top-level elements are not padded after compressed data (scipy reads the next tag right after the bytes).
+      pos = tag.data + tag.nbytes;
     }
-    return { format: 'v5', headerText, variables, warnings: this.warnings };
+  }
+
+  /** Read a variable's name, shape and class from the first bytes of its miMATRIX. */
+  private peek(el: TopElement): MatVariableInfo {
+    let src = el.prefix();
+    let start = el.start ?? 0;
+    const parse = (): MatVariableInfo | undefined => {
+      try {
+        // Tags are read against the bytes at hand: a compressed prefix holds the header, not the data.
+        const end = src.buf.length;
+        const flagsTag = this.readTag(src, start + 8, end);
+        const mxClass = src.u32(flagsTag.data) & 0xff;
+        const logical = (src.u32(flagsTag.data) & FLAG_LOGICAL) !== 0;
+        const className = logical ? 'logical' : (MX_NUMERIC[mxClass] ?? MX_NAMES[mxClass] ?? `code ${mxClass}`);
+        if (mxClass === 16 || mxClass === 17)
+          return { name: this.findName(src, flagsTag.next, end), shape: [], className };
+        const dimsTag = this.readTag(src, flagsTag.next, end);
+        const shape: number[] = [];
+        for (let k = 0; k < dimsTag.nbytes / 4; k++) shape.push(src.i32(dimsTag.data + 4 * k));
+        const nameTag = this.readTag(src, dimsTag.next, end);
+        return {
+          name: decodeLatin1(src.buf.subarray(nameTag.data, nameTag.data + nameTag.nbytes)) || '__function_workspace__',
+          shape,
+          className,
+        };
+      } catch {
+        return undefined;
+      }
+    };
+    const quick = parse();
+    if (quick) return quick;
+    // The prefix was too short (or corrupt): open the whole variable, which reports corruption properly.
+    const full = el.open();
+    src = full.src;
+    start = full.tag.data - 8;
+    const info = parse();
+    if (!info) this.fail(src, IO_ERRORS.MAT_ELEMENT, 'cannot read the variable header', start);
+    return info;
   }
 
   private readVariable(src: Source, tag: Tag, variables: Record<string, MatValue>): void {
@@ -796,6 +859,10 @@ export function readHeader(buf: Uint8Array, file: string): { headerText: string;
   const le = ind === 'IM';
   const version = new DataView(buf.buffer, buf.byteOffset + 124, 2).getUint16(0, le);
   return { headerText, le, version };
+}
+
+export function whosMat5(buf: Uint8Array, file = '<buffer>'): MatVariableInfo[] {
+  return new Mat5Decoder(file).whos(buf);
 }
 
 export function decodeMat5(buf: Uint8Array, file = '<buffer>', opts: MatReadOptions = {}): MatFile {

@@ -22,6 +22,7 @@ import {
   type MatStruct,
   type MatStructArray,
   type MatValue,
+  type MatVariableInfo,
   type MatWarning,
 } from './mat-types.ts';
 import { charsToStrings } from './mat5.ts';
@@ -86,8 +87,10 @@ class Mat73Decoder {
   decode(f: h5wasm.File): Record<string, MatValue> {
     this.resolve = refResolver(f);
     const out: Record<string, MatValue> = {};
+    const wanted = this.opts.variableNames ? new Set(this.opts.variableNames) : undefined;
     for (const name of f.keys()) {
       if (name.startsWith('#')) continue; // '#refs#' and '#subsystem#' hold MATLAB's internals
+      if (wanted && !wanted.has(name)) continue;
       const v = this.child(f.get(name), name, 0);
       if (v !== undefined) out[name] = v;
     }
@@ -286,4 +289,37 @@ export function decodeMat73(buf: Uint8Array, file: string, opts: MatReadOptions,
   const decoder = new Mat73Decoder(file, opts);
   const variables = withHdf5(buf, file, (f) => decoder.decode(f));
   return { format: 'v7.3', headerText, variables, warnings: decoder.warnings };
+}
+
+/** Name, MATLAB shape and class of each top-level variable (shapes un-transposed; struct arrays from a field). */
+export function whosMat73(buf: Uint8Array, file: string): MatVariableInfo[] {
+  return withHdf5(buf, file, (f) =>
+    f
+      .keys()
+      .filter((name) => !name.startsWith('#'))
+      .map((name) => {
+        const e = f.get(name);
+        const attrs = e instanceof h5wasm.Dataset || e instanceof h5wasm.Group ? attrsOf(e) : {};
+        const className =
+          typeof attrs.MATLAB_class === 'string' ? attrs.MATLAB_class : e instanceof h5wasm.Group ? 'struct' : 'double';
+        let shape: number[] = [1, 1];
+        if (e instanceof h5wasm.Dataset) {
+          const stored = e.shape ?? [];
+          shape =
+            attrs.MATLAB_empty !== undefined && Number(attrs.MATLAB_empty) !== 0
+              ? Array.from((e.value as ArrayLike<number | bigint>) ?? [], Number)
+              : stored.slice().reverse();
+        } else if (e instanceof h5wasm.Group && attrs.MATLAB_sparse === undefined) {
+          const first = e
+            .keys()
+            .map((k) => e.get(k))
+            .find(
+              (m) => m instanceof h5wasm.Dataset && attrsOf(m).MATLAB_class === undefined && m.metadata.type === 7,
+            ) as h5wasm.Dataset | undefined;
+          if (first) shape = (first.shape ?? []).slice().reverse();
+        }
+        if (shape.length === 1) shape.push(1);
+        return { name, shape, className: attrs.MATLAB_sparse !== undefined ? 'sparse' : className };
+      }),
+  );
 }
