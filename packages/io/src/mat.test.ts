@@ -11,7 +11,7 @@ import { FileFormatError, Rng } from '@concord/core';
 import { describeWithSharedData, repoPath, sharedData } from '@concord/core/testing';
 import { unzlibSync, zlibSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
-import { decodeMat, decodeMatFile, readMat, readMatFile, whosMat } from './mat.ts';
+import { decodeMat, decodeMatFile, decodeWhosMat, readMat, readMatFile, whosMat } from './mat.ts';
 import {
   isMatArray,
   isMatCell,
@@ -429,6 +429,12 @@ describe('fuzz: mutated MAT files give values or a typed FileFormatError, never 
         if (!(e instanceof FileFormatError))
           throw new Error(`mutation ${i} (seed ${seed}): ${(e as Error).name}: ${(e as Error).message}`);
         expect((e as Error).message).toContain(`fuzz${i}.mat`);
+      }
+      try {
+        decodeWhosMat(buf, `fuzz${i}.mat`);
+      } catch (e) {
+        if (!(e instanceof FileFormatError))
+          throw new Error(`whos, mutation ${i} (seed ${seed}): ${(e as Error).name}: ${(e as Error).message}`);
       }
     }
     return accepted;
