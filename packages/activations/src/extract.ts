@@ -171,10 +171,18 @@ export async function extractActivations(
     stimuli.dtype === 'float32' &&
     stimuli.preprocessing.fedAsIs !== true;
   const pass = async (handle: (sink: LayerSink, start: number, y: LayerOutput) => void) => {
+    const load = (b: number) => stimuli.batch(b * batchSize, Math.min(stimuli.count, (b + 1) * batchSize));
+    // The next batch is decoded (sharp works on its own threads) while the network runs on this one.
+    let next = load(0);
     for (let b = 0; b < batches; b++) {
       const start = b * batchSize;
       const end = Math.min(stimuli.count, start + batchSize);
-      let input = await stimuli.batch(start, end);
+      let input = await next;
+      if (b + 1 < batches) {
+        next = load(b + 1);
+        // Surface a failed prefetch when it is awaited, not as an unhandled rejection if this batch fails first.
+        next.catch(() => {});
+      }
       // Preprocessed images are float32; a float64 network gets them widened (a tensor fed as is is never converted).
       if (widen && input.data instanceof Float32Array)
         input = { data: Float64Array.from(input.data), shape: input.shape };
