@@ -16,11 +16,11 @@ function random(n: number, p: number, seed: number): Matrix {
   return x;
 }
 
-const NUMPY_LINEAR = (n: number, p: number, q: number) => `
+const NUMPY_LINEAR = (n: number, p: number, q: number, dtype = 'float64') => `
 import numpy as np
 def setup():
     r = np.random.default_rng(0)
-    return r.standard_normal((${n}, ${p})), r.standard_normal((${n}, ${q}))
+    return r.standard_normal((${n}, ${p})).astype(np.${dtype}), r.standard_normal((${n}, ${q})).astype(np.${dtype})
 def run(st):
     x, y = st
     x = x - x.mean(0); y = y - y.mean(0)
@@ -78,6 +78,12 @@ const rows: BenchRow[] = [];
     reference: timePython(NUMPY_LINEAR(n, p, q), 3),
     referenceName: 'numpy feature space',
     target: 0.9,
+  });
+  rows.push({
+    name: `linear ${n}×${p} vs ${n}×${q}, precision float32`,
+    seconds: timeBest(() => cka(x, y, { precision: 'float32' }), 3),
+    reference: timePython(NUMPY_LINEAR(n, p, q, 'float32'), 3),
+    referenceName: 'numpy float32 feature space',
   });
 }
 {

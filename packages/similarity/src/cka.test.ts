@@ -140,6 +140,22 @@ describe('cka invariants (property tests over seeded random inputs)', () => {
     }
   });
 
+  it("precision 'float32' (linear kernel) agrees with float64 to ~1e-6, on both routes", () => {
+    for (const { x, y } of cases.slice(2)) {
+      for (const debiased of [false, true]) {
+        for (const route of ['feature', 'gram'] as const) {
+          const ref = cka(x, y, { debiased, route }).value;
+          const r = cka(x, y, { debiased, route, precision: 'float32' });
+          expect(r.details.precision).toBe('float32');
+          expect(Math.abs(r.value - ref)).toBeLessThan(1e-5);
+        }
+      }
+    }
+    expect(() => cka(cases[0].x, cases[0].y, { kernel: 'rbf', precision: 'float32' })).toThrow(
+      expect.objectContaining({ code: 'ERR_SIMILARITY_OPTION' }),
+    );
+  });
+
   it('float32 input gives the float64 answer to float32 precision', () => {
     const { x, y } = cases[3];
     expect(cka(x.astype('float32'), y.astype('float32')).value).toBeCloseTo(cka(x, y).value, 6);

@@ -2,11 +2,14 @@
  * Kernel matrices and HSIC estimators shared by CKA, minibatch CKA and CKNNA. Kernels are n×n float64 matrices
  * (examples × examples).
  */
-import { gram, Matrix, squaredDistances } from '@concord/core';
+import { type DType, gram, Matrix, squaredDistances } from '@concord/core';
 import { badOption } from './errors.ts';
 
-/** Column-centred float64 copy of X (HSIC and CCA work on centred features); one read pass for the means, one write. */
-export function centred(x: Matrix): Matrix {
+/**
+ * Column-centred copy of X (HSIC and CCA work on centred features); one read pass for the means (accumulated in
+ * float64), one write. float64 unless `dtype` asks for float32.
+ */
+export function centred(x: Matrix, dtype: DType = 'float64'): Matrix {
   const { rows: n, cols: p, data } = x;
   const mean = new Float64Array(p);
   for (let i = 0; i < n; i++) {
@@ -14,7 +17,7 @@ export function centred(x: Matrix): Matrix {
     for (let j = 0; j < p; j++) mean[j] += data[off + j];
   }
   for (let j = 0; j < p; j++) mean[j] /= n;
-  const out = new Float64Array(n * p);
+  const out = dtype === 'float32' ? new Float32Array(n * p) : new Float64Array(n * p);
   for (let i = 0; i < n; i++) {
     const off = i * p;
     for (let j = 0; j < p; j++) out[off + j] = data[off + j] - mean[j];

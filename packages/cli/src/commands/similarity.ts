@@ -72,6 +72,12 @@ const ckaCommand: Command = {
       default: 'full',
     },
     debiased: { type: 'boolean', description: 'unbiased HSIC estimator (Song et al. 2012; needs ≥ 4 examples)' },
+    precision: {
+      type: 'string',
+      value: 'float64|float32',
+      description: 'linear kernel: float32 products for big activations (~1e-6 relative accuracy)',
+      default: 'float64',
+    },
   },
   details:
     'Rows are examples (stimuli/conditions), columns are features; the two files may have different numbers of columns.\nJSON: {"metric":"cka","kernel":...,"debiased":bool,"value":v, ...} (value null when undefined; see details.reason).',
@@ -89,8 +95,15 @@ const ckaCommand: Command = {
       ...(threshold !== undefined ? { threshold } : {}),
       ...(sigma !== undefined ? { sigma } : {}),
       ...(kernel === 'rbf' ? { median } : {}),
+      precision: choiceOption(opts, 'precision', ['float64', 'float32'] as const),
     });
-    const out = { ...flatten(r, false), metric: 'cka', kernel, debiased: opts.debiased === true, value: Number.isNaN(r.value) ? null : r.value };
+    const out = {
+      ...flatten(r, false),
+      metric: 'cka',
+      kernel,
+      debiased: opts.debiased === true,
+      value: Number.isNaN(r.value) ? null : r.value,
+    };
     ctx.output(out, (o: typeof out) => `cka (${o.kernel}${o.debiased ? ', debiased' : ''}): ${o.value}`);
     return 0;
   },
