@@ -28,6 +28,4 @@ export const FMRI_ERRORS = {
   BAD_PARAMETER: 'ERR_FMRI_PARAMETER',
   /** Unknown method/option choice. */
   UNKNOWN_METHOD: 'ERR_FMRI_UNKNOWN_METHOD',
-  /** The design matrix is rank deficient where a full-rank design is needed. */
-  SINGULAR_DESIGN: 'ERR_FMRI_SINGULAR_DESIGN',
 } as const;

@@ -119,6 +119,35 @@ result = {'hrf': hrf(tr).tolist(), 'regs': regs, 'drift': cosine(1/128, ft).toli
       });
     }
 
+    it('AR(1) betas, ρ and SE equal a numpy transcription of nilearn run_glm (Yule–Walker, 0.01 bins, whitened refit)', () => {
+      const { dm, y } = simulate(31, 0.5, 240, 30);
+      const fit = fitGlm(y, dm.matrix, { noiseModel: 'ar1' });
+      const ref = runPythonJson<{ b: number[][]; rho: number[]; se: number[][] }>(
+        `import numpy as np
+X = np.array(data['x']); Y = np.array(data['y']); n = X.shape[0]
+B = np.linalg.pinv(X) @ Y; R = Y - X @ B
+r0 = (R ** 2).sum(0) / n; r1 = (R[:-1] * R[1:]).sum(0) / (n - 1)
+rho = (r1 / r0 * 100).astype(int) / 100.
+Bo = np.zeros_like(B); SE = np.zeros_like(B)
+for v in np.unique(rho):
+    sel = rho == v
+    Xw = X.copy(); Xw[1:] = X[1:] - v * X[:-1]
+    Yw = Y[:, sel].copy(); Yw[1:] = Y[1:, sel] - v * Y[:-1, sel]
+    P = np.linalg.pinv(Xw); b = P @ Yw; res = Yw - Xw @ b
+    s2 = (res ** 2).sum(0) / (n - np.linalg.matrix_rank(Xw))
+    Bo[:, sel] = b; SE[:, sel] = np.sqrt(np.outer(np.diag(P @ P.T), s2))
+result = {'b': Bo.tolist(), 'rho': rho.tolist(), 'se': SE.tolist()}`,
+        { x: dm.matrix.toArray(), y: y.toArray() },
+      );
+      expect(Array.from(fit.rho!)).toEqual(ref.rho);
+      for (let j = 0; j < fit.betas.rows; j++) {
+        for (let v = 0; v < 30; v++) {
+          expect(Math.abs(fit.betas.get(j, v) - ref.b[j][v])).toBeLessThan(1e-9 * Math.max(1, Math.abs(ref.b[j][v])));
+          expect(Math.abs(fit.se.get(j, v) - ref.se[j][v])).toBeLessThan(1e-9 * Math.max(1, ref.se[j][v]));
+        }
+      }
+    });
+
     it('OLS betas equal numpy.linalg.lstsq on the same design and data', () => {
       const events = eventsFromObjects(EVENTS);
       const dm = designMatrix(events, { nScans: 70, tr: 2 });
