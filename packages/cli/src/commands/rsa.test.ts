@@ -539,3 +539,51 @@ print(json.dumps({'compare': out, 'nc': nc}))
     });
   },
 );
+
+/**
+ * Real data: the 63 AlexNet model RDMs of rsatoolbox's "inferring" demo (modelRDMs_A2020.mat, 4186-pair float32
+ * vectors), compared all against all (the rank-once-reuse path of the rank methods), expected values from
+ * scipy.stats computed in the test.
+ */
+const inferParts = ['rsa', 'rsatoolbox', 'rdms_inferring', 'modelRDMs_A2020.mat'];
+describeWithSharedData(
+  inferParts,
+  `modelRDMs_A2020: 63 × 63 rank comparisons${hasScipy ? '' : ' [scipy comparison skipped: python3 with scipy not found]'}`,
+  () => {
+    it('spearman, kendall and tau-a of every pair match scipy.stats', async () => {
+      const { readMat, isMatStructArray, isMatArray } = await import('@concord/io');
+      const { Rdms, compareRdms } = await import('@concord/rsa');
+      const file = sharedData(...inferParts);
+      const models = readMat(file).modelRDMs;
+      if (!isMatStructArray(models)) throw new Error('expected the struct array modelRDMs');
+      const vectors = models.structs.map((s) => {
+        if (!isMatArray(s.RDM)) throw new Error('RDM is not numeric');
+        return Array.from(s.RDM.data as ArrayLike<number>);
+      });
+      expect(vectors).toHaveLength(63);
+      const rdms = Rdms.fromVectors(vectors);
+      expect(rdms.nCond).toBe(92);
+      const ours = Object.fromEntries(
+        ['spearman', 'kendall', 'tau-a'].map((m) => [m, Array.from(compareRdms(rdms, rdms, { method: m }).data)]),
+      );
+      for (let i = 0; i < 63; i++) expect(ours.spearman[i * 63 + i]).toBeCloseTo(1, 12);
+      if (!hasScipy) return;
+      const script = `
+import json, sys, numpy as np, scipy.io as sio, scipy.stats as st
+m = sio.loadmat(sys.argv[1])['modelRDMs']
+V = np.array([m[0, i]['RDM'].astype(float).ravel() for i in range(m.shape[1])]); n = V.shape[1]; tot = n * (n - 1) / 2
+def ties(v):
+    _, c = np.unique(v, return_counts=True); return float((c * (c - 1) // 2).sum())
+R = np.array([st.rankdata(v) for v in V]); rho = np.corrcoef(R)
+tb = np.array([[st.kendalltau(x, y).correlation for y in V] for x in V])
+tx = np.array([ties(v) for v in V])
+ta = tb * np.sqrt(tot - tx)[:, None] * np.sqrt(tot - tx)[None, :] / tot
+print(json.dumps({'spearman': rho.ravel().tolist(), 'kendall': tb.ravel().tolist(), 'tau-a': ta.ravel().tolist()}))
+`;
+      const p = spawnSync('python3', ['-c', script, file], { encoding: 'utf8', maxBuffer: 1 << 26, timeout: 120_000 });
+      expect(p.status, p.stderr).toBe(0);
+      const ref = JSON.parse(p.stdout);
+      for (const m of Object.keys(ours)) expectClose(ours[m], ref[m], 1e-9, m);
+    });
+  },
+);
