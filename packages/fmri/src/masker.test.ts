@@ -40,6 +40,16 @@ describeWithSharedData(['nifti', 'pymvpa-example'], 'NiftiMasker on the PyMVPA e
     expect(checked).toBeGreaterThan(0);
   });
 
+  it('transformFile (streamed volume by volume) equals transform of the whole image', async () => {
+    const masker = new NiftiMasker(maskPath);
+    const a = masker.transform(readNiftiSync(boldPath));
+    const b = await masker.transformFile(boldPath);
+    expect(b.shape).toEqual(a.shape);
+    expect(Buffer.from(b.data.buffer).equals(Buffer.from(a.data.buffer))).toBe(true);
+    const other = sharedData('nifti', 'pymvpa-haxby2001', 'sub001', 'BOLD', 'task001_run001', 'bold_25mm.nii.gz');
+    await expect(masker.transformFile(other)).rejects.toMatchObject({ code: FMRI_ERRORS.GRID_MISMATCH });
+  });
+
   it('inverseTransform(transform(img)) equals the image inside the mask and 0 outside', () => {
     const masker = new NiftiMasker(maskPath);
     const bold = readNiftiSync(boldPath);

@@ -7,12 +7,12 @@
  * Voxel (column) order is nilearn's: numpy boolean indexing of the (i, j, k) array in C order, so k varies
  * fastest. Grids must match exactly (shape, and affine to numpy.allclose); Concord never resamples.
  */
-import { ConcordError, Matrix, type ProgressCallback, ProgressReporter } from '@concord/core';
+import { ConcordError, type FloatArray, Matrix, type ProgressCallback, ProgressReporter } from '@concord/core';
 import type { Affine } from './affine.ts';
 import { FMRI_ERRORS } from './errors.ts';
 import { checkSameGrid } from './grid.ts';
 import type { NiftiImage } from './nifti-image.ts';
-import { readNiftiSync } from './read-nifti.ts';
+import { iterateNiftiVolumes, readNiftiSync } from './read-nifti.ts';
 import { createNiftiImage } from './write-nifti.ts';
 
 type ImageInput = NiftiImage | string;
@@ -112,6 +112,31 @@ export class NiftiMasker {
       for (let c = 0; c < indices.length; c++) row[c] = data[base + indices[c]];
       progress.tick();
     }
+    return out;
+  }
+
+  /**
+   * Like transform, but streams the file volume by volume (iterateNiftiVolumes): only the masked values are kept,
+   * so a large 4-D image never sits in memory as a whole.
+   */
+  async transformFile(path: string, opts: TransformOptions = {}): Promise<Matrix> {
+    const { indices, affine, shape, file } = this.state();
+    const rows: FloatArray[] = [];
+    let checked = false;
+    for await (const { data, image } of iterateNiftiVolumes(path, {
+      dtype: opts.dtype ?? 'float64',
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    })) {
+      if (!checked) {
+        checkSameGrid({ shape: image.shape, affine: image.affine, file: image.file }, { shape, affine, file });
+        checked = true;
+      }
+      const row = opts.dtype === 'float32' ? new Float32Array(indices.length) : new Float64Array(indices.length);
+      for (let c = 0; c < indices.length; c++) row[c] = data[indices[c]];
+      rows.push(row);
+    }
+    const out = Matrix.zeros(rows.length, indices.length, opts.dtype ?? 'float64');
+    for (const [t, row] of rows.entries()) out.data.set(row, t * indices.length);
     return out;
   }
 
