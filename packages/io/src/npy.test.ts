@@ -315,3 +315,22 @@ describe('fuzz: mutated .npy files give a correct array or a typed FileFormatErr
     expect(accepted).toBeLessThan(600);
   });
 });
+
+describe('fuzz: mutated .npz archives give arrays or a typed FileFormatError', () => {
+  it('300 seeded mutations of stored and deflated archives', () => {
+    const rng = new Rng(77);
+    const fixtures = repoPath('data', 'fixtures', 'io');
+    const bases = ['stored.npz', 'deflated.npz'].map((n) => new Uint8Array(readFileSync(join(fixtures, n))));
+    for (let i = 0; i < 300; i++) {
+      const buf = mutate(bases[i % 2], rng, bases[i % 2].length);
+      try {
+        const z = decodeNpz(buf, `fuzz${i}.npz`);
+        for (const a of Object.values(z)) expect(a.data.length).toBe(product(a.shape));
+      } catch (e) {
+        if (!(e instanceof FileFormatError))
+          throw new Error(`mutation ${i}: ${(e as Error).name}: ${(e as Error).message}`);
+        expect((e as Error).message).toContain(`fuzz${i}.npz`);
+      }
+    }
+  });
+});

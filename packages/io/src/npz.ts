@@ -1,22 +1,17 @@
-/** NumPy .npz archives (zip of .npy entries, stored or deflated) through fflate. */
+/** NumPy .npz archives (zip of .npy entries, stored or deflated): read with zip-read.ts, written with fflate. */
 import { FileFormatError } from '@concord/core';
-import { unzipSync, zipSync } from 'fflate';
+import { zipSync } from 'fflate';
 import { IO_ERRORS } from './errors.ts';
 import { readFileChecked, writeFileAtomic } from './files.ts';
 import { decodeNpy, encodeNpy } from './npy.ts';
 import type { NdArray, NpDtype, NumericArray } from './typed.ts';
+import { zipEntries, zipEntryData } from './zip-read.ts';
 
 export function decodeNpz(buf: Uint8Array, file = '<buffer>'): Record<string, NdArray> {
-  let entries: Record<string, Uint8Array>;
-  try {
-    entries = unzipSync(buf);
-  } catch (e) {
-    throw new FileFormatError(IO_ERRORS.ZIP, file, `not a readable zip archive: ${(e as Error).message}`);
-  }
   const out: Record<string, NdArray> = {};
-  for (const [name, bytes] of Object.entries(entries)) {
-    if (!name.endsWith('.npy')) continue;
-    out[name.slice(0, -4)] = decodeNpy(bytes, `${file}:${name}`);
+  for (const entry of zipEntries(buf, file)) {
+    if (!entry.name.endsWith('.npy')) continue;
+    out[entry.name.slice(0, -4)] = decodeNpy(zipEntryData(buf, entry, file), `${file}:${entry.name}`);
   }
   return out;
 }
