@@ -278,7 +278,13 @@ describe('arrays: .npy uploads stored by hash, usable as {arrayId}', () => {
 });
 
 describe('hostile clients get the right 4xx and the service stays up', () => {
-  const cases: [string, () => Promise<{ status: number; body: Record<string, any> }>, number, string, string?][] = [
+  const cases: [
+    string,
+    () => Promise<{ status: number; body: Record<string, any> }>,
+    number,
+    string | undefined,
+    string?,
+  ][] = [
     ['malformed JSON', () => post('/v1/compare', '{"a": [[1, 2]', {}), 400, 'ERR_API_MALFORMED_JSON'],
     ['empty JSON body', () => post('/v1/compare', '', {}), 400, 'ERR_API_MALFORMED_JSON'],
     [

@@ -4,7 +4,7 @@
  * this file only converts shapes and names, so the numbers are exactly those of `calcRdm`, `compareRdms`, ... and
  * of the CLI commands built on them.
  */
-import { Dataset, InternalError, Matrix, VERSION } from '@concord/core';
+import { Dataset, Matrix, VERSION } from '@concord/core';
 import { readMatrixNpy } from '@concord/io';
 import type * as RsaLib from '@concord/rsa';
 import type * as SimilarityLib from '@concord/similarity';
@@ -168,14 +168,8 @@ function compare(t: CompareTask, { rsa: { Rdms, compareRdms } }: Libraries): Com
   return { method: t.method, values: matrixRows(values) };
 }
 
-type NoiseCeilingFn = (rdms: RsaLib.Rdms, opts: { method: string }) => { lower: number; upper: number };
-
-function ceiling(t: NoiseCeilingTask, { rsa }: Libraries): NoiseCeilingResult {
-  // Looked up at run time: the noise ceiling lands in @concord/rsa separately from calcRdm/compareRdms.
-  const noiseCeiling = (rsa as unknown as { noiseCeiling?: NoiseCeilingFn }).noiseCeiling;
-  if (typeof noiseCeiling !== 'function')
-    throw new InternalError('ERR_API_NOT_AVAILABLE', 'noiseCeiling is not exported by this build of @concord/rsa');
-  const r = noiseCeiling(rsa.Rdms.fromVectors(toMatrix(t.rdms)), { method: t.method });
+function ceiling(t: NoiseCeilingTask, { rsa: { Rdms, noiseCeiling } }: Libraries): NoiseCeilingResult {
+  const r = noiseCeiling(Rdms.fromVectors(toMatrix(t.rdms)), { method: t.method });
   return { method: t.method, lower: finite(r.lower), upper: finite(r.upper) };
 }
 
