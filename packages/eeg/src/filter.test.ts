@@ -201,3 +201,37 @@ describe('filter behaviour (math)', () => {
     expect(() => baselineCorrect(m, 2, 2)).toThrow(/baseline/);
   });
 });
+
+describe('two-thread filtering', () => {
+  it('a worker thread filters half the rows with results identical to one thread (node --import tsx)', () => {
+    const script = `
+import { createHash } from 'node:crypto';
+import { Matrix, Rng } from '@concord/core';
+import { applyFir } from './src/preprocessing.ts';
+import { designFilter } from './src/filter-design.ts';
+import { startWorkerHalf } from './src/parallel-filter.ts';
+const m = Matrix.zeros(8, 1_100_000);
+new Rng(2).fillNormal(m.data);
+const h = designFilter(500, { lFreq: 1, hFreq: 40 }).h;
+const probe = startWorkerHalf(Matrix.zeros(2, 10), new Float64Array([1]), [0, 1]);
+const used = probe !== null && probe.finish();
+const out = applyFir(m, h);
+console.log(JSON.stringify({ used, digest: createHash('sha256').update(new Uint8Array(out.data.buffer)).digest('hex') }));
+`;
+    const run = (threads: string) => {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+        cwd: new URL('..', import.meta.url).pathname,
+        encoding: 'utf8',
+        env: { ...process.env, CONCORD_EEG_THREADS: threads },
+        timeout: 120000,
+      });
+      expect(r.status, r.stderr).toBe(0);
+      return JSON.parse(r.stdout.trim().split('\n').pop() as string) as { used: boolean; digest: string };
+    };
+    const threaded = run('');
+    const single = run('1');
+    expect(threaded.used).toBe(true);
+    expect(single.used).toBe(false);
+    expect(threaded.digest).toBe(single.digest);
+  });
+});

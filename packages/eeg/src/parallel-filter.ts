@@ -1,0 +1,80 @@
+/**
+ * Two-thread filtering for large recordings: a worker thread filters half of the rows while the main thread
+ * filters the other half; the main thread then blocks on Atomics.wait until the worker is done, so the public
+ * functions stay synchronous. The worker loads this TypeScript through tsx's loader; where tsx cannot be resolved,
+ * or with CONCORD_EEG_THREADS=1, everything runs on one thread. If the worker fails or stalls, the main thread
+ * filters those rows itself, so results never depend on the worker (both paths do identical arithmetic).
+ */
+import { Worker } from 'node:worker_threads';
+import type { Matrix } from '@concord/core';
+
+/** Below this many samples (rows × length) one thread is faster than starting a worker. */
+export const PARALLEL_MIN_SAMPLES = 8_000_000;
+
+export interface WorkerHalf {
+  rows: number[];
+  /** Rows the worker has finished so far. */
+  progress(): number;
+  /** Wait for the worker and copy its rows into the output; false when the caller must filter them itself. */
+  finish(): boolean;
+}
+
+/** The worker's bootstrap: register tsx's loader (so the worker can import TypeScript), then the worker module. */
+function bootstrap(): string | null {
+  if (process.env.CONCORD_EEG_THREADS === '1') return null;
+  try {
+    const api = import.meta.resolve('tsx/esm/api');
+    const url = new URL('./filter-worker.ts', import.meta.url).href;
+    return `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(url)}); })`;
+  } catch {
+    return null;
+  }
+}
+
+export function startWorkerHalf(out: Matrix, h: Float64Array, rows: number[]): WorkerHalf | null {
+  const code = bootstrap();
+  if (code === null || rows.length === 0) return null;
+  const n = out.cols;
+  const input = new SharedArrayBuffer(rows.length * n * 8);
+  const inView = new Float64Array(input);
+  rows.forEach((r, k) => {
+    inView.set(out.data.subarray(r * n, (r + 1) * n), k * n);
+  });
+  const output = new SharedArrayBuffer(rows.length * n * 8);
+  const flag = new SharedArrayBuffer(8);
+  const flags = new Int32Array(flag);
+  let worker: Worker;
+  const t0 = performance.now();
+  try {
+    worker = new Worker(code, {
+      eval: true,
+      workerData: { input, output, flag, n, rows: rows.map((_, k) => k), h },
+      execArgv: [],
+    });
+    worker.unref();
+    worker.on('error', () => {
+      Atomics.store(flags, 0, 2);
+      Atomics.notify(flags, 0);
+    });
+  } catch {
+    return null;
+  }
+  return {
+    rows,
+    progress: () => Atomics.load(flags, 1),
+    finish: () => {
+      // generous: the worker has as many rows as the main thread had, plus start-up time
+      const budget = Math.max(30_000, 3 * (performance.now() - t0));
+      const waited = Atomics.wait(flags, 0, 0, budget);
+      const ok = Atomics.load(flags, 0) === 1 && waited !== 'timed-out';
+      if (ok) {
+        const outView = new Float64Array(output);
+        rows.forEach((r, k) => {
+          out.data.set(outView.subarray(k * n, (k + 1) * n), r * n);
+        });
+      }
+      void worker.terminate();
+      return ok;
+    },
+  };
+}
