@@ -38,7 +38,10 @@ export interface CkaOptions {
   sigma?: number;
   /** RBF median convention (see kernels.ts); default 'full', as Kornblith et al.'s reference code. */
   median?: RbfMedian;
-  /** Linear, biased: compute in feature space (‖YᵀX‖²_F form) or Gram space; default 'auto' = fewer flops. */
+  /**
+   * Linear kernel: compute in feature space (p×q and p×p products, no n×n matrix) or Gram space (two n×n matrices);
+   * default 'auto' picks the one with fewer flops (see details.route). Same value either way.
+   */
   route?: 'auto' | 'feature' | 'gram';
   /**
    * Linear kernel: element type of the centred copies and the products. 'float64' (default) matches numpy/rsatoolbox
