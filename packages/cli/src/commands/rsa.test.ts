@@ -536,7 +536,7 @@ print(json.dumps({'compare': out, 'nc': nc}))
           1e-9,
           `noise ceiling ${method}`,
         );
-    });
+    }, 180_000);
   },
 );
 
@@ -584,6 +584,6 @@ print(json.dumps({'spearman': rho.ravel().tolist(), 'kendall': tb.ravel().tolist
       expect(p.status, p.stderr).toBe(0);
       const ref = JSON.parse(p.stdout);
       for (const m of Object.keys(ours)) expectClose(ours[m], ref[m], 1e-9, m);
-    });
+    }, 180_000);
   },
 );
