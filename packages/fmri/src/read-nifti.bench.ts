@@ -4,10 +4,10 @@
  * not installed here, so the side-by-side reference is a numpy proxy, labelled as such: gzip.decompress +
  * np.frombuffer + astype(float64) (what get_fdata does for a float32 file, minus header parsing).
  * Each read runs in a fresh child process; its peak RSS is sampled every 10 ms (and after every volume), so it
- * includes Node's ~50–90 MiB baseline.
+ * includes Node's ~50–90 MiB baseline. The generated file is deleted afterwards unless CONCORD_BENCH_KEEP is set.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { printRows, timePython } from '@concord/core/bench';
@@ -54,6 +54,8 @@ def run(_):
 `,
   1,
 );
+// the generated file is ~400 MB: remove it unless asked to keep it for repeated runs
+if (!process.env.CONCORD_BENCH_KEEP) rmSync(path, { force: true });
 printRows(`reading a 4-D .nii.gz (${shape.join('×')} float32, ${mib.toFixed(0)} MiB decompressed)`, [
   {
     name: 'readNifti (whole image, float32 view)',
