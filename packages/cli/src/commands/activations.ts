@@ -111,6 +111,11 @@ const extract: Command = {
       description:
         'a folder of PNG/JPEG images (sorted by name), a CSV/TSV list of images, or a .mat file holding stimulus images',
     },
+    variable: {
+      type: 'string',
+      value: 'NAME',
+      description: 'with --stimuli FILE.mat: the variable holding the images (default: found automatically)',
+    },
     list: {
       type: 'string',
       value: 'FILE',
@@ -200,6 +205,7 @@ const extract: Command = {
             std: numberList(opts, 'std'),
             layout: choiceOption(opts, 'layout', act.LAYOUTS) ?? (model.format === 'onnx' ? 'nchw' : 'nhwc'),
             ...(stringOption(opts, 'list') ? { list: abs(ctx.cwd, stringOption(opts, 'list')!) } : {}),
+            ...(stringOption(opts, 'variable') ? { variable: stringOption(opts, 'variable') } : {}),
           });
       ctx.log(`${stimuli.count} stimuli of shape [${stimuli.shape.join(', ')}] → ${model.file}`);
       const out = stringOption(opts, 'out')!;
