@@ -76,23 +76,8 @@ export function fortranToC(data: NumericArray, shape: readonly number[]): Numeri
   const nd = shape.length;
   if (nd <= 1 || n <= 1) return data;
   const out = new (data.constructor as new (n: number) => NumericArray)(n);
-  const src = data as unknown as number[];
-  const dst = out as unknown as number[];
   if (nd === 2) {
-    // Matrices: a transpose in 64x64 tiles, so both the reads and the strided writes stay in cache.
-    const rows = shape[0];
-    const cols = shape[1];
-    const B = 64;
-    for (let j0 = 0; j0 < cols; j0 += B) {
-      const j1 = Math.min(cols, j0 + B);
-      for (let i0 = 0; i0 < rows; i0 += B) {
-        const i1 = Math.min(rows, i0 + B);
-        for (let j = j0; j < j1; j++) {
-          const base = j * rows;
-          for (let i = i0; i < i1; i++) dst[i * cols + j] = src[base + i];
-        }
-      }
-    }
+    transposeInto(out, data, shape[0], shape[1]);
     return out;
   }
   // More axes: split off the first axis (d0) from the rest (R elements). In Fortran order element (i, r) sits at
@@ -107,12 +92,116 @@ export function fortranToC(data: NumericArray, shape: readonly number[]): Numeri
   ) as Int32Array; // C index -> F index
   const g = new Int32Array(R);
   for (let c = 0; c < R; c++) g[fAt[c]] = c;
-  for (let r = 0; r < R; r++) {
-    const from = d0 * r;
-    const to = g[r];
-    for (let i = 0; i < d0; i++) dst[i * R + to] = src[from + i];
-  }
+  scatterInto(out, data, d0, R, g);
   return out;
+}
+
+/** dst[i*R + g[r]] = src[d0*r + i], through raw Int32/Uint16/Uint8 views like transposeInto. */
+function scatterInto(dst: NumericArray, src: NumericArray, d0: number, R: number, g: Int32Array): void {
+  const size = src.BYTES_PER_ELEMENT;
+  const view = (a: NumericArray, kind: typeof Int32Array | typeof Uint16Array | typeof Uint8Array, per: number) =>
+    new kind(a.buffer as ArrayBuffer, a.byteOffset, a.length * per);
+  if (size >= 4) {
+    const w = size / 4;
+    const d = view(dst, Int32Array, w) as Int32Array;
+    const s = view(src, Int32Array, w) as Int32Array;
+    for (let r = 0; r < R; r++) {
+      const from = d0 * r;
+      const to = g[r];
+      for (let i = 0; i < d0; i++) for (let k = 0; k < w; k++) d[w * (i * R + to) + k] = s[w * (from + i) + k];
+    }
+  } else {
+    const d = view(dst, size === 2 ? Uint16Array : Uint8Array, 1);
+    const s = view(src, size === 2 ? Uint16Array : Uint8Array, 1);
+    for (let r = 0; r < R; r++) {
+      const from = d0 * r;
+      const to = g[r];
+      for (let i = 0; i < d0; i++) d[i * R + to] = s[from + i];
+    }
+  }
+}
+
+/**
+ * dst (rows x cols, C order) = src (rows x cols, Fortran order), moving raw bits through Int32/Uint16/Uint8 views
+ * so each loop sees one element kind (fast, and NaN payloads and 64-bit integers are copied exactly).
+ */
+function transposeInto(dst: NumericArray, src: NumericArray, rows: number, cols: number): void {
+  const size = src.BYTES_PER_ELEMENT;
+  if (size >= 4) {
+    const w = size / 4;
+    transpose32(
+      new Int32Array(dst.buffer, dst.byteOffset, dst.length * w),
+      new Int32Array(src.buffer, src.byteOffset, src.length * w),
+      rows,
+      cols,
+      w,
+    );
+  } else if (size === 2) {
+    transpose16(
+      new Uint16Array(dst.buffer, dst.byteOffset, dst.length),
+      new Uint16Array(src.buffer, src.byteOffset, src.length),
+      rows,
+      cols,
+    );
+  } else {
+    transpose8(
+      new Uint8Array(dst.buffer, dst.byteOffset, dst.length),
+      new Uint8Array(src.buffer, src.byteOffset, src.length),
+      rows,
+      cols,
+    );
+  }
+}
+
+// 64x64 tiles keep both the sequential reads and the strided writes in cache.
+const TILE = 64;
+
+function transpose32(dst: Int32Array, src: Int32Array, rows: number, cols: number, w: number): void {
+  for (let j0 = 0; j0 < cols; j0 += TILE) {
+    const j1 = Math.min(cols, j0 + TILE);
+    for (let i0 = 0; i0 < rows; i0 += TILE) {
+      const i1 = Math.min(rows, i0 + TILE);
+      for (let j = j0; j < j1; j++) {
+        const base = j * rows;
+        if (w === 1) {
+          for (let i = i0; i < i1; i++) dst[i * cols + j] = src[base + i];
+        } else {
+          for (let i = i0; i < i1; i++) {
+            const d = 2 * (i * cols + j);
+            const s = 2 * (base + i);
+            dst[d] = src[s];
+            dst[d + 1] = src[s + 1];
+          }
+        }
+      }
+    }
+  }
+}
+
+function transpose16(dst: Uint16Array, src: Uint16Array, rows: number, cols: number): void {
+  for (let j0 = 0; j0 < cols; j0 += TILE) {
+    const j1 = Math.min(cols, j0 + TILE);
+    for (let i0 = 0; i0 < rows; i0 += TILE) {
+      const i1 = Math.min(rows, i0 + TILE);
+      for (let j = j0; j < j1; j++) {
+        const base = j * rows;
+        for (let i = i0; i < i1; i++) dst[i * cols + j] = src[base + i];
+      }
+    }
+  }
+}
+
+function transpose8(dst: Uint8Array, src: Uint8Array, rows: number, cols: number): void {
+  for (let j0 = 0; j0 < cols; j0 += TILE) {
+    const j1 = Math.min(cols, j0 + TILE);
+    for (let i0 = 0; i0 < rows; i0 += TILE) {
+      const i1 = Math.min(rows, i0 + TILE);
+      for (let j = j0; j < j1; j++) {
+        const base = j * rows;
+        for (let i = i0; i < i1; i++) dst[i * cols + j] = src[base + i];
+      }
+    }
+  }
 }
 
 /** Reorder any array list (e.g. cell elements) from column-major to C order over `shape`. */
