@@ -10,7 +10,7 @@ import { API_ERRORS, ApiError } from './errors.ts';
 import type { MatrixRef } from './input.ts';
 
 export interface PoolOptions {
-  /** Worker threads; 0 runs everything inline (tests, tiny deployments). Default: available cores. */
+  /** Worker threads; 0 runs everything inline (tests, tiny deployments). Default: available cores − 1 (at least 1). */
   threads?: number;
   /** Tasks with fewer input elements run on the event loop. Default 20,000 (two 92-condition RDMs are 8,372). */
   inlineBelow?: number;
@@ -41,7 +41,8 @@ export class ComputePool {
   private readonly taskTimeoutMs: number;
 
   constructor(opts: PoolOptions = {}) {
-    this.threads = opts.threads ?? Math.max(1, availableParallelism());
+    // One core is left to the event loop (parsing, /health); the rest compute.
+    this.threads = opts.threads ?? Math.max(1, availableParallelism() - 1);
     this.inlineBelow = opts.inlineBelow ?? 20_000;
     this.maxQueue = opts.maxQueue ?? 256;
     this.taskTimeoutMs = opts.taskTimeoutMs ?? 10 * 60_000;

@@ -32,7 +32,11 @@ const serve: Command = {
     },
     port: { type: 'string', value: 'PORT', description: 'TCP port (0 picks a free one)', default: '8080' },
     ...dataDirOption,
-    threads: { type: 'string', value: 'N', description: 'worker threads for heavy requests (default: CPU count)' },
+    threads: {
+      type: 'string',
+      value: 'N',
+      description: 'worker threads for heavy requests (default: CPU count − 1, at least 1)',
+    },
     'body-limit': {
       type: 'string',
       value: 'BYTES',
