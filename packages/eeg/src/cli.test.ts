@@ -46,6 +46,22 @@ describeWithSharedData(['eeg'], 'concord eeg info', () => {
     });
   });
 
+  it('BrainVision and FIF recordings go through the same contract', () => {
+    const vhdr = sharedData('eeg', 'mne-python', 'brainvision', 'testv2.vhdr');
+    const out = JSON.parse(concord('eeg', 'info', vhdr, '--samples', '100:2', '--json').stdout);
+    const ref = loadMneReference(vhdr);
+    expect(out.format).toBe('brainvision');
+    expect([out.nChannels, out.sfreq, out.nTimes]).toEqual([ref.n_channels, ref.sfreq, ref.n_times]);
+    expect(out.annotations.map((a: { description: string }) => a.description)).toEqual(ref.annotations.description);
+    ref.sample_at_index_100_all_channels.forEach((v, c) => {
+      expectClose(out.data[c][0], v, 1e-9, `channel ${c}`);
+    });
+    const fif = sharedData('eeg', 'mne-testing-data', 'misc', 'test_elekta_3ch_raw.fif');
+    const f = JSON.parse(concord('eeg', 'info', fif, '--json').stdout);
+    expect(f.chTypes).toEqual(loadMneReference(fif).ch_types);
+    expect(f.data).toBeUndefined();
+  });
+
   it('bad input exits 2 with a one-line message naming the problem', () => {
     const dir = concord('eeg', 'info', sharedData('eeg'), '--json');
     expect(dir.code).toBe(2);
