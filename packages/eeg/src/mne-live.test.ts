@@ -1,0 +1,125 @@
+/**
+ * Preprocessing and epoching against MNE 1.3 itself, run in the test on the shared recordings when Debian's
+ * python3-mne is installed (/usr/bin/python3; skipped visibly otherwise). MNE writes its results as .npy files.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Matrix } from '@concord/core';
+import { hasSharedData, sharedData } from '@concord/core/testing';
+import { readMatrixNpy, readNpy } from '@concord/io';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEpochs } from './epochs.ts';
+import { findEvents } from './events.ts';
+import { filterRaw, notchFilter, resampleRaw, setEegReference } from './preprocessing.ts';
+import { readRaw } from './read-raw.ts';
+
+const PY = '/usr/bin/python3';
+const hasMne = spawnSync(PY, ['-c', 'import mne'], { encoding: 'utf8' }).status === 0;
+const ready = hasMne && hasSharedData('eeg');
+const reason = !hasMne ? 'Debian python3-mne is not installed (apt-get install python3-mne)' : 'shared data absent';
+
+const edf = sharedData('eeg', 'mne-python', 'edf', 'test.edf');
+const bdf = sharedData('eeg', 'mne-python', 'edf', 'test.bdf');
+const dir = mkdtempSync(join(tmpdir(), 'concord-eeg-mne-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Largest |a − b| relative to the largest |b| of each row (so flat and busy channels are judged alike). */
+function maxRowRelativeError(a: Matrix, b: Matrix, rows: number[]): number {
+  let worst = 0;
+  for (const r of rows) {
+    let scale = 0;
+    let err = 0;
+    for (let t = 0; t < b.cols; t++) {
+      scale = Math.max(scale, Math.abs(b.data[r * b.cols + t]));
+      err = Math.max(err, Math.abs(a.data[r * a.cols + t] - b.data[r * b.cols + t]));
+    }
+    worst = Math.max(worst, scale > 0 ? err / scale : err);
+  }
+  return worst;
+}
+
+(ready ? describe : describe.skip)(`preprocessing equals MNE 1.3 run live${ready ? '' : ` [skipped: ${reason}]`}`, () => {
+  beforeAll(() => {
+    const script = `
+import numpy as np, mne
+mne.set_log_level('ERROR')
+out = ${JSON.stringify(dir)}
+raw = mne.io.read_raw_edf(${JSON.stringify(edf)}, preload=True)
+np.save(out + '/filter.npy', raw.copy().filter(1, 40).get_data())
+np.save(out + '/highpass.npy', raw.copy().filter(0.5, None).get_data())
+np.save(out + '/lowpass.npy', raw.copy().filter(None, 30).get_data())
+np.save(out + '/notch.npy', raw.copy().notch_filter(50).get_data())
+np.save(out + '/resample.npy', raw.copy().resample(256).get_data())
+np.save(out + '/avgref.npy', raw.copy().set_eeg_reference('average').get_data())
+b = mne.io.read_raw_bdf(${JSON.stringify(bdf)}, preload=True)
+ev = np.array([[100, 0, 1], [700, 0, 2], [1200, 0, 1], [1900, 0, 2]])
+ep = mne.Epochs(b, ev, {'a': 1, 'b': 2}, tmin=-0.05, tmax=0.1, baseline=(None, 0), picks='eeg', preload=True)
+np.save(out + '/epochs.npy', ep.get_data().reshape(len(ep), -1))
+np.save(out + '/evoked_a.npy', ep['a'].average().data)
+`;
+    const r = spawnSync(PY, ['-c', script], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`MNE failed: ${r.stderr}`);
+  }, 120_000);
+
+  const eegRows = () => {
+    const raw = readRaw(edf);
+    return { raw, rows: raw.pickIndices('eeg') };
+  };
+
+  it('raw.filter(1, 40), filter(0.5, None), filter(None, 30): every EEG sample to 1e-10 of the channel range', () => {
+    const { raw, rows } = eegRows();
+    for (const [name, l, h] of [
+      ['filter', 1, 40],
+      ['highpass', 0.5, null],
+      ['lowpass', null, 30],
+    ] as const) {
+      const ours = filterRaw(raw, l, h).getData();
+      const ref = readMatrixNpy(join(dir, `${name}.npy`));
+      expect(maxRowRelativeError(ours, ref, rows), name).toBeLessThan(1e-10);
+      // the Status channel is not filtered, by either
+      const s = raw.nChannels - 1;
+      for (let t = 0; t < raw.nTimes; t++) expect(ours.data[s * raw.nTimes + t]).toBe(ref.data[s * raw.nTimes + t]);
+    }
+  });
+
+  it('notch_filter(50)', () => {
+    const { raw, rows } = eegRows();
+    expect(maxRowRelativeError(notchFilter(raw, 50).getData(), readMatrixNpy(join(dir, 'notch.npy')), rows)).toBeLessThan(1e-10);
+  });
+
+  it('resample(256): EEG channels to 1e-10 of the channel range', () => {
+    const { raw, rows } = eegRows();
+    const ours = resampleRaw(raw, 256).getData();
+    const ref = readMatrixNpy(join(dir, 'resample.npy'));
+    expect([ours.rows, ours.cols]).toEqual([ref.rows, ref.cols]);
+    expect(maxRowRelativeError(ours, ref, rows)).toBeLessThan(1e-10);
+  });
+
+  it("set_eeg_reference('average')", () => {
+    const { raw, rows } = eegRows();
+    expect(maxRowRelativeError(setEegReference(raw).getData(), readMatrixNpy(join(dir, 'avgref.npy')), rows)).toBeLessThan(1e-12);
+  });
+
+  it('Epochs(tmin=-0.05, tmax=0.1, baseline=(None, 0)) and average() on test.bdf', () => {
+    const raw = readRaw(bdf);
+    const events = [
+      [100, 0, 1],
+      [700, 0, 2],
+      [1200, 0, 1],
+      [1900, 0, 2],
+    ];
+    const ep = createEpochs(raw, events, { eventId: { a: 1, b: 2 }, tmin: -0.05, tmax: 0.1, picks: 'eeg' });
+    const ref = readNpy(join(dir, 'epochs.npy'));
+    // MNE drops the last epoch (it runs past the end); so do we
+    expect(ep.nEpochs * ep.nChannels * ep.nTimes).toBe(ref.data.length);
+    let worst = 0;
+    for (let i = 0; i < ref.data.length; i++) worst = Math.max(worst, Math.abs(ep.data[i] - Number(ref.data[i])));
+    expect(worst).toBeLessThan(1e-15);
+    const evoked = ep.select('a').average().data;
+    const refEv = readMatrixNpy(join(dir, 'evoked_a.npy'));
+    for (let i = 0; i < refEv.data.length; i++) expect(Math.abs(evoked.data[i] - refEv.data[i])).toBeLessThan(1e-15);
+    expect(findEvents(raw).length).toBeGreaterThan(0);
+  });
+});
