@@ -33,6 +33,8 @@ export interface OnnxGraphInfo {
   inputs: TensorInfo[];
   outputs: TensorInfo[];
   layers: LayerInfo[];
+  /** Files holding initializers stored outside the model (external data), relative to the model's folder. */
+  externalData: string[];
 }
 
 const ELEM_TYPES: Record<number, string> = {
@@ -126,7 +128,14 @@ export function describeOnnxGraph(model: InstanceType<typeof onnx.ModelProto>): 
       layers.push({ name: out, shape: info?.shape ?? null, dtype: info?.dtype ?? 'unknown', op: node.opType ?? '' });
     }
   }
+  const externalData = new Set<string>();
+  for (const t of g.initializer ?? []) {
+    if (toNumber(t.dataLocation) !== 1) continue;
+    const loc = (t.externalData ?? []).find((e) => e.key === 'location')?.value;
+    if (loc) externalData.add(loc);
+  }
   return {
+    externalData: [...externalData],
     irVersion: toNumber(model.irVersion),
     opsets: (model.opsetImport ?? []).map((o) => ({ domain: o.domain || 'ai.onnx', version: toNumber(o.version) })),
     producer: `${model.producerName ?? ''} ${model.producerVersion ?? ''}`.trim(),

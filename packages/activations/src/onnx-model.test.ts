@@ -162,6 +162,45 @@ np.savez(sys.argv[2], x=x, conv1=conv1, relu1=relu1, pool1=pool1, conv2=conv2, s
   },
 );
 
+describe.skipIf(!hasPythonOnnx())(
+  'ONNX model with external data (weights in a separate file, as large PyTorch exports)',
+  () => {
+    it('loads, extracts intermediates equal to numpy, and names a missing data file', async () => {
+      const sub = join(dir, 'external');
+      runPython(
+        `
+import sys, os, numpy as np, onnx
+from onnx import helper, TensorProto, numpy_helper
+os.makedirs(sys.argv[1], exist_ok=True)
+rng = np.random.default_rng(3)
+W = rng.standard_normal((6, 4)).astype(np.float32)
+nodes = [helper.make_node('MatMul', ['x', 'W'], ['mm']), helper.make_node('Tanh', ['mm'], ['act'])]
+g = helper.make_graph(nodes, 'ext', [helper.make_tensor_value_info('x', TensorProto.FLOAT, ['N', 6])],
+  [helper.make_tensor_value_info('act', TensorProto.FLOAT, ['N', 4])], [numpy_helper.from_array(W, 'W')])
+m = helper.make_model(g, opset_imports=[helper.make_opsetid('', 13)]); m.ir_version = 8
+onnx.save_model(m, os.path.join(sys.argv[1], 'ext.onnx'), save_as_external_data=True, all_tensors_to_one_file=True, location='ext.weights', size_threshold=0)
+x = rng.standard_normal((3, 6)).astype(np.float32)
+np.savez(os.path.join(sys.argv[1], 'ref.npz'), x=x, mm=x.astype(np.float64) @ W.astype(np.float64))
+`,
+        [sub],
+      );
+      const ref = readNpz(join(sub, 'ref.npz'));
+      const model = await loadOnnxModel(join(sub, 'ext.onnx'), { threads: 1 });
+      expect(model.graph.externalData).toEqual(['ext.weights']);
+      const got = await model.extract(stimuliFromArray(ref.x.data as Float32Array, [3, 6]), { layers: ['mm', 'act'] });
+      expect(maxAbsDiff(got.get('mm')!.measurements.data, ref.mm.data as Float64Array)).toBeLessThan(1e-5);
+      expect(
+        maxAbsDiff(got.get('act')!.measurements.data, Array.from(ref.mm.data as Float64Array, Math.tanh)),
+      ).toBeLessThan(1e-5);
+      await model.dispose();
+      rmSync(join(sub, 'ext.weights'));
+      const err = await loadModel(join(sub, 'ext.onnx')).catch((e) => e);
+      expect(err.code).toBe('ERR_MODEL_FORMAT');
+      expect(err.message).toContain('ext.weights');
+    });
+  },
+);
+
 describe('non-float tensors', () => {
   it('an int64 tensor (Cast) comes out as float32 values, in every batch', async () => {
     const m = tinyMlp([{ op: 'Cast', input: 'pre', output: 'asInt', attribute: [{ name: 'to', type: 2, i: 7 }] }]);

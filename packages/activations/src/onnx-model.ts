@@ -4,6 +4,8 @@
  * keeps) one session per set of requested tensors, with those tensors appended as graph outputs.
  */
 import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { ConcordError, type Dataset, FileFormatError, ShapeError } from '@concord/core';
 import { readFileChecked } from '@concord/io';
 import ort from 'onnxruntime-node';
@@ -26,6 +28,7 @@ import {
   type TensorInfo,
   withExtraOutputs,
 } from './onnx-graph.ts';
+import { createSession } from './onnx-session.ts';
 import type { Stimuli } from './stimuli.ts';
 
 export interface OnnxModelOptions {
@@ -85,10 +88,20 @@ export class OnnxModel implements ActivationModel {
 
   static async load(file: string, options: OnnxModelOptions = {}): Promise<OnnxModel> {
     const bytes = readFileChecked(file);
-    decodeOnnxModel(bytes, file);
+    const { externalData } = describeOnnxGraph(decodeOnnxModel(bytes, file));
+    for (const loc of externalData) {
+      if (!existsSync(resolve(dirname(file), loc))) {
+        throw new FileFormatError(
+          ACTIVATIONS_ERRORS.MODEL_FORMAT,
+          file,
+          `external data file '${loc}' (weights stored outside the model) is missing beside the model`,
+          { field: 'external_data' },
+        );
+      }
+    }
     let base: ort.InferenceSession;
     try {
-      base = await ort.InferenceSession.create(bytes, sessionOptions(options));
+      base = await createSession(file, bytes, externalData, sessionOptions(options));
     } catch (e) {
       throw sessionError(file, e);
     }
@@ -98,7 +111,11 @@ export class OnnxModel implements ActivationModel {
   private sha256: string | undefined;
 
   async hash(): Promise<string> {
-    this.sha256 ??= createHash('sha256').update(this.bytes).digest('hex');
+    if (!this.sha256) {
+      const h = createHash('sha256').update(this.bytes);
+      for (const loc of this.graph.externalData) h.update(readFileSync(resolve(dirname(this.file), loc)));
+      this.sha256 = h.digest('hex');
+    }
     return this.sha256;
   }
 
@@ -108,8 +125,10 @@ export class OnnxModel implements ActivationModel {
     const key = extra.join('\u0000');
     let s = this.sessions.get(key);
     if (!s) {
-      s = ort.InferenceSession.create(
+      s = createSession(
+        this.file,
         withExtraOutputs(this.bytes, extra, this.known),
+        this.graph.externalData,
         sessionOptions(this.options),
       ).catch((e) => {
         this.sessions.delete(key);
@@ -183,8 +202,10 @@ export class OnnxModel implements ActivationModel {
     // A one-off session holding every tensor as an output (not cached: it is only for this probe).
     const outputs = new Set(this.graph.outputs.map((o) => o.name));
     const extra = this.layers.map((l) => l.name).filter((nm) => !outputs.has(nm));
-    const session = await ort.InferenceSession.create(
+    const session = await createSession(
+      this.file,
       withExtraOutputs(this.bytes, extra, this.known),
+      this.graph.externalData,
       sessionOptions(this.options),
     ).catch((e) => {
       throw sessionError(this.file, e);
