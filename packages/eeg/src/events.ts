@@ -33,6 +33,30 @@ export interface FindEventsOptions {
   initialEvent?: boolean;
 }
 
+/** MNE's `_find_stim_steps(data, first_samp, pad_stop=0, merge)`: every change, plus a final step back to 0. */
+function stimSteps(d: Float64Array, firstSamp: number, merge: number): Events {
+  const n = d.length;
+  let steps: Events = [];
+  for (let i = 0; i + 1 < n; i++) if (d[i + 1] !== d[i]) steps.push([i + 1 + firstSamp, d[i], d[i + 1]]);
+  if (steps.length === 0) return steps;
+  const last = steps[steps.length - 1][2];
+  if (last !== 0) steps.push([n + firstSamp, last, 0]);
+  if (merge !== 0 && steps.length > 1) {
+    const close: boolean[] = [];
+    for (let i = 0; i + 1 < steps.length; i++) close.push(steps[i + 1][0] - steps[i][0] <= Math.abs(merge));
+    if (close.some(Boolean)) {
+      // merge > 0: drop the earlier of two close steps, carrying its previous value forward
+      const keep = [...close.map((c) => !c), true];
+      // numpy's vectorised assignment reads the original values (no chaining through runs of close steps)
+      const pre = steps.map((st) => st[1]);
+      for (let i = 0; i < close.length; i++) if (close[i]) steps[i + 1][1] = pre[i];
+      steps = steps.filter((st, i) => keep[i] && st[1] !== st[2]);
+    }
+  }
+  return steps;
+}
+
+/** MNE's `_find_events` for one channel. */
 function stepsOf(data: Float64Array, firstSamp: number, o: FindEventsOptions, sfreq: number): Events {
   const n = data.length;
   const d = new Float64Array(n);
@@ -44,45 +68,44 @@ function stepsOf(data: Float64Array, firstSamp: number, o: FindEventsOptions, sf
     d[i] = v;
   }
   if (negative) for (let i = 0; i < n; i++) d[i] = Math.abs(d[i]);
-  if (o.mask !== undefined) {
-    const m = o.mask;
-    for (let i = 0; i < n; i++)
-      d[i] = o.maskType === 'not_and' ? Number(BigInt(d[i]) & ~BigInt(m)) : Number(BigInt(d[i]) & BigInt(m));
-  }
-  let steps: Events = [];
-  for (let i = 0; i + 1 < n; i++) if (d[i + 1] !== d[i]) steps.push([i + 1 + firstSamp, d[i], d[i + 1]]);
-  if (o.initialEvent && n > 0 && d[0] > 0) steps.unshift([firstSamp, 0, d[0]]);
   const minSamples = (o.minDuration ?? 0) * sfreq;
   let merge = 0;
   if (minSamples > 0) {
     merge = Math.floor(minSamples);
     if (merge === minSamples) merge -= 1;
   }
-  if (merge !== 0 && steps.length > 1) {
-    const close: boolean[] = [];
-    for (let i = 0; i + 1 < steps.length; i++) close.push(steps[i + 1][0] - steps[i][0] <= merge);
-    if (close.some(Boolean)) {
-      // drop the earlier of two close steps, carrying its previous value forward (MNE merge > 0)
-      const keep = [...close.map((c) => !c), true];
-      for (let i = 0; i < close.length; i++) if (close[i]) steps[i + 1][1] = steps[i][1];
-      steps = steps.filter((s, i) => keep[i] && s[1] !== s[2]);
-    }
+  let steps = stimSteps(d, firstSamp, merge);
+  if (n > 0 && d[0] !== 0 && o.initialEvent) steps.unshift([firstSamp, 0, d[0]]);
+  if (o.mask !== undefined && steps.length > 0) {
+    const m = BigInt(o.mask);
+    const apply = (v: number) => Number(o.maskType === 'not_and' ? BigInt(v) & ~m : BigInt(v) & m);
+    steps = steps.map((st) => [st[0], apply(st[1]), apply(st[2])]).filter((st) => st[1] !== st[2]);
   }
   const consecutive = o.consecutive ?? 'increasing';
-  const onsets = steps.map((s) =>
-    consecutive === 'increasing' ? s[1] === 0 || s[1] < s[2] : consecutive ? s[2] > 0 : s[1] === 0,
+  const onsets = steps.map((st) =>
+    consecutive === 'increasing' ? st[2] > st[1] : consecutive ? st[2] > 0 : st[1] === 0,
   );
-  const offsets = steps.map((s) =>
-    consecutive === 'increasing' ? s[2] === 0 || s[1] > s[2] : consecutive ? s[1] > 0 : s[2] === 0,
+  const offsets = steps.map((st, i) =>
+    consecutive === 'increasing' ? (onsets[i] || st[2] === 0) && st[1] > 0 : consecutive ? st[1] > 0 : st[2] === 0,
   );
-  const output = o.output ?? 'onset';
-  if (output === 'step') return steps;
   let onIdx = steps.map((_, i) => i).filter((i) => onsets[i]);
   let offIdx = steps.map((_, i) => i).filter((i) => offsets[i]);
-  if (onIdx.length === 0 || offIdx.length === 0) return output === 'onset' ? onIdx.map((i) => steps[i]) : [];
+  if (onIdx.length === 0 || offIdx.length === 0) return [];
+  // orphaned offset at the start, orphaned onset at the end (as MNE)
   if (onIdx[0] > offIdx[0]) offIdx = offIdx.slice(1);
-  if (output === 'onset') return onIdx.map((i) => steps[i]);
-  if (onIdx.length && offIdx.length && onIdx[onIdx.length - 1] > offIdx[offIdx.length - 1]) onIdx = onIdx.slice(0, -1);
+  if (onIdx[onIdx.length - 1] > offIdx[offIdx.length - 1]) onIdx = onIdx.slice(0, -1);
+  const output = o.output ?? 'onset';
+  if (output === 'onset') return onIdx.map((i) => [...steps[i]]);
+  if (output === 'step') return [...new Set([...onIdx, ...offIdx])].sort((a, b) => a - b).map((i) => [...steps[i]]);
+  // offset: [last sample of the event, value after it, the code of the matching onset]
+  if (onIdx.length !== offIdx.length) {
+    // MNE fails here too (a broadcasting ValueError); say why instead
+    throw new ParameterError(
+      EEG_ERRORS.badParameter,
+      'output',
+      `'offset' needs onsets and offsets to pair up; found ${onIdx.length} onsets and ${offIdx.length} offsets (try consecutive: false or a different minDuration)`,
+    );
+  }
   return offIdx.map((i, k) => [steps[i][0] - 1, steps[i][2], steps[onIdx[k]]?.[2] ?? 0]);
 }
 

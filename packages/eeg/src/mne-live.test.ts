@@ -6,13 +6,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Matrix } from '@concord/core';
+import { Matrix } from '@concord/core';
 import { hasSharedData, sharedData } from '@concord/core/testing';
 import { readMatrixNpy, readNpy } from '@concord/io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEpochs } from './epochs.ts';
-import { findEvents } from './events.ts';
+import { type FindEventsOptions, findEvents } from './events.ts';
 import { filterRaw, notchFilter, resampleRaw, setEegReference } from './preprocessing.ts';
+import { Raw } from './raw.ts';
 import { readRaw } from './read-raw.ts';
 
 const PY = '/usr/bin/python3';
@@ -40,9 +41,11 @@ function maxRowRelativeError(a: Matrix, b: Matrix, rows: number[]): number {
   return worst;
 }
 
-(ready ? describe : describe.skip)(`preprocessing equals MNE 1.3 run live${ready ? '' : ` [skipped: ${reason}]`}`, () => {
-  beforeAll(() => {
-    const script = `
+(ready ? describe : describe.skip)(
+  `preprocessing equals MNE 1.3 run live${ready ? '' : ` [skipped: ${reason}]`}`,
+  () => {
+    beforeAll(() => {
+      const script = `
 import numpy as np, mne
 mne.set_log_level('ERROR')
 out = ${JSON.stringify(dir)}
@@ -59,67 +62,121 @@ ep = mne.Epochs(b, ev, {'a': 1, 'b': 2}, tmin=-0.05, tmax=0.1, baseline=(None, 0
 np.save(out + '/epochs.npy', ep.get_data().reshape(len(ep), -1))
 np.save(out + '/evoked_a.npy', ep['a'].average().data)
 `;
-    const r = spawnSync(PY, ['-c', script], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`MNE failed: ${r.stderr}`);
-  }, 120_000);
+      const r = spawnSync(PY, ['-c', script], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`MNE failed: ${r.stderr}`);
+    }, 120_000);
 
-  const eegRows = () => {
-    const raw = readRaw(edf);
-    return { raw, rows: raw.pickIndices('eeg') };
-  };
+    const eegRows = () => {
+      const raw = readRaw(edf);
+      return { raw, rows: raw.pickIndices('eeg') };
+    };
 
-  it('raw.filter(1, 40), filter(0.5, None), filter(None, 30): every EEG sample to 1e-10 of the channel range', () => {
-    const { raw, rows } = eegRows();
-    for (const [name, l, h] of [
-      ['filter', 1, 40],
-      ['highpass', 0.5, null],
-      ['lowpass', null, 30],
-    ] as const) {
-      const ours = filterRaw(raw, l, h).getData();
-      const ref = readMatrixNpy(join(dir, `${name}.npy`));
-      expect(maxRowRelativeError(ours, ref, rows), name).toBeLessThan(1e-10);
-      // the Status channel is not filtered, by either
-      const s = raw.nChannels - 1;
-      for (let t = 0; t < raw.nTimes; t++) expect(ours.data[s * raw.nTimes + t]).toBe(ref.data[s * raw.nTimes + t]);
-    }
-  });
+    it('raw.filter(1, 40), filter(0.5, None), filter(None, 30): every EEG sample to 1e-10 of the channel range', () => {
+      const { raw, rows } = eegRows();
+      for (const [name, l, h] of [
+        ['filter', 1, 40],
+        ['highpass', 0.5, null],
+        ['lowpass', null, 30],
+      ] as const) {
+        const ours = filterRaw(raw, l, h).getData();
+        const ref = readMatrixNpy(join(dir, `${name}.npy`));
+        expect(maxRowRelativeError(ours, ref, rows), name).toBeLessThan(1e-10);
+        // the Status channel is not filtered, by either
+        const s = raw.nChannels - 1;
+        for (let t = 0; t < raw.nTimes; t++) expect(ours.data[s * raw.nTimes + t]).toBe(ref.data[s * raw.nTimes + t]);
+      }
+    });
 
-  it('notch_filter(50)', () => {
-    const { raw, rows } = eegRows();
-    expect(maxRowRelativeError(notchFilter(raw, 50).getData(), readMatrixNpy(join(dir, 'notch.npy')), rows)).toBeLessThan(1e-10);
-  });
+    it('notch_filter(50)', () => {
+      const { raw, rows } = eegRows();
+      expect(
+        maxRowRelativeError(notchFilter(raw, 50).getData(), readMatrixNpy(join(dir, 'notch.npy')), rows),
+      ).toBeLessThan(1e-10);
+    });
 
-  it('resample(256): EEG channels to 1e-10 of the channel range', () => {
-    const { raw, rows } = eegRows();
-    const ours = resampleRaw(raw, 256).getData();
-    const ref = readMatrixNpy(join(dir, 'resample.npy'));
-    expect([ours.rows, ours.cols]).toEqual([ref.rows, ref.cols]);
-    expect(maxRowRelativeError(ours, ref, rows)).toBeLessThan(1e-10);
-  });
+    it('resample(256): EEG channels to 1e-10 of the channel range', () => {
+      const { raw, rows } = eegRows();
+      const ours = resampleRaw(raw, 256).getData();
+      const ref = readMatrixNpy(join(dir, 'resample.npy'));
+      expect([ours.rows, ours.cols]).toEqual([ref.rows, ref.cols]);
+      expect(maxRowRelativeError(ours, ref, rows)).toBeLessThan(1e-10);
+    });
 
-  it("set_eeg_reference('average')", () => {
-    const { raw, rows } = eegRows();
-    expect(maxRowRelativeError(setEegReference(raw).getData(), readMatrixNpy(join(dir, 'avgref.npy')), rows)).toBeLessThan(1e-12);
-  });
+    it("set_eeg_reference('average')", () => {
+      const { raw, rows } = eegRows();
+      expect(
+        maxRowRelativeError(setEegReference(raw).getData(), readMatrixNpy(join(dir, 'avgref.npy')), rows),
+      ).toBeLessThan(1e-12);
+    });
 
-  it('Epochs(tmin=-0.05, tmax=0.1, baseline=(None, 0)) and average() on test.bdf', () => {
-    const raw = readRaw(bdf);
-    const events = [
-      [100, 0, 1],
-      [700, 0, 2],
-      [1200, 0, 1],
-      [1900, 0, 2],
-    ];
-    const ep = createEpochs(raw, events, { eventId: { a: 1, b: 2 }, tmin: -0.05, tmax: 0.1, picks: 'eeg' });
-    const ref = readNpy(join(dir, 'epochs.npy'));
-    // MNE drops the last epoch (it runs past the end); so do we
-    expect(ep.nEpochs * ep.nChannels * ep.nTimes).toBe(ref.data.length);
-    let worst = 0;
-    for (let i = 0; i < ref.data.length; i++) worst = Math.max(worst, Math.abs(ep.data[i] - Number(ref.data[i])));
-    expect(worst).toBeLessThan(1e-15);
-    const evoked = ep.select('a').average().data;
-    const refEv = readMatrixNpy(join(dir, 'evoked_a.npy'));
-    for (let i = 0; i < refEv.data.length; i++) expect(Math.abs(evoked.data[i] - refEv.data[i])).toBeLessThan(1e-15);
-    expect(findEvents(raw).length).toBeGreaterThan(0);
-  });
-});
+    it('find_events with every option combination on a synthetic stim channel', () => {
+      const script = `
+import numpy as np, mne, json
+mne.set_log_level('ERROR')
+rng = np.random.default_rng(0)
+x = np.zeros(400)
+pos = 5
+while pos < 380:
+    code = int(rng.choice([1, 2, 3, 4, 256 + 2, 512 + 1]))
+    L = int(rng.integers(1, 6))
+    x[pos:pos+L] = code
+    if rng.random() < 0.3 and pos + L + 2 < 400:
+        x[pos+L:pos+L+2] = int(rng.choice([1, 5]))
+    pos += L + int(rng.integers(0, 8))
+info = mne.create_info(['STI'], 100., 'stim')
+raw = mne.io.RawArray(x[None], info)
+res = {'x': x.tolist(), 'cases': []}
+for kw in [dict(), dict(consecutive=True), dict(consecutive=False), dict(output='offset'), dict(output='offset', consecutive=True), dict(output='step'), dict(min_duration=0.025), dict(min_duration=0.015), dict(min_duration=0.04, consecutive=True), dict(min_duration=0.03, output='offset'), dict(mask=255), dict(mask=255, mask_type='not_and'), dict(initial_event=True), dict(uint_cast=True), dict(shortest_event=2), dict(shortest_event=3, consecutive=False)]:
+    try:
+        ev = mne.find_events(raw, **{'shortest_event': 1, **kw})
+        res['cases'].append({'kw': kw, 'events': ev.tolist()})
+    except Exception as e:
+        res['cases'].append({'kw': kw, 'error': str(e)[:100]})
+print(json.dumps(res))
+`;
+      const r = spawnSync(PY, ['-c', script], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      const ref = JSON.parse(r.stdout) as {
+        x: number[];
+        cases: { kw: Record<string, unknown>; events?: number[][]; error?: string }[];
+      };
+      const raw = Raw.fromArray(Matrix.from([ref.x]), { chNames: ['STI'], chTypes: ['stim'], sfreq: 100 });
+      const toOptions = (kw: Record<string, unknown>): FindEventsOptions => ({
+        shortestEvent: (kw.shortest_event as number | undefined) ?? 1,
+        ...(kw.consecutive !== undefined ? { consecutive: kw.consecutive as boolean } : {}),
+        ...(kw.output !== undefined ? { output: kw.output as 'onset' | 'offset' | 'step' } : {}),
+        ...(kw.min_duration !== undefined ? { minDuration: kw.min_duration as number } : {}),
+        ...(kw.mask !== undefined ? { mask: kw.mask as number } : {}),
+        ...(kw.mask_type !== undefined ? { maskType: kw.mask_type as 'and' | 'not_and' } : {}),
+        ...(kw.initial_event !== undefined ? { initialEvent: kw.initial_event as boolean } : {}),
+        ...(kw.uint_cast !== undefined ? { uintCast: kw.uint_cast as boolean } : {}),
+      });
+      expect(ref.cases.length).toBe(16);
+      for (const c of ref.cases) {
+        if (c.error) expect(() => findEvents(raw, toOptions(c.kw)), JSON.stringify(c.kw)).toThrow();
+        else expect(findEvents(raw, toOptions(c.kw)), JSON.stringify(c.kw)).toEqual(c.events);
+      }
+    });
+
+    it('Epochs(tmin=-0.05, tmax=0.1, baseline=(None, 0)) and average() on test.bdf', () => {
+      const raw = readRaw(bdf);
+      const events = [
+        [100, 0, 1],
+        [700, 0, 2],
+        [1200, 0, 1],
+        [1900, 0, 2],
+      ];
+      const ep = createEpochs(raw, events, { eventId: { a: 1, b: 2 }, tmin: -0.05, tmax: 0.1, picks: 'eeg' });
+      const ref = readNpy(join(dir, 'epochs.npy'));
+      // MNE drops the last epoch (it runs past the end); so do we
+      expect(ep.nEpochs * ep.nChannels * ep.nTimes).toBe(ref.data.length);
+      let worst = 0;
+      for (let i = 0; i < ref.data.length; i++) worst = Math.max(worst, Math.abs(ep.data[i] - Number(ref.data[i])));
+      expect(worst).toBeLessThan(1e-15);
+      const evoked = ep.select('a').average().data;
+      const refEv = readMatrixNpy(join(dir, 'evoked_a.npy'));
+      for (let i = 0; i < refEv.data.length; i++) expect(Math.abs(evoked.data[i] - refEv.data[i])).toBeLessThan(1e-15);
+      expect(findEvents(raw).length).toBeGreaterThan(0);
+    });
+  },
+);
