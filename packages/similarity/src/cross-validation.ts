@@ -83,19 +83,22 @@ export function summarize(values: Float64Array): { median: number; mean: number;
   return { median, mean: s / k, nanTargets: values.length - k };
 }
 
-/** Column means of a float64 matrix, and the matrix with them subtracted (new). */
-export function centreWithMeans(m: Matrix): { centred: Matrix; means: Float64Array } {
+/**
+ * Column means, and the matrix with them subtracted: a new float64 matrix, or `m` itself (changed in place) when
+ * `inPlace` is set and m is float64 (for fresh copies such as selectRows results).
+ */
+export function centreWithMeans(m: Matrix, inPlace = false): { centred: Matrix; means: Float64Array } {
   const means = new Float64Array(m.cols);
-  const c = m.astype('float64').clone();
+  const c = inPlace && m.dtype === 'float64' ? m : m.astype('float64').clone();
   for (let i = 0; i < c.rows; i++) for (let j = 0; j < c.cols; j++) means[j] += c.data[i * c.cols + j];
   for (let j = 0; j < c.cols; j++) means[j] /= c.rows;
   for (let i = 0; i < c.rows; i++) for (let j = 0; j < c.cols; j++) c.data[i * c.cols + j] -= means[j];
   return { centred: c, means };
 }
 
-/** m − means (row-broadcast), a new float64 matrix. */
-export function subtractMeans(m: Matrix, means: Float64Array): Matrix {
-  const c = m.astype('float64').clone();
+/** m − means (row-broadcast): a new float64 matrix, or m itself when `inPlace` and m is float64. */
+export function subtractMeans(m: Matrix, means: Float64Array, inPlace = false): Matrix {
+  const c = inPlace && m.dtype === 'float64' ? m : m.astype('float64').clone();
   for (let i = 0; i < c.rows; i++) for (let j = 0; j < c.cols; j++) c.data[i * c.cols + j] -= means[j];
   return c;
 }
