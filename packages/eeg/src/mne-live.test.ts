@@ -6,10 +6,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Matrix } from '@concord/core';
+import { Matrix, Rng } from '@concord/core';
 import { hasSharedData, sharedData } from '@concord/core/testing';
 import { readMatrixNpy, readNpy } from '@concord/io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeBdf, writeEdf } from './edf/write-edf.ts';
 import { createEpochs } from './epochs.ts';
 import { type FindEventsOptions, findEvents } from './events.ts';
 import { filterRaw, notchFilter, resampleRaw, setEegReference } from './preprocessing.ts';
@@ -158,7 +159,51 @@ print(json.dumps(res))
       }
     });
 
-    it('Epochs(tmin=-0.05, tmax=0.1, baseline=(None, 0)) and average() on test.bdf', () => {
+    it('files written by writeEdf / writeBdf read the same in MNE (samples, names, annotations)', () => {
+    const rng = new Rng(4);
+    const n = 1000;
+    const m = Matrix.zeros(4, n);
+    rng.fillNormal(m.data);
+    for (let i = 0; i < 3 * n; i++) m.data[i] *= 30e-6;
+    for (let t = 0; t < n; t++) m.data[3 * n + t] = t % 100 < 5 ? 3 : 0;
+    const src = Raw.fromArray(m, { chNames: ['Fz', 'Cz', 'Pz', 'Status'], chTypes: ['eeg', 'eeg', 'eeg', 'stim'], sfreq: 250 }, [
+      { onset: 0.5, duration: 0.25, description: 'stim A' },
+      { onset: 2.2, duration: 0, description: 'réponse' },
+    ]);
+    for (const [kind, write] of [
+      ['edf', writeEdf],
+      ['bdf', writeBdf],
+    ] as const) {
+      const path = join(dir, `written.${kind}`);
+      write(path, src);
+      const r = spawnSync(
+        PY,
+        [
+          '-c',
+          `import numpy as np, mne, json
+mne.set_log_level('ERROR')
+raw = mne.io.read_raw_${kind}(${JSON.stringify(path)}, preload=True)
+np.save(${JSON.stringify(join(dir, `written-${kind}.npy`))}, raw.get_data())
+a = raw.annotations
+print(json.dumps({'names': raw.ch_names, 'types': raw.get_channel_types(), 'sfreq': raw.info['sfreq'], 'onset': [float(x) for x in a.onset], 'duration': [float(x) for x in a.duration], 'description': list(a.description)}))`,
+        ],
+        { encoding: 'utf8' },
+      );
+      expect(r.status, r.stderr).toBe(0);
+      const info = JSON.parse(r.stdout.trim().split('\n').pop() as string);
+      const ours = readRaw(path);
+      expect(info.names).toEqual(ours.info.chNames);
+      expect(info.types).toEqual(ours.info.chTypes);
+      expect(info.sfreq).toBe(250);
+      expect(info.description).toEqual(['stim A', 'réponse']);
+      expect(info.onset).toEqual([0.5, 2.2]);
+      expect(info.duration).toEqual([0.25, 0]);
+      const ref = readMatrixNpy(join(dir, `written-${kind}.npy`));
+      expect(maxRowRelativeError(ours.getData(), ref, [0, 1, 2, 3])).toBeLessThan(1e-12);
+    }
+  });
+
+  it('Epochs(tmin=-0.05, tmax=0.1, baseline=(None, 0)) and average() on test.bdf', () => {
       const raw = readRaw(bdf);
       const events = [
         [100, 0, 1],
