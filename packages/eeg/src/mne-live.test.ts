@@ -160,50 +160,89 @@ print(json.dumps(res))
     });
 
     it('files written by writeEdf / writeBdf read the same in MNE (samples, names, annotations)', () => {
-    const rng = new Rng(4);
-    const n = 1000;
-    const m = Matrix.zeros(4, n);
-    rng.fillNormal(m.data);
-    for (let i = 0; i < 3 * n; i++) m.data[i] *= 30e-6;
-    for (let t = 0; t < n; t++) m.data[3 * n + t] = t % 100 < 5 ? 3 : 0;
-    const src = Raw.fromArray(m, { chNames: ['Fz', 'Cz', 'Pz', 'Status'], chTypes: ['eeg', 'eeg', 'eeg', 'stim'], sfreq: 250 }, [
-      { onset: 0.5, duration: 0.25, description: 'stim A' },
-      { onset: 2.2, duration: 0, description: 'réponse' },
-    ]);
-    for (const [kind, write] of [
-      ['edf', writeEdf],
-      ['bdf', writeBdf],
-    ] as const) {
-      const path = join(dir, `written.${kind}`);
-      write(path, src);
-      const r = spawnSync(
-        PY,
+      const rng = new Rng(4);
+      const n = 1000;
+      const m = Matrix.zeros(4, n);
+      rng.fillNormal(m.data);
+      for (let i = 0; i < 3 * n; i++) m.data[i] *= 30e-6;
+      for (let t = 0; t < n; t++) m.data[3 * n + t] = t % 100 < 5 ? 3 : 0;
+      const src = Raw.fromArray(
+        m,
+        { chNames: ['Fz', 'Cz', 'Pz', 'Status'], chTypes: ['eeg', 'eeg', 'eeg', 'stim'], sfreq: 250 },
         [
-          '-c',
-          `import numpy as np, mne, json
+          { onset: 0.5, duration: 0.25, description: 'stim A' },
+          { onset: 2.2, duration: 0, description: 'réponse' },
+        ],
+      );
+      for (const [kind, write] of [
+        ['edf', writeEdf],
+        ['bdf', writeBdf],
+      ] as const) {
+        const path = join(dir, `written.${kind}`);
+        write(path, src);
+        const r = spawnSync(
+          PY,
+          [
+            '-c',
+            `import numpy as np, mne, json
 mne.set_log_level('ERROR')
 raw = mne.io.read_raw_${kind}(${JSON.stringify(path)}, preload=True)
 np.save(${JSON.stringify(join(dir, `written-${kind}.npy`))}, raw.get_data())
 a = raw.annotations
 print(json.dumps({'names': raw.ch_names, 'types': raw.get_channel_types(), 'sfreq': raw.info['sfreq'], 'onset': [float(x) for x in a.onset], 'duration': [float(x) for x in a.duration], 'description': list(a.description)}))`,
+          ],
+          { encoding: 'utf8' },
+        );
+        expect(r.status, r.stderr).toBe(0);
+        const info = JSON.parse(r.stdout.trim().split('\n').pop() as string);
+        const ours = readRaw(path);
+        expect(info.names).toEqual(ours.info.chNames);
+        expect(info.types).toEqual(ours.info.chTypes);
+        expect(info.sfreq).toBe(250);
+        expect(info.description).toEqual(['stim A', 'réponse']);
+        expect(info.onset).toEqual([0.5, 2.2]);
+        expect(info.duration).toEqual([0.25, 0]);
+        const ref = readMatrixNpy(join(dir, `written-${kind}.npy`));
+        expect(maxRowRelativeError(ours.getData(), ref, [0, 1, 2, 3])).toBeLessThan(1e-12);
+      }
+    });
+
+    it('FIF raw files written by MNE: annotations (with first_samp and a meas_date), samples and first_samp', () => {
+      const path = join(dir, 'annot_raw.fif');
+      const r = spawnSync(
+        PY,
+        [
+          '-c',
+          `import numpy as np, mne, json, datetime
+mne.set_log_level('ERROR')
+x = np.random.default_rng(3).standard_normal((3, 3000)) * 1e-5
+info = mne.create_info(['Fz', 'Cz', 'STI 014'], 500., ['eeg', 'eeg', 'stim'])
+raw = mne.io.RawArray(x, info, first_samp=1234)
+raw.set_meas_date(datetime.datetime(2020, 5, 6, 7, 8, 9, 250000, tzinfo=datetime.timezone.utc))
+raw.set_annotations(mne.Annotations([0.5, 1.25, 5.5], [0.1, 0, 2.0], ['a:b', 'BAD_x', 'late'], orig_time=raw.info['meas_date'] + datetime.timedelta(seconds=raw.first_time)))
+raw.save(${JSON.stringify(path)}, overwrite=True)
+back = mne.io.read_raw_fif(${JSON.stringify(path)}, preload=True)
+np.save(${JSON.stringify(join(dir, 'annot_raw.npy'))}, back.get_data())
+a = back.annotations
+print(json.dumps({'first_samp': int(back.first_samp), 'onset': [float(o) - back.first_time for o in a.onset], 'duration': [float(d) for d in a.duration], 'description': list(a.description)}))`,
         ],
         { encoding: 'utf8' },
       );
       expect(r.status, r.stderr).toBe(0);
-      const info = JSON.parse(r.stdout.trim().split('\n').pop() as string);
-      const ours = readRaw(path);
-      expect(info.names).toEqual(ours.info.chNames);
-      expect(info.types).toEqual(ours.info.chTypes);
-      expect(info.sfreq).toBe(250);
-      expect(info.description).toEqual(['stim A', 'réponse']);
-      expect(info.onset).toEqual([0.5, 2.2]);
-      expect(info.duration).toEqual([0.25, 0]);
-      const ref = readMatrixNpy(join(dir, `written-${kind}.npy`));
-      expect(maxRowRelativeError(ours.getData(), ref, [0, 1, 2, 3])).toBeLessThan(1e-12);
-    }
-  });
+      const ref = JSON.parse(r.stdout.trim().split('\n').pop() as string);
+      const raw = readRaw(path);
+      expect(raw.firstSamp).toBe(ref.first_samp);
+      expect(raw.annotations.map((a) => a.description)).toEqual(ref.description);
+      raw.annotations.forEach((a, i) => {
+        expect(Math.abs(a.onset - ref.onset[i])).toBeLessThan(1e-6);
+        expect(Math.abs(a.duration - ref.duration[i])).toBeLessThan(1e-6);
+      });
+      expect(maxRowRelativeError(raw.getData(), readMatrixNpy(join(dir, 'annot_raw.npy')), [0, 1, 2])).toBeLessThan(
+        1e-12,
+      );
+    });
 
-  it('Epochs(tmin=-0.05, tmax=0.1, baseline=(None, 0)) and average() on test.bdf', () => {
+    it('Epochs(tmin=-0.05, tmax=0.1, baseline=(None, 0)) and average() on test.bdf', () => {
       const raw = readRaw(bdf);
       const events = [
         [100, 0, 1],

@@ -3,12 +3,24 @@
  * measurement info (channel names, kinds, cal × range, sampling rate, date), raw data buffers (short, int,
  * float, double, dau_pack16; big-endian; samples × channels) with skips filled by zeros, and first_samp.
  * Values are data × cal × range (tesla, T/m, volts; stim in codes); SSP projectors are not applied (MNE's default
- * proj=False). Buffers are read on demand, so a window touches only the buffers it overlaps.
+ * proj=False). MNE's annotation block is read (onsets from the first sample). Buffers are read on demand, so a window touches only the buffers it overlaps.
  */
+
+import { cropAnnotations } from '../annotations.ts';
 import { EEG_ERRORS, FileFormatError } from '../errors.ts';
 import { checkedFileSize, readExactly, withFd } from '../file-access.ts';
-import { type ChannelType, Raw, type RawInfo } from '../raw.ts';
-import { FIFF, type FifBlock, type FifTag, findBlocks, readFifTree, readTagData, tagNumber } from './tags.ts';
+import { type Annotation, type ChannelType, Raw, type RawInfo } from '../raw.ts';
+import {
+  FIFF,
+  type FifBlock,
+  type FifTag,
+  findBlocks,
+  readFifTree,
+  readTagData,
+  tagFloats,
+  tagNumber,
+  tagString,
+} from './tags.ts';
 
 const KIND_TYPE: Record<number, ChannelType> = {
   2: 'eeg',
@@ -138,16 +150,62 @@ export function readRawFif(path: string): Raw {
       ...(highpass !== undefined ? { highpass } : {}),
     };
     const cals = chs.map((c) => c.cal);
+    const warnings: string[] = [];
+    const stored = readAnnotations(path, fd, tree, measDate, firstSamp / sfreq);
+    const cropped = cropAnnotations(stored, nTimes / sfreq);
+    if (cropped.omitted > 0) warnings.push(`Omitted ${cropped.omitted} annotation(s) that were outside data range.`);
     return new Raw({
       info,
       nTimes,
-      annotations: [],
+      annotations: cropped.kept,
+      warnings,
       format: 'fif',
       firstSamp,
       filename: path,
       reader: (channels, start, stop, out) => readWindow(path, buffers, nchan, cals, channels, start, stop, out),
     });
   });
+}
+
+/**
+ * MNE's annotations block (onsets and ends as float32, descriptions ':'-joined with '{COLON}' escapes). Stored
+ * onsets count from orig_time when it is written (else from the first sample); ours count from the first sample.
+ */
+function readAnnotations(
+  path: string,
+  fd: number,
+  tree: FifBlock,
+  measDate: Date | null,
+  firstTime: number,
+): Annotation[] {
+  const block = findBlocks(tree, FIFF.B_MNE_ANNOTATIONS)[0];
+  if (!block) return [];
+  let onsets: Float64Array = new Float64Array(0);
+  let ends: Float64Array = new Float64Array(0);
+  let descriptions: string[] = [];
+  let origTime: number | null = null;
+  for (const t of block.tags) {
+    if (t.kind === FIFF.MNE_BASELINE_MIN) onsets = tagFloats(path, fd, t);
+    else if (t.kind === FIFF.MNE_BASELINE_MAX) ends = tagFloats(path, fd, t);
+    else if (t.kind === FIFF.COMMENT) {
+      const text = tagString(path, fd, t);
+      descriptions = text.length ? text.split(':').map((d) => d.replaceAll('{COLON}', ':')) : [];
+    } else if (t.kind === FIFF.MEAS_DATE && t.type === FIFF.T_DOUBLE) {
+      // (seconds, microseconds) as two doubles; one double in old files
+      const v = tagFloats(path, fd, t);
+      origTime = v[0] + (v.length > 1 ? v[1] / 1e6 : 0);
+    }
+  }
+  if (onsets.length !== ends.length || onsets.length !== descriptions.length) {
+    throw new FileFormatError(
+      EEG_ERRORS.badHeader,
+      path,
+      `annotations block has ${onsets.length} onsets, ${ends.length} ends and ${descriptions.length} descriptions`,
+      { field: 'FIFFB_MNE_ANNOTATIONS' },
+    );
+  }
+  const shift = origTime !== null ? (measDate ? origTime - measDate.getTime() / 1000 : 0) - firstTime : 0;
+  return Array.from(onsets, (o, i) => ({ onset: o + shift, duration: ends[i] - o, description: descriptions[i] }));
 }
 
 function layoutBuffers(

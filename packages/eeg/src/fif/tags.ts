@@ -23,6 +23,9 @@ export const FIFF = {
   DATA_BUFFER: 300,
   DATA_SKIP_SAMP: 303,
   MNE_EVENT_LIST: 3561,
+  MNE_BASELINE_MIN: 3568,
+  MNE_BASELINE_MAX: 3569,
+  COMMENT: 206,
   MNE_EVENT_COMMENTS: 3566,
   // blocks
   B_MEAS: 100,
@@ -31,6 +34,7 @@ export const FIFF = {
   B_CONTINUOUS_DATA: 112,
   B_IAS_RAW_DATA: 119,
   B_MNE_EVENTS: 361,
+  B_MNE_ANNOTATIONS: 3810,
   // types
   T_SHORT: 2,
   T_INT: 3,
@@ -140,6 +144,15 @@ export function tagInts(path: string, fd: number, tag: FifTag): Int32Array {
 export function tagString(path: string, fd: number, tag: FifTag): string {
   const v = readTagData(path, fd, tag);
   return new TextDecoder('latin1').decode(new Uint8Array(v.buffer));
+}
+
+/** A float32 or float64 array tag. */
+export function tagFloats(path: string, fd: number, tag: FifTag): Float64Array {
+  const v = readTagData(path, fd, tag);
+  const width = tag.type === FIFF.T_DOUBLE ? 8 : 4;
+  const out = new Float64Array(Math.floor(tag.size / width));
+  for (let i = 0; i < out.length; i++) out[i] = width === 8 ? v.getFloat64(i * 8) : v.getFloat32(i * 4);
+  return out;
 }
 
 export function tagNumber(path: string, fd: number, tag: FifTag): number {
