@@ -114,7 +114,7 @@ print(json.dumps((Xc @ Vt[:2].T).ravel().tolist()))
     expect(r.status, r.stderr).toBe(0);
     const ref = JSON.parse(r.stdout) as number[];
     expect([ds.nObs, ds.nChannels]).toEqual([n, 2]);
-    ref.forEach((v, i) => expect(ds.measurements.data[i]).toBeCloseTo(v, 4));
+    for (let i = 0; i < ref.length; i++) expect(ds.measurements.data[i]).toBeCloseTo(ref[i], 4);
     await model.dispose();
   });
 

@@ -148,7 +148,8 @@ print(json.dumps({"y": ((X - mean) @ comps.T).ravel().tolist(), "var": (S**2 / (
       expect(y.shape).toEqual([n, k]);
       for (let i = 0; i < ref.y.length; i++) expect(y.data[i]).toBeCloseTo(ref.y[i], 4);
       const described = pca.describe() as { explainedVariance: number[] };
-      described.explainedVariance.forEach((v, i) => expect(v).toBeCloseTo(ref.var[i], 6));
+      for (let i = 0; i < described.explainedVariance.length; i++)
+        expect(described.explainedVariance[i]).toBeCloseTo(ref.var[i], 6);
     });
   },
 );
