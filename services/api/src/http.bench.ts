@@ -58,7 +58,10 @@ function row(name: string, l: Load, target: string): string {
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'concord-api-bench-'));
-const server = await startChildServer(dataDir);
+const server = await startChildServer(
+  dataDir,
+  process.env.BENCH_SERVE_ARGS ? process.env.BENCH_SERVE_ARGS.split(' ') : [],
+);
 try {
   const rng = new Rng(1);
   const a = randomRdm(rng, 92, 50);
@@ -110,12 +113,36 @@ try {
       '≥ 2000 req/s, p99 < 50',
     ),
   );
+  // The same request with a nearly free method separates the service's own cost from the library's.
+  const cosineBody = compareBody.replace('"spearman"', '"cosine"');
+  lines.push(
+    row(
+      'POST /v1/compare 92 cond cosine, inline JSON (10 conn; service overhead)',
+      await load(`${server.url}/v1/compare`, cosineBody, 10),
+      'reference',
+    ),
+  );
+  const { compareRdms } = await import('@concord/rsa');
+  const va = Matrix.fromVector(a, true);
+  const vb = Matrix.fromVector(b, true);
+  compareRdms(va, vb, { method: 'spearman' });
+  const t0 = performance.now();
+  for (let i = 0; i < 200; i++) compareRdms(va, vb, { method: 'spearman' });
+  const libMs = (performance.now() - t0) / 200;
   const [rdm, health] = await Promise.all([
     load(`${server.url}/v1/rdm`, rdmBody, 4),
     load(`${server.url}/health`, undefined, 1, 'GET'),
   ]);
   lines.push(row('POST /v1/rdm 92 × 1000 euclidean (4 conn)', rdm, 'report'));
   lines.push(row('GET /health during the /v1/rdm load (1 conn)', health, 'p99 < 50'));
+  lines.push(
+    `\nlibrary alone: compareRdms(92-cond, spearman) ${libMs.toFixed(3)} ms/call in this process (an upper bound of ${(1000 / libMs).toFixed(0)} req/s per core); load average at the end: ${(
+      await import('node:os')
+    )
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
   process.stdout.write(`${lines.join('\n')}\n`);
 } finally {
   await server.stop();

@@ -37,6 +37,11 @@ const serve: Command = {
       value: 'N',
       description: 'worker threads for heavy requests (default: CPU count − 1, at least 1)',
     },
+    'inline-below': {
+      type: 'string',
+      value: 'N',
+      description: 'tasks with fewer input elements run on the event loop instead of a worker (default 20000)',
+    },
     'body-limit': {
       type: 'string',
       value: 'BYTES',
@@ -64,6 +69,7 @@ const serve: Command = {
     const port = numberOption(opts, 'port', { integer: true, min: 0 })!;
     if (port > 65535) throw new UsageError(`--port: expected an integer from 0 to 65535, received '${opts.port}'`);
     const threads = numberOption(opts, 'threads', { integer: true, min: 0 });
+    const inlineBelow = numberOption(opts, 'inline-below', { integer: true, min: 0 });
     const bodyLimit = numberOption(opts, 'body-limit', { integer: true, min: 1024 })!;
     const uploadLimit = numberOption(opts, 'upload-limit', { integer: true, min: 1024 })!;
     const level = stringOption(opts, 'log-level')!;
@@ -78,6 +84,7 @@ const serve: Command = {
       bodyLimit,
       uploadLimit,
       ...(threads !== undefined ? { threads } : {}),
+      ...(inlineBelow !== undefined ? { inlineBelow } : {}),
       logger: { level, stream: ctx.stderr },
     });
     ctx.stderr.write(`listening on ${server.url}\n`);

@@ -28,8 +28,13 @@ describe('migrations', () => {
     const version = () => (db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number }).v;
     expect(version()).toBe(MIGRATIONS.length);
     expect(migrate(db)).toBe(MIGRATIONS.length);
-    expect((db.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get() as { n: number }).n).toBe(MIGRATIONS.length);
-    const next = [...MIGRATIONS, { version: 99, name: 'broken', sql: 'CREATE TABLE extra (x INTEGER); THIS IS NOT SQL;' }];
+    expect((db.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get() as { n: number }).n).toBe(
+      MIGRATIONS.length,
+    );
+    const next = [
+      ...MIGRATIONS,
+      { version: 99, name: 'broken', sql: 'CREATE TABLE extra (x INTEGER); THIS IS NOT SQL;' },
+    ];
     expect(() => migrate(db, next)).toThrow();
     expect(version()).toBe(MIGRATIONS.length);
     expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'extra'").get()).toBeUndefined();
@@ -45,7 +50,15 @@ describe('migrations', () => {
     const dir = temp();
     const a = new ScoreStore(openDatabase(dir));
     const b = new ScoreStore(openDatabase(dir));
-    const base = { endpoint: '/v1/compare', metric: 'spearman', value: 0.5, result: {}, parameters: {}, inputHashes: {}, concordVersion: '0' };
+    const base = {
+      endpoint: '/v1/compare',
+      metric: 'spearman',
+      value: 0.5,
+      result: {},
+      parameters: {},
+      inputHashes: {},
+      concordVersion: '0',
+    };
     for (let i = 0; i < 50; i++) {
       a.insert({ ...base, model: 'a', tags: ['x', 'x'] });
       b.insert({ ...base, model: 'b' });
@@ -100,7 +113,16 @@ describe('error status table', () => {
     expect(statusFor(new InternalError('ERR_BACKEND', 'x'))).toBe(500);
     expect(statusFor(new TypeError('x'))).toBe(500);
     const internal = errorBody(new Error('secret path /etc/x at line 3'));
-    expect(internal).toEqual({ statusCode: 500, code: API_ERRORS.INTERNAL, message: 'internal error (details are in the service log)' });
-    expect(errorBody(new ParameterError('ERR_X', 'method', 'bad'))).toEqual({ statusCode: 400, code: 'ERR_X', message: 'method: bad', field: 'method' });
+    expect(internal).toEqual({
+      statusCode: 500,
+      code: API_ERRORS.INTERNAL,
+      message: 'internal error (details are in the service log)',
+    });
+    expect(errorBody(new ParameterError('ERR_X', 'method', 'bad'))).toEqual({
+      statusCode: 400,
+      code: 'ERR_X',
+      message: 'method: bad',
+      field: 'method',
+    });
   });
 });
