@@ -11,6 +11,7 @@ export {
   readHdf5,
   readHdf5Dataset,
 } from './hdf5.ts';
+export * from './hdf5-tree.ts';
 export { decodeMat, decodeMatFile, decodeWhosMat, readMat, readMatFile, whosMat } from './mat.ts';
 export * from './mat-types.ts';
 export { charsToStrings } from './mat5.ts';

@@ -12,6 +12,7 @@ export { NOISE_CEILING_METHODS, type NoiseCeilingOptions, noiseCeiling } from '.
 export { nanRanks, POOL_METHODS, type PoolMethod, poolRdms } from './pool.ts';
 export { averageRanks } from './ranking.ts';
 export * from './rdms.ts';
+export * from './rdms-hdf5.ts';
 export * from './simulation.ts';
 export * from './squareform.ts';
 export * from './transforms.ts';

@@ -15,6 +15,7 @@ import {
   Rdms,
 } from '@concord/rsa';
 import { type Command, numberOption, stringOption, UsageError } from '../command.ts';
+import { loadRdms, rdmFileFormat, saveRdms } from '../rdm-files.ts';
 
 function requiredPath(opts: Record<string, unknown>, name: string, cwd: string): string {
   const v = opts[name];
@@ -83,13 +84,19 @@ const rdm: Command = {
       type: 'boolean',
       description: 'poisson_cv: keep only the last fold, as rsatoolbox does (default: average all folds)',
     },
-    out: { type: 'string', value: 'FILE', description: 'also write the dissimilarity vector to this .npy' },
+    out: {
+      type: 'string',
+      value: 'FILE',
+      description:
+        'also write the RDM: .npy (the dissimilarity vector), .h5/.hdf5 (rsatoolbox RDMs file), .json (Rdms JSON)',
+    },
   },
   details:
     'Output: {"method", "conditions" (sorted unique labels = RDM rows), "dissimilarities" (upper triangle, (0,1),(0,2),…)}.\n' +
     'euclidean is the squared distance divided by the number of channels, as in rsatoolbox. NaN is written as null.',
   run(opts, _pos, ctx) {
     const method = stringOption(opts, 'method')!;
+    const outFormat = typeof opts.out === 'string' ? rdmFileFormat(opts.out, '--out') : undefined;
     const dataPath = requiredPath(opts, 'data', ctx.cwd);
     const x = readMatrixNpy(dataPath, { vectorAs: 'column' });
     const conds = readLabels(requiredPath(opts, 'conditions', ctx.cwd), '--conditions');
@@ -117,8 +124,12 @@ const rdm: Command = {
       onProgress: ctx.progress('rdm'),
     });
     const vector = rdms.getVector(0);
-    if (typeof opts.out === 'string')
-      writeNpy(resolve(ctx.cwd, opts.out), { data: Float64Array.from(vector), shape: [vector.length] });
+    if (typeof opts.out === 'string') {
+      const out = resolve(ctx.cwd, opts.out);
+      // .npy keeps the contract of issue 3 (the 1-D vector); the other formats carry descriptors and measure.
+      if (outFormat === 'npy') writeNpy(out, { data: Float64Array.from(vector), shape: [vector.length] });
+      else saveRdms(out, rdms);
+    }
     const result = { method, conditions: rdms.patternDescriptors.conds, dissimilarities: Array.from(vector) };
     ctx.output(
       result,
@@ -194,4 +205,46 @@ const noiseCeilingCommand: Command = {
   },
 };
 
-export const rsaCommands: Command[] = [rdm, compare, noiseCeilingCommand];
+const rdmConvert: Command = {
+  name: 'rdm convert',
+  summary: 'convert RDM files between rsatoolbox HDF5 (.h5/.hdf5), .npy and .json',
+  options: {
+    in: {
+      type: 'string',
+      value: 'FILE',
+      description: 'input: .h5/.hdf5 (rsatoolbox), .npy (vectors), .json',
+      required: true,
+    },
+    out: {
+      type: 'string',
+      value: 'FILE',
+      description: 'output: .h5/.hdf5, .npy or .json (replaced if it exists)',
+      required: true,
+    },
+  },
+  details:
+    'HDF5 files use the layout of rsatoolbox rdms.save(path, file_type="hdf5") and are read by rsatoolbox.rdm.load_rdm.\n' +
+    '.npy holds the vectors only (nRdms × nPairs); descriptors and the measure are lost there.\n' +
+    'Output: {"in", "out", "format", "nRdms", "nCond", "dissimilarityMeasure"}.',
+  run(opts, _pos, ctx) {
+    const outFormat = rdmFileFormat(opts.out as string, '--out');
+    rdmFileFormat(opts.in as string, '--in');
+    const rdms = loadRdms(requiredPath(opts, 'in', ctx.cwd));
+    saveRdms(requiredPath(opts, 'out', ctx.cwd), rdms, { format: outFormat });
+    const result = {
+      in: opts.in as string,
+      out: opts.out as string,
+      format: outFormat,
+      nRdms: rdms.nRdms,
+      nCond: rdms.nCond,
+      dissimilarityMeasure: rdms.dissimilarityMeasure,
+    };
+    ctx.output(
+      result,
+      (r: typeof result) => `${r.nRdms} RDM(s) over ${r.nCond} conditions written to ${r.out} (${r.format})`,
+    );
+    return 0;
+  },
+};
+
+export const rsaCommands: Command[] = [rdm, rdmConvert, compare, noiseCeilingCommand];
