@@ -156,3 +156,48 @@ scipy.io.savemat(sys.argv[1] + '/feat.mat', {'conv1': a, 'fc': b, 'label': 'x'})
     expect(err?.message).toContain("'arr_0'");
   });
 });
+
+describe('a bad image in a later batch (decoded ahead while the network runs)', () => {
+  it('fails with a typed error naming the image, and nothing else leaks', async () => {
+    const { default: sharp } = await import('sharp');
+    const { default: onnxProto } = await import('onnx-proto');
+    const { loadStimuli } = await import('./stimuli.ts');
+    const vi = (name: string, dims: (number | string)[]) => ({
+      name,
+      type: {
+        tensorType: {
+          elemType: 1,
+          shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+        },
+      },
+    });
+    const flat = join(dir, 'flat.onnx');
+    writeFileSync(
+      flat,
+      onnxProto.onnx.ModelProto.encode({
+        irVersion: 8,
+        opsetImport: [{ domain: '', version: 13 }],
+        graph: {
+          name: 'flat',
+          node: [{ opType: 'Flatten', input: ['x'], output: ['y'] }],
+          input: [vi('x', ['N', 3, 2, 2])],
+          output: [vi('y', ['N', 12])],
+        },
+      }).finish(),
+    );
+    const imgs = join(dir, 'later-bad');
+    mkdirSync(imgs);
+    for (let k = 0; k < 5; k++) {
+      if (k === 3) writeFileSync(join(imgs, `img${k}.png`), 'garbage');
+      else
+        await sharp(Buffer.alloc(12, k * 10), { raw: { width: 2, height: 2, channels: 3 } })
+          .png()
+          .toFile(join(imgs, `img${k}.png`));
+    }
+    const model = await loadModel(flat);
+    const err = await model.extract(await loadStimuli(imgs), { layers: ['y'], batchSize: 2 }).catch((e) => e);
+    expect(err.code).toBe('ERR_IMAGE_DECODE');
+    expect(err.message).toContain('img3.png');
+    await model.dispose();
+  });
+});
