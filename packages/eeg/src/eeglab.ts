@@ -1,8 +1,8 @@
 /**
  * EEGLAB .set reader (MAT v5 or v7.3/HDF5 through @concord/io's readMat), as MNE 1.3 reads it: data in µV
  * (returned in volts), either inside the .set (EEG.data) or in the float32 .fdt file it names (channels
- * interleaved per sample, read window by window); channel names from EEG.chanlocs.labels ('EEG 000', ... when
- * absent); events → annotations at (latency − 1) / srate lasting duration / srate (NaN → 0). Epoched sets
+ * interleaved per sample, read window by window); channel names, types and positions from EEG.chanlocs ('EEG 000',
+ * ... when absent; positions [−Y, X, Z] mm → metres, as MNE); events → annotations at (latency − 1) / srate lasting duration / srate (NaN → 0). Epoched sets
  * (trials > 1) are read with `readEpochsEeglab`, which names conditions as MNE does.
  */
 import { existsSync } from 'node:fs';
@@ -50,9 +50,32 @@ function text(v: MatValue | undefined): string {
   return '';
 }
 
+const KNOWN_TYPES = new Set<string>([
+  'eeg',
+  'stim',
+  'eog',
+  'ecg',
+  'emg',
+  'misc',
+  'mag',
+  'grad',
+  'ref_meg',
+  'resp',
+  'bio',
+  'syst',
+  'seeg',
+  'ecog',
+]);
+
+function num(v: MatValue | undefined): number {
+  return isMatArray(v) && v.data.length > 0 ? Number(v.data[0]) : Number.NaN;
+}
+
 interface EeglabHeader {
   path: string;
   nch: number;
+  chTypes: ChannelType[];
+  positions: ([number, number, number] | null)[] | null;
   pnts: number;
   trials: number;
   srate: number;
@@ -94,10 +117,23 @@ function readHeader(path: string): EeglabHeader {
   if (!(srate > 0))
     throw new FileFormatError(EEG_ERRORS.badHeader, path, `must be > 0, received ${srate}`, { field: 'EEG.srate' });
   const locs = structs(eeg.chanlocs);
-  const chNames =
-    locs.length === nch
-      ? locs.map((l) => text(l.labels))
-      : Array.from({ length: nch }, (_, i) => `EEG ${String(i).padStart(3, '0')}`);
+  const hasLocs = locs.length === nch;
+  const chNames = hasLocs
+    ? locs.map((l) => text(l.labels))
+    : Array.from({ length: nch }, (_, i) => `EEG ${String(i).padStart(3, '0')}`);
+  // MNE: chanlocs.type when it names a channel type (any case), else EEG; positions [−Y, X, Z] in mm → metres
+  const chTypes: ChannelType[] = hasLocs
+    ? locs.map((l) => {
+        const t = text(l.type).trim().toLowerCase();
+        return (KNOWN_TYPES.has(t) ? t : 'eeg') as ChannelType;
+      })
+    : chNames.map(() => 'eeg' as ChannelType);
+  const positions = hasLocs
+    ? locs.map((l): [number, number, number] | null => {
+        const [x, y, z] = [num(l.X), num(l.Y), num(l.Z)];
+        return [x, y, z].some(Number.isNaN) ? null : [-y / 1000, x / 1000, z / 1000];
+      })
+    : null;
   let embedded: ArrayLike<number> | null = null;
   let fdt: string | null = null;
   if (isMatArray(eeg.data)) {
@@ -134,7 +170,7 @@ function readHeader(path: string): EeglabHeader {
       field: 'EEG.data',
     });
   }
-  return { path, nch, pnts, trials, srate, xmin, chNames, eeg, embedded, fdt };
+  return { path, nch, chTypes, positions, pnts, trials, srate, xmin, chNames, eeg, embedded, fdt };
 }
 
 /** Fill out[k·len + t] with channels × [start, stop) of trial `trial` (volts). */
@@ -179,10 +215,11 @@ function readSamples(
 function info(h: EeglabHeader): RawInfo {
   return {
     chNames: h.chNames,
-    chTypes: h.chNames.map(() => 'eeg' as ChannelType),
+    chTypes: h.chTypes,
     sfreq: h.srate,
-    units: h.chNames.map(() => 'V'),
+    units: h.chTypes.map((t) => (t === 'stim' ? '' : 'V')),
     measDate: null,
+    ...(h.positions && h.positions.some((p) => p !== null) ? { positions: h.positions } : {}),
   };
 }
 

@@ -242,6 +242,33 @@ print(json.dumps({'first_samp': int(back.first_samp), 'onset': [float(o) - back.
       );
     });
 
+    it('EEGLAB channel positions and types as MNE sets them from chanlocs', () => {
+      // (MAT v7.3 sets need pymatreader in MNE, which Debian does not package)
+      for (const name of ['test_raw_chanloc.set', 'test_raw_event_duration.set']) {
+        const path = sharedData('eeg', 'mne-testing-data', 'EEGLAB', name);
+        const r = spawnSync(
+          PY,
+          [
+            '-c',
+            `import mne, json
+mne.set_log_level('ERROR')
+raw = mne.io.read_raw_eeglab(${JSON.stringify(path)})
+print(json.dumps({'types': raw.get_channel_types(), 'loc': [[float(v) for v in c['loc'][:3]] for c in raw.info['chs']]}))`,
+          ],
+          { encoding: 'utf8', maxBuffer: 1 << 24 },
+        );
+        expect(r.status, r.stderr).toBe(0);
+        const ref = JSON.parse(r.stdout.trim().split('\n').pop() as string) as { types: string[]; loc: number[][] };
+        const raw = readRaw(path);
+        expect(raw.info.chTypes).toEqual(ref.types);
+        const pos = raw.info.positions!;
+        ref.loc.forEach((l, c) => {
+          if (l.some(Number.isNaN)) expect(pos[c]).toBeNull();
+          else for (let k = 0; k < 3; k++) expect(Math.abs(pos[c]![k] - l[k])).toBeLessThan(1e-12);
+        });
+      }
+    });
+
     it('Epochs(tmin=-0.05, tmax=0.1, baseline=(None, 0)) and average() on test.bdf', () => {
       const raw = readRaw(bdf);
       const events = [

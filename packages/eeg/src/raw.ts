@@ -41,6 +41,8 @@ export interface RawInfo {
   fileSfreq?: number[];
   highpass?: number;
   lowpass?: number;
+  /** Sensor positions in metres (MNE head coordinates: x right, y front, z up), null where unknown. */
+  positions?: ([number, number, number] | null)[];
 }
 
 export interface Annotation {
