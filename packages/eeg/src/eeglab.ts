@@ -219,7 +219,7 @@ function info(h: EeglabHeader): RawInfo {
     sfreq: h.srate,
     units: h.chTypes.map((t) => (t === 'stim' ? '' : 'V')),
     measDate: null,
-    ...(h.positions && h.positions.some((p) => p !== null) ? { positions: h.positions } : {}),
+    ...(h.positions?.some((p) => p !== null) ? { positions: h.positions } : {}),
   };
 }
 

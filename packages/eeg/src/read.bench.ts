@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BenchRow, printRows, timeBest } from '@concord/core/bench';
+import { type BenchRow, printRows } from '@concord/core/bench';
 import { writeBdf } from './edf/write-edf.ts';
 import { Raw } from './raw.ts';
 
