@@ -192,6 +192,13 @@ write_dict_hdf5(${JSON.stringify(path)}, rdm_dict).close()
       });
       expect(r.rdmDescriptors).toEqual({ subject: ['s01', 's02'], weight: [0.5, 1.5], index: [0, 1] });
       expect(r.patternDescriptors).toEqual({ stim: ['face', 'house', 'car', 'dog'], index: [0, 1, 2, 3] });
+      // Written again by Concord: the None descriptor is left out (h5wasm cannot write h5py.Empty), the rest kept.
+      const again = join(dir, 'from-rsatoolbox-again.h5');
+      saveRdms(again, r);
+      const r2 = loadRdms(again);
+      expect(r2.descriptors).toEqual({ cv_descriptor: 'run', n_voxels: 120, session: { name: 'a', day: 3 } });
+      expect(bits(r2.dissimilarities.data)).toEqual(bits(VECTORS.flat()));
+      expect(r2.rdmDescriptors).toEqual(r.rdmDescriptors);
     });
 
     it('a measure of None (written as h5py.Empty) reads as ""', () => {

@@ -86,14 +86,19 @@ describe('rdmsToHdf5Tree: rsatoolbox write_dict_hdf5 layout', () => {
     expect(dataset(rdmsToHdf5Tree(r), 'pattern_descriptors', 'label').strings).toEqual(['a', '2', 'c']);
   });
 
-  it('null descriptor values are a typed error naming the field (h5wasm cannot write h5py.Empty)', () => {
-    const r = Rdms.fromVectors([1, 2, 3], { descriptors: { noise: null } });
-    expect(() => rdmsToHdf5Tree(r)).toThrow(ConcordTypeError);
+  it('null descriptor values are left out (h5wasm cannot write h5py.Empty); functions are a typed error', () => {
+    const r = Rdms.fromVectors([1, 2, 3], { descriptors: { noise: null, cv: 'run' } });
+    const g = rdmsToHdf5Tree(r).children.descriptors as RdmsHdf5Group;
+    expect(Object.keys(g.children)).toEqual([]);
+    expect(g.attrs).toEqual({ cv: 'run' });
+    const f = Rdms.fromVectors([1, 2, 3], { descriptors: { fn: () => 1 } });
     try {
-      rdmsToHdf5Tree(r);
+      rdmsToHdf5Tree(f);
+      expect.unreachable();
     } catch (e) {
+      expect(e).toBeInstanceOf(ConcordTypeError);
       expect((e as ConcordTypeError).code).toBe('ERR_RDM_FORMAT');
-      expect((e as ConcordTypeError).details.field).toBe('descriptors.noise');
+      expect((e as ConcordTypeError).details.field).toBe('descriptors.fn');
     }
   });
 });

@@ -165,20 +165,19 @@ function dictGroup(dict: Record<string, unknown>, where: string, depth = 0): Rdm
       children[key] = { kind: 'dataset', shape: [], dtype: 'bool', data: Uint8Array.of(value ? 1 : 0) };
     else if (value !== null && typeof value === 'object')
       children[key] = dictGroup(value as Record<string, unknown>, at, depth + 1);
-    else if (value === undefined) continue;
-    else
-      throw formatError(
-        `rdmsToHdf5Tree: ${at} is null; rsatoolbox stores None as an empty (null dataspace) dataset, which h5wasm ` +
-          'cannot write — remove the entry or give it a value',
-        at,
-      );
+    // rsatoolbox writes None as an empty (null dataspace) dataset, which h5wasm cannot create; the entry is left
+    // out, so a file read back lacks the key (rsatoolbox's calc_rdm stores noise=None this way, and such files
+    // must still convert). Anything else (functions, symbols) has no HDF5 form.
+    else if (value === null || value === undefined) continue;
+    else throw formatError(`rdmsToHdf5Tree: ${at} is a ${typeof value}, which has no HDF5 form`, at);
   }
   return Object.keys(attrs).length ? { kind: 'group', children, attrs } : { kind: 'group', children };
 }
 
 /**
  * The HDF5 tree of `rdms.save(path, file_type='hdf5')`: write it with @concord/io's `writeHdf5Tree(path, tree)`.
- * An empty dissimilarityMeasure is written as '' (rsatoolbox writes None as an empty dataset instead).
+ * An empty dissimilarityMeasure is written as '' and null descriptor values are left out (rsatoolbox writes None as
+ * an empty dataset, which h5wasm cannot create).
  */
 export function rdmsToHdf5Tree(rdms: Rdms): RdmsHdf5Group {
   const d = rdms.dissimilarities;
