@@ -164,21 +164,40 @@ function writeGroup(group: h5wasm.Group, node: Hdf5TreeGroup, file: string, dept
   }
 }
 
-/** Encode a tree as the bytes of a new HDF5 file. */
-export function encodeHdf5Tree(root: Hdf5TreeGroup, file = '<buffer>'): Uint8Array {
+/** The bytes of an in-memory file without a copy (MEMFS keeps them in one growable array), else a copy. */
+function memfsBytes(FS: NonNullable<typeof h5wasm.FS>, name: string): Uint8Array {
+  const node = (FS.lookupPath(name, {}) as { node?: { contents?: unknown; usedBytes?: number } }).node;
+  if (node?.contents instanceof Uint8Array && typeof node.usedBytes === 'number')
+    return node.contents.subarray(0, node.usedBytes);
+  return FS.readFile(name);
+}
+
+/**
+ * Build the file in h5wasm's in-memory file system and hand its bytes to `use` (a view that is only valid during
+ * the call), then always delete the in-memory file.
+ */
+function withEncoded<T>(root: Hdf5TreeGroup, file: string, use: (bytes: Uint8Array) => T): T {
   const FS = h5wasm.FS;
   if (!FS) throw new FileFormatError(IO_ERRORS.HDF5, file, 'h5wasm did not initialise');
   const name = `/concord-w-${process.pid}-${++fileCounter}.h5`;
   let f: h5wasm.File | undefined;
   try {
-    f = new h5wasm.File(name, 'w');
-    writeGroup(f, root, file, 0);
-    f.close();
-    f = undefined;
-    return FS.readFile(name).slice();
-  } catch (e) {
-    if (e instanceof FileFormatError) throw e;
-    throw new FileFormatError(HDF5_TREE_ERRORS.WRITE, file, `HDF5 write failed: ${e instanceof Error ? e.message : e}`);
+    let bytes: Uint8Array;
+    try {
+      f = new h5wasm.File(name, 'w');
+      writeGroup(f, root, file, 0);
+      f.close();
+      f = undefined;
+      bytes = memfsBytes(FS, name);
+    } catch (e) {
+      if (e instanceof FileFormatError) throw e;
+      throw new FileFormatError(
+        HDF5_TREE_ERRORS.WRITE,
+        file,
+        `HDF5 write failed: ${e instanceof Error ? e.message : e}`,
+      );
+    }
+    return use(bytes);
   } finally {
     try {
       f?.close();
@@ -193,9 +212,14 @@ export function encodeHdf5Tree(root: Hdf5TreeGroup, file = '<buffer>'): Uint8Arr
   }
 }
 
+/** Encode a tree as the bytes of a new HDF5 file. */
+export function encodeHdf5Tree(root: Hdf5TreeGroup, file = '<buffer>'): Uint8Array {
+  return withEncoded(root, file, (bytes) => bytes.slice());
+}
+
 /** Write a tree as a new HDF5 file (atomically: a failed write leaves no partial file). */
 export function writeHdf5Tree(path: string, root: Hdf5TreeGroup): void {
-  writeFileAtomic(path, encodeHdf5Tree(root, path));
+  withEncoded(root, path, (bytes) => writeFileAtomic(path, bytes));
 }
 
 /** Nested arrays (h5wasm's n-D values) flattened in C order. */
