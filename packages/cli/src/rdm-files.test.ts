@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readNpy, writeNpy } from '@concord/io';
+import { listHdf5, readHdf5Tree, readNpy, writeNpy } from '@concord/io';
 import { Rdms } from '@concord/rsa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadRdms, rdmFileFormat, saveRdms } from './rdm-files.ts';
@@ -163,6 +163,31 @@ describe('saveRdms / loadRdms round trips', () => {
     const badJson = join(dir, 'bad.json');
     writeFileSync(badJson, '{"no": 1}');
     expect(() => loadRdms(badJson)).toThrow(/bad\.json.*dissimilarities/);
+  });
+});
+
+describe('the written HDF5 file, listed generically (h5wasm)', () => {
+  it('has exactly the groups, datasets, dtypes and attributes rsatoolbox write_dict_hdf5 makes from to_dict()', () => {
+    const path = join(dir, 'layout.h5');
+    saveRdms(path, sample());
+    // rsatoolbox: str → attribute of the group; int → int64 scalar dataset; list of str → np.array(...).astype('S')
+    // (fixed-length bytes); list of int (index) → int64; the dissimilarities ndarray → float64 nRdms × nPairs.
+    expect(listHdf5(path)).toEqual([
+      { path: '/descriptors', kind: 'group', attrs: { cvDescriptor: 'run' } },
+      { path: '/descriptors/nVoxels', kind: 'dataset', shape: [], dtype: 'int64', attrs: {} },
+      { path: '/dissimilarities', kind: 'dataset', shape: [2, 6], dtype: 'float64', attrs: {} },
+      { path: '/pattern_descriptors', kind: 'group', attrs: {} },
+      { path: '/pattern_descriptors/index', kind: 'dataset', shape: [4], dtype: 'int64', attrs: {} },
+      { path: '/pattern_descriptors/stim', kind: 'dataset', shape: [4], dtype: 'string', attrs: {} },
+      { path: '/rdm_descriptors', kind: 'group', attrs: {} },
+      { path: '/rdm_descriptors/index', kind: 'dataset', shape: [2], dtype: 'int64', attrs: {} },
+      { path: '/rdm_descriptors/subject', kind: 'dataset', shape: [2], dtype: 'string', attrs: {} },
+    ]);
+    const tree = readHdf5Tree(path);
+    // write_dict_hdf5 stamps the version; to_dict's dissimilarity_measure (a str) becomes a root attribute.
+    expect(tree.attrs).toEqual({ dissimilarity_measure: 'crossnobis', rsatoolbox_version: '0.0.1' });
+    const stim = (tree.children.pattern_descriptors as { children: Record<string, unknown> }).children.stim;
+    expect(stim).toMatchObject({ stringType: 'fixed', strings: ['face', 'house', 'car', 'dog'] });
   });
 });
 
