@@ -210,6 +210,22 @@ describe('compute routes give the library numbers', () => {
   });
 });
 
+describe('every similarity metric', () => {
+  it('answers each metric of SIMILARITY_METRICS with the library value and plain-JSON details', async () => {
+    const { SIMILARITY_METRICS, similarity } = await import('@concord/similarity');
+    const sx = randomRows(rng, 40, 6);
+    const sy = randomRows(rng, 40, 4);
+    for (const metric of SIMILARITY_METRICS) {
+      const r = await post('/v1/similarity', { x: sx, y: sy, metric });
+      expect(r.status, `${metric}: ${JSON.stringify(r.body)}`).toBe(200);
+      const lib = similarity(Matrix.from(sx), Matrix.from(sy), { metric: metric as never });
+      expect(r.body.metric).toBe(metric);
+      expect(r.body.value).toBe(Number.isFinite(lib.value) ? lib.value : null);
+      expect(JSON.stringify(r.body.details)).not.toMatch(/"0":/);
+    }
+  });
+});
+
 describe('arrays: .npy uploads stored by hash, usable as {arrayId}', () => {
   it('uploads, describes, and computes from uploads exactly as from JSON', async () => {
     const up = await app.inject({

@@ -129,6 +129,22 @@ export function toMatrix(ref: MatrixRef): Matrix {
 
 const finite = (v: number): number | null => (Number.isFinite(v) ? v : null);
 
+/** Library details as plain JSON values: typed arrays become arrays, non-finite numbers null. */
+function plainDetails(details: Record<string, unknown> | undefined): Record<string, unknown> {
+  if (!details) return {};
+  return JSON.parse(
+    JSON.stringify(details, (_k, v: unknown) => {
+      if (typeof v === 'number' && !Number.isFinite(v)) return null;
+      if (typeof v === 'bigint') return Number(v);
+      if (ArrayBuffer.isView(v) && !(v instanceof DataView))
+        return Array.from(v as unknown as ArrayLike<number>, (x) => (Number.isFinite(x) ? x : null));
+      if (v instanceof Matrix)
+        return { rows: v.rows, cols: v.cols, data: Array.from(v.data, (x) => (Number.isFinite(x) ? x : null)) };
+      return v;
+    }),
+  ) as Record<string, unknown>;
+}
+
 function matrixRows(m: Matrix): (number | null)[][] {
   const out: (number | null)[][] = [];
   for (let i = 0; i < m.rows; i++) {
@@ -181,14 +197,20 @@ function runCka(t: CkaTask, { similarity: { cka } }: Libraries): CkaResult {
     ...(t.sigma !== undefined ? { sigma: t.sigma } : {}),
     ...(t.median !== undefined ? { median: t.median } : {}),
   } as Parameters<typeof SimilarityLib.cka>[2]);
-  return { metric: 'cka', kernel: t.kernel, debiased: t.debiased, value: finite(r.value), details: r.details ?? {} };
+  return {
+    metric: 'cka',
+    kernel: t.kernel,
+    debiased: t.debiased,
+    value: finite(r.value),
+    details: plainDetails(r.details),
+  };
 }
 
 function runSimilarity(t: SimilarityTask, { similarity: { similarity } }: Libraries): SimilarityResult {
   const r = similarity(toMatrix(t.x), toMatrix(t.y), { ...t.options, metric: t.metric } as Parameters<
     typeof SimilarityLib.similarity
   >[2]);
-  return { metric: r.metric, value: finite(r.value), details: r.details ?? {} };
+  return { metric: r.metric, value: finite(r.value), details: plainDetails(r.details) };
 }
 
 const OPS: { [K in Task['op']]: (t: Extract<Task, { op: K }>, libs: Libraries) => TaskResult } = {
