@@ -124,6 +124,25 @@ describe('writeHdf5Tree errors: typed, naming the node, no partial file', () => 
     );
   });
 
+  it('truncated or damaged files are typed errors (never a crash, hang or partial tree)', () => {
+    const good = encodeHdf5Tree(sampleTree());
+    const cuts = [8, 100, Math.floor(good.length / 2), good.length - 200];
+    for (const cut of cuts) {
+      let err: unknown;
+      try {
+        decodeHdf5Tree(good.subarray(0, cut), `cut-${cut}.h5`);
+      } catch (e) {
+        err = e;
+      }
+      expect(err, `cut at ${cut}`).toBeInstanceOf(FileFormatError);
+      expect((err as FileFormatError).code, `cut at ${cut}`).toMatch(/^ERR_HDF5/);
+    }
+    // Damage inside the superblock's addresses.
+    const damaged = good.slice();
+    for (let i = 24; i < 48; i++) damaged[i] = 0xff;
+    expect(() => decodeHdf5Tree(damaged, 'damaged.h5')).toThrow(FileFormatError);
+  });
+
   it('the in-memory file system is left clean after writes and failures', async () => {
     const fs = (await import('h5wasm/node')).FS;
     if (!fs) throw new Error('h5wasm has no file system');
