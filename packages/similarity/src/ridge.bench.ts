@@ -2,13 +2,27 @@
  * `pnpm bench ridge`: issue 4's encoding-model target: ridge from 1000 stimuli × 4096 features to 10,000 voxels,
  * 5 folds, 10 alphas, against a numpy implementation with one SVD per fold and RidgeCV's efficient leave-one-out
  * choice of one alpha for all voxels (target ≥ 1.0× numpy's speed), with peak memory. Plus PLS at a smaller size
- * (numpy NIPALS as scikit-learn). One run each (they take seconds). Reported, never asserted.
+ * (numpy NIPALS as scikit-learn, on the same matrices). One run each (they take seconds). Reported, never asserted.
+ * CONCORD_BENCH_PLS_ONLY=1 skips the ridge case.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { backendFor, Matrix, Rng } from '@concord/core';
 import { type BenchRow, peakRssMiB, printRows, timeBest, timePython } from '@concord/core/bench';
 import { kFoldSplits } from './cross-validation.ts';
 import { plsEncoding } from './pls.ts';
 import { DEFAULT_RIDGE_ALPHAS, ridgeEncoding } from './ridge.ts';
+
+const tmp = mkdtempSync(join(tmpdir(), 'concord-bench-'));
+process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
+
+/** Raw float64 dump for numpy.fromfile. */
+function dump(m: Matrix, name: string): string {
+  const path = join(tmp, `${name}.f64`);
+  writeFileSync(path, new Uint8Array(m.data.buffer, m.data.byteOffset, m.data.byteLength));
+  return path;
+}
 
 function random(n: number, p: number, seed: number): Matrix {
   const x = Matrix.zeros(n, p);
@@ -66,7 +80,7 @@ def run(st):
 `;
 
 // scikit-learn's PLSRegression algorithm (NIPALS, scale=True) in numpy, as in pls.test.ts.
-const NUMPY_PLS = (n: number, p: number, v: number, folds: number[][]) => `
+const NUMPY_PLS = (n: number, p: number, v: number, folds: number[][], files: [string, string]) => `
 import numpy as np
 eps = np.finfo(np.float64).eps
 def power(X, Y, max_iter=500, tol=1e-6):
@@ -90,9 +104,10 @@ def fit_predict(X, Y, Xt, nc):
     W, P, Q = np.array(W).T, np.array(P).T, np.array(Q).T
     return ((Xt - xm) / xs) @ (W @ np.linalg.pinv(P.T @ W)) @ Q.T * ys + ym
 def setup():
-    r = np.random.default_rng(0)
-    X = r.standard_normal((${n}, ${p})); W = r.standard_normal((64, ${v}))
-    return X, X[:, :64] @ W / 8 + r.standard_normal((${n}, ${v})), [np.array(f) for f in ${JSON.stringify(folds)}]
+    # the same matrices as Concord's run: the power method's iteration count depends on the data
+    X = np.fromfile('${files[0]}', dtype=np.float64).reshape(${n}, ${p})
+    Y = np.fromfile('${files[1]}', dtype=np.float64).reshape(${n}, ${v})
+    return X, Y, [np.array(f) for f in ${JSON.stringify(folds)}]
 def run(st):
     X, Y, folds = st
     for test in folds:
@@ -102,7 +117,7 @@ def run(st):
 
 process.stdout.write(`backend for products: ${backendFor('gemm').name}\n`);
 const rows: BenchRow[] = [];
-{
+if (!process.env.CONCORD_BENCH_PLS_ONLY) {
   const [n, p, v] = [1000, 4096, 10000];
   const x = random(n, p, 1);
   const y = responses(x, v, 2);
@@ -129,7 +144,7 @@ const rows: BenchRow[] = [];
   rows.push({
     name: `pls ${n}×${p} → ${v} targets, 25 components, 5 folds`,
     seconds: timeBest(() => plsEncoding(x, y), 1),
-    reference: timePython(NUMPY_PLS(n, p, v, folds), 1),
+    reference: timePython(NUMPY_PLS(n, p, v, folds, [dump(x, 'x'), dump(y, 'y')]), 1),
     referenceName: 'numpy NIPALS (sklearn algorithm)',
   });
 }
