@@ -1,12 +1,15 @@
 /**
  * Two-thread filtering for large recordings: a worker thread filters half of the rows while the main thread
  * filters the other half; the main thread then blocks on Atomics.wait until the worker is done, so the public
- * functions stay synchronous. The worker loads this TypeScript through tsx's loader; where tsx cannot be resolved,
- * or with CONCORD_EEG_THREADS=1, everything runs on one thread. If the worker fails or stalls, the main thread
+ * functions stay synchronous. The worker loads this TypeScript through tsx's loader. Everything runs on one thread
+ * where tsx cannot be resolved, with CONCORD_EEG_THREADS=1, or when the 1-minute load average shows no free core
+ * (CONCORD_EEG_THREADS=2 forces the worker). If the worker fails or stalls, the main thread
  * filters those rows itself, so results never depend on the worker (both paths do identical arithmetic).
  */
+import { availableParallelism, loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Matrix } from '@concord/core';
+import type { RowSource } from './preprocessing.ts';
 
 /** Below this many samples (rows × length) one thread is faster than starting a worker. */
 export const PARALLEL_MIN_SAMPLES = 8_000_000;
@@ -15,13 +18,16 @@ export interface WorkerHalf {
   rows: number[];
   /** Rows the worker has finished so far. */
   progress(): number;
-  /** Wait for the worker and copy its rows into the output; false when the caller must filter them itself. */
-  finish(): boolean;
+  /** Wait for the worker and copy its rows into `out`; false when the caller must filter them itself. */
+  finish(out: Matrix): boolean;
 }
 
 /** The worker's bootstrap: register tsx's loader (so the worker can import TypeScript), then the worker module. */
 function bootstrap(): string | null {
-  if (process.env.CONCORD_EEG_THREADS === '1') return null;
+  const setting = process.env.CONCORD_EEG_THREADS;
+  if (setting === '1') return null;
+  // a second thread only pays when a core is free (on a busy machine it just waits for a share of the same cores)
+  if (setting !== '2' && loadavg()[0] > availableParallelism() - 1) return null;
   try {
     const api = import.meta.resolve('tsx/esm/api');
     const url = new URL('./filter-worker.ts', import.meta.url).href;
@@ -31,14 +37,13 @@ function bootstrap(): string | null {
   }
 }
 
-export function startWorkerHalf(out: Matrix, h: Float64Array, rows: number[]): WorkerHalf | null {
+export function startWorkerHalf(source: RowSource, n: number, h: Float64Array, rows: number[]): WorkerHalf | null {
   const code = bootstrap();
   if (code === null || rows.length === 0) return null;
-  const n = out.cols;
   const input = new SharedArrayBuffer(rows.length * n * 8);
   const inView = new Float64Array(input);
   rows.forEach((r, k) => {
-    inView.set(out.data.subarray(r * n, (r + 1) * n), k * n);
+    inView.set(source(r), k * n);
   });
   const output = new SharedArrayBuffer(rows.length * n * 8);
   const flag = new SharedArrayBuffer(8);
@@ -62,7 +67,7 @@ export function startWorkerHalf(out: Matrix, h: Float64Array, rows: number[]): W
   return {
     rows,
     progress: () => Atomics.load(flags, 1),
-    finish: () => {
+    finish: (out) => {
       // generous: the worker has as many rows as the main thread had, plus start-up time
       const budget = Math.max(30_000, 3 * (performance.now() - t0));
       const waited = Atomics.wait(flags, 0, 0, budget);

@@ -17,6 +17,9 @@ export interface FilterOptions extends Omit<FilterSpec, 'lFreq' | 'hFreq'> {
   onProgress?: ProgressCallback;
 }
 
+/** One row (channel) of input samples; may be a view (it is copied before any output is written). */
+export type RowSource = (row: number) => Float64Array;
+
 /**
  * Filter the rows of a channels × samples matrix with a designed FIR filter (zero phase). Returns a new matrix, or
  * overwrites `data` with `inPlace` (saves a copy of a large recording).
@@ -29,24 +32,49 @@ export function applyFir(
   inPlace = false,
 ): Matrix {
   const n = data.cols;
-  const out = inPlace ? data : new Matrix(data.rows, n, Float64Array.from(data.data));
-  const which = rows ?? Array.from({ length: data.rows }, (_, i) => i);
+  const src = data.dtype === 'float64' ? (data.data as Float64Array) : Float64Array.from(data.data);
+  const out = inPlace && data.dtype === 'float64' ? data : Matrix.zeros(data.rows, n);
+  return applyFirFrom((r) => src.subarray(r * n, (r + 1) * n), out, h, rows, onProgress);
+}
+
+/**
+ * Filter rows read from `source` into `out` (rows × n); rows not listed are copied unfiltered. Large jobs give half
+ * the rows to a worker thread (same arithmetic, identical results).
+ */
+export function applyFirFrom(
+  source: RowSource,
+  out: Matrix,
+  h: Float64Array,
+  rows?: readonly number[],
+  onProgress?: ProgressCallback,
+): Matrix {
+  const n = out.cols;
+  const which = rows ?? Array.from({ length: out.rows }, (_, i) => i);
+  const filtered = new Set(which);
+  for (let r = 0; r < out.rows; r++)
+    if (!filtered.has(r) && out.data.buffer !== source(r).buffer) out.data.set(source(r), r * n);
   if (n === 0 || which.length === 0) return out;
-  // large jobs: a second thread takes half the rows (same arithmetic, so identical results)
+  const split = Math.ceil(which.length / 4) * 2;
   const offloaded =
     which.length >= 4 && which.length * n >= PARALLEL_MIN_SAMPLES
-      ? startWorkerHalf(out, h, which.slice(Math.ceil(which.length / 4) * 2))
+      ? startWorkerHalf(source, n, h, which.slice(split))
       : null;
-  const mine = offloaded ? which.slice(0, Math.ceil(which.length / 4) * 2) : which;
-  filterRows(out, h, mine, (done) =>
+  const mine = offloaded ? which.slice(0, split) : which;
+  filterRows(source, out, h, mine, (done) =>
     onProgress?.({ stage: 'filter', done: done + (offloaded?.progress() ?? 0), total: which.length }),
   );
-  if (offloaded && !offloaded.finish()) filterRows(out, h, offloaded.rows, () => {});
+  if (offloaded && !offloaded.finish(out)) filterRows(source, out, h, offloaded.rows, () => {});
   onProgress?.({ stage: 'filter', done: which.length, total: which.length });
   return out;
 }
 
-function filterRows(out: Matrix, h: Float64Array, rows: readonly number[], progress: (done: number) => void): void {
+function filterRows(
+  source: RowSource,
+  out: Matrix,
+  h: Float64Array,
+  rows: readonly number[],
+  progress: (done: number) => void,
+): void {
   const n = out.cols;
   const f = new OverlapAddFilter(h, n);
   const a = new Float64Array(n);
@@ -54,12 +82,7 @@ function filterRows(out: Matrix, h: Float64Array, rows: readonly number[], progr
   for (let k = 0; k < rows.length; k += 2) {
     const r0 = rows[k];
     const r1 = k + 1 < rows.length ? rows[k + 1] : -1;
-    f.apply(
-      out.data.subarray(r0 * n, (r0 + 1) * n),
-      r1 >= 0 ? out.data.subarray(r1 * n, (r1 + 1) * n) : null,
-      a,
-      r1 >= 0 ? b : null,
-    );
+    f.apply(source(r0), r1 >= 0 ? source(r1) : null, a, r1 >= 0 ? b : null);
     out.data.set(a, r0 * n);
     if (r1 >= 0) out.data.set(b, r1 * n);
     progress(Math.min(k + 2, rows.length));
@@ -85,7 +108,18 @@ function defaultPicks(raw: Raw, picks?: Picks): number[] {
 /** `raw.filter(l_freq, h_freq)`: band-pass (both), high-pass (hFreq null), low-pass (lFreq null). */
 export function filterRaw(raw: Raw, lFreq: number | null, hFreq: number | null, options: FilterOptions = {}): Raw {
   const filter = designFilter(raw.info.sfreq, { ...options, lFreq, hFreq });
-  const data = applyFir(raw.getData(), filter.h, defaultPicks(raw, options.picks), options.onProgress, true);
+  const picks = defaultPicks(raw, options.picks);
+  // in-memory recordings are read a channel at a time (no full copy); file-backed ones are loaded once
+  const data =
+    raw.format === 'array'
+      ? applyFirFrom(
+          (r) => raw.getData({ picks: [r] }).data as Float64Array,
+          Matrix.zeros(raw.nChannels, raw.nTimes),
+          filter.h,
+          picks,
+          options.onProgress,
+        )
+      : applyFir(raw.getData(), filter.h, picks, options.onProgress, true);
   return raw.withData(data);
 }
 
