@@ -201,7 +201,14 @@ export class ArrayStore {
       renameSync(tmp, join(this.dir, `${sha256}.npy`));
       return { id: sha256, shape: header.shape, dtype: header.dtype, sha256, bytes: total };
     } catch (e) {
-      out.destroy();
+      // The file may not even exist yet (the open is asynchronous): wait for the stream to close, then remove it.
+      await new Promise<void>((resolve) => {
+        if (out.closed) resolve();
+        else {
+          out.once('close', () => resolve());
+          out.destroy();
+        }
+      });
       rmSync(tmp, { force: true });
       throw e;
     }

@@ -48,7 +48,7 @@ export class ApiKeyStore {
     this.stmts = {
       insert: db.prepare('INSERT INTO api_keys (id, name, secret_hash, rate_limit, created_at) VALUES (?, ?, ?, ?, ?)'),
       byId: db.prepare('SELECT * FROM api_keys WHERE id = ?'),
-      list: db.prepare('SELECT * FROM api_keys ORDER BY created_at, id'),
+      list: db.prepare('SELECT * FROM api_keys ORDER BY rowid'),
       revoke: db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
       any: db.prepare('SELECT 1 FROM api_keys LIMIT 1'),
     };
