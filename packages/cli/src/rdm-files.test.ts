@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Rng } from '@concord/core';
 import { listHdf5, readHdf5Tree, readNpy, writeNpy } from '@concord/io';
 import { Rdms } from '@concord/rsa';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -357,6 +358,32 @@ describe('concord rdm --out .h5/.json and concord rdm convert', () => {
     expect(Array.from(readNpy(join(dir, 'conv.npy')).data as Float64Array)).toEqual(
       Array.from(loadRdms(join(dir, 'conv.h5')).getVector(0)),
     );
+  });
+
+  it('compare and noise-ceiling read .h5/.json RDM files: the same numbers as from the .npy of the same vectors', async () => {
+    const flat = new Float64Array(5 * 15);
+    new Rng(7).fillNormal(flat);
+    const subjects = Array.from({ length: 5 }, (_, i) => Array.from(flat.subarray(i * 15, (i + 1) * 15), Math.abs));
+    const asNpy = join(dir, 'subjects.npy');
+    writeNpy(asNpy, { data: Float64Array.from(subjects.flat()), shape: [5, 15] });
+    saveRdms(
+      join(dir, 'subjects.h5'),
+      Rdms.fromVectors(subjects, { rdmDescriptors: { subject: ['a', 'b', 'c', 'd', 'e'] } }),
+    );
+    saveRdms(join(dir, 'subjects.json'), Rdms.fromVectors(subjects));
+    const viaNpy = await run(['noise-ceiling', '--rdms', 'subjects.npy', '--method', 'spearman', '--json']);
+    expect(viaNpy.status, viaNpy.stderr).toBe(0);
+    for (const file of ['subjects.h5', 'subjects.json']) {
+      const r = await run(['noise-ceiling', '--rdms', file, '--method', 'spearman', '--json']);
+      expect(r.status, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout), file).toEqual(JSON.parse(viaNpy.stdout));
+      const c = await run(['compare', '--a', file, '--b', 'subjects.npy', '--method', 'corr', '--json']);
+      expect(c.status, c.stderr).toBe(0);
+      const values = JSON.parse(c.stdout).values as number[][];
+      // Each RDM against itself: Pearson correlation 1.
+      for (let i = 0; i < 5; i++) expect(values[i][i]).toBeCloseTo(1, 14);
+      expect(values[0][1]).toBeCloseTo(values[1][0], 14);
+    }
   });
 
   it('bad extensions exit 2 with one line, before any work', async () => {

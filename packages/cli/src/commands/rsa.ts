@@ -2,7 +2,7 @@
  * `concord rdm`, `concord compare`, `concord noise-ceiling`: rsatoolbox's calc_rdm, compare and
  * boot_noise_ceiling on .npy / JSON files. Contracts (names, flags, JSON fields) are public; see issue 3.
  */
-import { resolve } from 'node:path';
+import { extname, resolve } from 'node:path';
 import { Dataset, type DescriptorValue, FileFormatError, type Matrix } from '@concord/core';
 import { readFileChecked, readMatrixNpy, writeNpy } from '@concord/io';
 import {
@@ -51,8 +51,15 @@ function readLabels(path: string, flag: string): DescriptorValue[] {
   return parsed as DescriptorValue[];
 }
 
+/** RDMs from .h5/.hdf5 (rsatoolbox), .json (Rdms JSON), or any other path as an .npy of vectors (one per row). */
+function readRdms(path: string): Rdms {
+  const ext = extname(path).toLowerCase();
+  if (ext === '.h5' || ext === '.hdf5' || ext === '.json') return loadRdms(path);
+  return Rdms.fromVectors(readMatrixNpy(path, { dtype: 'float64', vectorAs: 'row' }));
+}
+
 function readVectors(path: string): Matrix {
-  return readMatrixNpy(path, { dtype: 'float64', vectorAs: 'row' });
+  return readRdms(path).getVectors();
 }
 
 const rdm: Command = {
@@ -147,13 +154,13 @@ const compare: Command = {
     a: {
       type: 'string',
       value: 'FILE',
-      description: 'a.npy: one RDM vector per row (a 1-D file is one RDM)',
+      description: 'a.npy: one RDM vector per row (a 1-D file is one RDM); or an rsatoolbox .h5/.hdf5 or Rdms .json',
       required: true,
     },
     b: {
       type: 'string',
       value: 'FILE',
-      description: 'b.npy: one RDM vector per row (a 1-D file is one RDM)',
+      description: 'b.npy: one RDM vector per row (a 1-D file is one RDM); or an rsatoolbox .h5/.hdf5 or Rdms .json',
       required: true,
     },
     method: { type: 'string', value: 'M', description: `one of ${COMPARE_METHODS.join(', ')}`, required: true },
@@ -186,14 +193,19 @@ const noiseCeilingCommand: Command = {
   name: 'noise-ceiling',
   summary: 'leave-one-subject-out noise ceiling of subject RDMs (rsatoolbox boot_noise_ceiling)',
   options: {
-    rdms: { type: 'string', value: 'FILE', description: 'rdms.npy: one subject RDM vector per row', required: true },
+    rdms: {
+      type: 'string',
+      value: 'FILE',
+      description: 'rdms.npy: one subject RDM vector per row; or an rsatoolbox .h5/.hdf5 or Rdms .json',
+      required: true,
+    },
     method: { type: 'string', value: 'M', description: `one of ${NOISE_CEILING_METHODS.join(', ')}`, required: true },
   },
   details:
     'Output: {"method", "lower", "upper"}: lower = mean over subjects of the comparison with the pool of the others, upper = with the pool of all.',
   run(opts, _pos, ctx) {
     const method = stringOption(opts, 'method')!;
-    const rdms = Rdms.fromVectors(readVectors(requiredPath(opts, 'rdms', ctx.cwd)));
+    const rdms = readRdms(requiredPath(opts, 'rdms', ctx.cwd));
     const { lower, upper } = noiseCeiling(rdms, { method });
     const result = { method, lower, upper };
     ctx.output(
