@@ -6,7 +6,7 @@ import { Matrix, Rng } from '@concord/core';
 import { compareRdms, Rdms } from '@concord/rsa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeBdf } from './edf/write-edf.ts';
-import { createEpochs } from './epochs.ts';
+import { createEpochs, Epochs } from './epochs.ts';
 import { findEvents } from './events.ts';
 import { Raw } from './raw.ts';
 import { readRaw } from './read-raw.ts';
@@ -55,6 +55,9 @@ describe('Epochs', () => {
       expect(e1.get(1, t)).toBeCloseTo(2 * (290 + t) + 5 - (2 * 295 + 5), 10);
     }
     expect(ep.conditions).toEqual(['left', 'right', 'left']);
+    expect(
+      Array.from(Epochs.fromRaw(raw, events, { tmin: -0.1, tmax: 0.2, eventId: { left: 1, right: 2 } }).data),
+    ).toEqual(Array.from(ep.data));
   });
 
   it('no baseline keeps the raw values; select and average', () => {

@@ -74,6 +74,11 @@ export class Epochs {
     this.baseline = init.baseline;
   }
 
+  /** `mne.Epochs(raw, events, ...)`: the same as `createEpochs`. */
+  static fromRaw(raw: Raw, events: Events, options: EpochsOptions = {}): Epochs {
+    return createEpochs(raw, events, options);
+  }
+
   get nEpochs(): number {
     return this.events.length;
   }
