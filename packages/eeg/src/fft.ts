@@ -92,6 +92,33 @@ class Radix2 {
     }
     // multiplying by −i (forward) or +i (inverse) for the odd quarter
     const js = sign < 0 ? -1 : 1;
+    if (half === 1 && n >= 4) {
+      // first radix-4 pass: every twiddle is 1 (and ∓i for the odd quarter)
+      for (let i0 = 0; i0 < n; i0 += 4) {
+        const i1 = i0 + 1;
+        const i2 = i0 + 2;
+        const i3 = i0 + 3;
+        const b0r = re[i0] + re[i1];
+        const b0i = im[i0] + im[i1];
+        const b1r = re[i0] - re[i1];
+        const b1i = im[i0] - im[i1];
+        const b2r = re[i2] + re[i3];
+        const b2i = im[i2] + im[i3];
+        const b3r = re[i2] - re[i3];
+        const b3i = im[i2] - im[i3];
+        const vr = -js * b3i;
+        const vi = js * b3r;
+        re[i0] = b0r + b2r;
+        im[i0] = b0i + b2i;
+        re[i2] = b0r - b2r;
+        im[i2] = b0i - b2i;
+        re[i1] = b1r + vr;
+        im[i1] = b1i + vi;
+        re[i3] = b1r - vr;
+        im[i3] = b1i - vi;
+      }
+      half = 4;
+    }
     for (; half < n; half *= 4) {
       const h2 = 2 * half;
       const size = 4 * half;
@@ -156,6 +183,31 @@ function difToBitReversed(plan: Radix2, wr: Float64Array, wi: Float64Array, re: 
     const offB = half - 1;
     const offA = q - 1;
     const size = 2 * half;
+    if (q === 1) {
+      // last radix-4 pass: twiddles 1 and −i only
+      for (let i0 = 0; i0 < n; i0 += 4) {
+        const i1 = i0 + 1;
+        const i2 = i0 + 2;
+        const i3 = i0 + 3;
+        const b0r = re[i0] + re[i2];
+        const b0i = im[i0] + im[i2];
+        const b2r = re[i0] - re[i2];
+        const b2i = im[i0] - im[i2];
+        const b1r = re[i1] + re[i3];
+        const b1i = im[i1] + im[i3];
+        const b3r = im[i1] - im[i3];
+        const b3i = -(re[i1] - re[i3]);
+        re[i0] = b0r + b1r;
+        im[i0] = b0i + b1i;
+        re[i1] = b0r - b1r;
+        im[i1] = b0i - b1i;
+        re[i2] = b2r + b3r;
+        im[i2] = b2i + b3i;
+        re[i3] = b2r - b3r;
+        im[i3] = b2i - b3i;
+      }
+      continue;
+    }
     for (let start = 0; start < n; start += size) {
       for (let k = 0; k < q; k++) {
         const br = wr[offB + k];
