@@ -23,10 +23,14 @@ export function chooseFftLength(nh: number, nx: number): number {
 }
 
 /** MNE's `_smart_pad(x, (n, n), 'reflect_limited')`. */
-export function reflectLimitedPad(x: ArrayLike<number>, n: number): Float64Array {
+export function reflectLimitedPad(x: ArrayLike<number>, n: number, into?: Float64Array): Float64Array {
   const len = x.length;
   const lz = Math.max(n - len + 1, 0);
-  const out = new Float64Array(len + 2 * n);
+  const out = into && into.length === len + 2 * n ? into : new Float64Array(len + 2 * n);
+  if (out === into) {
+    out.fill(0, 0, lz);
+    out.fill(0, n + len + Math.min(n, len - 1));
+  }
   const m = Math.min(n, len - 1);
   // left: zeros, then 2·x[0] − x[m..1]
   for (let i = 0; i < m; i++) out[lz + i] = 2 * x[0] - x[m - i];
@@ -41,6 +45,9 @@ export class OverlapAddFilter {
   readonly #plan: Fft;
   readonly #hr: Float64Array;
   readonly #hi: Float64Array;
+  /** Padded copies of the two input channels, reused between calls of the same length. */
+  #padA: Float64Array | undefined;
+  #padB: Float64Array | undefined;
 
   constructor(h: Float64Array, signalLength: number) {
     this.h = h;
@@ -70,8 +77,10 @@ export class OverlapAddFilter {
       return;
     }
     const nEdge = Math.max(Math.min(nh, n) - 1, 0);
-    const xa = reflectLimitedPad(a, nEdge);
-    const xb = b ? reflectLimitedPad(b, nEdge) : null;
+    this.#padA = reflectLimitedPad(a, nEdge, this.#padA);
+    const xa = this.#padA;
+    if (b) this.#padB = reflectLimitedPad(b, nEdge, this.#padB);
+    const xb = b ? this.#padB : null;
     const nx = xa.length;
     const nFft = this.nFft;
     const nSeg = nFft - nh + 1;
