@@ -138,7 +138,7 @@ export class Raw {
         const len = stop - start;
         for (let k = 0; k < channels.length; k++) {
           const base = channels[k] * n;
-          for (let t = 0; t < len; t++) out[k * len + t] = src[base + start + t];
+          out.set(src.subarray(base + start, base + stop), k * len);
         }
       },
     });
