@@ -2,11 +2,23 @@
 import { backendFor, gramT, Matrix } from '@concord/core';
 import { type FastCompareMethod, type FastRdmMethod, runSearchlightChunk } from './searchlight-kernel.ts';
 
-/** XᵀX through core (BLAS syrk when the native backend loaded in this worker), else undefined (plain TS loops). */
-export const blasGramT: ((x: Float64Array, rows: number, cols: number) => Float64Array) | undefined =
-  backendFor('syrk', 1e6).name === 'native'
-    ? (x, rows, cols) => gramT(new Matrix(rows, cols, x)).data as Float64Array
-    : undefined;
+type GramT = (x: Float64Array, rows: number, cols: number) => Float64Array;
+let blasGramTCache: GramT | null | undefined;
+
+/**
+ * XᵀX through core (BLAS syrk when the native backend loaded in this thread), else undefined (plain TS loops).
+ * Resolved on first use, not at import: importing @concord/fmri must not pick a backend (or fail on a bad
+ * CONCORD_BACKEND) before any command has run.
+ */
+export function blasGramT(): GramT | undefined {
+  if (blasGramTCache === undefined) {
+    blasGramTCache =
+      backendFor('syrk', 1e6).name === 'native'
+        ? (x, rows, cols) => gramT(new Matrix(rows, cols, x)).data as Float64Array
+        : null;
+  }
+  return blasGramTCache ?? undefined;
+}
 
 export interface SearchlightTask {
   nCond: number;
@@ -38,7 +50,7 @@ export default function run(t: SearchlightTask): number {
       compareMethod: t.compareMethod,
       minVoxels: t.minVoxels,
       out: new Float64Array(t.out),
-      ...(t.blas && blasGramT ? { gramT: blasGramT } : {}),
+      ...(t.blas && blasGramT() ? { gramT: blasGramT()! } : {}),
     },
     t.start,
     t.end,

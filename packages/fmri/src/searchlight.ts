@@ -35,7 +35,7 @@ import {
   prepareModels,
   runSearchlightChunk,
 } from './searchlight-kernel.ts';
-import { blasGramT, type SearchlightTask } from './searchlight-worker.ts';
+import type { SearchlightTask } from './searchlight-worker.ts';
 import { writeNifti } from './write-nifti.ts';
 
 export interface Neighbourhoods {
