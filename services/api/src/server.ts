@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { type AppOptions, buildApp } from './app.ts';
+import { ApiError } from './errors.ts';
 
 export interface ServerOptions extends AppOptions {
   host?: string;
@@ -26,7 +27,22 @@ export interface RunningServer {
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
   const app = await buildApp(options);
-  await app.listen({ host, port: options.port ?? 8080 });
+  try {
+    await app.listen({ host, port: options.port ?? 8080 });
+  } catch (e) {
+    await app.close();
+    const code = (e as { code?: string }).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      // The caller's fault (a flag), not an internal failure: the CLI exits 2 with this one line.
+      throw new ApiError(
+        400,
+        'ERR_API_LISTEN',
+        `--host/--port: cannot listen on ${host}:${options.port ?? 8080} (${code})`,
+        { field: 'port' },
+      );
+    }
+    throw e;
+  }
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : (options.port ?? 8080);
   let resolveClosed!: () => void;
