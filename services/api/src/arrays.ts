@@ -141,8 +141,20 @@ export class ArrayStore {
     return path;
   }
 
+  /** Headers of stored arrays; an id is a content hash, so its description never changes. */
+  private readonly infos = new Map<string, ArrayInfo>();
+
   info(id: string, field = 'arrayId', missingStatus = 422): ArrayInfo {
     const path = this.pathOf(id, field, missingStatus);
+    const known = this.infos.get(id);
+    if (known) return known;
+    const read = this.readInfo(id, path);
+    if (this.infos.size >= 10_000) this.infos.clear();
+    this.infos.set(id, read);
+    return read;
+  }
+
+  private readInfo(id: string, path: string): ArrayInfo {
     const fd = openSync(path, 'r');
     try {
       const head = Buffer.alloc(65536 + 12);
