@@ -5,7 +5,15 @@
  */
 import { createHash } from 'node:crypto';
 import { type Descriptors, FileFormatError } from '@concord/core';
-import { type MatArray, type MatCell, type MatStruct, type MatStructArray, type MatValue, readMat } from '@concord/io';
+import {
+  loadHdf5,
+  type MatArray,
+  type MatCell,
+  type MatStruct,
+  type MatStructArray,
+  type MatValue,
+  readMat,
+} from '@concord/io';
 import { ACTIVATIONS_ERRORS } from './errors.ts';
 import { type ImageOptions, imagePreprocessing, probeRaw, resizePixels } from './images.ts';
 import { writePixels } from './preprocess.ts';
@@ -153,6 +161,7 @@ function findStimuli(
 }
 
 export async function loadMatStimuli(file: string, o: MatStimuliOptions = {}): Promise<Stimuli> {
+  await loadHdf5(); // a v7.3 MAT file is HDF5
   const { variable, images, descriptors } = findStimuli(readMat(file), o, file);
   const first = images[0];
   const probe = probeRaw(first.height, first.width, first.channels, o);

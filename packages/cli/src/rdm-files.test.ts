@@ -12,11 +12,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '@concord/core';
-import { listHdf5, readHdf5Tree, readNpy, writeNpy } from '@concord/io';
+import { listHdf5, loadHdf5, readHdf5Tree, readNpy, writeNpy } from '@concord/io';
 import { Rdms } from '@concord/rsa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadRdms, rdmFileFormat, saveRdms } from './rdm-files.ts';
 import { runCli } from './run.ts';
+
+// HDF5 / MAT v7.3 support loads on demand.
+await loadHdf5();
 
 const dir = mkdtempSync(join(tmpdir(), 'concord-rdm-files-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

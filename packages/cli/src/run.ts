@@ -1,6 +1,7 @@
 /** Dispatch argv to a command and map errors to exit codes (2 bad input, 1 internal failure). */
 import { isConcordError } from '@concord/core';
-import { type Command, type CommandContext, UsageError, helpText, parseCommandArgs } from './command.ts';
+import { loadHdf5 } from '@concord/io';
+import { type Command, type CommandContext, helpText, parseCommandArgs, UsageError } from './command.ts';
 import { allCommands } from './commands/index.ts';
 import { progressBar } from './progress-bar.ts';
 
@@ -42,7 +43,9 @@ export async function runCli(argv: string[], opts: RunOptions = {}): Promise<num
   if (!found) {
     const sub = allCommands().filter((c) => c.name.startsWith(`${argv[0]} `));
     const hint = sub.length ? ` (subcommands: ${sub.map((c) => c.name).join(', ')})` : '';
-    stderr.write(`concord: unknown command '${argv.slice(0, sub.length ? 2 : 1).join(' ')}'${hint}; run concord --help for the list\n`);
+    stderr.write(
+      `concord: unknown command '${argv.slice(0, sub.length ? 2 : 1).join(' ')}'${hint}; run concord --help for the list\n`,
+    );
     return 2;
   }
   const { cmd, rest } = found;
@@ -72,6 +75,8 @@ export async function runCli(argv: string[], opts: RunOptions = {}): Promise<num
         else stdout.write(`${(human as (r: unknown) => string)(result)}\n`);
       },
     };
+    // HDF5 / MAT v7.3 support is loaded on demand (it is slow to load): when any argument names such a file.
+    if (rest.some((a) => /\.(mat|set|h5|hdf5)$/i.test(a))) await loadHdf5();
     const code = await cmd.run(parsed, positionals, ctx);
     return code ?? 0;
   } catch (e) {
@@ -92,6 +97,7 @@ function oneLine(s: string): string {
 /** JSON has no NaN/Infinity: write them as null (documented in each command's help where they can occur). */
 export function jsonReplacer(_key: string, value: unknown): unknown {
   if (typeof value === 'number' && !Number.isFinite(value)) return null;
-  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) return Array.from(value as unknown as ArrayLike<number>);
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView))
+    return Array.from(value as unknown as ArrayLike<number>);
   return value;
 }

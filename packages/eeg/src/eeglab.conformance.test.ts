@@ -1,11 +1,15 @@
 /** EEGLAB .set (MAT v5 and v7.3/HDF5, embedded data or .fdt) against MNE 1.3's reads. */
 import { readFileSync } from 'node:fs';
 import { describeWithSharedData, sharedData } from '@concord/core/testing';
+import { loadHdf5 } from '@concord/io';
 import { expect, it } from 'vitest';
 import { readEpochsEeglab, readRawEeglab } from './eeglab.ts';
 import { eventsFromAnnotations } from './events.ts';
 import { expectClose, expectMatchesMne, loadMneReference } from './mne-reference.ts';
 import { readRaw } from './read-raw.ts';
+
+// HDF5 / MAT v7.3 support loads on demand.
+await loadHdf5();
 
 const RAW = [
   'test_raw.set',

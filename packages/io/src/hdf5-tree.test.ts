@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileFormatError } from '@concord/core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadHdf5 } from './h5wasm-runtime.ts';
 import {
   decodeHdf5Tree,
   encodeHdf5Tree,
@@ -19,6 +20,9 @@ import {
   readHdf5Tree,
   writeHdf5Tree,
 } from './hdf5-tree.ts';
+
+// HDF5 / MAT v7.3 support loads on demand.
+await loadHdf5();
 
 const dir = mkdtempSync(join(tmpdir(), 'concord-h5tree-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

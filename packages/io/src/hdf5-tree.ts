@@ -14,9 +14,10 @@
  * reading one gives `shape: null`.
  */
 import { FileFormatError } from '@concord/core';
-import * as h5wasm from 'h5wasm/node';
+import type * as h5wasm from 'h5wasm/node';
 import { IO_ERRORS } from './errors.ts';
 import { readFileChecked, writeFileAtomic } from './files.ts';
+import { h5 } from './h5wasm-runtime.ts';
 import { attrsOf, dtypeOfMetadata, withHdf5 } from './hdf5.ts';
 import { dtypeOfArray, type NpDtype, type NumericArray, product } from './typed.ts';
 
@@ -177,14 +178,14 @@ function memfsBytes(FS: NonNullable<typeof h5wasm.FS>, name: string): Uint8Array
  * the call), then always delete the in-memory file.
  */
 function withEncoded<T>(root: Hdf5TreeGroup, file: string, use: (bytes: Uint8Array) => T): T {
-  const FS = h5wasm.FS;
+  const FS = h5(file).FS;
   if (!FS) throw new FileFormatError(IO_ERRORS.HDF5, file, 'h5wasm did not initialise');
   const name = `/concord-w-${process.pid}-${++fileCounter}.h5`;
   let f: h5wasm.File | undefined;
   try {
     let bytes: Uint8Array;
     try {
-      f = new h5wasm.File(name, 'w');
+      f = new (h5(file).File)(name, 'w');
       writeGroup(f, root, file, 0);
       f.close();
       f = undefined;
@@ -294,8 +295,8 @@ function readGroup(g: h5wasm.Group, file: string, depth: number): Hdf5TreeGroup 
   if (depth <= 64) {
     for (const key of g.keys()) {
       const e = g.get(key);
-      if (e instanceof h5wasm.Group) children[key] = readGroup(e, file, depth + 1);
-      else if (e instanceof h5wasm.Dataset) children[key] = readDataset(e, file);
+      if (e instanceof h5().Group) children[key] = readGroup(e, file, depth + 1);
+      else if (e instanceof h5().Dataset) children[key] = readDataset(e, file);
       // Links that do not resolve and named datatypes have no place in a dictionary tree.
     }
   }

@@ -9,7 +9,11 @@ import { FileFormatError } from '@concord/core';
 import { describeWithSharedData, sharedData } from '@concord/core/testing';
 import * as h5wasm from 'h5wasm/node';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadHdf5 } from './h5wasm-runtime.ts';
 import { listHdf5, readHdf5, readHdf5Dataset } from './hdf5.ts';
+
+// HDF5 / MAT v7.3 support loads on demand.
+await loadHdf5();
 
 const dir = mkdtempSync(join(tmpdir(), 'concord-h5-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

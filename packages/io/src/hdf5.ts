@@ -6,15 +6,11 @@
  * therefore appear transposed here; readMat undoes that.
  */
 import { FileFormatError } from '@concord/core';
-import * as h5wasm from 'h5wasm/node';
+import type * as h5wasm from 'h5wasm/node';
 import { IO_ERRORS } from './errors.ts';
 import { readFileChecked } from './files.ts';
+import { h5 } from './h5wasm-runtime.ts';
 import type { NpDtype, NumericArray } from './typed.ts';
-
-// Module initialisation is asynchronous (WebAssembly compile, ~0.1 s); waiting here keeps every reader synchronous.
-await h5wasm.ready;
-// Make HDF5 errors throw (caught and typed below) instead of printing a diagnostic stack and carrying on.
-h5wasm.Module.activate_throwing_error_handler();
 
 /** h5wasm's HDF5 type classes (H5T_class_t). */
 const H5T = { INTEGER: 0, FLOAT: 1, STRING: 3, COMPOUND: 6, REFERENCE: 7, ENUM: 8 } as const;
@@ -61,14 +57,14 @@ function hdf5Message(e: unknown): string {
 
 /** Open a file's bytes in h5wasm, run `fn`, then always close and delete the in-memory copy. */
 export function withHdf5<T>(buf: Uint8Array, file: string, fn: (f: h5wasm.File) => T): T {
-  const FS = h5wasm.FS;
+  const FS = h5(file).FS;
   if (!FS) throw new FileFormatError(IO_ERRORS.HDF5, file, 'h5wasm did not initialise');
   const name = `/concord-${process.pid}-${++fileCounter}.h5`;
   FS.writeFile(name, buf);
   let f: h5wasm.File | undefined;
   try {
     try {
-      f = new h5wasm.File(name, 'r');
+      f = new (h5(file).File)(name, 'r');
     } catch (e) {
       throw new FileFormatError(IO_ERRORS.HDF5, file, `not a readable HDF5 file: ${hdf5Message(e)}`, { offset: 0 });
     }
@@ -94,7 +90,7 @@ export function attrsOf(obj: h5wasm.Dataset | h5wasm.Group): Record<string, unkn
   const out: Record<string, unknown> = {};
   let names: string[];
   try {
-    names = h5wasm.Module.get_attribute_names(obj.file_id, obj.path);
+    names = h5().Module.get_attribute_names(obj.file_id, obj.path);
   } catch {
     return out;
   }
@@ -146,10 +142,10 @@ export function refResolver(f: h5wasm.File): RefResolver {
   const build = (): Map<string, string> => {
     const m = new Map<string, string>();
     const refs = f.get('#refs#');
-    if (refs instanceof h5wasm.Group) {
+    if (refs instanceof h5().Group) {
       for (const k of refs.keys()) {
         try {
-          m.set(hex(h5wasm.Module.create_object_reference(f.file_id, `/#refs#/${k}`)), `/#refs#/${k}`);
+          m.set(hex(h5().Module.create_object_reference(f.file_id, `/#refs#/${k}`)), `/#refs#/${k}`);
         } catch {
           // Links that do not resolve are left to the slow path.
         }
@@ -158,7 +154,7 @@ export function refResolver(f: h5wasm.File): RefResolver {
     return m;
   };
   return (r) => {
-    if (!(r instanceof h5wasm.Reference)) return null;
+    if (!(r instanceof h5().Reference)) return null;
     map ??= build();
     const path = map.get(hex(r.ref_data));
     if (path !== undefined) return f.get(path);
@@ -232,7 +228,7 @@ function walk(group: h5wasm.Group, visit: (path: string, e: h5wasm.Entity | null
     const path = group.path === '/' ? `/${key}` : `${group.path}/${key}`;
     const e = group.get(key);
     visit(path, e);
-    if (e instanceof h5wasm.Group) walk(e, visit, depth + 1);
+    if (e instanceof h5().Group) walk(e, visit, depth + 1);
   }
 }
 
@@ -241,7 +237,7 @@ export function decodeHdf5Listing(buf: Uint8Array, file = '<buffer>'): Hdf5Entry
   return withHdf5(buf, file, (f) => {
     const out: Hdf5Entry[] = [];
     walk(f, (path, e) => {
-      if (e instanceof h5wasm.Dataset)
+      if (e instanceof h5().Dataset)
         out.push({
           path,
           kind: 'dataset',
@@ -249,7 +245,7 @@ export function decodeHdf5Listing(buf: Uint8Array, file = '<buffer>'): Hdf5Entry
           dtype: dtypeOfMetadata(e.metadata),
           attrs: attrsOf(e),
         });
-      else if (e instanceof h5wasm.Group) out.push({ path, kind: 'group', attrs: attrsOf(e) });
+      else if (e instanceof h5().Group) out.push({ path, kind: 'group', attrs: attrsOf(e) });
       else out.push({ path, kind: 'other', attrs: {} });
     });
     return out;
@@ -263,7 +259,7 @@ export function listHdf5(path: string): Hdf5Entry[] {
 export function decodeHdf5Dataset(buf: Uint8Array, name: string, file = '<buffer>'): Hdf5Dataset {
   return withHdf5(buf, file, (f) => {
     const e = f.get(name);
-    if (!(e instanceof h5wasm.Dataset)) {
+    if (!(e instanceof h5().Dataset)) {
       throw new FileFormatError(
         IO_ERRORS.HDF5_NOT_FOUND,
         file,
@@ -286,7 +282,7 @@ export function decodeHdf5(buf: Uint8Array, file = '<buffer>'): Record<string, H
     const out: Record<string, Hdf5Dataset> = {};
     const resolve = refResolver(f);
     walk(f, (path, e) => {
-      if (e instanceof h5wasm.Dataset) out[path] = datasetContents(e, resolve);
+      if (e instanceof h5().Dataset) out[path] = datasetContents(e, resolve);
     });
     return out;
   });

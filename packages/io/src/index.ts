@@ -1,6 +1,7 @@
 export * from './arrays.ts';
 export * from './errors.ts';
 export * from './files.ts';
+export { hdf5Loaded, loadHdf5 } from './h5wasm-runtime.ts';
 export {
   decodeHdf5,
   decodeHdf5Dataset,

@@ -8,10 +8,14 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describeWithSharedData, sharedData } from '@concord/core/testing';
 import { expect, it } from 'vitest';
+import { loadHdf5 } from './h5wasm-runtime.ts';
 import { readHdf5 } from './hdf5.ts';
 import { readMatFile, whosMat } from './mat.ts';
 import { isMatArray, isMatCell, isMatStructArray, type MatStruct, type MatValue } from './mat-types.ts';
 import type { NumericArray } from './typed.ts';
+
+// HDF5 / MAT v7.3 support loads on demand.
+await loadHdf5();
 
 // biome-ignore lint/suspicious/noExplicitAny: reference JSON is untyped
 type Info = any;

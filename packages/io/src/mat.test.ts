@@ -11,6 +11,7 @@ import { FileFormatError, Rng } from '@concord/core';
 import { describeWithSharedData, repoPath, sharedData } from '@concord/core/testing';
 import { unzlibSync, zlibSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadHdf5 } from './h5wasm-runtime.ts';
 import { decodeMat, decodeMatFile, decodeWhosMat, readMat, readMatFile, whosMat } from './mat.ts';
 import {
   isMatArray,
@@ -24,6 +25,9 @@ import {
 } from './mat-types.ts';
 import { mutate } from './mutate-bytes.ts';
 import type { NumericArray } from './typed.ts';
+
+// HDF5 / MAT v7.3 support loads on demand.
+await loadHdf5();
 
 const hasScipy = (() => {
   try {

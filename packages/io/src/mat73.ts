@@ -10,8 +10,9 @@
  * - sparse arrays are groups with data/ir/jc and a MATLAB_sparse attribute (the row count).
  */
 import { FileFormatError } from '@concord/core';
-import * as h5wasm from 'h5wasm/node';
+import type * as h5wasm from 'h5wasm/node';
 import { IO_ERRORS } from './errors.ts';
+import { h5 } from './h5wasm-runtime.ts';
 import { attrsOf, datasetContents, type RefResolver, refResolver, withHdf5 } from './hdf5.ts';
 import {
   dtypeOfClass,
@@ -110,8 +111,8 @@ class Mat73Decoder {
 
   private value(e: h5wasm.Entity | null, path: string, depth: number): MatValue {
     if (depth > MAX_DEPTH) this.fail(path, `nested deeper than ${MAX_DEPTH} levels (reference cycle?)`);
-    if (e instanceof h5wasm.Group) return this.group(e, path, depth);
-    if (!(e instanceof h5wasm.Dataset)) this.fail(path, 'expected a dataset or group');
+    if (e instanceof h5().Group) return this.group(e, path, depth);
+    if (!(e instanceof h5().Dataset)) this.fail(path, 'expected a dataset or group');
     const attrs = attrsOf(e);
     const cls = typeof attrs.MATLAB_class === 'string' ? attrs.MATLAB_class : undefined;
     if (attrs.MATLAB_object_decode !== undefined || cls === 'function_handle') throw new Unsupported(cls ?? 'object');
@@ -221,9 +222,7 @@ class Mat73Decoder {
     // A struct array: every field is a reference dataset without MATLAB_class, one reference per element.
     const isArray =
       members.length > 0 &&
-      members.every(
-        (m) => m instanceof h5wasm.Dataset && m.metadata.type === 7 && attrsOf(m).MATLAB_class === undefined,
-      );
+      members.every((m) => m instanceof h5().Dataset && m.metadata.type === 7 && attrsOf(m).MATLAB_class === undefined);
     if (!isArray) {
       const s: MatStruct = {};
       fields.forEach((f, k) => {
@@ -255,7 +254,7 @@ class Mat73Decoder {
 
   private sparse(g: h5wasm.Group, rows: number, cls: string, path: string): MatArray {
     const jcE = g.get('jc');
-    if (!(jcE instanceof h5wasm.Dataset)) this.fail(path, 'sparse group has no jc dataset');
+    if (!(jcE instanceof h5().Dataset)) this.fail(path, 'sparse group has no jc dataset');
     const jc = Array.from(datasetContents(jcE).data as ArrayLike<number | bigint>, Number);
     const cols = jc.length - 1;
     const dataE = g.get('data');
@@ -269,7 +268,7 @@ class Mat73Decoder {
         : dtypeOfClass(matlabClass);
     const out = DTYPE_INFO[dtype].make(rows * cols);
     if (nnz > 0) {
-      if (!(dataE instanceof h5wasm.Dataset) || !(irE instanceof h5wasm.Dataset))
+      if (!(dataE instanceof h5().Dataset) || !(irE instanceof h5().Dataset))
         this.fail(path, 'sparse group lacks data/ir');
       const vals = castArray(datasetContents(dataE).data as NumericArray, dtype);
       const ir = Array.from(datasetContents(irE).data as ArrayLike<number | bigint>, Number);
@@ -299,23 +298,23 @@ export function whosMat73(buf: Uint8Array, file: string): MatVariableInfo[] {
       .filter((name) => !name.startsWith('#'))
       .map((name) => {
         const e = f.get(name);
-        const attrs = e instanceof h5wasm.Dataset || e instanceof h5wasm.Group ? attrsOf(e) : {};
+        const attrs = e instanceof h5().Dataset || e instanceof h5().Group ? attrsOf(e) : {};
         const className =
-          typeof attrs.MATLAB_class === 'string' ? attrs.MATLAB_class : e instanceof h5wasm.Group ? 'struct' : 'double';
+          typeof attrs.MATLAB_class === 'string' ? attrs.MATLAB_class : e instanceof h5().Group ? 'struct' : 'double';
         let shape: number[] = [1, 1];
-        if (e instanceof h5wasm.Dataset) {
+        if (e instanceof h5().Dataset) {
           const stored = e.shape ?? [];
           shape =
             attrs.MATLAB_empty !== undefined && Number(attrs.MATLAB_empty) !== 0
               ? Array.from((e.value as ArrayLike<number | bigint>) ?? [], Number)
               : stored.slice().reverse();
-        } else if (e instanceof h5wasm.Group && attrs.MATLAB_sparse === undefined) {
+        } else if (e instanceof h5().Group && attrs.MATLAB_sparse === undefined) {
           const first = e
             .keys()
             .map((k) => e.get(k))
-            .find(
-              (m) => m instanceof h5wasm.Dataset && attrsOf(m).MATLAB_class === undefined && m.metadata.type === 7,
-            ) as h5wasm.Dataset | undefined;
+            .find((m) => m instanceof h5().Dataset && attrsOf(m).MATLAB_class === undefined && m.metadata.type === 7) as
+            | h5wasm.Dataset
+            | undefined;
           if (first) shape = (first.shape ?? []).slice().reverse();
         }
         if (shape.length === 1) shape.push(1);

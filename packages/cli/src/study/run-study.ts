@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type ProgressCallback, VERSION } from '@concord/core';
+import { loadHdf5 } from '@concord/io';
 import { COMPARE_METHODS, RDM_METHODS } from '@concord/rsa';
 import { extractNetwork, type NetworkActivations, openNetworks, prepareStimuli } from './activations-stage.ts';
 import { type BrainData, loadBrainData } from './brain-stage.ts';
@@ -68,6 +69,8 @@ export async function runStudy(config: StudyConfig, opts: RunStudyOptions = {}):
   };
 
   checkMetricOptions(config);
+  // HDF5 / MAT v7.3 support loads on demand: when any file of the study could need it.
+  if (/\.(mat|set|h5|hdf5)"/i.test(JSON.stringify(config))) await loadHdf5();
   const models = await openNetworks(config.networks, cacheDir);
   lap('open models');
 
