@@ -4,8 +4,13 @@
  * Inputs must be NaN-free (comparisons drop NaN entries first).
  */
 
-const DIGIT_BITS = 16;
-const BUCKETS = 1 << DIGIT_BITS;
+/**
+ * Digit width: 16 bits (4 passes) for long vectors; 8 bits (8 passes) below 2^16 elements, where clearing and
+ * scanning 65,536 counters per pass would cost more than the data (a 92-condition RDM has only 4,186 pairs).
+ */
+function digitBits(n: number): number {
+  return n < 1 << 16 ? 8 : 16;
+}
 
 /** Order-preserving unsigned 64-bit keys (as hi/lo uint32 halves) for doubles. */
 export function sortableKeys(v: ArrayLike<number>): {
@@ -53,23 +58,27 @@ export function radixSortKeyed(input: KeyedArrays): KeyedArrays {
   let lo2: Uint32Array<ArrayBufferLike> = new Uint32Array(n);
   let pay2: Uint32Array<ArrayBufferLike> = new Uint32Array(n);
   let second2: Uint32Array<ArrayBufferLike> | undefined = second ? new Uint32Array(n) : undefined;
-  const count = new Uint32Array(BUCKETS);
-  for (let pass = 0; pass < 4; pass++) {
-    const word = pass < 2 ? lo : hi;
-    const shift = (pass % 2) * DIGIT_BITS;
+  const bits = digitBits(n);
+  const buckets = 1 << bits;
+  const mask = buckets - 1;
+  const passes = 64 / bits;
+  const count = new Uint32Array(buckets);
+  for (let pass = 0; pass < passes; pass++) {
+    const word = pass * bits < 32 ? lo : hi;
+    const shift = (pass * bits) % 32;
     count.fill(0);
-    for (let k = 0; k < n; k++) count[(word[k] >>> shift) & 0xffff]++;
+    for (let k = 0; k < n; k++) count[(word[k] >>> shift) & mask]++;
     // a pass whose digit is the same everywhere changes nothing
-    if (n === 0 || count[(word[0] >>> shift) & 0xffff] === n) continue;
+    if (n === 0 || count[(word[0] >>> shift) & mask] === n) continue;
     let sum = 0;
-    for (let b = 0; b < BUCKETS; b++) {
+    for (let b = 0; b < buckets; b++) {
       const c = count[b];
       count[b] = sum;
       sum += c;
     }
     if (second && second2) {
       for (let k = 0; k < n; k++) {
-        const d = (word[k] >>> shift) & 0xffff;
+        const d = (word[k] >>> shift) & mask;
         const at = count[d]++;
         hi2[at] = hi[k];
         lo2[at] = lo[k];
@@ -79,7 +88,7 @@ export function radixSortKeyed(input: KeyedArrays): KeyedArrays {
       [second, second2] = [second2, second];
     } else {
       for (let k = 0; k < n; k++) {
-        const d = (word[k] >>> shift) & 0xffff;
+        const d = (word[k] >>> shift) & mask;
         const at = count[d]++;
         hi2[at] = hi[k];
         lo2[at] = lo[k];
