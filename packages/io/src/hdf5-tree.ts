@@ -13,6 +13,8 @@
  * and here); h5wasm cannot create empty (null dataspace, `h5py.Empty`) datasets, so writing one is an error, while
  * reading one gives `shape: null`.
  */
+
+import type { Hdf5AttrValue, Hdf5TreeDataset, Hdf5TreeGroup, Hdf5TreeNode } from '@concord/core';
 import { FileFormatError } from '@concord/core';
 import type * as h5wasm from 'h5wasm/node';
 import { IO_ERRORS } from './errors.ts';
@@ -21,34 +23,7 @@ import { h5 } from './h5wasm-runtime.ts';
 import { attrsOf, dtypeOfMetadata, withHdf5 } from './hdf5.ts';
 import { dtypeOfArray, type NpDtype, type NumericArray, product } from './typed.ts';
 
-/** Attribute values: strings, numbers (float64), bigints (int64), and arrays of them or typed arrays. */
-export type Hdf5AttrValue = string | number | bigint | string[] | number[] | NumericArray;
-
-export interface Hdf5TreeGroup {
-  kind: 'group';
-  attrs?: Record<string, Hdf5AttrValue>;
-  children: Record<string, Hdf5TreeNode>;
-}
-
-export interface Hdf5TreeDataset {
-  kind: 'dataset';
-  /** Stored shape; [] for a scalar; null for an empty (null dataspace, h5py.Empty) dataset (reading only). */
-  shape: number[] | null;
-  /** numpy dtype name of numeric data, or 'string'. */
-  dtype: NpDtype | 'string';
-  /** Numeric values in C order (numeric dtypes). */
-  data?: NumericArray;
-  /** String values in C order (dtype 'string'). */
-  strings?: string[];
-  /**
-   * How strings are stored: 'fixed' = fixed-length ASCII (numpy 'S'), 'vlen' = variable-length UTF-8. When writing,
-   * undefined means 'fixed' if every string is ASCII and 'vlen' otherwise.
-   */
-  stringType?: 'fixed' | 'vlen';
-  attrs?: Record<string, Hdf5AttrValue>;
-}
-
-export type Hdf5TreeNode = Hdf5TreeGroup | Hdf5TreeDataset;
+export type { Hdf5AttrValue, Hdf5TreeDataset, Hdf5TreeGroup, Hdf5TreeNode } from '@concord/core';
 
 /** Shorthand constructors for trees. */
 export const hdf5 = {

@@ -1,28 +1,6 @@
-/** Numeric typed arrays as numpy dtypes. */
-export type NumericArray =
-  | Float64Array
-  | Float32Array
-  | Int8Array
-  | Int16Array
-  | Int32Array
-  | BigInt64Array
-  | Uint8Array
-  | Uint16Array
-  | Uint32Array
-  | BigUint64Array;
+import type { NpDtype, NumericArray } from '@concord/core';
 
-export type NpDtype =
-  | 'float64'
-  | 'float32'
-  | 'int8'
-  | 'int16'
-  | 'int32'
-  | 'int64'
-  | 'uint8'
-  | 'uint16'
-  | 'uint32'
-  | 'uint64'
-  | 'bool';
+export type { NpDtype, NumericArray } from '@concord/core';
 
 /** An n-dimensional array in C (row-major) order. */
 export interface NdArray {

@@ -11,58 +11,31 @@
  *   /pattern_descriptors     group, one dataset per descriptor, one entry per condition (index: int64)
  *
  * These are pure functions over a plain tree (no file access), so this module stays browser-safe; @concord/io's
- * `writeHdf5Tree`/`readHdf5Tree` (and the CLI's saveRdms/loadRdms) do the file part. The tree types here are
- * structurally identical to @concord/io's Hdf5TreeGroup/Hdf5TreeDataset.
+ * `writeHdf5Tree`/`readHdf5Tree` (and the CLI's saveRdms/loadRdms) do the file part.. The tree types come from
+ * @concord/core, shared with @concord/io.
  */
-import { ConcordTypeError, type Descriptors, type DescriptorValue, Matrix } from '@concord/core';
+import {
+  ConcordTypeError,
+  type Descriptors,
+  type DescriptorValue,
+  type Hdf5AttrValue,
+  type Hdf5TreeDataset,
+  type Hdf5TreeGroup,
+  type Hdf5TreeNode,
+  Matrix,
+  type NumericArray,
+} from '@concord/core';
 import { RSA_ERRORS } from './errors.ts';
 import { Rdms } from './rdms.ts';
 
-type TypedNumbers =
-  | Float64Array
-  | Float32Array
-  | Int8Array
-  | Int16Array
-  | Int32Array
-  | BigInt64Array
-  | Uint8Array
-  | Uint16Array
-  | Uint32Array
-  | BigUint64Array;
+type TypedNumbers = NumericArray;
+type TreeDtype = Hdf5TreeDataset['dtype'];
 
-type TreeDtype =
-  | 'float64'
-  | 'float32'
-  | 'int8'
-  | 'int16'
-  | 'int32'
-  | 'int64'
-  | 'uint8'
-  | 'uint16'
-  | 'uint32'
-  | 'uint64'
-  | 'bool'
-  | 'string';
-
-export type RdmsHdf5AttrValue = string | number | bigint | string[] | number[] | TypedNumbers;
-
-export interface RdmsHdf5Group {
-  kind: 'group';
-  attrs?: Record<string, RdmsHdf5AttrValue>;
-  children: Record<string, RdmsHdf5Node>;
-}
-
-export interface RdmsHdf5Dataset {
-  kind: 'dataset';
-  shape: number[] | null;
-  dtype: TreeDtype;
-  data?: TypedNumbers;
-  strings?: string[];
-  stringType?: 'fixed' | 'vlen';
-  attrs?: Record<string, RdmsHdf5AttrValue>;
-}
-
-export type RdmsHdf5Node = RdmsHdf5Group | RdmsHdf5Dataset;
+/** The tree types are core's (the same ones @concord/io reads and writes); these names are kept for callers. */
+export type RdmsHdf5AttrValue = Hdf5AttrValue;
+export type RdmsHdf5Group = Hdf5TreeGroup;
+export type RdmsHdf5Dataset = Hdf5TreeDataset;
+export type RdmsHdf5Node = Hdf5TreeNode;
 
 /** The version string rsatoolbox's write_dict_hdf5 stamps on every file. */
 export const RSATOOLBOX_HDF5_VERSION = '0.0.1';
