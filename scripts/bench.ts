@@ -20,7 +20,9 @@ function find(dir: string, out: string[]): string[] {
   return out;
 }
 
-const files = [...find(join(root, 'packages'), []), ...find(join(root, 'services'), [])].filter((f) => !filter || f.includes(filter)).sort();
+const files = [...find(join(root, 'packages'), []), ...find(join(root, 'services'), [])]
+  .filter((f) => !filter || f.includes(filter))
+  .sort();
 let failed = 0;
 for (const f of files) {
   process.stdout.write(`\n# ${relative(root, f)}\n`);

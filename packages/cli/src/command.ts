@@ -43,7 +43,11 @@ export interface Command {
   options: Record<string, OptionSpec>;
   /** Positional arguments, e.g. ['FILE']. */
   positionals?: { name: string; description: string; required?: boolean }[];
-  run(opts: ParsedOptions, positionals: string[], ctx: CommandContext): Promise<number | undefined> | number | undefined;
+  run(
+    opts: ParsedOptions,
+    positionals: string[],
+    ctx: CommandContext,
+  ): Promise<number | undefined> | number | undefined;
 }
 
 /** Bad usage: exit code 2 with this message. */
@@ -54,14 +58,23 @@ export class UsageError extends ConcordError {
 }
 
 export function helpText(cmd: Command): string {
-  const lines = [`concord ${cmd.name}${cmd.positionals?.map((p) => (p.required === false ? ` [${p.name}]` : ` ${p.name}`)).join('') ?? ''} [options]`, '', cmd.summary, ''];
+  const lines = [
+    `concord ${cmd.name}${cmd.positionals?.map((p) => (p.required === false ? ` [${p.name}]` : ` ${p.name}`)).join('') ?? ''} [options]`,
+    '',
+    cmd.summary,
+    '',
+  ];
   if (cmd.positionals?.length) {
     lines.push('Arguments:');
     for (const p of cmd.positionals) lines.push(`  ${p.name.padEnd(26)}${p.description}`);
     lines.push('');
   }
   lines.push('Options:');
-  const all: Record<string, OptionSpec> = { ...cmd.options, json: { type: 'boolean', description: 'print exactly one JSON document on stdout' }, help: { type: 'boolean', short: 'h', description: 'show this help' } };
+  const all: Record<string, OptionSpec> = {
+    ...cmd.options,
+    json: { type: 'boolean', description: 'print exactly one JSON document on stdout' },
+    help: { type: 'boolean', short: 'h', description: 'show this help' },
+  };
   for (const [k, o] of Object.entries(all)) {
     const flag = `--${k}${o.type === 'string' ? ` ${o.value ?? 'VALUE'}` : ''}`;
     const def = o.default !== undefined && o.default !== false ? ` (default: ${o.default})` : '';
@@ -78,7 +91,8 @@ export function parseCommandArgs(cmd: Command, argv: string[]): { opts: ParsedOp
     help: { type: 'boolean', short: 'h' },
     quiet: { type: 'boolean', short: 'q' },
   };
-  for (const [k, o] of Object.entries(cmd.options)) options[k] = { type: o.type, ...(o.multiple ? { multiple: true } : {}), ...(o.short ? { short: o.short } : {}) };
+  for (const [k, o] of Object.entries(cmd.options))
+    options[k] = { type: o.type, ...(o.multiple ? { multiple: true } : {}), ...(o.short ? { short: o.short } : {}) };
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
@@ -89,21 +103,32 @@ export function parseCommandArgs(cmd: Command, argv: string[]): { opts: ParsedOp
   if (opts.help) return { opts, positionals: parsed.positionals };
   for (const [k, o] of Object.entries(cmd.options)) {
     if (opts[k] === undefined && o.default !== undefined) opts[k] = o.default;
-    if (o.required && opts[k] === undefined) throw new UsageError(`missing required option --${k} (see concord ${cmd.name} --help)`);
+    if (o.required && opts[k] === undefined)
+      throw new UsageError(`missing required option --${k} (see concord ${cmd.name} --help)`);
   }
   const required = (cmd.positionals ?? []).filter((p) => p.required !== false).length;
-  if (parsed.positionals.length < required) throw new UsageError(`missing argument ${cmd.positionals![parsed.positionals.length].name} (see concord ${cmd.name} --help)`);
-  if (parsed.positionals.length > (cmd.positionals?.length ?? 0)) throw new UsageError(`unexpected argument '${parsed.positionals[cmd.positionals?.length ?? 0]}'`);
+  if (parsed.positionals.length < required)
+    throw new UsageError(
+      `missing argument ${cmd.positionals![parsed.positionals.length].name} (see concord ${cmd.name} --help)`,
+    );
+  if (parsed.positionals.length > (cmd.positionals?.length ?? 0))
+    throw new UsageError(`unexpected argument '${parsed.positionals[cmd.positionals?.length ?? 0]}'`);
   return { opts, positionals: parsed.positionals };
 }
 
 /** Option helpers with usage errors naming the flag. */
-export function numberOption(opts: ParsedOptions, name: string, { integer = false, min = -Infinity }: { integer?: boolean; min?: number } = {}): number | undefined {
+export function numberOption(
+  opts: ParsedOptions,
+  name: string,
+  { integer = false, min = -Infinity }: { integer?: boolean; min?: number } = {},
+): number | undefined {
   const v = opts[name];
   if (v === undefined) return undefined;
   const n = Number(v);
   if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min) {
-    throw new UsageError(`--${name}: expected ${integer ? 'an integer' : 'a number'}${min > -Infinity ? ` ≥ ${min}` : ''}, received '${v}'`);
+    throw new UsageError(
+      `--${name}: expected ${integer ? 'an integer' : 'a number'}${min > -Infinity ? ` ≥ ${min}` : ''}, received '${v}'`,
+    );
   }
   return n;
 }
@@ -113,9 +138,14 @@ export function stringOption(opts: ParsedOptions, name: string): string | undefi
   return typeof v === 'string' ? v : undefined;
 }
 
-export function choiceOption<T extends string>(opts: ParsedOptions, name: string, choices: readonly T[]): T | undefined {
+export function choiceOption<T extends string>(
+  opts: ParsedOptions,
+  name: string,
+  choices: readonly T[],
+): T | undefined {
   const v = opts[name];
   if (v === undefined) return undefined;
-  if (typeof v !== 'string' || !(choices as readonly string[]).includes(v)) throw new UsageError(`--${name}: expected one of ${choices.join(', ')}, received '${v}'`);
+  if (typeof v !== 'string' || !(choices as readonly string[]).includes(v))
+    throw new UsageError(`--${name}: expected one of ${choices.join(', ')}, received '${v}'`);
   return v as T;
 }

@@ -12,5 +12,14 @@ import { similarityCommands } from './similarity.ts';
 import { studyCommands } from './study.ts';
 
 export function allCommands(): Command[] {
-  return [...coreCommands, ...rsaCommands, ...similarityCommands, ...eegCommands, ...fmriCommands, ...activationsCommands, ...apiCommands, ...studyCommands];
+  return [
+    ...coreCommands,
+    ...rsaCommands,
+    ...similarityCommands,
+    ...eegCommands,
+    ...fmriCommands,
+    ...activationsCommands,
+    ...apiCommands,
+    ...studyCommands,
+  ];
 }
