@@ -4,6 +4,8 @@
  * Inputs must be NaN-free (comparisons drop NaN entries first).
  */
 
+import { ranks } from '@concord/core';
+
 /**
  * Digit width: 16 bits (4 passes) for long vectors; 8 bits (8 passes) below 2^16 elements, where clearing and
  * scanning 65,536 counters per pass would cost more than the data (a 92-condition RDM has only 4,186 pairs).
@@ -113,19 +115,8 @@ export function argsortStable(v: ArrayLike<number>): Uint32Array<ArrayBufferLike
 
 /** 1-based ranks with ties averaged (scipy.stats.rankdata(method='average')). */
 export function averageRanks(v: ArrayLike<number>): Float64Array {
-  const n = v.length;
-  const order = argsortStable(v);
-  const out = new Float64Array(n);
-  let s = 0;
-  while (s < n) {
-    let e = s;
-    const x = v[order[s]];
-    while (e + 1 < n && v[order[e + 1]] === x) e++;
-    const r = (s + e) / 2 + 1;
-    for (let k = s; k <= e; k++) out[order[k]] = r;
-    s = e + 1;
-  }
-  return out;
+  // One implementation for the whole toolkit: core's (radix sort for long vectors, comparator sort for short ones).
+  return ranks(v);
 }
 
 /** Dense 0-based ranks (equal values share a rank), the number of distinct values and the ascending order. */
