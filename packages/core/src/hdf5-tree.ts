@@ -1,6 +1,6 @@
 /**
  * The shapes shared by every package that speaks HDF5 through plain trees: numeric typed arrays named by their numpy
- * dtype, and an HDF5 file as a tree of groups and datasets with attributes. Types only (no file access), so both
+ * dtype, and an HDF5 file as a tree of groups and datasets with attributes. No file access, so both
  * @concord/io (which reads and writes the files) and browser-safe packages such as @concord/rsa (which map their
  * objects to a tree) use one definition.
  */
@@ -30,6 +30,20 @@ export type NpDtype =
   | 'uint32'
   | 'uint64'
   | 'bool';
+
+/** The numpy dtype name of a typed array (a Uint8Array reads as 'uint8'; 'bool' is only ever declared). */
+export function dtypeOfArray(a: NumericArray): NpDtype {
+  if (a instanceof Float64Array) return 'float64';
+  if (a instanceof Float32Array) return 'float32';
+  if (a instanceof Int8Array) return 'int8';
+  if (a instanceof Int16Array) return 'int16';
+  if (a instanceof Int32Array) return 'int32';
+  if (a instanceof BigInt64Array) return 'int64';
+  if (a instanceof Uint8Array) return 'uint8';
+  if (a instanceof Uint16Array) return 'uint16';
+  if (a instanceof Uint32Array) return 'uint32';
+  return 'uint64';
+}
 
 /** Attribute values: strings, numbers (float64), bigints (int64), and arrays of them or typed arrays. */
 export type Hdf5AttrValue = string | number | bigint | string[] | number[] | NumericArray;

@@ -10,7 +10,7 @@ registerBackendLoader('js', () => ({ backend: jsBackend }));
 export * from './dataset.ts';
 export * from './descriptors.ts';
 export * from './errors.ts';
-export type * from './hdf5-tree.ts';
+export * from './hdf5-tree.ts';
 export * from './kernels/index.ts';
 export * from './matrix.ts';
 export * from './progress.ts';

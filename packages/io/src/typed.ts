@@ -1,6 +1,6 @@
-import type { NpDtype, NumericArray } from '@concord/core';
+import { dtypeOfArray, type NpDtype, type NumericArray } from '@concord/core';
 
-export type { NpDtype, NumericArray } from '@concord/core';
+export { dtypeOfArray, type NpDtype, type NumericArray } from '@concord/core';
 
 /** An n-dimensional array in C (row-major) order. */
 export interface NdArray {
@@ -22,19 +22,6 @@ export const DTYPE_INFO: Record<NpDtype, { size: number; make: (n: number) => Nu
   uint64: { size: 8, make: (n) => new BigUint64Array(n), code: 'u8' },
   bool: { size: 1, make: (n) => new Uint8Array(n), code: 'b1' },
 };
-
-export function dtypeOfArray(a: NumericArray): NpDtype {
-  if (a instanceof Float64Array) return 'float64';
-  if (a instanceof Float32Array) return 'float32';
-  if (a instanceof Int8Array) return 'int8';
-  if (a instanceof Int16Array) return 'int16';
-  if (a instanceof Int32Array) return 'int32';
-  if (a instanceof BigInt64Array) return 'int64';
-  if (a instanceof Uint8Array) return 'uint8';
-  if (a instanceof Uint16Array) return 'uint16';
-  if (a instanceof Uint32Array) return 'uint32';
-  return 'uint64';
-}
 
 /** Any numeric array as float64 (int64 beyond 2^53 loses precision, as numpy's astype(float) does). */
 export function toFloat64(a: NumericArray): Float64Array {

@@ -18,6 +18,7 @@ import {
   ConcordTypeError,
   type Descriptors,
   type DescriptorValue,
+  dtypeOfArray,
   type Hdf5AttrValue,
   type Hdf5TreeDataset,
   type Hdf5TreeGroup,
@@ -90,19 +91,6 @@ function listDataset(list: readonly unknown[], where: string): RdmsHdf5Dataset {
   );
 }
 
-function typedDtype(a: TypedNumbers): TreeDtype {
-  if (a instanceof Float64Array) return 'float64';
-  if (a instanceof Float32Array) return 'float32';
-  if (a instanceof Int8Array) return 'int8';
-  if (a instanceof Int16Array) return 'int16';
-  if (a instanceof Int32Array) return 'int32';
-  if (a instanceof BigInt64Array) return 'int64';
-  if (a instanceof Uint8Array) return 'uint8';
-  if (a instanceof Uint16Array) return 'uint16';
-  if (a instanceof Uint32Array) return 'uint32';
-  return 'uint64';
-}
-
 /** rsatoolbox's _write_to_group for one dictionary: strings become attributes, everything else a child. */
 function dictGroup(dict: Record<string, unknown>, where: string, depth = 0): RdmsHdf5Group {
   if (depth > 32) throw formatError(`rdmsToHdf5Tree: ${where} is nested more than 32 deep`, where);
@@ -117,14 +105,14 @@ function dictGroup(dict: Record<string, unknown>, where: string, depth = 0): Rdm
       children[key] = {
         kind: 'dataset',
         shape: [value.rows, value.cols],
-        dtype: typedDtype(value.data),
+        dtype: dtypeOfArray(value.data),
         data: value.data,
       };
     else if (ArrayBuffer.isView(value) && !(value instanceof DataView))
       children[key] = {
         kind: 'dataset',
         shape: [(value as TypedNumbers).length],
-        dtype: typedDtype(value as TypedNumbers),
+        dtype: dtypeOfArray(value as TypedNumbers),
         data: value as TypedNumbers,
       };
     else if (Array.isArray(value)) children[key] = listDataset(value, at);
