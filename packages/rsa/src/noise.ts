@@ -40,7 +40,7 @@ function squares(x: Matrix): Matrix {
 
 function estimate(residuals: Matrix, opts: NoiseOptions): Matrix {
   const method = checkChoice('method', opts.method ?? 'shrinkage_diag', NOISE_METHODS, RSA_ERRORS.UNKNOWN_METHOD);
-  const x = centerColumns(residuals.astype('float64'));
+  const x = centerColumns(residuals, 'float64');
   const n = x.rows;
   const p = x.cols;
   const dof = opts.dof ?? n - 1;

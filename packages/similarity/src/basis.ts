@@ -2,8 +2,7 @@
  * The thin SVD of centred data, truncated at numerical rank: the orthonormal basis CCA and the shape metrics work in.
  * Every orthogonally invariant quantity of X (n×p) only depends on U·diag(s), so p may be far larger than n.
  */
-import { type Matrix, svd } from '@concord/core';
-import { centred } from './kernels.ts';
+import { centerColumns, type Matrix, svd } from '@concord/core';
 
 export interface Basis {
   /** n×r left singular vectors of the centred data (columns orthonormal). */
@@ -17,7 +16,7 @@ export interface Basis {
 }
 
 export function centredBasis(x: Matrix): Basis {
-  const { u, s } = svd(centred(x));
+  const { u, s } = svd(centerColumns(x, 'float64'));
   const tol = Math.max(x.rows, x.cols) * 2.220446049250313e-16 * (s[0] ?? 0);
   let r = 0;
   while (r < s.length && s[r] > tol) r++;

@@ -3,10 +3,9 @@
  * Canonical correlations are the singular values of U_Xᵀ·U_Y, where U are orthonormal bases of the centred data
  * (numerically stabler than inverting covariance matrices, and defined when features outnumber examples).
  */
-import { type Matrix, matmul, svd } from '@concord/core';
+import { centerColumns, type Matrix, matmul, svd } from '@concord/core';
 import { type Basis, centredBasis, firstColumns } from './basis.ts';
 import { constantFeatures } from './errors.ts';
-import { centred } from './kernels.ts';
 import { checkPair, checkVariance, type SimilarityResult, unitInterval } from './result.ts';
 
 interface CcaParts {
@@ -104,7 +103,7 @@ export function pwcca(x: Matrix, y: Matrix): SimilarityResult {
   const coef = useX ? a : b;
   const k = rho.length;
   const variates = matmul(basis.u, firstColumns(coef, k)); // n×k, orthonormal columns
-  const proj = matmul(variates, centred(useX ? x : y), { transA: true }); // k×p
+  const proj = matmul(variates, centerColumns(useX ? x : y, 'float64'), { transA: true }); // k×p
   const w = new Float64Array(k);
   let total = 0;
   for (let i = 0; i < k; i++) {

@@ -2,10 +2,9 @@
  * Centered kernel alignment (Kornblith, Norouzi, Lee & Hinton 2019) and its debiased form (Song et al. 2012 unbiased
  * HSIC; Nguyen, Raghu & Kornblith 2021).
  */
-import { checkChoice, type DType, gram, gramT, type Matrix, matmul } from '@concord/core';
+import { centerColumns, checkChoice, type DType, gram, gramT, type Matrix, matmul } from '@concord/core';
 import { badOption, constantFeatures, SIMILARITY_ERROR_CODES } from './errors.ts';
 import {
-  centred,
   doubleCentreInPlace,
   frobeniusInner,
   RBF_MEDIANS,
@@ -65,8 +64,8 @@ function linearCosts(n: number, p: number, q: number): { feature: number; gram: 
 
 function linearBiased(x: Matrix, y: Matrix, forced: 'auto' | 'feature' | 'gram', precision: DType): SimilarityResult {
   const n = x.rows;
-  const xc = centred(x, precision);
-  const yc = centred(y, precision);
+  const xc = centerColumns(x, precision);
+  const yc = centerColumns(y, precision);
   const costs = linearCosts(n, x.cols, y.cols);
   let xy: number;
   let xx: number;
@@ -122,8 +121,8 @@ function rowNorms(xc: Matrix): { rows: Float64Array; total: number } {
  */
 function linearDebiased(x: Matrix, y: Matrix, forced: 'auto' | 'feature' | 'gram', precision: DType): SimilarityResult {
   const n = x.rows;
-  const xc = centred(x, precision);
-  const yc = centred(y, precision);
+  const xc = centerColumns(x, precision);
+  const yc = centerColumns(y, precision);
   const costs = linearCosts(n, x.cols, y.cols);
   const route = forced === 'auto' ? (2 * costs.feature < costs.gram ? 'feature' : 'gram') : forced;
   let h: { xy: number; xx: number; yy: number };

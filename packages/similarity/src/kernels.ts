@@ -2,32 +2,12 @@
  * Kernel matrices and HSIC estimators shared by CKA, minibatch CKA and CKNNA. Kernels are n×n float64 matrices
  * (examples × examples).
  */
-import { type DType, gram, Matrix, squaredDistances } from '@concord/core';
+import { centerColumns, gram, type Matrix, squaredDistances } from '@concord/core';
 import { badOption } from './errors.ts';
-
-/**
- * Column-centred copy of X (HSIC and CCA work on centred features); one read pass for the means (accumulated in
- * float64), one write. float64 unless `dtype` asks for float32.
- */
-export function centred(x: Matrix, dtype: DType = 'float64'): Matrix {
-  const { rows: n, cols: p, data } = x;
-  const mean = new Float64Array(p);
-  for (let i = 0; i < n; i++) {
-    const off = i * p;
-    for (let j = 0; j < p; j++) mean[j] += data[off + j];
-  }
-  for (let j = 0; j < p; j++) mean[j] /= n;
-  const out = dtype === 'float32' ? new Float32Array(n * p) : new Float64Array(n * p);
-  for (let i = 0; i < n; i++) {
-    const off = i * p;
-    for (let j = 0; j < p; j++) out[off + j] = data[off + j] - mean[j];
-  }
-  return new Matrix(n, p, out);
-}
 
 /** Linear kernel X·Xᵀ of the column-centred data. */
 export function linearKernel(x: Matrix): Matrix {
-  return gram(centred(x));
+  return gram(centerColumns(x, 'float64'));
 }
 
 /** Σ_ij A_ij·B_ij (= tr(A·Bᵀ)). */
@@ -118,12 +98,6 @@ export function rbfKernel(
   return { kernel: d, sigma };
 }
 
-/** Biased HSIC, tr(K·H·L·H)/(n−1)², for kernels that are already double-centred (H·K·H). */
-export function hsicCentred(kc: Matrix, lc: Matrix): number {
-  const n = kc.rows;
-  return frobeniusInner(kc.data, lc.data) / ((n - 1) * (n - 1));
-}
-
 /**
  * Unbiased HSIC (Song et al. 2012), on the kernels with their diagonals ignored:
  * [tr(K̃L̃ᵀ) + 1ᵀK̃1·1ᵀL̃1/((n−1)(n−2)) − 2/(n−2)·1ᵀK̃L̃1] / (n(n−3)). Kernels need not be symmetric (CKNNA
@@ -155,42 +129,6 @@ export function hsicUnbiased(k: Matrix, l: Matrix): number {
   return (trace + (sumK * sumL) / ((n - 1) * (n - 2)) - (2 / (n - 2)) * cross) / (n * (n - 3));
 }
 
-/**
- * U-centring (Székely & Rizzo 2014) of a symmetric kernel, in place: off the diagonal
- * Ũ_ij = K_ij − r_i/(n−2) − r_j/(n−2) + S/((n−1)(n−2)) (r row sums and S total of K with its diagonal ignored),
- * and 0 on the diagonal. Then HSIC₁(K, L) = ⟨Ũ(K), Ũ(L)⟩ / (n(n−3)) — algebraically Song et al.'s formula above,
- * but centring before multiplying avoids the cancellation between its three large terms (debiased CKA of nearly
- * independent data is a small difference of big numbers). This is also how Kornblith et al.'s code computes it.
- */
-export function uCentreInPlace(k: Matrix): Matrix {
-  const n = k.rows;
-  const d = k.data;
-  const row = new Float64Array(n);
-  let total = 0;
-  for (let i = 0; i < n; i++) {
-    let s = 0;
-    const off = i * n;
-    for (let j = 0; j < n; j++) if (j !== i) s += d[off + j];
-    row[i] = s / (n - 2);
-    total += s;
-  }
-  const shift = total / ((n - 1) * (n - 2));
-  for (let i = 0; i < n; i++) {
-    const off = i * n;
-    const a = shift - row[i];
-    for (let j = 0; j < n; j++) d[off + j] = i === j ? 0 : d[off + j] + a - row[j];
-  }
-  return k;
-}
-
-/** HSIC₁(K, L), HSIC₁(K, K), HSIC₁(L, L) from U-centred kernels, in one pass. */
-export function unbiasedTriplet(ku: Matrix, lu: Matrix): { xy: number; xx: number; yy: number } {
-  const n = ku.rows;
-  const t = innerTriplet(ku, lu);
-  const f = 1 / (n * (n - 3));
-  return { xy: t.xy * f, xx: t.xx * f, yy: t.yy * f };
-}
-
 /** Row sums of a symmetric matrix without its diagonal, reading the upper triangle only. */
 function offDiagonalRowSums(k: Matrix): Float64Array {
   const n = k.rows;
@@ -210,9 +148,11 @@ function offDiagonalRowSums(k: Matrix): Float64Array {
 }
 
 /**
- * HSIC₁(K, L), HSIC₁(K, K), HSIC₁(L, L) of two symmetric kernels, U-centring on the fly: two passes over the upper
- * triangles and no n×n temporary (the same numbers as uCentreInPlace + unbiasedTriplet, at a third of the memory
- * traffic). The kernels are not modified.
+ * HSIC₁(K, L), HSIC₁(K, K), HSIC₁(L, L) of two symmetric kernels, U-centring (Székely & Rizzo 2014) on the fly:
+ * off the diagonal Ũ_ij = K_ij − r_i/(n−2) − r_j/(n−2) + S/((n−1)(n−2)) (r row sums, S the total, diagonal ignored),
+ * and HSIC₁(K, L) = ⟨Ũ(K), Ũ(L)⟩ / (n(n−3)) — algebraically Song et al.'s formula (hsicUnbiased), but centring before
+ * multiplying avoids the cancellation between its three large terms. Two passes over the upper triangles and no n×n
+ * temporary; the kernels are not modified.
  */
 export function unbiasedTripletSymmetric(k: Matrix, l: Matrix): { xy: number; xx: number; yy: number } {
   const n = k.rows;
@@ -254,34 +194,6 @@ export function unbiasedTripletSymmetric(k: Matrix, l: Matrix): { xy: number; xx
   // both triangles, and the diagonal of a U-centred matrix is 0
   const f = 2 / (n * (n - 3));
   return { xy: xy * f, xx: xx * f, yy: yy * f };
-}
-
-/** ⟨A, B⟩, ⟨A, A⟩, ⟨B, B⟩ (Frobenius) of two n×n matrices in one pass. */
-export function innerTriplet(am: Matrix, bm: Matrix): { xy: number; xx: number; yy: number } {
-  const n = am.rows;
-  const a = am.data;
-  const b = bm.data;
-  let xy = 0;
-  let xx = 0;
-  let yy = 0;
-  for (let i = 0; i < n; i++) {
-    // per-row partial sums keep the accumulation error down
-    let sxy = 0;
-    let sxx = 0;
-    let syy = 0;
-    const off = i * n;
-    for (let j = 0; j < n; j++) {
-      const u = a[off + j];
-      const v = b[off + j];
-      sxy += u * v;
-      sxx += u * u;
-      syy += v * v;
-    }
-    xy += sxy;
-    xx += sxx;
-    yy += syy;
-  }
-  return { xy, xx, yy };
 }
 
 /** ⟨A, B⟩, ⟨A, A⟩, ⟨B, B⟩ of two symmetric n×n matrices from their upper triangles (diagonal once, the rest twice). */
@@ -344,9 +256,4 @@ export function doubleCentreInPlace(k: Matrix): Matrix {
     for (let j = 0; j < n; j++) d[off + j] += a - col[j];
   }
   return k;
-}
-
-/** Unbiased HSIC of two symmetric kernels (see unbiasedTripletSymmetric). */
-export function hsicUnbiasedSymmetric(k: Matrix, l: Matrix): number {
-  return unbiasedTripletSymmetric(k, l).xy;
 }

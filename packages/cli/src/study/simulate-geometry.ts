@@ -38,7 +38,7 @@ export function randomOrthonormalRows(r: number, p: number, rng: Rng): Matrix {
  * on hundreds of thousands of units.
  */
 export function principalScores(layer: Matrix, maxComponents = Infinity): Matrix {
-  const centred = centerColumns(layer.astype('float64'));
+  const centred = centerColumns(layer, 'float64');
   const { u, s } = svd(centred);
   const tol = (s[0] ?? 0) * 1e-10;
   let rank = 0;

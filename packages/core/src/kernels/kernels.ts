@@ -96,14 +96,15 @@ export function columnMeans(x: Matrix): Float64Array {
   return m;
 }
 
-/** X with every column's mean subtracted (a new matrix of the same dtype). */
-export function centerColumns(x: Matrix): Matrix {
+/** X with every column's mean subtracted: a new matrix of `dtype` (default: X's own; means in float64). */
+export function centerColumns(x: Matrix, dtype: DType = x.dtype): Matrix {
   const mean = columnMeans(x);
-  const out = x.clone();
+  const out = Matrix.zeros(x.rows, x.cols, dtype);
+  const src = x.data;
   const d = out.data;
   for (let i = 0; i < x.rows; i++) {
     const off = i * x.cols;
-    for (let j = 0; j < x.cols; j++) d[off + j] -= mean[j];
+    for (let j = 0; j < x.cols; j++) d[off + j] = src[off + j] - mean[j];
   }
   return out;
 }
