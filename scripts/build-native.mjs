@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Build Concord's native backend (packages/core/native/concord_native.cc -> build/concord_native.node) directly
+ * Build Concord's native backend (packages/core/native/*.cc -> build/concord_native.node) directly
  * with g++, linked against OpenBLAS and LAPACKE (Debian: libopenblas-dev liblapacke-dev). node-gyp is not used:
  * under pnpm 12 it tries to download Node headers. When something it needs is missing, it prints one line
  * "native backend skipped: <reason>" and exits 0 — the onnxruntime and TypeScript backends then serve.
@@ -9,14 +9,15 @@
  * CXX overrides the compiler.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const coreDir = join(root, 'packages/core');
-const source = join(coreDir, 'native/concord_native.cc');
+const nativeDir = join(coreDir, 'native');
+const source = join(nativeDir, 'concord_native.cc');
 const outDir = join(coreDir, 'native/build');
 const output = join(outDir, 'concord_native.node');
 
@@ -62,8 +63,19 @@ const lapackeInclude = ['/usr/include', '/usr/include/openblas', blasInclude].fi
 );
 if (!lapackeInclude) skip('lapacke.h not found (apt-get install liblapacke-dev)');
 
-// Rebuild only when the source is newer than the addon.
-if (existsSync(output) && statSync(output).mtimeMs >= statSync(source).mtimeMs && process.argv[2] !== '--force') {
+// Every .cc in native/ is one part of the addon; headers count as sources for the staleness check.
+const sources = readdirSync(nativeDir)
+  .filter((f) => f.endsWith('.cc'))
+  .sort()
+  .map((f) => join(nativeDir, f));
+const newestSource = Math.max(
+  ...readdirSync(nativeDir)
+    .filter((f) => /\.(cc|h)$/.test(f))
+    .map((f) => statSync(join(nativeDir, f)).mtimeMs),
+);
+
+// Rebuild only when a source is newer than the addon.
+if (existsSync(output) && statSync(output).mtimeMs >= newestSource && process.argv[2] !== '--force') {
   console.log(`native backend up to date: ${relative(root, output)}`);
   process.exit(0);
 }
@@ -82,7 +94,7 @@ const args = [
   `-I${lapackeInclude}`,
   '-DNAPI_VERSION=8',
   '-DNODE_ADDON_API_DISABLE_CPP_EXCEPTIONS',
-  source,
+  ...sources,
   '-o',
   tmp,
   '-lopenblas',

@@ -8,6 +8,8 @@
 #include <cblas.h>
 #include <lapacke.h>
 
+#include "concord_native.h"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -193,6 +195,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("inverse", Napi::Function::New(env, Inverse));
   exports.Set("threads", Napi::Function::New(env, Threads));
   exports.Set("config", Napi::Function::New(env, Config));
+  exports.Set("averageRanks", Napi::Function::New(env, concord::AverageRanks));
+  exports.Set("scanNumericArrays", Napi::Function::New(env, concord::ScanNumericArrays));
   return exports;
 }
 

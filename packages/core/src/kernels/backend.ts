@@ -1,6 +1,7 @@
 /**
  * The linear-algebra backend interface and the run-time registry. A backend implements the few primitives that
- * need BLAS/LAPACK speed; everything else (distances, centring, ranks) is composed on top in `kernels.ts`.
+ * need BLAS/LAPACK speed (and ranks, which sit in the hot loops of rank correlations); everything else (distances,
+ * centring) is composed on top in `kernels.ts`.
  * Backends: 'native' (N-API addon over OpenBLAS/LAPACKE), 'onnx' (onnxruntime-node, products only), 'js'.
  */
 import { ParameterError } from '../errors.ts';
@@ -9,7 +10,7 @@ import type { Matrix } from '../matrix.ts';
 export type BackendName = 'native' | 'onnx' | 'js';
 export const BACKEND_NAMES: readonly BackendName[] = ['native', 'onnx', 'js'];
 
-export type Operation = 'gemm' | 'syrk' | 'eigh' | 'svd' | 'cholesky' | 'inverse';
+export type Operation = 'gemm' | 'syrk' | 'eigh' | 'svd' | 'cholesky' | 'inverse' | 'ranks';
 
 export interface EighResult {
   /** Eigenvalues in ascending order. */
@@ -45,6 +46,8 @@ export interface LinalgBackend {
   cholesky(a: Matrix): Matrix;
   /** Inverse of a square non-singular matrix. */
   inverse(a: Matrix): Matrix;
+  /** Average ranks (see kernels/ranks.ts); present when `operations` has 'ranks'. */
+  ranks?(values: Float64Array): Float64Array;
 }
 
 export interface BackendLoadResult {

@@ -13,6 +13,7 @@ import {
 import { ConcordRangeError } from '../errors.ts';
 import { assertShape, type FloatArray, Matrix, shapeStr } from '../matrix.ts';
 import type { EighResult, LinalgBackend, Operation, SvdResult } from './backend.ts';
+import { ranksTypeScript } from './ranks.ts';
 
 function resultDtype(a: Matrix, b: Matrix) {
   return a.dtype === 'float32' && b.dtype === 'float32' ? 'float32' : 'float64';
@@ -69,7 +70,8 @@ function toMl(a: Matrix): MlMatrix {
 
 export const jsBackend: LinalgBackend = {
   name: 'js',
-  operations: new Set<Operation>(['gemm', 'syrk', 'eigh', 'svd', 'cholesky', 'inverse']),
+  operations: new Set<Operation>(['gemm', 'syrk', 'eigh', 'svd', 'cholesky', 'inverse', 'ranks']),
+  ranks: ranksTypeScript,
   threads: () => 1,
   describe: () => 'plain TypeScript (ml-matrix for decompositions)',
 

@@ -325,6 +325,52 @@ describe('ranks', () => {
     const r = ranks([3, Number.NaN, 1]);
     expect(Array.from(r)).toEqual([2, Number.NaN, 1]);
   });
+
+  it('every backend that ranks gives the same ranks as an independent comparator argsort, bit for bit', () => {
+    const rng = new Rng(11);
+    const cases: Float64Array[] = [new Float64Array(0), Float64Array.of(Number.NaN), Float64Array.of(-0, 0, -0)];
+    for (const n of [5, 511, 512, 4186, 70_000]) {
+      const v = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        const u = rng.random();
+        // ties, negatives, ±0, subnormals, infinities and NaN, mixed
+        v[i] =
+          u < 0.2
+            ? rng.int(7) - 3
+            : u < 0.22
+              ? (rng.random() < 0.5 ? -1 : 1) * 5e-324 * rng.int(4)
+              : u < 0.23
+                ? (rng.random() < 0.5 ? -1 : 1) * Number.POSITIVE_INFINITY
+                : u < 0.24
+                  ? Number.NaN
+                  : rng.normal() * 10 ** rng.int(10);
+      }
+      cases.push(v);
+    }
+    const expected = (v: Float64Array): Float64Array => {
+      const order = Array.from(v.keys()).filter((i) => !Number.isNaN(v[i]));
+      order.sort((a, b) => v[a] - v[b] || 0);
+      const out = new Float64Array(v.length).fill(Number.NaN);
+      for (let s = 0; s < order.length; ) {
+        let e = s + 1;
+        while (e < order.length && v[order[e]] === v[order[s]]) e++;
+        for (let k = s; k < e; k++) out[order[k]] = (s + e - 1) / 2 + 1;
+        s = e;
+      }
+      return out;
+    };
+    const rankers = availableBackends().filter((b) => b.operations.has('ranks'));
+    expect(rankers.map((b) => b.name)).toContain('js');
+    for (const b of rankers) {
+      for (const v of cases) {
+        const got = b.ranks!(v);
+        const want = expected(v);
+        expect(got.length).toBe(want.length);
+        for (let i = 0; i < want.length; i++)
+          if (!Object.is(got[i], want[i])) expect([b.name, i, got[i]]).toEqual([b.name, i, want[i]]);
+      }
+    }
+  });
 });
 
 describe('decomposition kernels reject non-finite input with a typed error', () => {

@@ -11,7 +11,7 @@ import { ConcordRangeError, InternalError } from '../errors.ts';
 import type { BackendLoadResult, EighResult, LinalgBackend, Operation, SvdResult } from '../kernels/backend.ts';
 import { allocate, assertShape, type FloatArray, Matrix, shapeStr } from '../matrix.ts';
 
-interface NativeAddon {
+export interface NativeAddon {
   gemm(
     a: FloatArray,
     b: FloatArray,
@@ -29,6 +29,11 @@ interface NativeAddon {
   inverse(a: Float64Array, n: number): number;
   threads(): number;
   config(): string;
+  averageRanks(values: Float64Array, out: Float64Array): void;
+  scanNumericArrays(
+    bytes: Uint8Array,
+    minLength: number,
+  ): { spans: Uint32Array; offsets: Uint32Array; values: Float64Array } | null;
 }
 
 /** Where the build script puts the addon. */
@@ -49,7 +54,16 @@ function lapackFailure(routine: string, info: number, a: Matrix): never {
 function createNativeBackend(addon: NativeAddon): LinalgBackend {
   return {
     name: 'native',
-    operations: new Set<Operation>(['gemm', 'syrk', 'eigh', 'svd', 'cholesky', 'inverse']),
+    // An addon built before ranks existed lacks averageRanks; ranks then stay in TypeScript.
+    operations: new Set<Operation>([
+      'gemm',
+      'syrk',
+      'eigh',
+      'svd',
+      'cholesky',
+      'inverse',
+      ...(typeof addon.averageRanks === 'function' ? (['ranks'] as const) : []),
+    ]),
     threads: () => addon.threads(),
     describe: () => `${addon.config().trim()}; decompositions through liblapacke`,
 
@@ -122,6 +136,12 @@ function createNativeBackend(addon: NativeAddon): LinalgBackend {
       return new Matrix(a.rows, a.rows, l);
     },
 
+    ranks(values) {
+      const out = new Float64Array(values.length);
+      addon.averageRanks(values, out);
+      return out;
+    },
+
     inverse(a) {
       assertShape(a.rows === a.cols, `inverse: expected a square matrix, received ${shapeStr(a)}`);
       const inv = float64Copy(a);
@@ -138,17 +158,22 @@ function createNativeBackend(addon: NativeAddon): LinalgBackend {
   };
 }
 
-/** Load the addon (from `path`, by default where the build script puts it); `{reason}` when it was not built or does not load (missing libopenblas at run time, ...). */
-export function loadNativeBackend(path: string = NATIVE_ADDON_PATH): BackendLoadResult {
+/** The addon itself (`{reason}` when it was not built or does not load: missing libopenblas at run time, ...). */
+export function loadNativeAddon(path: string = NATIVE_ADDON_PATH): { addon?: NativeAddon; reason?: string } {
   if (!existsSync(path)) {
     return {
       reason: `not built (${path} is absent; run 'node scripts/build-native.mjs', which needs g++, libopenblas-dev and liblapacke-dev)`,
     };
   }
   try {
-    const addon = createRequire(import.meta.url)(path) as NativeAddon;
-    return { backend: createNativeBackend(addon) };
+    return { addon: createRequire(import.meta.url)(path) as NativeAddon };
   } catch (e) {
     return { reason: `failed to load ${path}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}` };
   }
+}
+
+/** Load the addon (from `path`, by default where the build script puts it) as a linear-algebra backend. */
+export function loadNativeBackend(path: string = NATIVE_ADDON_PATH): BackendLoadResult {
+  const { addon, reason } = loadNativeAddon(path);
+  return addon ? { backend: createNativeBackend(addon) } : { reason };
 }

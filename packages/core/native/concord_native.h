@@ -1,0 +1,14 @@
+// Entry points of Concord's native addon that live outside concord_native.cc (one concept per file); Init in
+// concord_native.cc registers them.
+#pragma once
+#include <napi.h>
+
+namespace concord {
+
+// averageRanks(values: Float64Array, out: Float64Array): see ranks.cc.
+Napi::Value AverageRanks(const Napi::CallbackInfo& info);
+
+// scanNumericArrays(bytes: Uint8Array, minLength: number): see json_numbers.cc.
+Napi::Value ScanNumericArrays(const Napi::CallbackInfo& info);
+
+}  // namespace concord
