@@ -10,3 +10,5 @@ export * from './index.ts';
 
 registerBackendLoader('native', loadNativeBackend);
 registerBackendLoader('onnx', loadOnnxBackend);
+
+export { type NumericJsonArrays, type NumericJsonScanner, numericJsonScanner } from './node/json-numbers.ts';
