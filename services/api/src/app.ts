@@ -17,6 +17,7 @@ import Fastify, {
 } from 'fastify';
 import { ArrayStore } from './arrays.ts';
 import { API_ERRORS, ApiError, errorBody } from './errors.ts';
+import { parseJsonBody } from './json-body.ts';
 import { ComputePool, type PoolOptions } from './pool.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { arrayRoutes } from './routes/arrays.ts';
@@ -107,6 +108,14 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
     routerOptions: { maxParamLength: 200 },
   });
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as Buffer));
+    } catch (e) {
+      done(e as Error, undefined);
+    }
+  });
 
   const db = openDatabase(dataDir);
   const ctx: AppContext = {

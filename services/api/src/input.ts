@@ -1,7 +1,8 @@
 /**
- * Numeric request fields → flat Float64Arrays. A field is either nested JSON arrays (already type-checked by the
- * route schema) or `{arrayId}` naming an upload. Checks here are the ones a schema cannot express: equal row
- * lengths (ragged arrays), element limits, and `null` (= NaN, "missing") only where the method accepts it.
+ * Numeric request fields → flat Float64Arrays. A field is nested JSON arrays or `{arrayId}` naming an upload. The
+ * route schema leaves these fields open (body-validator.ts), so every check is here: the field's form, each
+ * element (a finite number; `null` = NaN, "missing", only where the method accepts it), equal row lengths (ragged
+ * arrays) and element limits. Rows may arrive as Float64Arrays (json-body.ts parsed them natively; always finite).
  */
 
 import type { ArrayStore } from './arrays.ts';
@@ -12,7 +13,8 @@ export type MatrixRef =
   | { kind: 'inline'; rows: number; cols: number; data: Float64Array }
   | { kind: 'file'; id: string; path: string; rows: number; cols: number };
 
-export type NumericField = (number | null)[][] | (number | null)[] | { arrayId: string };
+type Row = (number | null)[] | Float64Array;
+export type NumericField = Row[] | Row | { arrayId: string };
 
 export interface InputLimits {
   /** Elements per numeric field. */
@@ -20,8 +22,12 @@ export interface InputLimits {
 }
 
 export function isArrayRef(v: unknown): v is { arrayId: string } {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && 'arrayId' in v;
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v) && 'arrayId' in v;
 }
+
+const ARRAY_ID = /^[0-9a-f]{64}$/;
+
+const isRow = (v: unknown): v is Row => Array.isArray(v) || v instanceof Float64Array;
 
 /**
  * Convert a field. `vectorAsRow`: a 1-D array (or 1-D upload) becomes one row (RDM vectors); otherwise 1-D input
@@ -35,6 +41,23 @@ export function matrixField(
   { allowNull = false, vectorAsRow = false }: { allowNull?: boolean; vectorAsRow?: boolean } = {},
 ): MatrixRef {
   if (isArrayRef(value)) {
+    const extra = Object.keys(value).find((k) => k !== 'arrayId');
+    if (extra !== undefined)
+      throw new ApiError(
+        400,
+        API_ERRORS.VALIDATION,
+        `${field}: unknown property ${JSON.stringify(extra)} (not allowed)`,
+        {
+          field: `${field}.${extra}`,
+        },
+      );
+    if (typeof value.arrayId !== 'string' || !ARRAY_ID.test(value.arrayId))
+      throw new ApiError(
+        400,
+        API_ERRORS.VALIDATION,
+        `${field}.arrayId: expected a 64-character lowercase hex id (the sha256 returned by POST /v1/arrays), received ${describe(value.arrayId)}`,
+        { field: `${field}.arrayId` },
+      );
     const info = arrays.info(value.arrayId, `${field}.arrayId`);
     let rows: number;
     let cols: number;
@@ -50,14 +73,14 @@ export function matrixField(
     checkCount(rows * cols, field, limits);
     return { kind: 'file', id: info.id, path: arrays.pathOf(info.id, `${field}.arrayId`), rows, cols };
   }
-  if (!Array.isArray(value))
+  if (!isRow(value) && !Array.isArray(value))
     throw new ApiError(
       400,
       API_ERRORS.VALIDATION,
-      `${field}: expected an array of arrays of numbers or {"arrayId": id}`,
+      `${field}: expected an array of arrays of numbers or {"arrayId": id}, received ${describe(value)}`,
       { field },
     );
-  const nested = value.length > 0 && Array.isArray(value[0]);
+  const nested = value.length > 0 && isRow(value[0]);
   if (!nested) {
     if (value.length > 0 && !vectorAsRow)
       throw new ApiError(
@@ -69,17 +92,17 @@ export function matrixField(
     if (value.length === 0) throw new ApiError(422, API_ERRORS.SHAPE, `${field}: is empty`, { field });
     checkCount(value.length, field, limits);
     const data = new Float64Array(value.length);
-    fillRow(data, 0, value as (number | null)[], field, allowNull);
+    fillRow(data, 0, value as Row, field, allowNull);
     return { kind: 'inline', rows: 1, cols: value.length, data };
   }
   const rows = value.length;
-  const cols = (value[0] as unknown[]).length;
+  const cols = (value[0] as Row).length;
   checkCount(rows * cols, field, limits);
   if (cols === 0) throw new ApiError(422, API_ERRORS.SHAPE, `${field}: row 0 is empty`, { field: `${field}[0]` });
   const data = new Float64Array(rows * cols);
   for (let i = 0; i < rows; i++) {
     const row = value[i];
-    if (!Array.isArray(row))
+    if (!isRow(row))
       throw new ApiError(400, API_ERRORS.VALIDATION, `${field}[${i}]: expected an array (row) of numbers`, {
         field: `${field}[${i}]`,
       });
@@ -100,16 +123,20 @@ export function matrixField(
   return { kind: 'inline', rows, cols, data };
 }
 
-function fillRow(data: Float64Array, offset: number, row: (number | null)[], field: string, allowNull: boolean): void {
+function fillRow(data: Float64Array, offset: number, row: Row, field: string, allowNull: boolean): void {
+  if (row instanceof Float64Array) {
+    data.set(row, offset);
+    return;
+  }
   for (let j = 0; j < row.length; j++) {
     const v = row[j];
-    if (typeof v === 'number') data[offset + j] = v;
+    if (typeof v === 'number' && Number.isFinite(v)) data[offset + j] = v;
     else if (v === null && allowNull) data[offset + j] = Number.NaN;
     else {
       throw new ApiError(
         400,
         API_ERRORS.VALIDATION,
-        `${field}[${j}]: expected a number${allowNull ? ' or null' : ''}, received ${describe(v)}`,
+        `${field}[${j}]: expected a finite number${allowNull ? ' or null' : ''}, received ${describe(v)}`,
         { field: `${field}[${j}]` },
       );
     }
@@ -130,6 +157,7 @@ function checkCount(n: number, field: string, limits: InputLimits): void {
 function describe(v: unknown): string {
   if (v === null) return 'null';
   if (typeof v === 'string') return `the string ${JSON.stringify(v.slice(0, 40))}`;
+  if (typeof v === 'number') return String(v);
   return Array.isArray(v) ? 'an array' : typeof v;
 }
 

@@ -1,9 +1,18 @@
 /**
  * Request and response schemas, written once with TypeBox: Fastify validates requests with them (strictly: no
  * coercion of bodies, no unknown properties) and @fastify/swagger turns them into the OpenAPI 3 document at
- * /docs/json.
+ * /docs/json. Numeric array fields carry `x-concord-numeric`: the document shows them in full, but their elements
+ * are checked by input.ts while they are converted (one typed loop instead of a schema union per element; see
+ * body-validator.ts).
  */
-import { type Static, Type } from 'typebox';
+import { type Static, type TSchema, Type } from 'typebox';
+
+/** The annotation that marks a numeric array field (an OpenAPI specification extension). */
+export const NUMERIC_FIELD = 'x-concord-numeric';
+
+export function isNumericField(schema: TSchema): boolean {
+  return (schema as Record<string, unknown>)[NUMERIC_FIELD] === true;
+}
 
 const ID_HEX = '^[0-9a-f]{64}$';
 
@@ -20,8 +29,9 @@ const NullableNumber = Type.Union([Type.Number(), Type.Null()]);
 const RdmVectors = Type.Union([Type.Array(Type.Array(NullableNumber)), Type.Array(NullableNumber), ArrayRef], {
   description:
     'RDM vectors, one per row: upper triangle, row-major, i<j (scipy squareform order); a flat array is one RDM; null = missing',
+  [NUMERIC_FIELD]: true,
 });
-export const MatrixInput = Type.Union([NumberMatrix, ArrayRef]);
+export const MatrixInput = Type.Union([NumberMatrix, ArrayRef], { [NUMERIC_FIELD]: true });
 
 const Label = Type.String({ minLength: 1, maxLength: 200 });
 export const SaveRequest = Type.Object(
@@ -75,6 +85,7 @@ export const CompareBody = Type.Object(
     sigmaK: Type.Optional(
       Type.Union([NumberMatrix, Type.Array(Type.Number()), ArrayRef], {
         description: 'pattern covariance for *_cov and neg_riem_dist: nCond × nCond, or per-condition variances',
+        [NUMERIC_FIELD]: true,
       }),
     ),
     save: Type.Optional(SaveRequest),

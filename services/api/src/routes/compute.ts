@@ -5,7 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { TSchema } from 'typebox';
+import type { TObject, TSchema } from 'typebox';
+import { compileBodyValidator } from '../body-validator.ts';
 import type { Task, TaskResult } from '../compute.ts';
 import { ApiError, type ErrorBody } from '../errors.ts';
 import { type MatrixRef, matrixField, type NumericField } from '../input.ts';
@@ -27,7 +28,7 @@ import {
 interface ComputeSpec<B> {
   url: string;
   summary: string;
-  body: TSchema;
+  body: TObject;
   reply: TSchema;
   /** Request → task; numeric fields converted here (throws 4xx on bad shapes). */
   task(
@@ -208,9 +209,11 @@ export async function computeRoutes(app: FastifyInstance): Promise<void> {
   // JSON only: without the text/plain parser a wrong content type is a 415, not a confusing schema error.
   app.removeContentTypeParser('text/plain');
   for (const spec of SPECS as ComputeSpec<Record<string, unknown>>[]) {
+    const validateBody = compileBodyValidator(spec.body);
     app.post(
       spec.url,
       {
+        validatorCompiler: () => validateBody,
         schema: {
           summary: spec.summary,
           tags: ['compute'],
