@@ -11,4 +11,7 @@ Napi::Value AverageRanks(const Napi::CallbackInfo& info);
 // scanNumericArrays(bytes: Uint8Array, minLength: number): see json_numbers.cc.
 Napi::Value ScanNumericArrays(const Napi::CallbackInfo& info);
 
+// firstNonFinite(values: Float32Array | Float64Array): see finite.cc.
+Napi::Value FirstNonFiniteValue(const Napi::CallbackInfo& info);
+
 }  // namespace concord

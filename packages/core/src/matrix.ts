@@ -4,6 +4,7 @@
 import { Matrix as MlMatrix } from 'ml-matrix';
 import ndarray, { type NdArray } from 'ndarray';
 import { ConcordTypeError, NonFiniteError, ShapeError } from './errors.ts';
+import { firstNonFinite } from './kernels/finite.ts';
 
 export type DType = 'float64' | 'float32';
 export type FloatArray = Float64Array | Float32Array;
@@ -219,17 +220,14 @@ export class Matrix {
 
   /** Throws NonFiniteError naming `where` at the first NaN/Inf. */
   assertFinite(where: string): this {
-    const d = this.data;
-    for (let i = 0; i < d.length; i++)
-      if (!Number.isFinite(d[i]))
-        throw new NonFiniteError(`${where} [row ${Math.floor(i / this.cols)}, col ${i % this.cols}]`, i, d[i]);
+    const i = firstNonFinite(this.data);
+    if (i >= 0)
+      throw new NonFiniteError(`${where} [row ${Math.floor(i / this.cols)}, col ${i % this.cols}]`, i, this.data[i]);
     return this;
   }
 
   hasNonFinite(): boolean {
-    const d = this.data;
-    for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i])) return true;
-    return false;
+    return firstNonFinite(this.data) >= 0;
   }
 }
 

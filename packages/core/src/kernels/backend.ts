@@ -1,6 +1,6 @@
 /**
  * The linear-algebra backend interface and the run-time registry. A backend implements the few primitives that
- * need BLAS/LAPACK speed (and ranks, which sit in the hot loops of rank correlations); everything else (distances,
+ * need BLAS/LAPACK speed (and ranks and finiteness scans, which sit in hot loops); everything else (distances,
  * centring) is composed on top in `kernels.ts`.
  * Backends: 'native' (N-API addon over OpenBLAS/LAPACKE), 'onnx' (onnxruntime-node, products only), 'js'.
  */
@@ -10,7 +10,7 @@ import type { Matrix } from '../matrix.ts';
 export type BackendName = 'native' | 'onnx' | 'js';
 export const BACKEND_NAMES: readonly BackendName[] = ['native', 'onnx', 'js'];
 
-export type Operation = 'gemm' | 'syrk' | 'eigh' | 'svd' | 'cholesky' | 'inverse' | 'ranks';
+export type Operation = 'gemm' | 'syrk' | 'eigh' | 'svd' | 'cholesky' | 'inverse' | 'ranks' | 'finite';
 
 export interface EighResult {
   /** Eigenvalues in ascending order. */
@@ -48,6 +48,8 @@ export interface LinalgBackend {
   inverse(a: Matrix): Matrix;
   /** Average ranks (see kernels/ranks.ts); present when `operations` has 'ranks'. */
   ranks?(values: Float64Array): Float64Array;
+  /** Index of the first NaN/±Inf, or -1 (see kernels/finite.ts); present when `operations` has 'finite'. */
+  firstNonFinite?(values: Float32Array | Float64Array): number;
 }
 
 export interface BackendLoadResult {

@@ -1,4 +1,5 @@
 export * from './backend.ts';
+export { firstNonFinite } from './finite.ts';
 export { jsBackend } from './js-backend.ts';
 export * from './kernels.ts';
 export { ranks } from './ranks.ts';

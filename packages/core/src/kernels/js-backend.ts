@@ -13,6 +13,7 @@ import {
 import { ConcordRangeError } from '../errors.ts';
 import { assertShape, type FloatArray, Matrix, shapeStr } from '../matrix.ts';
 import type { EighResult, LinalgBackend, Operation, SvdResult } from './backend.ts';
+import { firstNonFiniteTypeScript } from './finite.ts';
 import { ranksTypeScript } from './ranks.ts';
 
 function resultDtype(a: Matrix, b: Matrix) {
@@ -70,8 +71,9 @@ function toMl(a: Matrix): MlMatrix {
 
 export const jsBackend: LinalgBackend = {
   name: 'js',
-  operations: new Set<Operation>(['gemm', 'syrk', 'eigh', 'svd', 'cholesky', 'inverse', 'ranks']),
+  operations: new Set<Operation>(['gemm', 'syrk', 'eigh', 'svd', 'cholesky', 'inverse', 'ranks', 'finite']),
   ranks: ranksTypeScript,
+  firstNonFinite: firstNonFiniteTypeScript,
   threads: () => 1,
   describe: () => 'plain TypeScript (ml-matrix for decompositions)',
 

@@ -373,6 +373,34 @@ describe('ranks', () => {
   });
 });
 
+describe('firstNonFinite', () => {
+  it('every backend that scans finds the first NaN/±Inf exactly where a plain loop does, in both precisions', () => {
+    const scanners = availableBackends().filter((b) => b.operations.has('finite'));
+    expect(scanners.map((b) => b.name)).toContain('js');
+    const rng = new Rng(12);
+    for (const n of [0, 1, 3, 4095, 4096, 4097, 100_003]) {
+      for (const Type of [Float32Array, Float64Array]) {
+        for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, undefined]) {
+          const buffer = new Type(n + 3);
+          for (let i = 0; i < buffer.length; i++) buffer[i] = rng.normal() * 1e30;
+          // subnormals, the largest finite values and ±0 are finite
+          if (n > 8) buffer.set([1e-310, -3.4028234663852886e38, 1.7976931348623157e308, -0, 0], 3);
+          const at = bad === undefined || n === 0 ? -1 : rng.int(n);
+          const view = buffer.subarray(3); // an offset view: the scan must start at the view, not the buffer
+          buffer[0] = Number.NaN;
+          if (at >= 0) {
+            view[at] = bad!;
+            if (at + 7 < n) view[at + 7] = Number.NaN; // a later one must not be reported
+          }
+          const expected = view.findIndex((v) => !Number.isFinite(v));
+          for (const b of scanners)
+            expect([b.name, n, Type.name, b.firstNonFinite!(view)]).toEqual([b.name, n, Type.name, expected]);
+        }
+      }
+    }
+  });
+});
+
 describe('decomposition kernels reject non-finite input with a typed error', () => {
   const bad = Matrix.from([
     [1, Number.NaN],

@@ -30,6 +30,7 @@ export interface NativeAddon {
   threads(): number;
   config(): string;
   averageRanks(values: Float64Array, out: Float64Array): void;
+  firstNonFinite(values: Float32Array | Float64Array): number;
   scanNumericArrays(
     bytes: Uint8Array,
     minLength: number,
@@ -63,6 +64,7 @@ function createNativeBackend(addon: NativeAddon): LinalgBackend {
       'cholesky',
       'inverse',
       ...(typeof addon.averageRanks === 'function' ? (['ranks'] as const) : []),
+      ...(typeof addon.firstNonFinite === 'function' ? (['finite'] as const) : []),
     ]),
     threads: () => addon.threads(),
     describe: () => `${addon.config().trim()}; decompositions through liblapacke`,
@@ -135,6 +137,8 @@ function createNativeBackend(addon: NativeAddon): LinalgBackend {
       if (info < 0) lapackFailure('dpotrf', info, a);
       return new Matrix(a.rows, a.rows, l);
     },
+
+    firstNonFinite: (values) => addon.firstNonFinite(values),
 
     ranks(values) {
       const out = new Float64Array(values.length);
