@@ -2,10 +2,18 @@
  * Extraction: run a model over stimuli batch by batch and turn each requested layer into a Dataset (stimuli × units,
  * float32), checking every activation for NaN/Inf and applying reductions while streaming.
  */
-import { ConcordError, Dataset, Matrix, ParameterError, type ProgressCallback, ProgressReporter } from '@concord/core';
+import {
+  ConcordError,
+  Dataset,
+  firstNonFinite,
+  Matrix,
+  ParameterError,
+  type ProgressCallback,
+  ProgressReporter,
+} from '@concord/core';
 import { ACTIVATIONS_ERRORS } from './errors.ts';
 import { IncrementalPca } from './incremental-pca.ts';
-import { type ActivationModel, checkLayerNames, type LayerOutput } from './model.ts';
+import { type ActivationModel, checkLayerNames, type LayerInfo, type LayerOutput } from './model.ts';
 import {
   checkReduceSpec,
   globalAveragePool,
@@ -86,11 +94,25 @@ class LayerSink {
     return y;
   }
 
+  /**
+   * Allocate the rows before the first batch when the model declares this layer's shape (float32, every axis but
+   * the batch known), so the runtime can write even the first batch in place. The first batch's real shape decides.
+   */
+  preallocate(declared: LayerInfo | undefined): void {
+    if (this.transforms.length > 0 || this.pca || declared?.dtype !== 'float32' || !declared.shape) return;
+    const dims = declared.shape.slice(1);
+    if (!dims.every((d): d is number => typeof d === 'number' && Number.isInteger(d) && d > 0)) return;
+    this.unitShape = dims;
+    this.units = dims.reduce((a, b) => a * b, 1);
+    this.rows = new Float32Array(this.count * this.units);
+  }
+
   /** Store rows [start, start + batch) (after the transforms and, in a PCA's second pass, the projection). */
   store(start: number, y: LayerOutput): void {
     const b = y.shape[0];
     const units = y.data.length / b;
-    if (this.rows === undefined) {
+    // Not yet allocated, or allocated from a declared shape that the first batch contradicts.
+    if (this.rows === undefined || (start === 0 && units !== this.units)) {
       this.units = units;
       this.rows = new Float32Array(this.count * units);
     }
@@ -113,34 +135,17 @@ class LayerSink {
 /** Throw for the first NaN/±Inf, naming the layer, the stimulus and the unit. */
 function checkFinite(model: ActivationModel, layer: string, x: LayerOutput, start: number, stimuli: Stimuli): void {
   const d = x.data;
-  // Fast path: v·0 is NaN exactly for NaN and ±Inf, so one branch-free pass finds out whether to look closer.
-  // Four independent sums keep the adds from waiting on each other.
-  let p0 = 0;
-  let p1 = 0;
-  let p2 = 0;
-  let p3 = 0;
-  const end4 = d.length - (d.length % 4);
-  for (let i = 0; i < end4; i += 4) {
-    p0 += d[i] * 0;
-    p1 += d[i + 1] * 0;
-    p2 += d[i + 2] * 0;
-    p3 += d[i + 3] * 0;
-  }
-  for (let i = end4; i < d.length; i++) p0 += d[i] * 0;
-  if (p0 + p1 + p2 + p3 === 0) return;
-  for (let i = 0; i < d.length; i++) {
-    const v = d[i];
-    if (v - v !== 0) {
-      const per = d.length / x.shape[0];
-      const s = start + Math.floor(i / per);
-      const name = stimuli.descriptors.stimulus?.[s];
-      throw new ConcordError(
-        ACTIVATIONS_ERRORS.NON_FINITE,
-        `${model.file}: layer '${layer}' has ${v} for stimulus ${s}${name !== undefined && name !== s ? ` (${name})` : ''} at unit ${i % per} (of ${per})`,
-        { file: model.file, field: layer, offset: s, received: String(v) },
-      );
-    }
-  }
+  const i = firstNonFinite(d);
+  if (i < 0) return;
+  const v = d[i];
+  const per = d.length / x.shape[0];
+  const s = start + Math.floor(i / per);
+  const name = stimuli.descriptors.stimulus?.[s];
+  throw new ConcordError(
+    ACTIVATIONS_ERRORS.NON_FINITE,
+    `${model.file}: layer '${layer}' has ${v} for stimulus ${s}${name !== undefined && name !== s ? ` (${name})` : ''} at unit ${i % per} (of ${per})`,
+    { file: model.file, field: layer, offset: s, received: String(v) },
+  );
 }
 
 export async function extractActivations(
@@ -161,6 +166,8 @@ export async function extractActivations(
     throw new ParameterError(ACTIVATIONS_ERRORS.STIMULI, 'stimuli', `no stimuli in ${stimuli.source}`);
   const specs = normaliseReduce(options.reduce);
   const sinks = layers.map((l) => new LayerSink(l, specs, model.channelAxis, stimuli.count));
+  const declared = new Map(model.layers.map((l) => [l.name, l]));
+  for (const sink of sinks) sink.preallocate(declared.get(sink.name));
   const hasPca = sinks.some((s) => s.pca);
   const batches = Math.ceil(stimuli.count / batchSize);
   const progress = new ProgressReporter('extract', stimuli.count * (hasPca ? 2 : 1), options.onProgress);

@@ -201,6 +201,31 @@ np.savez(os.path.join(sys.argv[1], 'ref.npz'), x=x, mm=x.astype(np.float64) @ W.
   },
 );
 
+describe('first-batch outputs written in place from the declared shape', () => {
+  it('a preallocated buffer of the wrong shape is refused by onnxruntime and the batch runs again without it', async () => {
+    const m = tinyMlp();
+    const file = join(dir, 'mlp-prealloc.onnx');
+    writeFileSync(file, m.bytes);
+    const model = await loadOnnxModel(file, { threads: 1 });
+    const n = 4;
+    const x = Float32Array.from({ length: n * 4 }, (_, i) => Math.cos(i * 0.3));
+    const want = tinyMlpForward(m, x, n);
+    // 'hidden' is declared float32 [N, 3]; offer a [4, 5] buffer as a wrong declaration would.
+    const wrong = { data: new Float32Array(n * 5).fill(-7), shape: [n, 5] };
+    const out = await model.run({ data: x, shape: [n, 4] }, ['hidden', 'out'], new Map([['hidden', wrong]]));
+    expect(out.get('hidden')!.shape).toEqual([n, 3]);
+    expect(out.get('hidden')!.data).not.toBe(wrong.data);
+    expect(maxAbsDiff(out.get('hidden')!.data, want.hidden)).toBeLessThan(1e-5);
+    expect(maxAbsDiff(out.get('out')!.data, want.out)).toBeLessThan(1e-5);
+    // A right-shaped buffer is written in place.
+    const right = { data: new Float32Array(n * 3), shape: [n, 3] };
+    const again = await model.run({ data: x, shape: [n, 4] }, ['hidden'], new Map([['hidden', right]]));
+    expect(again.get('hidden')!.data).toBe(right.data);
+    expect(maxAbsDiff(right.data, want.hidden)).toBeLessThan(1e-5);
+    await model.dispose();
+  });
+});
+
 describe('non-float tensors', () => {
   it('an int64 tensor (Cast) comes out as float32 values, in every batch', async () => {
     const m = tinyMlp([{ op: 'Cast', input: 'pre', output: 'asInt', attribute: [{ name: 'to', type: 2, i: 7 }] }]);

@@ -151,18 +151,31 @@ export class OnnxModel implements ActivationModel {
     const type = arrayDtype(batch.data) as 'float32';
     const tensor = new ort.Tensor(type, batch.data as Float32Array, batch.shape);
     let result: ort.InferenceSession.OnnxValueMapType;
+    // Preallocated outputs: onnxruntime writes straight into the caller's memory (no copy afterwards). Only for
+    // float32 tensors: seen to be so in an earlier batch, or declared so by the model (the first batch). A
+    // declared shape can be wrong; onnxruntime then refuses the buffer and the batch runs again without it.
+    const used = new Set<string>();
+    const speculative = new Set<string>();
     try {
       const names = [...new Set(layers)];
-      if (into && into.size > 0) {
-        // Preallocated outputs: onnxruntime writes straight into the caller's memory (no copy afterwards).
-        const fetches: Record<string, ort.Tensor | null> = {};
-        for (const n of names) {
-          // Only for tensors already seen to be float32 (a preallocated float32 tensor for an int64 output would fail).
-          const t = this.outputTypes.get(n) === 'float32' ? into.get(n) : undefined;
-          fetches[n] = t ? new ort.Tensor('float32', t.data, t.shape) : null;
-        }
-        result = await session.run({ [input.name]: tensor }, fetches);
-      } else result = await session.run({ [input.name]: tensor }, names);
+      const fetches: Record<string, ort.Tensor | null> = {};
+      for (const n of names) {
+        const seen = this.outputTypes.get(n);
+        const t =
+          seen === 'float32' || (seen === undefined && this.known.get(n)?.dtype === 'float32')
+            ? into?.get(n)
+            : undefined;
+        fetches[n] = t ? new ort.Tensor('float32', t.data, t.shape) : null;
+        if (t) used.add(n);
+        if (t && seen === undefined) speculative.add(n);
+      }
+      try {
+        result = await session.run({ [input.name]: tensor }, used.size > 0 ? fetches : names);
+      } catch (e) {
+        if (speculative.size === 0) throw e;
+        used.clear();
+        result = await session.run({ [input.name]: tensor }, names);
+      }
     } catch (e) {
       throw new ConcordError(
         ACTIVATIONS_ERRORS.RUN_FAILED,
@@ -176,8 +189,9 @@ export class OnnxModel implements ActivationModel {
     }
     const out = new Map<string, LayerOutput>();
     for (const name of layers) {
-      const target = this.outputTypes.get(name) === 'float32' ? into?.get(name) : undefined;
+      const target = used.has(name) ? into?.get(name) : undefined;
       if (target) {
+        this.outputTypes.set(name, 'float32');
         out.set(name, target);
         continue;
       }
