@@ -9,7 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '@concord/core';
 import { type BenchRow, printRows, timeBest } from '@concord/core/bench';
+import { loadHdf5 } from './h5wasm-runtime.ts';
 import { type Hdf5TreeGroup, hdf5, readHdf5Tree, writeHdf5Tree } from './hdf5-tree.ts';
+
+// HDF5 support is loaded on demand.
+await loadHdf5();
 
 const python = ['/usr/bin/python3', 'python3'].find(
   (py) => spawnSync(py, ['-c', 'import h5py, numpy'], { encoding: 'utf8' }).status === 0,

@@ -9,9 +9,13 @@ import { Rng } from '@concord/core';
 import { type BenchRow, printRows, timeBest, timePython } from '@concord/core/bench';
 import { hasSharedData, sharedData } from '@concord/core/testing';
 import { readNpy, writeNpy } from './arrays.ts';
+import { loadHdf5 } from './h5wasm-runtime.ts';
 import { readMat } from './mat.ts';
 import { readNpz, writeNpz } from './npz.ts';
 import { readTable, writeTable } from './table.ts';
+
+// MAT v7.3 (HDF5) support is loaded on demand.
+await loadHdf5();
 
 const dir = mkdtempSync(join(tmpdir(), 'concord-io-bench-'));
 try {
