@@ -84,6 +84,24 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, 0);
 }
 
+// axpy(alpha, x, y): y += alpha·x over the arrays' common length (both Float64Array or both Float32Array).
+Napi::Value Axpy(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3) return Fail(env, "axpy expects 3 arguments"), env.Undefined();
+  const double alpha = info[0].As<Napi::Number>().DoubleValue();
+  const size_t n = LengthOf(info[1]);
+  if (LengthOf(info[2]) != n) return Fail(env, "axpy: x and y differ in length"), env.Undefined();
+  if (n > size_t(INT32_MAX)) return Fail(env, "axpy: arrays longer than 2^31 - 1"), env.Undefined();
+  if (IsF64(info[1]) && IsF64(info[2])) {
+    cblas_daxpy(int(n), alpha, DataOf<double>(info[1]), 1, DataOf<double>(info[2]), 1);
+  } else if (IsF32(info[1]) && IsF32(info[2])) {
+    cblas_saxpy(int(n), float(alpha), DataOf<float>(info[1]), 1, DataOf<float>(info[2]), 1);
+  } else {
+    return Fail(env, "axpy: x and y must both be Float64Array or both Float32Array"), env.Undefined();
+  }
+  return env.Undefined();
+}
+
 // syrk(a, c, n, k, trans): C (n×n) = A·Aᵀ for A n×k (trans = false) or Aᵀ·A for A k×n (trans = true); both triangles.
 Napi::Value Syrk(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -189,6 +207,7 @@ Napi::Value Config(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("gemm", Napi::Function::New(env, Gemm));
   exports.Set("syrk", Napi::Function::New(env, Syrk));
+  exports.Set("axpy", Napi::Function::New(env, Axpy));
   exports.Set("eigh", Napi::Function::New(env, Eigh));
   exports.Set("svd", Napi::Function::New(env, Svd));
   exports.Set("cholesky", Napi::Function::New(env, Cholesky));

@@ -15,5 +15,6 @@ export * from './kernels/index.ts';
 export * from './matrix.ts';
 export * from './progress.ts';
 export * from './rng.ts';
+export { withScratchFloat64 } from './scratch.ts';
 export * from './temporal-dataset.ts';
 export { VERSION } from './version.ts';

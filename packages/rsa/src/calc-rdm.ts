@@ -10,6 +10,7 @@
  *   appears in (rsatoolbox fails on a shape mismatch there).
  */
 import {
+  axpy,
   ConcordRangeError,
   checkChoice,
   compareDescriptorValues,
@@ -25,6 +26,7 @@ import {
   ProgressReporter,
   shapeStr,
   squaredDistances,
+  withScratchFloat64,
 } from '@concord/core';
 import { RSA_ERRORS } from './errors.ts';
 import { type ConditionPatterns, conditionPatterns, foldSums, meansOf } from './patterns.ts';
@@ -94,7 +96,7 @@ function requirePatterns(cp: ConditionPatterns): ConditionPatterns {
 }
 
 function euclidean({ ds, opts, removeMean }: MethodContext): MethodResult {
-  const cp = requirePatterns(conditionPatterns(ds, opts.descriptor, removeMean));
+  const cp = requirePatterns(conditionPatterns(ds, opts.descriptor, removeMean, { readOnly: true }));
   const d2 = squaredDistances(cp.patterns);
   const n = d2.rows;
   const p = cp.patterns.cols;
@@ -106,29 +108,33 @@ function euclidean({ ds, opts, removeMean }: MethodContext): MethodResult {
 
 function correlation({ ds, opts }: MethodContext): MethodResult {
   // remove_mean has no effect: correlation centres every pattern anyway.
-  const cp = requirePatterns(conditionPatterns(ds, opts.descriptor, false));
+  const cp = requirePatterns(conditionPatterns(ds, opts.descriptor, false, { readOnly: true }));
   const x = cp.patterns;
   const p = x.cols;
-  const d = x.data;
-  for (let i = 0; i < x.rows; i++) {
-    let s = 0;
-    for (let j = 0; j < p; j++) s += d[i * p + j];
-    const mean = s / p;
-    let ss = 0;
-    for (let j = 0; j < p; j++) {
-      const c = d[i * p + j] - mean;
-      d[i * p + j] = c;
-      ss += c * c;
-    }
-    // A constant pattern has norm 0: 0/0 gives NaN, exactly where rsatoolbox gives NaN.
-    const inv = 1 / Math.sqrt(ss);
-    for (let j = 0; j < p; j++) d[i * p + j] = ss === 0 ? Number.NaN : d[i * p + j] * inv;
-  }
-  const g = gram(x);
   const n = x.rows;
+  const norms = new Float64Array(n);
+  // The centred rows only feed the product: they are written into the scratch buffer, read from the patterns.
+  const g = withScratchFloat64(n * p, (centred) => {
+    const src = x.data;
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let j = 0; j < p; j++) s += src[i * p + j];
+      const mean = s / p;
+      let ss = 0;
+      for (let j = 0; j < p; j++) {
+        const c = src[i * p + j] - mean;
+        centred[i * p + j] = c;
+        ss += c * c;
+      }
+      norms[i] = Math.sqrt(ss);
+    }
+    return gram(new Matrix(n, p, centred)).data;
+  });
+  // Normalising after the product instead of before saves a pass over the data; a constant pattern has norm 0
+  // and gives 0/0 = NaN, exactly where rsatoolbox gives NaN.
   const v = new Float64Array((n * (n - 1)) / 2);
   let k = 0;
-  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) v[k++] = 1 - g.data[i * n + j];
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) v[k++] = 1 - g[i * n + j] / (norms[i] * norms[j]);
   return { vector: v, values: cp.values, descriptor: cp.descriptor, measure: 'correlation' };
 }
 
@@ -176,6 +182,8 @@ function crossValidated(
   const count = new Float64Array(nPairs);
   const p = fs.total.cols;
   const trainCounts = new Int32Array(nc);
+  const foldSum = Matrix.zeros(nc, p);
+  const trainSums = Matrix.zeros(nc, p);
   const progress = new ProgressReporter(stage, fs.folds.length, ctx.opts.onProgress);
   const foldList = lastOnly ? [fs.folds.length - 1] : fs.folds.map((_, f) => f);
   for (const f of foldList) {
@@ -185,10 +193,10 @@ function crossValidated(
       if (fs.counts[f][c] > 0 && trainCounts[c] > 0) present.push(c);
     }
     if (present.length >= 2) {
-      const trainSums = Matrix.zeros(nc, p);
-      for (let k = 0; k < trainSums.data.length; k++) trainSums.data[k] = fs.total.data[k] - fs.sums[f].data[k];
+      const testOfFold = fs.sumOfFold(f, foldSum);
+      for (let k = 0; k < trainSums.data.length; k++) trainSums.data[k] = fs.total.data[k] - testOfFold.data[k];
       const train = meansOf(trainSums, trainCounts, present);
-      const test = meansOf(fs.sums[f], fs.counts[f], present);
+      const test = meansOf(testOfFold, fs.counts[f], present);
       const dist = kernelToDistances(kernel(train, test), p);
       let idx = 0;
       for (let a = 0; a < present.length; a++) {
@@ -208,12 +216,12 @@ function crossValidated(
 }
 
 /**
- * crossnobis as a few big products. With R_f the per-condition sums of fold f (stacked into Y), S = Σ_f R_f and
- * counts n_f (test) and N − n_f (training), fold f's kernel is
- *   K_f[i,j] = (S_i − R_f,i)·Λ·R_f,jᵀ / ((N_i − n_f,i)·n_f,j) = (T_f[i,j] − G_f[i,j]) / ((N_i − n_f,i)·n_f,j)
- * with T = S·(Y·Λ)ᵀ (one product for all folds) and G_f = R_f·(R_f·Λ)ᵀ (one small product per fold), so the
- * nChannels-sized data are touched by BLAS only. Conditions absent from a fold's test or training data leave
- * their pairs out of that fold (unbalanced designs); each pair is averaged over the folds it appears in.
+ * crossnobis as one product per fold. With R_f the per-condition sums of fold f, S = Σ_f R_f and counts n_f (test)
+ * and N − n_f (training), fold f's kernel is
+ *   K_f[i,j] = (S_i − R_f,i)·Λ·R_f,jᵀ / ((N_i − n_f,i)·n_f,j)
+ * i.e. training means against test means as rsatoolbox forms them; the training sums S − R_f and R_f live in
+ * two buffers reused across folds. Conditions absent from a fold's test or training data leave their pairs out of
+ * that fold (unbalanced designs); each pair is averaged over the folds it appears in.
  */
 function crossnobis(ctx: MethodContext): MethodResult {
   const descriptor = ctx.opts.descriptor;
@@ -234,26 +242,30 @@ function crossnobis(ctx: MethodContext): MethodResult {
       { field: 'descriptor' },
     );
   const p = fs.total.cols;
-  const progress = new ProgressReporter('crossnobis', nf + 1, ctx.opts.onProgress);
-  const y = fs.stacked;
-  const z = ctx.noise ? matmul(y, ctx.noise) : y;
-  const t = crossProduct(fs.total, z); // nc × (nf·nc)
-  progress.tick();
+  const progress = new ProgressReporter('crossnobis', nf, ctx.opts.onProgress);
   const nPairs = (nc * (nc - 1)) / 2;
   const sum = new Float64Array(nPairs);
   const count = new Float64Array(nPairs);
   const kf = new Float64Array(nc * nc);
   const ok = new Uint8Array(nc);
+  const testSums = Matrix.zeros(nc, p);
+  const trainSums = Matrix.zeros(nc, p);
+  const total = fs.total.data as Float64Array;
+  const train = trainSums.data as Float64Array;
   for (let f = 0; f < nf; f++) {
-    const g = crossProduct(y.rowRange(f * nc, (f + 1) * nc), z.rowRange(f * nc, (f + 1) * nc));
+    const testOfFold = fs.sumOfFold(f, testSums);
+    train.set(total);
+    axpy(-1, testOfFold.data, train);
+    const z = ctx.noise ? matmul(testOfFold, ctx.noise) : testOfFold;
+    const g = crossProduct(trainSums, z); // nc × nc: training sums against (noise-weighted) test sums
     const test = fs.counts[f];
     for (let i = 0; i < nc; i++) ok[i] = test[i] > 0 && fs.totalCounts[i] - test[i] > 0 ? 1 : 0;
     for (let i = 0; i < nc; i++) {
       if (!ok[i]) continue;
-      const train = fs.totalCounts[i] - test[i];
+      const nTrain = fs.totalCounts[i] - test[i];
       for (let j = 0; j < nc; j++) {
         if (!ok[j]) continue;
-        kf[i * nc + j] = (t.data[i * t.cols + f * nc + j] - g.data[i * nc + j]) / (train * test[j]);
+        kf[i * nc + j] = g.data[i * nc + j] / (nTrain * test[j]);
       }
     }
     let k = 0;

@@ -4,6 +4,7 @@
  * per-(fold, condition) sums that cross-validated methods need.
  */
 import {
+  axpy,
   type Dataset,
   type DescriptorValue,
   groupIndices,
@@ -26,7 +27,8 @@ export interface ConditionPatterns {
 /** Copy of the measurements as float64, each row minus its mean across channels when `removeMean`. */
 export function measurementsFloat64(ds: Dataset, removeMean: boolean): Matrix {
   const m = ds.measurements;
-  const out = new Matrix(m.rows, m.cols, Float64Array.from(m.data));
+  // The typed-array constructor copies (and widens float32) natively; Float64Array.from iterates.
+  const out = new Matrix(m.rows, m.cols, new Float64Array(m.data));
   if (removeMean) {
     const d = out.data;
     const p = m.cols;
@@ -65,8 +67,18 @@ export function descriptorColumn(ds: Dataset, name: string, parameter: string): 
   return col;
 }
 
-/** Mean pattern per condition (rows in np.unique order), float64. */
-export function conditionPatterns(ds: Dataset, descriptor: string | undefined, removeMean: boolean): ConditionPatterns {
+/**
+ * Mean pattern per condition (rows in np.unique order), float64. `readOnly`: the caller will not write to the
+ * patterns, so float64 measurements without a descriptor or mean removal are returned as they are (no copy).
+ */
+export function conditionPatterns(
+  ds: Dataset,
+  descriptor: string | undefined,
+  removeMean: boolean,
+  { readOnly = false }: { readOnly?: boolean } = {},
+): ConditionPatterns {
+  if (readOnly && descriptor === undefined && !removeMean && ds.measurements.dtype === 'float64')
+    return { patterns: ds.measurements, values: Array.from({ length: ds.nObs }, (_, i) => i), descriptor: 'pattern' };
   const x = measurementsFloat64(ds, removeMean);
   if (descriptor === undefined)
     return { patterns: x, values: Array.from({ length: ds.nObs }, (_, i) => i), descriptor: 'pattern' };
@@ -88,10 +100,13 @@ export function conditionPatterns(ds: Dataset, descriptor: string | undefined, r
 export interface FoldSums {
   conditions: DescriptorValue[];
   folds: DescriptorValue[];
-  /** sums[f] is nCond × nChannels: the sum of fold f's observations per condition (row views of `stacked`). */
-  sums: Matrix[];
-  /** All fold sums stacked: (nFolds·nCond) × nChannels, fold-major. */
-  stacked: Matrix;
+  /**
+   * Fold f's sum of observations per condition (nCond × nChannels), written into `out` (a buffer reused across
+   * folds, so the folds never exist as one (nFolds·nCond) × nChannels copy of the data) — or, when fold f holds
+   * one observation per condition stored as consecutive rows in condition order (data sorted by run, then
+   * condition), a read-only view of those rows. Callers must not write to the result.
+   */
+  sumOfFold(f: number, out: Matrix): Matrix;
   /** counts[f][c]: observations of condition c in fold f. */
   counts: Int32Array[];
   /** Sum over all folds per condition. */
@@ -148,25 +163,38 @@ export function foldSums(
   const x = removeMean || ds.measurements.dtype !== 'float64' ? measurementsFloat64(ds, removeMean) : ds.measurements;
   const p = x.cols;
   const nc = conditions.length;
-  const stacked = Matrix.zeros(folds.length * nc, p);
-  const sums = folds.map((_, f) => stacked.rowRange(f * nc, (f + 1) * nc));
+  const data = x.data as Float64Array;
+  // Observation rows of each (fold, condition), in observation order.
+  const rows: number[][][] = folds.map(() => Array.from({ length: nc }, () => []));
   const counts = folds.map(() => new Int32Array(nc));
+  const totalCounts = new Int32Array(nc);
+  const total = Matrix.zeros(nc, p);
   for (let i = 0; i < ds.nObs; i++) {
     const c = cIndex.get(conds[i])!;
     const f = fIndex.get(foldCol[i])!;
+    rows[f][c].push(i);
     counts[f][c]++;
-    const dst = sums[f].data;
-    const src = i * p;
-    const off = c * p;
-    for (let j = 0; j < p; j++) dst[off + j] += x.data[src + j];
+    addRow(total.data as Float64Array, c * p, data, i * p, p, totalCounts[c]++ === 0);
   }
-  const total = Matrix.zeros(nc, p);
-  const totalCounts = new Int32Array(nc);
-  sums.forEach((s, f) => {
-    for (let k = 0; k < s.data.length; k++) total.data[k] += s.data[k];
-    for (let c = 0; c < nc; c++) totalCounts[c] += counts[f][c];
-  });
-  return { conditions, folds, sums, stacked, counts, total, totalCounts };
+  const sumOfFold = (f: number, out: Matrix): Matrix => {
+    const first = rows[f][0];
+    if (first.length === 1 && rows[f].every((list, c) => list.length === 1 && list[0] === first[0] + c))
+      return x.rowRange(first[0], first[0] + nc);
+    const dst = out.data as Float64Array;
+    for (let c = 0; c < nc; c++) {
+      const list = rows[f][c];
+      if (list.length === 0) dst.fill(0, c * p, (c + 1) * p);
+      list.forEach((i, k) => addRow(dst, c * p, data, i * p, p, k === 0));
+    }
+    return out;
+  };
+  return { conditions, folds, sumOfFold, counts, total, totalCounts };
+}
+
+/** dst[at..at+p) = (first ? 0 : dst) + src[from..from+p): the first contribution is a copy, not an add to zeros. */
+function addRow(dst: Float64Array, at: number, src: Float64Array, from: number, p: number, first: boolean): void {
+  if (first) dst.set(src.subarray(from, from + p), at);
+  else axpy(1, src.subarray(from, from + p), dst.subarray(at, at + p));
 }
 
 /** Rows `rows` of `sums`, each divided by its count (a mean per condition). */

@@ -215,6 +215,68 @@ describe('RDM invariants', () => {
     expect(eu).toBeLessThan(0.6);
   });
 
+  it('crossnobis and crossnobis-like methods do not depend on the order of the observations (sorted rows are read in place, others summed)', () => {
+    const nCond = 7;
+    const nRuns = 5;
+    const rng = new Rng(31);
+    const x = Matrix.zeros(nCond * nRuns + 3, 40);
+    rng.fillNormal(x.data);
+    // Sorted by run then condition, plus 3 extra repeats in the last run (unequal counts, summed there).
+    const conds: number[] = [];
+    const runs: number[] = [];
+    for (let r = 0; r < nRuns; r++) for (let c = 0; c < nCond; c++) [conds, runs].forEach((a, k) => a.push(k ? r : c));
+    conds.push(0, 3, 5);
+    runs.push(nRuns - 1, nRuns - 1, nRuns - 1);
+    const sorted = new Dataset(x, { obsDescriptors: { conds, runs } });
+    const order = Array.from(rng.permutation(conds.length));
+    const shuffledX = Matrix.zeros(x.rows, x.cols);
+    order.forEach((src, dst) => shuffledX.data.set(x.row(src), dst * x.cols));
+    const shuffled = new Dataset(shuffledX, {
+      obsDescriptors: { conds: order.map((i) => conds[i]), runs: order.map((i) => runs[i]) },
+    });
+    const noise = Matrix.identity(40);
+    for (let k = 0; k < 40; k++) noise.data[k * 40 + k] = 0.5 + (k % 3);
+    for (const opts of [{ method: 'crossnobis' }, { method: 'crossnobis', noise }, { method: 'poisson_cv' }] as const) {
+      const data =
+        opts.method === 'poisson_cv'
+          ? [sorted, shuffled].map(
+              (d) =>
+                new Dataset(new Matrix(d.measurements.rows, d.measurements.cols, d.measurements.data.map(Math.abs)), {
+                  obsDescriptors: d.obsDescriptors,
+                }),
+            )
+          : [sorted, shuffled];
+      const [a, b] = data.map((d) => calcRdm(d, { ...opts, descriptor: 'conds', cvDescriptor: 'runs' }).getVector(0));
+      for (let k = 0; k < a.length; k++)
+        expect(Math.abs(a[k] - b[k])).toBeLessThan(1e-12 * Math.max(1, Math.abs(a[k])));
+    }
+    // And both equal the per-fold means formula written out here (training means vs test means, rsatoolbox).
+    const direct = new Float64Array((nCond * (nCond - 1)) / 2);
+    for (let f = 0; f < nRuns; f++) {
+      const mean = (c: number, inFold: boolean) => {
+        const out = new Float64Array(40);
+        let n = 0;
+        conds.forEach((cc, i) => {
+          if (cc === c && (runs[i] === f) === inFold) {
+            n++;
+            for (let k = 0; k < 40; k++) out[k] += x.data[i * 40 + k];
+          }
+        });
+        return out.map((v) => v / n);
+      };
+      let k = 0;
+      for (let i = 0; i < nCond; i++)
+        for (let j = i + 1; j < nCond; j++, k++) {
+          const [ti, tj, si, sj] = [mean(i, false), mean(j, false), mean(i, true), mean(j, true)];
+          let s = 0;
+          for (let q = 0; q < 40; q++) s += (ti[q] - tj[q]) * (si[q] - sj[q]);
+          direct[k] += s / 40 / nRuns;
+        }
+    }
+    const got = calcRdm(sorted, { method: 'crossnobis', descriptor: 'conds', cvDescriptor: 'runs' }).getVector(0);
+    for (let k = 0; k < direct.length; k++) expect(Math.abs(got[k] - direct[k])).toBeLessThan(1e-12);
+  });
+
   it('simulated data with an exact signal reproduce the model RDM (euclidean, noise-free) and crossnobis ≈ model', () => {
     const model = categoricalRdm([0, 0, 1, 1, 2]);
     const [ds] = simulateDatasets(model, { seed: 3, nChannel: 40, noise: 0, exactSignal: true });

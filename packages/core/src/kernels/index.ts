@@ -1,3 +1,4 @@
+export { axpy } from './axpy.ts';
 export * from './backend.ts';
 export { firstNonFinite } from './finite.ts';
 export { jsBackend } from './js-backend.ts';

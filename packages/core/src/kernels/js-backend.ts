@@ -12,6 +12,7 @@ import {
 } from 'ml-matrix';
 import { ConcordRangeError } from '../errors.ts';
 import { assertShape, type FloatArray, Matrix, shapeStr } from '../matrix.ts';
+import { axpyTypeScript } from './axpy.ts';
 import type { EighResult, LinalgBackend, Operation, SvdResult } from './backend.ts';
 import { firstNonFiniteTypeScript } from './finite.ts';
 import { ranksTypeScript } from './ranks.ts';
@@ -71,7 +72,8 @@ function toMl(a: Matrix): MlMatrix {
 
 export const jsBackend: LinalgBackend = {
   name: 'js',
-  operations: new Set<Operation>(['gemm', 'syrk', 'eigh', 'svd', 'cholesky', 'inverse', 'ranks', 'finite']),
+  operations: new Set<Operation>(['gemm', 'syrk', 'axpy', 'eigh', 'svd', 'cholesky', 'inverse', 'ranks', 'finite']),
+  axpy: axpyTypeScript,
   ranks: ranksTypeScript,
   firstNonFinite: firstNonFiniteTypeScript,
   threads: () => 1,

@@ -4,6 +4,7 @@
  */
 import { ConcordRangeError } from '../errors.ts';
 import { allocate, assertShape, type DType, type FloatArray, Matrix, shapeStr } from '../matrix.ts';
+import { withScratchFloat64 } from '../scratch.ts';
 import { backendFor, type EighResult, type SvdResult } from './backend.ts';
 
 /** G = X·Xᵀ (n×n) for X n×p. */
@@ -161,14 +162,15 @@ export function squaredDistances(x: Matrix, y?: Matrix): Matrix {
       `squaredDistances: X is ${shapeStr(x)} and Y is ${shapeStr(y)}; they need the same number of columns`,
     );
   const mean = columnMeans(x);
-  const shift = (m: Matrix) => {
-    const c = m.astype('float64').clone();
-    for (let i = 0; i < c.rows; i++) for (let j = 0; j < c.cols; j++) c.data[i * c.cols + j] -= mean[j];
-    return c;
+  const shiftInto = (m: Matrix, out: Float64Array): Matrix => {
+    const src = m.data;
+    const p = m.cols;
+    for (let i = 0; i < m.rows; i++) for (let j = 0; j < p; j++) out[i * p + j] = src[i * p + j] - mean[j];
+    return new Matrix(m.rows, p, out);
   };
-  const xc = shift(x);
   if (!y) {
-    const g = gram(xc);
+    // The centred copy only feeds the product: it lives in the scratch buffer.
+    const g = withScratchFloat64(x.rows * x.cols, (scratch) => gram(shiftInto(x, scratch)));
     const n = x.rows;
     const d = g.data;
     const diag = new Float64Array(n);
@@ -178,7 +180,8 @@ export function squaredDistances(x: Matrix, y?: Matrix): Matrix {
     }
     return g;
   }
-  const yc = shift(y);
+  const xc = shiftInto(x, new Float64Array(x.rows * x.cols));
+  const yc = shiftInto(y, new Float64Array(y.rows * y.cols));
   const c = crossProduct(xc, yc);
   const nx = rowSquaredNorms(xc);
   const ny = rowSquaredNorms(yc);

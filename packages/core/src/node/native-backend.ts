@@ -30,6 +30,7 @@ export interface NativeAddon {
   threads(): number;
   config(): string;
   averageRanks(values: Float64Array, out: Float64Array): void;
+  axpy(alpha: number, x: FloatArray, y: FloatArray): void;
   firstNonFinite(values: Float32Array | Float64Array): number;
   scanNumericArrays(
     bytes: Uint8Array,
@@ -64,6 +65,7 @@ function createNativeBackend(addon: NativeAddon): LinalgBackend {
       'cholesky',
       'inverse',
       ...(typeof addon.averageRanks === 'function' ? (['ranks'] as const) : []),
+      ...(typeof addon.axpy === 'function' ? (['axpy'] as const) : []),
       ...(typeof addon.firstNonFinite === 'function' ? (['finite'] as const) : []),
     ]),
     threads: () => addon.threads(),
@@ -139,6 +141,7 @@ function createNativeBackend(addon: NativeAddon): LinalgBackend {
     },
 
     firstNonFinite: (values) => addon.firstNonFinite(values),
+    axpy: (alpha, x, y) => addon.axpy(alpha, x, y),
 
     ranks(values) {
       const out = new Float64Array(values.length);
