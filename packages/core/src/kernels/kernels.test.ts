@@ -28,6 +28,7 @@ import {
   setBackend,
   squaredDistances,
   svd,
+  withScratchFloat64,
 } from '../index.node.ts';
 import { loadNativeBackend } from '../node/native-backend.ts';
 import { describeWithPython, runPythonJson } from '../node/testing.ts';
@@ -370,6 +371,54 @@ describe('ranks', () => {
           if (!Object.is(got[i], want[i])) expect([b.name, i, got[i]]).toEqual([b.name, i, want[i]]);
       }
     }
+  });
+});
+
+describe('axpy and the scratch buffer', () => {
+  it('every backend with axpy computes y += alpha·x like a plain loop, on offset views, in both precisions', () => {
+    const rng = new Rng(21);
+    const backends = availableBackends().filter((b) => b.operations.has('axpy'));
+    expect(backends.map((b) => b.name)).toContain('js');
+    for (const b of backends) {
+      for (const Type of [Float64Array, Float32Array]) {
+        for (const alpha of [1, -1, 0.37]) {
+          const x = new Type(1003);
+          const y = new Type(1003);
+          for (let i = 0; i < x.length; i++) [x[i], y[i]] = [rng.normal(), rng.normal()];
+          const want = Type.from(y);
+          for (let i = 2; i < 1003; i++)
+            want[i] = (Type === Float32Array ? Math.fround : Number)(want[i] + alpha * x[i - 1]);
+          b.axpy!(alpha, x.subarray(1, 1002), y.subarray(2, 1003));
+          for (let i = 0; i < y.length; i++)
+            expect(Math.abs(y[i] - want[i])).toBeLessThan(Type === Float32Array ? 1e-6 : 1e-15);
+        }
+      }
+    }
+  });
+
+  it('withScratchFloat64 hands nested calls separate memory and results never alias it', () => {
+    const outer = withScratchFloat64(100, (a) => {
+      a.fill(1);
+      const inner = withScratchFloat64(100, (b) => {
+        b.fill(2);
+        return b.buffer === a.buffer;
+      });
+      return { inner, sum: a.reduce((s, v) => s + v, 0) };
+    });
+    expect(outer).toEqual({ inner: false, sum: 100 });
+    // squaredDistances centres into the scratch: two calls in a row give independent, correct results.
+    const x = Matrix.from([
+      [0, 0],
+      [3, 4],
+    ]);
+    const y = Matrix.from([
+      [1, 1],
+      [1, 2],
+    ]);
+    const dx = squaredDistances(x);
+    const dy = squaredDistances(y);
+    expect(Array.from(dx.data)).toEqual([0, 25, 25, 0]);
+    expect(Array.from(dy.data)).toEqual([0, 1, 1, 0]);
   });
 });
 
