@@ -2,7 +2,16 @@
  * Centered kernel alignment (Kornblith, Norouzi, Lee & Hinton 2019) and its debiased form (Song et al. 2012 unbiased
  * HSIC; Nguyen, Raghu & Kornblith 2021).
  */
-import { centerColumns, checkChoice, type DType, gram, gramT, type Matrix, matmul } from '@concord/core';
+import {
+  centerColumns,
+  checkChoice,
+  type DType,
+  gram,
+  gramT,
+  type Matrix,
+  matmul,
+  withScratchFloat64,
+} from '@concord/core';
 import { badOption, constantFeatures, SIMILARITY_ERROR_CODES } from './errors.ts';
 import {
   doubleCentreInPlace,
@@ -121,14 +130,19 @@ function rowNorms(xc: Matrix): { rows: Float64Array; total: number } {
  */
 function linearDebiased(x: Matrix, y: Matrix, forced: 'auto' | 'feature' | 'gram', precision: DType): SimilarityResult {
   const n = x.rows;
-  const xc = centerColumns(x, precision);
-  const yc = centerColumns(y, precision);
   const costs = linearCosts(n, x.cols, y.cols);
   const route = forced === 'auto' ? (2 * costs.feature < costs.gram ? 'feature' : 'gram') : forced;
   let h: { xy: number; xx: number; yy: number };
   if (route === 'gram') {
-    h = unbiasedTripletSymmetric(gram(xc), gram(yc));
+    // Each centred copy only feeds its Gram matrix: in float64 it is written into the scratch buffer.
+    const centredGram = (m: Matrix) =>
+      precision === 'float64'
+        ? withScratchFloat64(m.rows * m.cols, (s) => gram(centerColumns(m, 'float64', s)))
+        : gram(centerColumns(m, precision));
+    h = unbiasedTripletSymmetric(centredGram(x), centredGram(y));
   } else {
+    const xc = centerColumns(x, precision);
+    const yc = centerColumns(y, precision);
     const c = matmul(xc, yc, { transA: true });
     const rx = rowNorms(xc);
     const ry = rowNorms(yc);

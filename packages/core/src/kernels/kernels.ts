@@ -97,10 +97,13 @@ export function columnMeans(x: Matrix): Float64Array {
   return m;
 }
 
-/** X with every column's mean subtracted: a new matrix of `dtype` (default: X's own; means in float64). */
-export function centerColumns(x: Matrix, dtype: DType = x.dtype): Matrix {
+/**
+ * X with every column's mean subtracted: a new matrix of `dtype` (default: X's own; means in float64), or written
+ * into `into` (rows·cols elements of that dtype, e.g. a scratch buffer).
+ */
+export function centerColumns(x: Matrix, dtype: DType = x.dtype, into?: FloatArray): Matrix {
   const mean = columnMeans(x);
-  const out = Matrix.zeros(x.rows, x.cols, dtype);
+  const out = into ? new Matrix(x.rows, x.cols, into) : Matrix.zeros(x.rows, x.cols, dtype);
   const src = x.data;
   const d = out.data;
   for (let i = 0; i < x.rows; i++) {
