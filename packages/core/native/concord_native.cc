@@ -59,6 +59,27 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
     return Fail(env, "gemm: array too short for the dimensions"), env.Undefined();
   }
   if (m == 0 || n == 0) return Napi::Number::New(env, 0);
+  // Matrix-vector products go to gemv: OpenBLAS's gemm splits even a one-column product across its threads, which
+  // costs more than the product for the small matrices of iterative methods (PLS power iterations, ...).
+  if (k > 0 && (n == 1 || m == 1)) {
+    // n == 1: c = op(A)·b with A stored (ta ? k×m : m×k). m == 1: cᵀ = op(B)ᵀ·aᵀ with B stored (tb ? n×k : k×n).
+    const bool columnCase = n == 1;
+    const auto op = columnCase ? (ta ? CblasTrans : CblasNoTrans) : (tb ? CblasNoTrans : CblasTrans);
+    const int rows = int(columnCase ? (ta ? k : m) : (tb ? n : k));
+    const int cols = int(columnCase ? (ta ? m : k) : (tb ? k : n));
+    const int mat = columnCase ? 0 : 1;
+    const int vec = columnCase ? 1 : 0;
+    if (IsF64(info[0]) && IsF64(info[1]) && IsF64(info[2])) {
+      cblas_dgemv(CblasRowMajor, op, rows, cols, 1.0, DataOf<double>(info[mat]), cols, DataOf<double>(info[vec]), 1, 0.0,
+                  DataOf<double>(info[2]), 1);
+      return Napi::Number::New(env, 0);
+    }
+    if (IsF32(info[0]) && IsF32(info[1]) && IsF32(info[2])) {
+      cblas_sgemv(CblasRowMajor, op, rows, cols, 1.0f, DataOf<float>(info[mat]), cols, DataOf<float>(info[vec]), 1, 0.0f,
+                  DataOf<float>(info[2]), 1);
+      return Napi::Number::New(env, 0);
+    }
+  }
   const auto opA = ta ? CblasTrans : CblasNoTrans;
   const auto opB = tb ? CblasTrans : CblasNoTrans;
   const int lda = int(ta ? m : k), ldb = int(tb ? k : n);

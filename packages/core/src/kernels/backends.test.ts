@@ -90,6 +90,9 @@ const productShapes: { name: string; m: number; k: number; n: number }[] = [
   { name: '1×1', m: 1, k: 1, n: 1 },
   { name: 'inner dimension 1 (outer product)', m: 4, k: 1, n: 6 },
   { name: 'row times matrix', m: 1, k: 9, n: 4 },
+  // matrix-vector products (the native backend hands them to gemv)
+  { name: 'matrix times column', m: 37, k: 53, n: 1 },
+  { name: 'long row times matrix', m: 1, k: 53, n: 37 },
 ];
 
 describe('availableBackends', () => {
