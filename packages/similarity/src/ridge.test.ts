@@ -1,8 +1,8 @@
-import { Matrix, Rng } from '@concord/core';
+import { inverse, Matrix, matmul, Rng, svd } from '@concord/core';
 import { describe, expect, it } from 'vitest';
 import { kFoldSplits, trainIndices } from './cross-validation.ts';
 import { hasNumpy, nested, pythonSkipReason, runPython } from './python-reference.ts';
-import { ridgeEncoding } from './ridge.ts';
+import { ridgeEncoding, totalLooErrors } from './ridge.ts';
 import { randn } from './test-data.ts';
 
 /** Responses = X·W + noise with every target's signal variance 1 and noise variance `noiseVar`. */
@@ -155,5 +155,65 @@ describe('ridge encoding on simulated data', () => {
     expect(() => ridgeEncoding(constant, y)).toThrow(
       expect.objectContaining({ code: 'ERR_SIMILARITY_CONSTANT_FEATURES' }),
     );
+  });
+});
+
+describe('total leave-one-out error without per-target residuals', () => {
+  it('equals brute-force leave-one-out refits (ridge with an unpenalised intercept), summed over targets', () => {
+    const rng = new Rng(77);
+    const alphas = [0.05, 1, 20];
+    for (const [m, p] of [
+      [15, 4],
+      [12, 20],
+    ] as const) {
+      const x = randn(rng, m, p);
+      const y = randn(rng, m, 3);
+      const centre = (a: Matrix) => {
+        const out = a.clone();
+        for (let j = 0; j < a.cols; j++) {
+          let s = 0;
+          for (let i = 0; i < a.rows; i++) s += a.data[i * a.cols + j];
+          for (let i = 0; i < a.rows; i++) out.data[i * a.cols + j] -= s / a.rows;
+        }
+        return out;
+      };
+      const xc = centre(x);
+      const yc = centre(y);
+      const { u, s } = svd(xc);
+      const keep = Array.from(s.keys()).filter((j) => s[j] > s[0] * 1e-12);
+      const uk = u.selectCols(keep);
+      const s2 = Float64Array.from(keep, (j) => s[j] ** 2);
+      const leverage = alphas.map((alpha) => {
+        const h = new Float64Array(m).fill(1 / m);
+        for (let i = 0; i < m; i++)
+          for (let j = 0; j < keep.length; j++) h[i] += (uk.data[i * keep.length + j] ** 2 * s2[j]) / (s2[j] + alpha);
+        return h;
+      });
+      const got = totalLooErrors(uk, s2, yc, alphas, leverage);
+      alphas.forEach((alpha, ai) => {
+        let want = 0;
+        for (let out = 0; out < m; out++) {
+          const rows = Array.from({ length: m }, (_, i) => i).filter((i) => i !== out);
+          const xr = centre(x.selectRows(rows));
+          const yr = centre(y.selectRows(rows));
+          // β = (XᵀX + αI)⁻¹ XᵀY on the other rows, intercept unpenalised (centring)
+          const a = matmul(xr, xr, { transA: true });
+          for (let j = 0; j < p; j++) a.data[j * p + j] += alpha;
+          const beta = matmul(inverse(a), matmul(xr, yr, { transA: true }));
+          for (let t = 0; t < 3; t++) {
+            let xm = 0;
+            let pred = 0;
+            for (const i of rows) pred += y.data[i * 3 + t] / rows.length;
+            for (let j = 0; j < p; j++) {
+              xm = 0;
+              for (const i of rows) xm += x.data[i * p + j] / rows.length;
+              pred += (x.data[out * p + j] - xm) * beta.data[j * 3 + t];
+            }
+            want += (y.data[out * 3 + t] - pred) ** 2;
+          }
+        }
+        expect(Math.abs(got[ai] - want) / want).toBeLessThan(1e-9);
+      });
+    }
   });
 });

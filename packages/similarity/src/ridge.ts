@@ -76,6 +76,53 @@ function foldDecomposition(xtr: Matrix, xte: Matrix): { u: Matrix; s: Float64Arr
   return { u, s, a: matmul(xte, vecs) };
 }
 
+/**
+ * Leave-one-out squared error summed over all targets, per alpha, without forming the m×v residuals of each alpha.
+ * With B = UᵀY, f = s²/(s²+α) and fitted rows (U·diag(f)·B)_i, row i's residual energy is
+ *   ‖y_i‖² − 2·Σ_j U_ij f_j (B·Yᵀ)_ji + Σ_jk U_ij f_j (B·Bᵀ)_jk f_k U_ik,
+ * and B·Yᵀ = Uᵀ·(Y·Yᵀ), B·Bᵀ = Uᵀ·(Y·Yᵀ)·U come from one m×m Gram matrix of the responses; each alpha then costs
+ * O(m·r²) instead of O(m·r·v). The error of alpha a is Σ_i (residual energy_i) / (1 − h_i(a))².
+ */
+export function totalLooErrors(
+  u: Matrix,
+  s2: Float64Array,
+  ytr: Matrix,
+  alphas: readonly number[],
+  leverage: Float64Array[],
+): Float64Array {
+  const m = u.rows;
+  const r = u.cols;
+  const ky = gram(ytr); // m×m
+  const c = matmul(u, ky, { transA: true }); // r×m = B·Yᵀ
+  const g = matmul(c, u).data; // r×r = B·Bᵀ
+  const cd = c.data;
+  const yy = new Float64Array(m);
+  for (let i = 0; i < m; i++) yy[i] = ky.data[i * m + i];
+  const out = new Float64Array(alphas.length);
+  const q = Matrix.zeros(m, r);
+  alphas.forEach((alpha, ai) => {
+    const f = Float64Array.from(s2, (v) => v / (v + alpha));
+    for (let i = 0; i < m; i++) for (let j = 0; j < r; j++) q.data[i * r + j] = u.data[i * r + j] * f[j];
+    const qg = matmul(q, new Matrix(r, r, g)).data; // m×r
+    const h = leverage[ai];
+    let total = 0;
+    for (let i = 0; i < m; i++) {
+      let cross = 0;
+      let fitted = 0;
+      for (let j = 0; j < r; j++) {
+        const qij = q.data[i * r + j];
+        cross += qij * cd[j * m + i];
+        fitted += qg[i * r + j] * qij;
+      }
+      const energy = Math.max(0, yy[i] - 2 * cross + fitted);
+      const gi = 1 / (1 - h[i]);
+      total += energy * gi * gi;
+    }
+    out[ai] = total;
+  });
+  return out;
+}
+
 /** Columns [c0, c1) of m as a new matrix (m itself when that is all of it). */
 function columnSlice(m: Matrix, c0: number, c1: number): Matrix {
   if (c0 === 0 && c1 === m.cols) return m;
@@ -131,9 +178,10 @@ export function ridgeEncoding(x: Matrix, y: Matrix, opts: RidgeOptions = {}): Si
     // targets per chunk so the per-chunk temporaries (responses and fits m×w, coefficients 2·r×w, predictions and
     // held-out responses 2·t×w) stay within the budget
     const chunk = Math.max(1, Math.min(v, Math.floor(budget / (8 * 2 * (m + r + test.length)))));
-    const looErr = alphas.map(() => new Float64Array(v));
+    const looErr = perTarget ? alphas.map(() => new Float64Array(v)) : [];
     const uty = matmul(u, ytr, { transA: true }); // r×v, reused for every alpha
-    for (let c0 = 0; c0 < v; c0 += chunk) {
+    const totalErr = perTarget ? undefined : totalLooErrors(u, s2, ytr, alphas, lev);
+    for (let c0 = 0; c0 < v && perTarget; c0 += chunk) {
       const c1 = Math.min(v, c0 + chunk);
       const w = c1 - c0;
       const yc = columnSlice(ytr, c0, c1);
@@ -166,15 +214,7 @@ export function ridgeEncoding(x: Matrix, y: Matrix, opts: RidgeOptions = {}): Si
       }
     } else {
       let best = 0;
-      let bestErr = Infinity;
-      for (let ai = 0; ai < na; ai++) {
-        let e = 0;
-        for (let t = 0; t < v; t++) e += looErr[ai][t];
-        if (e < bestErr) {
-          bestErr = e;
-          best = ai;
-        }
-      }
+      for (let ai = 1; ai < na; ai++) if (totalErr![ai] < totalErr![best]) best = ai;
       pick.fill(best);
     }
     const counts = new Array(na).fill(0);
