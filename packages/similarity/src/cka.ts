@@ -6,6 +6,7 @@ import {
   centerColumns,
   checkChoice,
   type DType,
+  doubleCenter,
   gram,
   gramT,
   type Matrix,
@@ -14,7 +15,6 @@ import {
 } from '@concord/core';
 import { badOption, constantFeatures, SIMILARITY_ERROR_CODES } from './errors.ts';
 import {
-  doubleCentreInPlace,
   frobeniusInner,
   RBF_MEDIANS,
   type RbfMedian,
@@ -222,7 +222,10 @@ export function cka(xIn: Representation, yIn: Representation, opts: CkaOptions =
     median: opts.median ?? 'full',
   };
   if (debiased) return debiasedResult(unbiasedTripletSymmetric(rx.kernel, ry.kernel), base);
-  const h = symmetricInnerTriplet(doubleCentreInPlace(rx.kernel), doubleCentreInPlace(ry.kernel));
+  const h = symmetricInnerTriplet(
+    doubleCenter(rx.kernel, { inPlace: true }),
+    doubleCenter(ry.kernel, { inPlace: true }),
+  );
   const f = 1 / ((x.rows - 1) * (x.rows - 1));
   return {
     metric: 'cka',

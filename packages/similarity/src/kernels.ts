@@ -230,30 +230,3 @@ export function symmetricInnerTriplet(am: Matrix, bm: Matrix): { xy: number; xx:
   }
   return { xy: 2 * xy + dxy, xx: 2 * xx + dxx, yy: 2 * yy + dyy };
 }
-
-/** H·K·H in place (H = I − 11ᵀ/n): the biased HSIC's centring, without a second n×n matrix. */
-export function doubleCentreInPlace(k: Matrix): Matrix {
-  const n = k.rows;
-  const d = k.data;
-  const row = new Float64Array(n);
-  const col = new Float64Array(n);
-  let total = 0;
-  for (let i = 0; i < n; i++) {
-    const off = i * n;
-    let s = 0;
-    for (let j = 0; j < n; j++) {
-      s += d[off + j];
-      col[j] += d[off + j];
-    }
-    row[i] = s / n;
-    total += s;
-  }
-  const mean = total / (n * n);
-  for (let j = 0; j < n; j++) col[j] /= n;
-  for (let i = 0; i < n; i++) {
-    const off = i * n;
-    const a = mean - row[i];
-    for (let j = 0; j < n; j++) d[off + j] += a - col[j];
-  }
-  return k;
-}

@@ -266,6 +266,10 @@ describe('centring', () => {
     for (let i = 0; i < n * n; i++) h.data[i] -= 1 / n;
     const ref = naiveProduct(naiveProduct(h, k), h);
     expect(maxAbsDiff(doubleCenter(k), ref)).toBeLessThan(1e-13);
+    // in place: the same values, written into K itself
+    const again = k.clone();
+    expect(doubleCenter(again, { inPlace: true })).toBe(again);
+    expect(maxAbsDiff(again, ref)).toBeLessThan(1e-13);
     expect(codeOf(() => doubleCenter(random(2, 3, 1)))).toBe('ERR_SHAPE');
   });
 

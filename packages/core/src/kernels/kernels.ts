@@ -127,29 +127,36 @@ export function centerRows(x: Matrix): Matrix {
   return out;
 }
 
-/** H·K·H for a square K, H = I − 11ᵀ/n (kernel centring, float64). */
-export function doubleCenter(k: Matrix): Matrix {
+/**
+ * H·K·H for a square K, H = I − 11ᵀ/n (kernel centring): a new float64 matrix, or K itself overwritten with
+ * `inPlace` (no second n×n matrix; K keeps its dtype).
+ */
+export function doubleCenter(k: Matrix, { inPlace = false }: { inPlace?: boolean } = {}): Matrix {
   assertShape(k.rows === k.cols, `doubleCenter: expected a square matrix, received ${shapeStr(k)}`);
   const n = k.rows;
-  const out = Matrix.zeros(n, n);
+  const src = k.data;
+  const out = inPlace ? k : Matrix.zeros(n, n);
+  const d = out.data;
   const rowMean = new Float64Array(n);
   const colMean = new Float64Array(n);
   let total = 0;
   for (let i = 0; i < n; i++) {
+    const off = i * n;
+    let s = 0;
     for (let j = 0; j < n; j++) {
-      const v = k.data[i * n + j];
-      rowMean[i] += v;
-      colMean[j] += v;
-      total += v;
+      s += src[off + j];
+      colMean[j] += src[off + j];
     }
+    rowMean[i] = s / n;
+    total += s;
   }
+  const mean = total / (n * n);
+  for (let j = 0; j < n; j++) colMean[j] /= n;
   for (let i = 0; i < n; i++) {
-    rowMean[i] /= n;
-    colMean[i] /= n;
+    const off = i * n;
+    const a = mean - rowMean[i];
+    for (let j = 0; j < n; j++) d[off + j] = src[off + j] + a - colMean[j];
   }
-  total /= n * n;
-  for (let i = 0; i < n; i++)
-    for (let j = 0; j < n; j++) out.data[i * n + j] = k.data[i * n + j] - rowMean[i] - colMean[j] + total;
   return out;
 }
 
