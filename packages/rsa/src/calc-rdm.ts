@@ -106,14 +106,46 @@ function euclidean({ ds, opts, removeMean }: MethodContext): MethodResult {
   return { vector: v, values: cp.values, descriptor: cp.descriptor, measure: 'squared euclidean' };
 }
 
-function correlation({ ds, opts }: MethodContext): MethodResult {
-  // remove_mean has no effect: correlation centres every pattern anyway.
-  const cp = requirePatterns(conditionPatterns(ds, opts.descriptor, false, { readOnly: true }));
-  const x = cp.patterns;
-  const p = x.cols;
+interface CentredGram {
+  /** n×n: (x_i − μ_i)·(x_j − μ_j), μ_i the mean of row i. */
+  g: ArrayLike<number>;
+  /** |x_i − μ_i|. */
+  norms: Float64Array;
+}
+
+/**
+ * The centred cross-products from the raw Gram matrix, G_ij − p·μ_i·μ_j, without a centred copy of the data —
+ * when that is accurate: float64 rows whose centred energy is at least 1% of their raw energy (|μ| ≲ 10σ), so
+ * the subtraction loses at most two of the sixteen digits. Otherwise undefined (the rows are centred first).
+ */
+function centredGramOfRaw(x: Matrix): CentredGram | undefined {
+  if (x.dtype !== 'float64') return undefined;
   const n = x.rows;
+  const p = x.cols;
+  const src = x.data;
+  const means = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let j = 0; j < p; j++) s += src[i * p + j];
+    means[i] = s / p;
+  }
+  const g = gram(x).data as Float64Array;
   const norms = new Float64Array(n);
-  // The centred rows only feed the product: they are written into the scratch buffer, read from the patterns.
+  for (let i = 0; i < n; i++) {
+    const raw = g[i * n + i];
+    const centred = raw - p * means[i] * means[i];
+    if (!(centred >= 0.01 * raw)) return undefined;
+    norms[i] = Math.sqrt(centred);
+  }
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) g[i * n + j] -= p * means[i] * means[j];
+  return { g, norms };
+}
+
+/** The centred cross-products of rows centred explicitly (into the scratch buffer: the copy only feeds the product). */
+function centredGramOfCentred(x: Matrix): CentredGram {
+  const n = x.rows;
+  const p = x.cols;
+  const norms = new Float64Array(n);
   const g = withScratchFloat64(n * p, (centred) => {
     const src = x.data;
     for (let i = 0; i < n; i++) {
@@ -130,6 +162,14 @@ function correlation({ ds, opts }: MethodContext): MethodResult {
     }
     return gram(new Matrix(n, p, centred)).data;
   });
+  return { g, norms };
+}
+
+function correlation({ ds, opts }: MethodContext): MethodResult {
+  // remove_mean has no effect: correlation centres every pattern anyway.
+  const cp = requirePatterns(conditionPatterns(ds, opts.descriptor, false, { readOnly: true }));
+  const n = cp.patterns.rows;
+  const { g, norms } = centredGramOfRaw(cp.patterns) ?? centredGramOfCentred(cp.patterns);
   // Normalising after the product instead of before saves a pass over the data; a constant pattern has norm 0
   // and gives 0/0 = NaN, exactly where rsatoolbox gives NaN.
   const v = new Float64Array((n * (n - 1)) / 2);

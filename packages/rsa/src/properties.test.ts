@@ -78,6 +78,34 @@ describe('RDM invariants', () => {
     }
   });
 
+  it('correlation equals two-pass Pearson r whether rows are centred first or taken from the raw Gram matrix', () => {
+    // Row offsets from 0 to 10⁶ σ: small offsets take the raw-Gram route, large ones (cancellation) centre first.
+    const n = 7;
+    const p = 300;
+    const x = Matrix.zeros(n, p);
+    rng.fillNormal(x.data);
+    const offsets = [0, 0.5, 3, 9.9, 10.1, 1e3, 1e6];
+    for (let i = 0; i < n; i++) for (let k = 0; k < p; k++) x.data[i * p + k] += offsets[i];
+    const withConstant = x.clone();
+    withConstant.data.fill(4.25, 2 * p, 3 * p); // a constant row: NaN against everything
+    for (const data of [x, withConstant]) {
+      const c = calcRdm(new Dataset(data), { method: 'correlation' }).getMatrix(0);
+      for (let i = 0; i < n; i++) {
+        for (let j = i + 1; j < n; j++) {
+          const a = Array.from(data.row(i));
+          const b = Array.from(data.row(j));
+          const ma = a.reduce((s, q) => s + q) / p;
+          const mb = b.reduce((s, q) => s + q) / p;
+          const cov = a.reduce((s, q, k) => s + (q - ma) * (b[k] - mb), 0);
+          const r =
+            cov / Math.sqrt(a.reduce((s, q) => s + (q - ma) ** 2, 0) * b.reduce((s, q) => s + (q - mb) ** 2, 0));
+          if (Number.isNaN(r)) expect(c.get(i, j)).toBeNaN();
+          else expect(Math.abs(c.get(i, j) - (1 - r))).toBeLessThan(1e-11);
+        }
+      }
+    }
+  });
+
   it('float32 data give the float64 result of the same values, and progress events are reported', () => {
     const ds = randomDataset(rng, 6, 2, 9);
     const f32 = new Dataset(ds.measurements.astype('float32'), { obsDescriptors: ds.obsDescriptors });

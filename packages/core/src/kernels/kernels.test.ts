@@ -401,15 +401,15 @@ describe('axpy and the scratch buffer', () => {
   });
 
   it('withScratchFloat64 hands nested calls separate memory and results never alias it', () => {
-    const outer = withScratchFloat64(100, (a) => {
-      a.fill(1);
-      const inner = withScratchFloat64(100, (b) => {
-        b.fill(2);
-        return b.buffer === a.buffer;
+    // five levels: four pooled buffers, then fresh memory; every level keeps its own contents
+    const nest = (level: number, seen: ArrayBufferLike[]): number[] =>
+      withScratchFloat64(100, (a) => {
+        a.fill(level);
+        expect(seen).not.toContain(a.buffer);
+        const inner = level < 5 ? nest(level + 1, [...seen, a.buffer]) : [];
+        return [a.reduce((s, v) => s + v, 0), ...inner];
       });
-      return { inner, sum: a.reduce((s, v) => s + v, 0) };
-    });
-    expect(outer).toEqual({ inner: false, sum: 100 });
+    expect(nest(1, [])).toEqual([100, 200, 300, 400, 500]);
     // squaredDistances centres into the scratch: two calls in a row give independent, correct results.
     const x = Matrix.from([
       [0, 0],
