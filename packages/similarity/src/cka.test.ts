@@ -128,6 +128,26 @@ describe('cka invariants (property tests over seeded random inputs)', () => {
     }
   });
 
+  it('linear CKA, biased and debiased, on both routes, does not change when a constant is added to every column', () => {
+    // Offsets from 0.1σ (the debiased Gram route skips centring) to 10⁴σ (it centres first).
+    const shifted = (m: Matrix, offset: number) => {
+      const out = m.clone();
+      for (let i = 0; i < out.data.length; i++) out.data[i] += offset * (1 + (i % m.cols) / m.cols);
+      return out;
+    };
+    for (const { x, y } of cases.slice(2)) {
+      for (const route of ['gram', 'feature'] as const) {
+        for (const debiased of [false, true]) {
+          const base = cka(x, y, { debiased, route }).value;
+          for (const offset of [0.1, 5, 1e4]) {
+            const v = cka(shifted(x, offset), shifted(y, -offset), { debiased, route }).value;
+            expect(Math.abs(v - base)).toBeLessThan(1e-9);
+          }
+        }
+      }
+    }
+  });
+
   it('is symmetric and lies in [0, 1] (biased estimators)', () => {
     for (const { x, y } of cases) {
       const a = cka(x, y).value;

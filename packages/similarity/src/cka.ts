@@ -5,6 +5,7 @@
 import {
   centerColumns,
   checkChoice,
+  columnMeans,
   type DType,
   doubleCenter,
   gram,
@@ -108,6 +109,17 @@ function linearBiased(x: Matrix, y: Matrix, forced: 'auto' | 'feature' | 'gram',
   };
 }
 
+/** Whether X's column means are small next to its spread: ‖X − 1μᵀ‖² ≥ 1% of ‖X‖² (trace of its Gram matrix g). */
+function smallOffset(x: Matrix, g: Matrix): boolean {
+  const n = x.rows;
+  let raw = 0;
+  for (let i = 0; i < n; i++) raw += g.data[i * n + i];
+  const mean = columnMeans(x);
+  let offset = 0;
+  for (let j = 0; j < mean.length; j++) offset += mean[j] * mean[j];
+  return raw - n * offset >= 0.01 * raw;
+}
+
 /** Row squared norms of X and their total. */
 function rowNorms(xc: Matrix): { rows: Float64Array; total: number } {
   const rows = new Float64Array(xc.rows);
@@ -134,11 +146,17 @@ function linearDebiased(x: Matrix, y: Matrix, forced: 'auto' | 'feature' | 'gram
   const route = forced === 'auto' ? (2 * costs.feature < costs.gram ? 'feature' : 'gram') : forced;
   let h: { xy: number; xx: number; yy: number };
   if (route === 'gram') {
-    // Each centred copy only feeds its Gram matrix: in float64 it is written into the scratch buffer.
-    const centredGram = (m: Matrix) =>
-      precision === 'float64'
-        ? withScratchFloat64(m.rows * m.cols, (s) => gram(centerColumns(m, 'float64', s)))
-        : gram(centerColumns(m, precision));
+    // U-centring removes a column offset exactly (X·Xᵀ changes by a·1ᵀ + 1·aᵀ + c·11ᵀ), so float64 data whose
+    // offset is small next to its spread (centred energy ≥ 1% of raw) need no centred copy: as Kornblith et al.'s
+    // code does. Otherwise each centred copy is written into the scratch buffer and only feeds its Gram matrix.
+    const centredGram = (m: Matrix) => {
+      if (precision === 'float64' && m.dtype === 'float64') {
+        const g = gram(m);
+        if (smallOffset(m, g)) return g;
+        return withScratchFloat64(m.rows * m.cols, (s) => gram(centerColumns(m, 'float64', s)));
+      }
+      return gram(centerColumns(m, precision));
+    };
     h = unbiasedTripletSymmetric(centredGram(x), centredGram(y));
   } else {
     const xc = centerColumns(x, precision);
