@@ -108,7 +108,8 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
 // axpy(alpha, x, y): y += alpha·x over the arrays' common length (both Float64Array or both Float32Array).
 Napi::Value Axpy(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 3) return Fail(env, "axpy expects 3 arguments"), env.Undefined();
+  if (info.Length() < 3 || !info[0].IsNumber() || !info[1].IsTypedArray() || !info[2].IsTypedArray())
+    return Fail(env, "axpy expects (number, typed array, typed array)"), env.Undefined();
   const double alpha = info[0].As<Napi::Number>().DoubleValue();
   const size_t n = LengthOf(info[1]);
   if (LengthOf(info[2]) != n) return Fail(env, "axpy: x and y differ in length"), env.Undefined();

@@ -80,6 +80,12 @@ const uint8_t* NumericArray(const uint8_t* p, const uint8_t* end, std::vector<do
 
 Napi::Value ScanNumericArrays(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsTypedArray() ||
+      info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array || !info[1].IsNumber()) {
+    Napi::TypeError::New(env, "concord_native: scanNumericArrays expects (Uint8Array, number)")
+        .ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
   const auto bytes = info[0].As<Napi::Uint8Array>();
   const size_t minLength = info[1].As<Napi::Number>().Uint32Value();
   const uint8_t* begin = bytes.Data();

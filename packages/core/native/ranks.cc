@@ -60,6 +60,14 @@ void RadixSort(std::vector<Item>& items) {
 
 Napi::Value AverageRanks(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  const auto isF64 = [](const Napi::Value& v) {
+    return v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == napi_float64_array;
+  };
+  if (info.Length() < 2 || !isF64(info[0]) || !isF64(info[1])) {
+    Napi::TypeError::New(env, "concord_native: averageRanks expects (Float64Array, Float64Array)")
+        .ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
   const auto valuesArray = info[0].As<Napi::Float64Array>();
   auto outArray = info[1].As<Napi::Float64Array>();
   const size_t n = valuesArray.ElementLength();

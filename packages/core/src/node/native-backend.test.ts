@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadNativeBackend, NATIVE_ADDON_PATH } from './native-backend.ts';
+import { loadNativeAddon, loadNativeBackend, NATIVE_ADDON_PATH } from './native-backend.ts';
 import { repoPath } from './testing.ts';
 
 describe('native backend loader', () => {
@@ -32,6 +32,24 @@ describe('native backend loader', () => {
     expect(b.threads()).toBeGreaterThanOrEqual(1);
     expect(b.describe()).toMatch(/OpenBLAS/);
   });
+
+  it.runIf(loadNativeBackend().backend)(
+    'entry points given the wrong argument types throw a TypeError, never crash',
+    () => {
+      const addon = loadNativeAddon().addon as unknown as Record<string, (...args: unknown[]) => unknown>;
+      const calls: [string, unknown[]][] = [
+        ['averageRanks', [[1, 2], new Float64Array(2)]],
+        ['averageRanks', [new Float32Array(2), new Float64Array(2)]],
+        ['scanNumericArrays', ['[1, 2]', 1]],
+        ['axpy', [1, [1], new Float64Array(1)]],
+        ['axpy', [1, new Float64Array(2), new Float64Array(3)]],
+        ['axpy', [1, new Float32Array(2), new Float64Array(2)]],
+        ['firstNonFinite', [[1, 2]]],
+        ['firstNonFinite', [new Int32Array(2)]],
+      ];
+      for (const [name, args] of calls) expect(() => addon[name](...args), name).toThrow(TypeError);
+    },
+  );
 });
 
 describe('scripts/build-native.mjs', () => {
