@@ -177,6 +177,14 @@ export function readActivations(file: string, manifest?: ActivationManifest): Ma
       : listHdf5(file)
           .filter((e) => e.kind === 'dataset' && (e.shape?.length ?? 0) >= 2 && isNumeric(e.dtype))
           .map((e) => e.path.replace(/^\//, ''));
+    // thingsvision writes a matrix too large for memory as row blocks features_01, features_02, ... (its
+    // merge_features stacks them back): one layer 'features'.
+    if (!map && wanted.length > 0 && wanted.every((k) => /^features_\d+$/.test(k))) {
+      const blocks = [...wanted]
+        .sort((a, b) => Number(a.slice(9)) - Number(b.slice(9)))
+        .map((k) => readHdf5Dataset(file, `/${k}`));
+      return build(file, { features: 'features' }, { features: stackRows(blocks, file) }, descriptors);
+    }
     arrays = {};
     for (const key of wanted) {
       const d = readHdf5Dataset(file, key.startsWith('/') ? key : `/${key}`);
@@ -212,6 +220,30 @@ export function readActivations(file: string, manifest?: ActivationManifest): Ma
     );
   }
   return build(file, map ?? Object.fromEntries(Object.keys(arrays).map((k) => [k, k])), arrays, descriptors);
+}
+
+/** Row blocks (same dtype, same shape after the first axis) stacked along the first axis. */
+function stackRows(blocks: { dtype?: string; shape: number[]; data?: unknown }[], file: string): NdArray {
+  const first = blocks[0];
+  const tail = first.shape.slice(1).join(',');
+  const bad = blocks.findIndex((b) => !b.data || b.dtype !== first.dtype || b.shape.slice(1).join(',') !== tail);
+  if (bad >= 0 || !isNumeric(first.dtype))
+    throw new FileFormatError(
+      ACTIVATIONS_ERRORS.ACTIVATION_FILE,
+      file,
+      `the split blocks features_NN must share a numeric dtype and the shape after the first axis; block ${bad + 1} is ${blocks[Math.max(bad, 0)].dtype} [${blocks[Math.max(bad, 0)].shape.join(', ')}], block 1 is ${first.dtype} [${first.shape.join(', ')}]`,
+      { field: 'features' },
+    );
+  const arrays = blocks.map((b) => b.data as NdArray['data']);
+  const length = arrays.reduce((s, a) => s + a.length, 0);
+  const data = new (arrays[0].constructor as new (n: number) => NdArray['data'])(length);
+  let at = 0;
+  for (const a of arrays) {
+    (data as Float64Array).set(a as Float64Array, at);
+    at += a.length;
+  }
+  const rows = blocks.reduce((s, b) => s + b.shape[0], 0);
+  return { dtype: first.dtype as NdArray['dtype'], shape: [rows, ...first.shape.slice(1)], data };
 }
 
 function isNumeric(dtype: string | undefined): boolean {

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readNpz } from '@concord/io';
+import { loadHdf5, readNpz } from '@concord/io';
 import { afterAll, describe, expect, it } from 'vitest';
 import { provenancePath, readActivations } from './activation-files.ts';
 import { extractToFile, extractWithProvenance } from './cache.ts';
@@ -156,6 +156,62 @@ scipy.io.savemat(sys.argv[1] + '/feat.mat', {'conv1': a, 'fc': b, 'label': 'x'})
     expect(err?.message).toContain("'arr_0'");
   });
 });
+
+// h5py: Debian's python3-h5py (/usr/bin/python3) or one on the PATH's python3.
+const pythonWithH5py = ['/usr/bin/python3', 'python3'].find(
+  (py) => spawnSync(py, ['-c', 'import h5py, numpy'], { encoding: 'utf8' }).status === 0,
+);
+
+describe.skipIf(!pythonWithH5py)(
+  `HDF5 activation files as thingsvision writes them (h5py)${pythonWithH5py ? '' : ' [skipped: no python3 with h5py]'}`,
+  () => {
+    it('features.hdf5 (one dataset, conv maps flattened in C order), its split form features_NN, and nested datasets by manifest', async () => {
+      await loadHdf5();
+      const sub = join(dir, 'h5');
+      mkdirSync(join(sub, 'split'), { recursive: true });
+      const r = spawnSync(
+        pythonWithH5py!,
+        [
+          '-c',
+          `
+import h5py, numpy as np, sys, json
+root = sys.argv[1]
+conv = (np.arange(7 * 3 * 2 * 2, dtype=np.float32).reshape(7, 3, 2, 2) - 40) / 8
+# thingsvision store_features(..., 'hdf5')
+with h5py.File(root + '/features.hdf5', 'w') as f: f.create_dataset('features', data=conv)
+# thingsvision split_features(..., 'hdf5'): row blocks features_01, features_02, ...
+fc = np.sin(np.arange(9 * 4, dtype=np.float64)).reshape(9, 4)
+with h5py.File(root + '/split/features.hdf5', 'w') as f:
+    for i, (a, b) in enumerate([(0, 4), (4, 6), (6, 9)], 1): f.create_dataset('features_%02d' % i, data=fc[a:b])
+# a nested layout, chosen by manifest
+with h5py.File(root + '/nested.h5', 'w') as f:
+    f.create_dataset('model/layer1', data=fc * 2)
+    f.create_dataset('model/names', data=np.array([b'a', b'b']))
+print(json.dumps({'conv': conv.reshape(7, -1).tolist(), 'fc': fc.tolist()}))
+`,
+          sub,
+        ],
+        { encoding: 'utf8' },
+      );
+      expect(r.status, r.stderr).toBe(0);
+      const ref = JSON.parse(r.stdout) as { conv: number[][]; fc: number[][] };
+      const single = readActivations(join(sub, 'features.hdf5'));
+      expect([...single.keys()]).toEqual(['features']);
+      const conv = single.get('features')!.measurements;
+      expect(conv.shape).toEqual([7, 12]);
+      expect(conv.toArray()).toEqual(ref.conv);
+      const split = readActivations(join(sub, 'split', 'features.hdf5'));
+      expect([...split.keys()]).toEqual(['features']);
+      // activations are kept as float32
+      const f32 = (rows: number[][]) => rows.map((row) => row.map(Math.fround));
+      expect(split.get('features')!.measurements.toArray()).toEqual(f32(ref.fc));
+      const nested = readActivations(join(sub, 'nested.h5'), { layer1: 'model/layer1' });
+      expect(nested.get('layer1')!.measurements.toArray()).toEqual(f32(ref.fc.map((row) => row.map((v) => v * 2))));
+      // A string dataset is not a layer; asking for it is a typed error naming it.
+      expect(() => readActivations(join(sub, 'nested.h5'), { names: 'model/names' })).toThrow(/model\/names/);
+    });
+  },
+);
 
 describe('a bad image in a later batch (decoded ahead while the network runs)', () => {
   it('fails with a typed error naming the image, and nothing else leaks', async () => {
