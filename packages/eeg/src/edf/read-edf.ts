@@ -93,24 +93,71 @@ function readAnnotations(
   fd: number,
   h: EdfHeader,
   nRecords: number,
-): { annotations: Annotation[]; firstRecordOnset: number } {
+): { annotations: Annotation[]; firstRecordOnset: number; recordOnsets: Float64Array } {
   const annotations: Annotation[] = [];
   let firstRecordOnset = 0;
+  const recordOnsets = new Float64Array(nRecords).fill(Number.NaN);
   const annSignals = h.signals.map((s, i) => (s.isAnnotation ? i : -1)).filter((i) => i >= 0);
-  if (annSignals.length === 0) return { annotations, firstRecordOnset };
+  if (annSignals.length === 0) return { annotations, firstRecordOnset, recordOnsets };
   for (let r = 0; r < nRecords; r++) {
     for (const s of annSignals) {
       const len = h.signals[s].samplesPerRecord * h.bytesPerSample;
       const buf = new Uint8Array(len);
       readExactly(fd, path, buf, 0, len, h.headerBytes + r * h.recordBytes + h.signalOffsets[s]);
       const parsed = parseTals(buf);
+      if (s === annSignals[0] && parsed.recordOnset !== null) recordOnsets[r] = parsed.recordOnset;
       if (r === 0 && s === annSignals[0] && parsed.recordOnset !== null) firstRecordOnset = parsed.recordOnset;
       annotations.push(...parsed.annotations);
     }
   }
   // MNE reports onsets relative to the first record's time stamp (sub-second start times), to the microsecond
   for (const a of annotations) a.onset = Math.round((a.onset - firstRecordOnset) * 1e6) / 1e6;
-  return { annotations, firstRecordOnset };
+  return { annotations, firstRecordOnset, recordOnsets };
+}
+
+/** A gap in an EDF+D/BDF+D recording: record `record` starts `seconds` after the previous record ends. */
+interface RecordGap {
+  record: number;
+  seconds: number;
+}
+
+/**
+ * Gaps between the records of a discontinuous file, from each record's time-keeping TAL (relative to the first
+ * record). Steps smaller than half a sample are rounding in the time stamps, not gaps.
+ */
+function recordGaps(recordOnsets: Float64Array, recordDuration: number, sfreq: number): RecordGap[] {
+  const gaps: RecordGap[] = [];
+  const tolerance = sfreq > 0 ? 0.5 / sfreq : 1e-6;
+  for (let r = 1; r < recordOnsets.length; r++) {
+    const step = recordOnsets[r] - recordOnsets[r - 1] - recordDuration;
+    if (step > tolerance) gaps.push({ record: r, seconds: step });
+  }
+  return gaps;
+}
+
+/**
+ * Annotations of a discontinuous file moved from recording time onto the concatenated records the samples form
+ * (an onset inside a gap moves to the start of the record after it), and a zero-length 'BAD_ACQ_SKIP' (MNE's
+ * name for skipped acquisition) where each gap was. MNE keeps recording-time onsets, which then point past the
+ * samples they belong to.
+ */
+function annotationsOnRecords(
+  annotations: Annotation[],
+  recordOnsets: Float64Array,
+  recordDuration: number,
+  gaps: RecordGap[],
+): Annotation[] {
+  const first = recordOnsets[0];
+  const out = annotations.map((a) => {
+    const t = a.onset + first; // back to the file's recording time
+    let r = 0;
+    while (r + 1 < recordOnsets.length && recordOnsets[r + 1] <= t) r++;
+    const within = Math.min(Math.max(t - recordOnsets[r], 0), recordDuration);
+    return { ...a, onset: Math.round((r * recordDuration + within) * 1e6) / 1e6 };
+  });
+  // the gap markers first, so that at equal onsets the boundary comes before what follows it (the sort is stable)
+  const markers = gaps.map((g) => ({ onset: g.record * recordDuration, duration: 0, description: 'BAD_ACQ_SKIP' }));
+  return [...markers, ...out].sort((a, b) => a.onset - b.onset);
 }
 
 /** Read an EDF, EDF+, BDF or BDF+ file (header and annotations now; samples on demand). */
@@ -119,7 +166,8 @@ export function readRawEdf(path: string, options: ReadEdfOptions = {}): Raw {
   return withFd(path, (fd) => {
     const h = readHeader(path, fd, size);
     const { nRecords, warnings } = recordCount(path, h, size);
-    const { annotations, firstRecordOnset } = readAnnotations(path, fd, h, nRecords);
+    const { annotations: recordedAnnotations, firstRecordOnset, recordOnsets } = readAnnotations(path, fd, h, nRecords);
+    let annotations = recordedAnnotations;
     const dataSignals = h.signals.map((s, i) => (s.isAnnotation ? -1 : i)).filter((i) => i >= 0);
     const sprMax = dataSignals.reduce((m, i) => Math.max(m, h.signals[i].samplesPerRecord), 0);
     const hasData = dataSignals.length > 0 && h.recordDuration > 0 && sprMax > 0;
@@ -150,8 +198,20 @@ export function readRawEdf(path: string, options: ReadEdfOptions = {}): Raw {
       warnings.push(
         `channels with lower sampling rates (${[...new Set(fileSfreq)].join(', ')} Hz) are upsampled to ${sfreq} Hz record by record (as MNE does)`,
       );
-    if (h.variant.endsWith('+D'))
-      warnings.push(`${h.variant}: discontinuous recording read as if continuous (record time stamps are ignored)`);
+    if (h.variant.endsWith('+D')) {
+      const gaps = recordOnsets.every((t) => Number.isFinite(t))
+        ? recordGaps(recordOnsets, h.recordDuration, sfreq)
+        : null;
+      if (gaps === null)
+        warnings.push(`${h.variant}: discontinuous recording read as if continuous (some records have no time stamp)`);
+      else if (gaps.length > 0) {
+        annotations = annotationsOnRecords(annotations, recordOnsets, h.recordDuration, gaps);
+        const total = gaps.reduce((s, g) => s + g.seconds, 0);
+        warnings.push(
+          `${h.variant}: ${gaps.length} gap(s) between records (${Number(total.toFixed(6))} s without data in all; the first before record ${gaps[0].record}, ${Number(gaps[0].seconds.toFixed(6))} s): the records are read back to back, annotations are moved onto them and each gap is marked 'BAD_ACQ_SKIP'`,
+        );
+      }
+    }
     const measDate = h.startDate ? new Date(h.startDate.getTime() + Math.round(firstRecordOnset * 1e6) / 1e3) : null;
     const info: RawInfo = {
       chNames: dataSignals.map((i) => h.signals[i].label),

@@ -1,4 +1,5 @@
 /** EDF/BDF writers: round trips through our reader to half a quantisation step, and header details. */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -103,5 +104,73 @@ describe('writer details', () => {
     const before = readdirSync(dir).length;
     expect(() => writeEdf(join(dir, 'bad.edf'), bad)).toThrow(/non-finite/);
     expect(readdirSync(dir).length).toBe(before);
+  });
+});
+
+describe('discontinuous EDF+D / BDF+D', () => {
+  const hasMne = spawnSync('/usr/bin/python3', ['-c', 'import mne'], { encoding: 'utf8' }).status === 0;
+
+  for (const [kind, write] of [
+    ['edf', writeEdf],
+    ['bdf', writeBdf],
+  ] as const) {
+    it(`${kind}: records read back to back, annotations moved onto them, each gap marked BAD_ACQ_SKIP`, () => {
+      // 8 records of 1 s; record 3 starts 2 s after record 2 ends, record 5 another 3.5 s later
+      const onsets = [0, 1, 2, 5, 6, 10.5, 11.5, 12.5];
+      const src = simulated(3, 8 * 128, 128, 5);
+      const withAnnotations = Raw.fromArray(src.getData(), src.info, [
+        { onset: 0.5, duration: 0, description: 'in record 0' },
+        { onset: 3.5, duration: 0, description: 'in the first gap' },
+        { onset: 5.25, duration: 0.5, description: 'in record 3' },
+        { onset: 11, duration: 0, description: 'in record 5' },
+      ]);
+      const path = join(dir, `gaps.${kind}`);
+      write(path, withAnnotations, { recordOnsets: onsets });
+      expect(readEdfHeader(path).variant).toBe(`${kind.toUpperCase()}+D`);
+      const back = readRawEdf(path);
+      expect(back.nTimes).toBe(8 * 128);
+      // samples: the records in file order, nothing inserted
+      const a = src.getData();
+      const b = back.getData();
+      for (let t = 0; t < back.nTimes; t++) expect(b.data[3 * back.nTimes + t]).toBe(a.data[3 * src.nTimes + t]);
+      expect(back.annotations).toEqual([
+        { onset: 0.5, duration: 0, description: 'in record 0' },
+        { onset: 3, duration: 0, description: 'BAD_ACQ_SKIP' },
+        { onset: 3, duration: 0, description: 'in the first gap' },
+        { onset: 3.25, duration: 0.5, description: 'in record 3' },
+        { onset: 5, duration: 0, description: 'BAD_ACQ_SKIP' },
+        { onset: 5.5, duration: 0, description: 'in record 5' },
+      ]);
+      const warning = back.warnings.find((w) => w.includes('gap'));
+      expect(warning).toContain('2 gap(s)');
+      expect(warning).toContain('5.5 s without data');
+      if (hasMne) {
+        // MNE reads the same file as contiguous records: the same samples (it keeps recording-time onsets)
+        const r = spawnSync(
+          '/usr/bin/python3',
+          [
+            '-c',
+            `import mne, sys, json
+mne.set_log_level('ERROR')
+raw = mne.io.read_raw_${kind}(sys.argv[1], preload=True)
+print(json.dumps({'n': int(raw.n_times), 'stim': raw.get_data()[3].tolist()}))`,
+            path,
+          ],
+          { encoding: 'utf8' },
+        );
+        expect(r.status, r.stderr).toBe(0);
+        const mne = JSON.parse(r.stdout) as { n: number; stim: number[] };
+        expect(mne.n).toBe(back.nTimes);
+        expect(mne.stim).toEqual(Array.from(b.row(3)));
+      }
+    });
+  }
+
+  it('recordOnsets must be one per record and must not overlap: typed errors, no file', () => {
+    const src = simulated(1, 4 * 128, 128);
+    const path = join(dir, 'bad-onsets.edf');
+    expect(() => writeEdf(path, src, { recordOnsets: [0, 1, 2] })).toThrow(/one onset per data record \(4 records/);
+    expect(() => writeEdf(path, src, { recordOnsets: [0, 1, 1.5, 3] })).toThrow(/recordOnsets\[2\]/);
+    expect(readdirSync(dir).some((f) => f.startsWith('bad-onsets'))).toBe(false);
   });
 });

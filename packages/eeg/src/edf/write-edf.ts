@@ -17,6 +17,12 @@ export interface WriteEdfOptions {
   recordingId?: string;
   /** Default: raw.info.measDate, else 1 Jan 2000 (EDF needs a date). */
   measDate?: Date;
+  /**
+   * Start of each data record in seconds from the start of the recording (EDF+D, discontinuous: a record may
+   * start later than the previous one ends). Increasing, one per record. Default: contiguous records (EDF+C).
+   * Annotation onsets are then in recording time too.
+   */
+  recordOnsets?: readonly number[];
   onProgress?: ProgressCallback;
 }
 
@@ -98,6 +104,33 @@ function chooseRecordDuration(sfreq: number, path: string, requested?: number): 
     `sampling rate ${sfreq} Hz gives no whole number of samples in records of 1..60 s`,
     { field: 'duration of a data record' },
   );
+}
+
+/** Record start times: given ones checked (one per record, increasing by at least a record), else contiguous. */
+function recordOnsetsOf(
+  given: readonly number[] | undefined,
+  nRecords: number,
+  recordDuration: number,
+  path: string,
+): number[] {
+  if (given === undefined) return Array.from({ length: nRecords }, (_, r) => r * recordDuration);
+  if (given.length !== nRecords)
+    throw new FileFormatError(
+      EEG_ERRORS.cannotWrite,
+      path,
+      `recordOnsets: expected one onset per data record (${nRecords} records of ${recordDuration} s), received ${given.length}`,
+      { field: 'recordOnsets' },
+    );
+  given.forEach((t, r) => {
+    if (!Number.isFinite(t) || (r > 0 && t < given[r - 1] + recordDuration - 1e-9))
+      throw new FileFormatError(
+        EEG_ERRORS.cannotWrite,
+        path,
+        `recordOnsets[${r}]: ${t} s starts before record ${r - 1} (at ${given[r - 1]} s, ${recordDuration} s long) ends`,
+        { field: `recordOnsets[${r}]` },
+      );
+  });
+  return [...given];
 }
 
 function tal(onset: number, duration: number, text: string): string {
@@ -190,10 +223,13 @@ function writeEdfLike(kind: 'edf' | 'bdf', path: string, source: EdfSource, opti
   }
 
   // annotations: each goes to the record its onset falls in; every record starts with its time-keeping TAL
+  const onsets = recordOnsetsOf(options.recordOnsets, nRecords, recordDuration, path);
+  const discontinuous = onsets.some((t, r) => Math.abs(t - r * recordDuration) > 1e-9);
   const encoder = new TextEncoder();
-  const perRecord: string[] = Array.from({ length: nRecords }, (_, r) => tal(r * recordDuration, 0, ''));
+  const perRecord: string[] = onsets.map((t) => tal(t, 0, ''));
   for (const a of raw.annotations) {
-    const r = Math.min(nRecords - 1, Math.max(0, Math.floor(a.onset / recordDuration)));
+    let r = 0;
+    while (r + 1 < nRecords && onsets[r + 1] <= a.onset) r++;
     perRecord[r] += tal(a.onset, a.duration, a.description.replaceAll('\x14', ' ').replaceAll('\x00', ' '));
   }
   const talBytes = perRecord.map((s) => encoder.encode(s));
@@ -225,7 +261,7 @@ function writeEdfLike(kind: 'edf' | 'bdf', path: string, source: EdfSource, opti
   put(`${two(date.getUTCDate())}.${two(date.getUTCMonth() + 1)}.${two(date.getUTCFullYear() % 100)}`, 8);
   put(`${two(date.getUTCHours())}.${two(date.getUTCMinutes())}.${two(date.getUTCSeconds())}`, 8);
   put(String(headerBytes), 8);
-  put(kind === 'bdf' ? 'BDF+C' : 'EDF+C', 44);
+  put(`${kind === 'bdf' ? 'BDF' : 'EDF'}+${discontinuous ? 'D' : 'C'}`, 44);
   put(String(nRecords), 8);
   put(formatEdfNumber(recordDuration, 'up', path, 'duration of a data record'), 8);
   put(String(ns), 4);
