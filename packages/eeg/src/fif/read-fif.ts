@@ -4,8 +4,12 @@
  * float, double, dau_pack16; big-endian; samples × channels) with skips filled by zeros, and first_samp.
  * Values are data × cal × range (tesla, T/m, volts; stim in codes); SSP projectors are not applied (MNE's default
  * proj=False). MNE's annotation block is read (onsets from the first sample). Buffers are read on demand, so a window touches only the buffers it overlaps.
+ * Split recordings (MNE's raw.save(split_size=...), Neuromag's 2 GB parts: name.fif, name-1.fif, ...) are followed
+ * through each part's FIFFB_REF "next file" entry and read as one recording, as read_raw_fif does.
  */
 
+import { existsSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { cropAnnotations } from '../annotations.ts';
 import { EEG_ERRORS, FileFormatError } from '../errors.ts';
 import { checkedFileSize, readExactly, withFd } from '../file-access.ts';
@@ -45,6 +49,8 @@ const UNIT_T_M = 201;
 const UNIT_V = 107;
 
 interface Buffer {
+  /** The file (part of a split recording) the buffer is in. */
+  path: string;
   /** First sample (relative to first_samp). */
   first: number;
   nsamp: number;
@@ -137,7 +143,9 @@ export function readRawFif(path: string): Raw {
         'no raw data block (FIFFB_RAW_DATA / FIFFB_CONTINUOUS_DATA): not a raw file',
         { field: 'FIFFB_RAW_DATA' },
       );
-    const { buffers, firstSamp, nTimes } = layoutBuffers(path, fd, dataBlock, nchan);
+    const { buffers, firstSamp, nTimes: firstPartTimes } = layoutBuffers(path, fd, dataBlock, nchan, 0);
+    const warnings: string[] = [];
+    const nTimes = appendSplitParts(path, tree, buffers, firstPartTimes, nchan, warnings);
     const info: RawInfo = {
       chNames: chs.map((c) => c.name),
       chTypes: chs.map((c) => c.type),
@@ -150,7 +158,6 @@ export function readRawFif(path: string): Raw {
       ...(highpass !== undefined ? { highpass } : {}),
     };
     const cals = chs.map((c) => c.cal);
-    const warnings: string[] = [];
     const stored = readAnnotations(path, fd, tree, measDate, firstSamp / sfreq);
     const cropped = cropAnnotations(stored, nTimes / sfreq);
     if (cropped.omitted > 0) warnings.push(`Omitted ${cropped.omitted} annotation(s) that were outside data range.`);
@@ -162,7 +169,7 @@ export function readRawFif(path: string): Raw {
       format: 'fif',
       firstSamp,
       filename: path,
-      reader: (channels, start, stop, out) => readWindow(path, buffers, nchan, cals, channels, start, stop, out),
+      reader: (channels, start, stop, out) => readWindow(buffers, nchan, cals, channels, start, stop, out),
     });
   });
 }
@@ -208,11 +215,83 @@ function readAnnotations(
   return Array.from(onsets, (o, i) => ({ onset: o + shift, duration: ends[i] - o, description: descriptions[i] }));
 }
 
+/**
+ * The next part of a split recording, from the FIFFB_REF block whose role is "next file": the name it gives,
+ * looked up beside this file (never elsewhere); if that is absent (a renamed set), MNE's convention
+ * <base>-<number>.fif. undefined for the last part; { missing } when the part it names cannot be found.
+ */
+function nextPart(path: string, fd: number, tree: FifBlock): { path?: string; missing?: string } | undefined {
+  for (const block of findBlocks(tree, FIFF.B_REF)) {
+    let role = -1;
+    let name: string | undefined;
+    let num: number | undefined;
+    for (const t of block.tags) {
+      if (t.kind === FIFF.REF_ROLE) role = tagNumber(path, fd, t);
+      else if (t.kind === FIFF.REF_FILE_NAME) name = tagString(path, fd, t);
+      else if (t.kind === FIFF.REF_FILE_NUM) num = tagNumber(path, fd, t);
+    }
+    if (role !== FIFF.ROLE_NEXT_FILE) continue;
+    const candidates: string[] = [];
+    if (name) candidates.push(join(dirname(path), basename(name.replaceAll('\\', '/'))));
+    if (num !== undefined)
+      candidates.push(join(dirname(path), `${basename(path, '.fif').replace(/-\d+$/, '')}-${num}.fif`));
+    const found = candidates.find((c) => c !== path && existsSync(c));
+    return found ? { path: found } : { missing: candidates[0] ?? `part ${num}` };
+  }
+  return undefined;
+}
+
+/** Follow the parts after the first, appending their buffers; returns the total number of samples. */
+function appendSplitParts(
+  first: string,
+  firstTree: FifBlock,
+  buffers: Buffer[],
+  firstPartTimes: number,
+  nchan: number,
+  warnings: string[],
+): number {
+  let nTimes = firstPartTimes;
+  let current = first;
+  let tree = firstTree;
+  const seen = new Set([first]);
+  for (;;) {
+    const next = withFd(current, (fd) => nextPart(current, fd, tree));
+    if (!next) return nTimes;
+    if (!next.path) {
+      // read_raw_fif warns and keeps what it has
+      warnings.push(`split recording: the next part ${next.missing} was not found; reading the parts before it`);
+      return nTimes;
+    }
+    const part = next.path;
+    if (seen.has(part))
+      throw new FileFormatError(EEG_ERRORS.badHeader, part, `split recording refers back to a part already read`, {
+        field: 'FIFFB_REF',
+      });
+    seen.add(part);
+    const size = checkedFileSize(part, 'FIF file (part of a split recording)');
+    nTimes = withFd(part, (fd) => {
+      tree = readFifTree(part, fd, size);
+      const block = [FIFF.B_RAW_DATA, FIFF.B_CONTINUOUS_DATA, FIFF.B_IAS_RAW_DATA]
+        .map((k) => findBlocks(tree, k)[0])
+        .find(Boolean);
+      if (!block)
+        throw new FileFormatError(EEG_ERRORS.badHeader, part, 'no raw data block in this part of a split recording', {
+          field: 'FIFFB_RAW_DATA',
+        });
+      const laid = layoutBuffers(part, fd, block, nchan, nTimes);
+      buffers.push(...laid.buffers);
+      return laid.nTimes;
+    });
+    current = part;
+  }
+}
+
 function layoutBuffers(
   path: string,
   fd: number,
   block: FifBlock,
   nchan: number,
+  startAt: number,
 ): { buffers: Buffer[]; firstSamp: number; nTimes: number } {
   const tags = block.tags;
   let k = 0;
@@ -220,7 +299,7 @@ function layoutBuffers(
   let firstSkip = 0;
   if (tags[k]?.kind === FIFF.FIRST_SAMPLE) firstSamp = tagNumber(path, fd, tags[k++]);
   if (tags[k]?.kind === FIFF.DATA_SKIP) firstSkip = tagNumber(path, fd, tags[k++]);
-  let pos = 0;
+  let pos = startAt;
   let nskip = 0;
   const buffers: Buffer[] = [];
   for (; k < tags.length; k++) {
@@ -249,15 +328,15 @@ function layoutBuffers(
         firstSkip = 0;
       }
       if (nskip > 0) {
-        buffers.push({ first: pos, nsamp: nskip * nsamp, tag: null });
+        buffers.push({ path, first: pos, nsamp: nskip * nsamp, tag: null });
         pos += nskip * nsamp;
         nskip = 0;
       }
-      buffers.push({ first: pos, nsamp, tag: t });
+      buffers.push({ path, first: pos, nsamp, tag: t });
       pos += nsamp;
     } else if (t.kind === FIFF.DATA_SKIP_SAMP) {
       const n = tagNumber(path, fd, t);
-      buffers.push({ first: pos, nsamp: n, tag: null });
+      buffers.push({ path, first: pos, nsamp: n, tag: null });
       pos += n;
     }
   }
@@ -265,7 +344,6 @@ function layoutBuffers(
 }
 
 function readWindow(
-  path: string,
   buffers: Buffer[],
   nchan: number,
   cals: number[],
@@ -276,30 +354,40 @@ function readWindow(
 ): void {
   const len = stop - start;
   out.fill(0);
-  withFd(path, (fd) => {
-    for (const b of buffers) {
-      const b0 = b.first;
-      const b1 = b.first + b.nsamp;
-      if (b1 <= start || b0 >= stop || b.tag === null) continue;
-      const bytes = BYTES[b.tag.type];
-      const buf = new Uint8Array(b.tag.size);
-      readExactly(fd, path, buf, 0, b.tag.size, b.tag.dataPos);
-      const view = new DataView(buf.buffer);
-      const get =
-        b.tag.type === FIFF.T_FLOAT
-          ? (at: number) => view.getFloat32(at)
-          : b.tag.type === FIFF.T_DOUBLE
-            ? (at: number) => view.getFloat64(at)
-            : b.tag.type === FIFF.T_INT
-              ? (at: number) => view.getInt32(at)
-              : (at: number) => view.getInt16(at);
-      const t0 = Math.max(start, b0);
-      const t1 = Math.min(stop, b1);
-      for (let k = 0; k < channels.length; k++) {
-        const c = channels[k];
-        const cal = cals[c];
-        for (let t = t0; t < t1; t++) out[k * len + t - start] = get(((t - b0) * nchan + c) * bytes) * cal;
+  const wanted = buffers.filter((b) => b.first + b.nsamp > start && b.first < stop && b.tag !== null);
+  // one open per part of a split recording
+  for (const path of new Set(wanted.map((b) => b.path)))
+    readWindowOfPart(
+      path,
+      wanted.filter((b) => b.path === path),
+    );
+
+  function readWindowOfPart(path: string, partBuffers: Buffer[]): void {
+    withFd(path, (fd) => {
+      for (const b of partBuffers) {
+        const b0 = b.first;
+        const b1 = b.first + b.nsamp;
+        if (b.tag === null) continue;
+        const bytes = BYTES[b.tag.type];
+        const buf = new Uint8Array(b.tag.size);
+        readExactly(fd, path, buf, 0, b.tag.size, b.tag.dataPos);
+        const view = new DataView(buf.buffer);
+        const get =
+          b.tag.type === FIFF.T_FLOAT
+            ? (at: number) => view.getFloat32(at)
+            : b.tag.type === FIFF.T_DOUBLE
+              ? (at: number) => view.getFloat64(at)
+              : b.tag.type === FIFF.T_INT
+                ? (at: number) => view.getInt32(at)
+                : (at: number) => view.getInt16(at);
+        const t0 = Math.max(start, b0);
+        const t1 = Math.min(stop, b1);
+        for (let k = 0; k < channels.length; k++) {
+          const c = channels[k];
+          const cal = cals[c];
+          for (let t = t0; t < t1; t++) out[k * len + t - start] = get(((t - b0) * nchan + c) * bytes) * cal;
+        }
       }
-    }
-  });
+    });
+  }
 }

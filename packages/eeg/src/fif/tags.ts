@@ -27,6 +27,10 @@ export const FIFF = {
   MNE_BASELINE_MAX: 3569,
   COMMENT: 206,
   MNE_EVENT_COMMENTS: 3566,
+  REF_ROLE: 115,
+  REF_FILE_NUM: 117,
+  REF_FILE_NAME: 118,
+  ROLE_NEXT_FILE: 2,
   // blocks
   B_MEAS: 100,
   B_MEAS_INFO: 101,
@@ -35,6 +39,7 @@ export const FIFF = {
   B_IAS_RAW_DATA: 119,
   B_MNE_EVENTS: 361,
   B_MNE_ANNOTATIONS: 3810,
+  B_REF: 118,
   // types
   T_SHORT: 2,
   T_INT: 3,
