@@ -237,6 +237,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("threads", Napi::Function::New(env, Threads));
   exports.Set("config", Napi::Function::New(env, Config));
   exports.Set("averageRanks", Napi::Function::New(env, concord::AverageRanks));
+  exports.Set("argsortStable", Napi::Function::New(env, concord::ArgsortStable));
   exports.Set("scanNumericArrays", Napi::Function::New(env, concord::ScanNumericArrays));
   exports.Set("firstNonFinite", Napi::Function::New(env, concord::FirstNonFiniteValue));
   return exports;

@@ -8,6 +8,9 @@ namespace concord {
 // averageRanks(values: Float64Array, out: Float64Array): see ranks.cc.
 Napi::Value AverageRanks(const Napi::CallbackInfo& info);
 
+// argsortStable(values: Float64Array, order: Uint32Array): see ranks.cc.
+Napi::Value ArgsortStable(const Napi::CallbackInfo& info);
+
 // scanNumericArrays(bytes: Uint8Array, minLength: number): see json_numbers.cc.
 Napi::Value ScanNumericArrays(const Napi::CallbackInfo& info);
 

@@ -1,3 +1,5 @@
+// argsortStable(values, order): the indices that sort values ascending, ties in index order (-0 and +0 tie; NaN
+// sorts after +Inf). Shares the radix sort below with:
 // averageRanks(values, out): 1-based ranks with ties given the mean of the ranks they span (scipy.stats.rankdata
 // method='average'); NaN entries get NaN and are left out of the ranking; -0 and +0 tie. The same contract as
 // packages/core/src/kernels/ranks.ts, which serves when this addon is absent.
@@ -97,6 +99,29 @@ Napi::Value AverageRanks(const Napi::CallbackInfo& info) {
     for (size_t k = first; k < end; k++) out[items[k].index] = r;
     first = end;
   }
+  return env.Undefined();
+}
+
+Napi::Value ArgsortStable(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const bool ok = info.Length() >= 2 && info[0].IsTypedArray() && info[1].IsTypedArray() &&
+                  info[0].As<Napi::TypedArray>().TypedArrayType() == napi_float64_array &&
+                  info[1].As<Napi::TypedArray>().TypedArrayType() == napi_uint32_array &&
+                  info[0].As<Napi::TypedArray>().ElementLength() == info[1].As<Napi::TypedArray>().ElementLength();
+  if (!ok) {
+    Napi::TypeError::New(env, "concord_native: argsortStable expects (Float64Array, Uint32Array) of one length")
+        .ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  const auto valuesArray = info[0].As<Napi::Float64Array>();
+  auto orderArray = info[1].As<Napi::Uint32Array>();
+  const size_t n = valuesArray.ElementLength();
+  const double* values = valuesArray.Data();
+  std::vector<Item> items(n);
+  for (size_t i = 0; i < n; i++) items[i] = {SortableKey(values[i]), static_cast<uint32_t>(i)};
+  if (n > 0) RadixSort(items);  // LSD radix: stable, so equal values keep index order
+  uint32_t* order = orderArray.Data();
+  for (size_t k = 0; k < n; k++) order[k] = items[k].index;
   return env.Undefined();
 }
 

@@ -3,7 +3,7 @@
  * discordant pairs (strict inversions of the y ranks), and tie counts follow scipy.stats.kendalltau.
  * tau-b is scipy's formula; tau-a is rsatoolbox's _tau_a: (concordant − discordant) / (n(n−1)/2), ties count 0.
  */
-import { denseRanks, radixSortKeyed, sortableKeys } from './ranking.ts';
+import { argsortStable, denseRanks } from './ranking.ts';
 
 export interface DenseRanked {
   ranks: Int32Array;
@@ -90,54 +90,59 @@ export function tauStats(x: DenseRanked, y: DenseRanked): TauStats {
 }
 
 /**
- * The same statistics straight from two vectors, for one-off comparisons: radix-sort y carrying indices, turn y
- * into dense ranks, then radix-sort x's keys in y order carrying the y ranks (stable, so the result is in (x, y)
- * order), and count ties and inversions in sequential passes.
+ * The same statistics straight from two vectors, for one-off comparisons: a stable argsort of y gives y's dense
+ * ranks; a stable argsort of x taken in y order then gives the (x, y) order, in which ties and inversions are
+ * counted in sequential passes.
  */
 export function tauStatsDirect(x: ArrayLike<number>, y: ArrayLike<number>): TauStats {
   const n = x.length;
-  const yk = sortableKeys(y);
-  const xk = sortableKeys(x);
-  // x's keys ride along with y's sort, so no random gather is needed afterwards
-  const ys = radixSortKeyed({ hi: yk.hi, lo: yk.lo, payload: xk.hi, payload2: xk.lo });
-  const hi = ys.payload;
-  const lo = ys.payload2!;
-  const yRank = new Uint32Array(n);
+  const byY = argsortStable(y);
+  const yRank = new Int32Array(n); // dense rank of y, by original index
   let r = 0;
   let yTies = 0;
   let run = 1;
   for (let t = 1; t < n; t++) {
-    if (ys.hi[t] === ys.hi[t - 1] && ys.lo[t] === ys.lo[t - 1]) run++;
+    if (y[byY[t]] === y[byY[t - 1]]) run++;
     else {
       yTies += (run * (run - 1)) / 2;
       run = 1;
       r++;
     }
-    yRank[t] = r;
+    yRank[byY[t]] = r;
   }
   yTies += (run * (run - 1)) / 2;
-  const xs = radixSortKeyed({ hi, lo, payload: yRank });
+  const xInYOrder = new Float64Array(n);
+  for (let t = 0; t < n; t++) xInYOrder[t] = x[byY[t]];
+  const byXThenY = argsortStable(xInYOrder); // positions in y order, now sorted by x (stable: y order within ties)
   let xTies = 0;
   let jointTies = 0;
   let xRun = 1;
   let jRun = 1;
   const seq = new Int32Array(n);
+  let prevX = 0;
+  let prevY = 0;
   for (let t = 0; t < n; t++) {
-    seq[t] = xs.payload[t];
-    if (t === 0) continue;
-    if (xs.hi[t] === xs.hi[t - 1] && xs.lo[t] === xs.lo[t - 1]) {
-      xRun++;
-      if (xs.payload[t] === xs.payload[t - 1]) jRun++;
-      else {
+    const p = byXThenY[t];
+    const xv = xInYOrder[p];
+    const yv = yRank[byY[p]];
+    seq[t] = yv;
+    if (t > 0) {
+      if (xv === prevX) {
+        xRun++;
+        if (yv === prevY) jRun++;
+        else {
+          jointTies += (jRun * (jRun - 1)) / 2;
+          jRun = 1;
+        }
+      } else {
+        xTies += (xRun * (xRun - 1)) / 2;
         jointTies += (jRun * (jRun - 1)) / 2;
+        xRun = 1;
         jRun = 1;
       }
-    } else {
-      xTies += (xRun * (xRun - 1)) / 2;
-      jointTies += (jRun * (jRun - 1)) / 2;
-      xRun = 1;
-      jRun = 1;
     }
+    prevX = xv;
+    prevY = yv;
   }
   xTies += (xRun * (xRun - 1)) / 2;
   jointTies += (jRun * (jRun - 1)) / 2;

@@ -10,7 +10,17 @@ import type { Matrix } from '../matrix.ts';
 export type BackendName = 'native' | 'onnx' | 'js';
 export const BACKEND_NAMES: readonly BackendName[] = ['native', 'onnx', 'js'];
 
-export type Operation = 'gemm' | 'syrk' | 'axpy' | 'eigh' | 'svd' | 'cholesky' | 'inverse' | 'ranks' | 'finite';
+export type Operation =
+  | 'gemm'
+  | 'syrk'
+  | 'axpy'
+  | 'eigh'
+  | 'svd'
+  | 'cholesky'
+  | 'inverse'
+  | 'ranks'
+  | 'argsort'
+  | 'finite';
 
 export interface EighResult {
   /** Eigenvalues in ascending order. */
@@ -48,6 +58,8 @@ export interface LinalgBackend {
   inverse(a: Matrix): Matrix;
   /** Average ranks (see kernels/ranks.ts); present when `operations` has 'ranks'. */
   ranks?(values: Float64Array): Float64Array;
+  /** Stable ascending argsort (see kernels/ranks.ts); present when `operations` has 'argsort'. */
+  argsort?(values: Float64Array): Uint32Array;
   /** y += alpha·x in place (same length and dtype); present when `operations` has 'axpy'. */
   axpy?(alpha: number, x: Float32Array | Float64Array, y: Float32Array | Float64Array): void;
   /** Index of the first NaN/±Inf, or -1 (see kernels/finite.ts); present when `operations` has 'finite'. */

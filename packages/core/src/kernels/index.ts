@@ -3,4 +3,4 @@ export * from './backend.ts';
 export { firstNonFinite } from './finite.ts';
 export { jsBackend } from './js-backend.ts';
 export * from './kernels.ts';
-export { ranks } from './ranks.ts';
+export { argsort, ranks } from './ranks.ts';

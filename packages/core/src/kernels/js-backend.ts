@@ -15,7 +15,7 @@ import { assertShape, type FloatArray, Matrix, shapeStr } from '../matrix.ts';
 import { axpyTypeScript } from './axpy.ts';
 import type { EighResult, LinalgBackend, Operation, SvdResult } from './backend.ts';
 import { firstNonFiniteTypeScript } from './finite.ts';
-import { ranksTypeScript } from './ranks.ts';
+import { argsortTypeScript, ranksTypeScript } from './ranks.ts';
 
 function resultDtype(a: Matrix, b: Matrix) {
   return a.dtype === 'float32' && b.dtype === 'float32' ? 'float32' : 'float64';
@@ -72,9 +72,21 @@ function toMl(a: Matrix): MlMatrix {
 
 export const jsBackend: LinalgBackend = {
   name: 'js',
-  operations: new Set<Operation>(['gemm', 'syrk', 'axpy', 'eigh', 'svd', 'cholesky', 'inverse', 'ranks', 'finite']),
+  operations: new Set<Operation>([
+    'gemm',
+    'syrk',
+    'axpy',
+    'eigh',
+    'svd',
+    'cholesky',
+    'inverse',
+    'ranks',
+    'argsort',
+    'finite',
+  ]),
   axpy: axpyTypeScript,
   ranks: ranksTypeScript,
+  argsort: argsortTypeScript,
   firstNonFinite: firstNonFiniteTypeScript,
   threads: () => 1,
   describe: () => 'plain TypeScript (ml-matrix for decompositions)',

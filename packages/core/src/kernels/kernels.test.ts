@@ -378,6 +378,29 @@ describe('ranks', () => {
   });
 });
 
+describe('argsort', () => {
+  it('every backend sorts stably (ties in index order, -0 = 0, NaN last) like a comparator sort of (value, index)', () => {
+    const rng = new Rng(13);
+    const sorters = availableBackends().filter((b) => b.operations.has('argsort'));
+    expect(sorters.map((b) => b.name)).toContain('js');
+    for (const n of [0, 1, 7, 511, 512, 5000, 70_000]) {
+      const v = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        const u = rng.random();
+        v[i] =
+          u < 0.3 ? rng.int(5) - 2 : u < 0.32 ? -0 : u < 0.34 ? Number.NaN : u < 0.35 ? -Infinity : rng.normal() * 1e3;
+      }
+      const want = Array.from(v.keys()).sort((a, b) => {
+        const [x, y] = [v[a], v[b]];
+        if (Number.isNaN(x) || Number.isNaN(y))
+          return Number.isNaN(x) === Number.isNaN(y) ? a - b : Number.isNaN(x) ? 1 : -1;
+        return x - y || a - b;
+      });
+      for (const b of sorters) expect([b.name, n, Array.from(b.argsort!(v))]).toEqual([b.name, n, want]);
+    }
+  });
+});
+
 describe('axpy and the scratch buffer', () => {
   it('every backend with axpy computes y += alpha·x like a plain loop, on offset views, in both precisions', () => {
     const rng = new Rng(21);

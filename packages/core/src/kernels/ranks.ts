@@ -28,6 +28,35 @@ export function ranks(values: ArrayLike<number>): Float64Array {
   return ranksTypeScript(values);
 }
 
+/**
+ * The indices that sort `values` ascending; equal values keep index order (stable), -0 and 0 are equal, NaN comes
+ * last. Native radix sort when the native backend is loaded, else the TypeScript one below.
+ */
+export function argsort(values: ArrayLike<number>): Uint32Array {
+  const backend = backendFor('argsort') as LinalgBackend | undefined;
+  if (backend?.argsort && backend.name !== 'js')
+    return backend.argsort(values instanceof Float64Array ? values : Float64Array.from(values));
+  return argsortTypeScript(values);
+}
+
+/** The TypeScript implementation of `argsort` (the js backend's). */
+export function argsortTypeScript(values: ArrayLike<number>): Uint32Array {
+  const n = values.length;
+  const order = new Uint32Array(n);
+  const nan: number[] = [];
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    if (Number.isNaN(values[i])) nan.push(i);
+    else order[m++] = i;
+  }
+  const head = order.subarray(0, m);
+  const sorted = m < RADIX_MIN_LENGTH ? comparatorSort(values, head) : radixSort(values, head);
+  const out = new Uint32Array(n);
+  out.set(sorted);
+  out.set(nan, m);
+  return out;
+}
+
 /** The TypeScript implementation of `ranks` (the js backend's). */
 export function ranksTypeScript(values: ArrayLike<number>): Float64Array {
   const n = values.length;

@@ -30,6 +30,7 @@ export interface NativeAddon {
   threads(): number;
   config(): string;
   averageRanks(values: Float64Array, out: Float64Array): void;
+  argsortStable(values: Float64Array, order: Uint32Array): void;
   axpy(alpha: number, x: FloatArray, y: FloatArray): void;
   firstNonFinite(values: Float32Array | Float64Array): number;
   scanNumericArrays(
@@ -65,6 +66,7 @@ function createNativeBackend(addon: NativeAddon): LinalgBackend {
       'cholesky',
       'inverse',
       ...(typeof addon.averageRanks === 'function' ? (['ranks'] as const) : []),
+      ...(typeof addon.argsortStable === 'function' ? (['argsort'] as const) : []),
       ...(typeof addon.axpy === 'function' ? (['axpy'] as const) : []),
       ...(typeof addon.firstNonFinite === 'function' ? (['finite'] as const) : []),
     ]),
@@ -142,6 +144,12 @@ function createNativeBackend(addon: NativeAddon): LinalgBackend {
 
     firstNonFinite: (values) => addon.firstNonFinite(values),
     axpy: (alpha, x, y) => addon.axpy(alpha, x, y),
+
+    argsort(values) {
+      const order = new Uint32Array(values.length);
+      addon.argsortStable(values, order);
+      return order;
+    },
 
     ranks(values) {
       const out = new Float64Array(values.length);
