@@ -184,7 +184,7 @@ export function foldSums(
     for (let c = 0; c < nc; c++) {
       const list = rows[f][c];
       if (list.length === 0) dst.fill(0, c * p, (c + 1) * p);
-      list.forEach((i, k) => addRow(dst, c * p, data, i * p, p, k === 0));
+      for (let k = 0; k < list.length; k++) addRow(dst, c * p, data, list[k] * p, p, k === 0);
     }
     return out;
   };

@@ -252,13 +252,19 @@ describe('RDM invariants', () => {
     // Sorted by run then condition, plus 3 extra repeats in the last run (unequal counts, summed there).
     const conds: number[] = [];
     const runs: number[] = [];
-    for (let r = 0; r < nRuns; r++) for (let c = 0; c < nCond; c++) [conds, runs].forEach((a, k) => a.push(k ? r : c));
+    for (let r = 0; r < nRuns; r++)
+      for (let c = 0; c < nCond; c++) {
+        conds.push(c);
+        runs.push(r);
+      }
     conds.push(0, 3, 5);
     runs.push(nRuns - 1, nRuns - 1, nRuns - 1);
     const sorted = new Dataset(x, { obsDescriptors: { conds, runs } });
     const order = Array.from(rng.permutation(conds.length));
     const shuffledX = Matrix.zeros(x.rows, x.cols);
-    order.forEach((src, dst) => shuffledX.data.set(x.row(src), dst * x.cols));
+    order.forEach((src, dst) => {
+      shuffledX.data.set(x.row(src), dst * x.cols);
+    });
     const shuffled = new Dataset(shuffledX, {
       obsDescriptors: { conds: order.map((i) => conds[i]), runs: order.map((i) => runs[i]) },
     });
