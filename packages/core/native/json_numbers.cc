@@ -100,8 +100,8 @@ Napi::Value ScanNumericArrays(const Napi::CallbackInfo& info) {
     if (c == '"') {
       // Skip a string; brackets inside it are text. An unterminated string ends the scan (JSON.parse reports it).
       p++;
-      while (p < end && *p != '"') p += (*p == '\\') ? 2 : 1;
-      p++;
+      while (p < end && *p != '"') p += (*p == '\\' && end - p >= 2) ? 2 : 1;
+      if (p < end) p++;  // the closing quote
       continue;
     }
     if (c != '[') {
