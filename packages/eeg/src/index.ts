@@ -12,6 +12,7 @@ export * from './fif/read-fif.ts';
 export * from './filter-design.ts';
 export * from './overlap-add.ts';
 export * from './preprocessing.ts';
+export * from './projections.ts';
 export * from './raw.ts';
 export * from './read-raw.ts';
 export * from './resample.ts';

@@ -43,6 +43,23 @@ export interface RawInfo {
   lowpass?: number;
   /** Sensor positions in metres (MNE head coordinates: x right, y front, z up), null where unknown. */
   positions?: ([number, number, number] | null)[];
+  /** SSP projection vectors stored with the recording (FIF); applied only by applyProj (MNE's proj=False). */
+  projs?: Projection[];
+  /** Channels marked bad in the file (FIF); left out of projections, as MNE does. */
+  bads?: string[];
+}
+
+/** One SSP projection item, as MNE's Projection: nVectors rows over `channels`. */
+export interface Projection {
+  description: string;
+  /** FIFF projection kind (1 field, 2 dip fixed, 3 dip rot, 4 homog grad, 5 homog field, 10 EEG average ref, ...). */
+  kind: number;
+  /** Already applied to the data it came with. */
+  active: boolean;
+  channels: string[];
+  nVectors: number;
+  /** nVectors × channels.length, row-major. */
+  vectors: Float64Array;
 }
 
 export interface Annotation {
@@ -126,6 +143,8 @@ export class Raw {
       measDate: info.measDate ?? null,
       ...(info.highpass !== undefined ? { highpass: info.highpass } : {}),
       ...(info.lowpass !== undefined ? { lowpass: info.lowpass } : {}),
+      ...(info.projs ? { projs: info.projs.map((p) => ({ ...p, channels: [...p.channels] })) } : {}),
+      ...(info.bads ? { bads: [...info.bads] } : {}),
     };
     const n = data.cols;
     const src = data.data;

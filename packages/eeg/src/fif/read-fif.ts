@@ -13,7 +13,7 @@ import { basename, dirname, join } from 'node:path';
 import { cropAnnotations } from '../annotations.ts';
 import { EEG_ERRORS, FileFormatError } from '../errors.ts';
 import { checkedFileSize, readExactly, withFd } from '../file-access.ts';
-import { type Annotation, type ChannelType, Raw, type RawInfo } from '../raw.ts';
+import { type Annotation, type ChannelType, type Projection, Raw, type RawInfo } from '../raw.ts';
 import {
   FIFF,
   type FifBlock,
@@ -22,6 +22,7 @@ import {
   readFifTree,
   readTagData,
   tagFloats,
+  tagMatrix,
   tagNumber,
   tagString,
 } from './tags.ts';
@@ -118,6 +119,8 @@ export function readRawFif(path: string): Raw {
         measDate = new Date(v.getInt32(0) * 1000 + Math.round(v.getInt32(4) / 1000));
       }
     }
+    const projs = readProjections(path, fd, infoBlock);
+    const bads = readBads(path, fd, infoBlock);
     if (nchan < 0)
       throw new FileFormatError(EEG_ERRORS.badHeader, path, 'no FIFF_NCHAN in the measurement info', {
         field: 'FIFF_NCHAN',
@@ -156,6 +159,8 @@ export function readRawFif(path: string): Raw {
       measDate,
       ...(lowpass !== undefined ? { lowpass } : {}),
       ...(highpass !== undefined ? { highpass } : {}),
+      ...(projs.length > 0 ? { projs } : {}),
+      ...(bads.length > 0 ? { bads } : {}),
     };
     const cals = chs.map((c) => c.cal);
     const stored = readAnnotations(path, fd, tree, measDate, firstSamp / sfreq);
@@ -172,6 +177,58 @@ export function readRawFif(path: string): Raw {
       reader: (channels, start, stop, out) => readWindow(buffers, nchan, cals, channels, start, stop, out),
     });
   });
+}
+
+/** SSP projection items of the measurement info (as mne.io.proj._read_proj). */
+function readProjections(path: string, fd: number, info: FifBlock): Projection[] {
+  const block = findBlocks(info, FIFF.B_PROJ)[0];
+  if (!block) return [];
+  return findBlocks(block, FIFF.B_PROJ_ITEM).map((item, k) => {
+    const tag = (kind: number) => item.tags.find((t) => t.kind === kind);
+    const need = (kind: number, what: string) => {
+      const t = tag(kind);
+      if (!t)
+        throw new FileFormatError(EEG_ERRORS.badHeader, path, `projection item ${k}: ${what} is missing`, {
+          field: 'FIFFB_PROJ_ITEM',
+        });
+      return t;
+    };
+    const descTag = tag(FIFF.DESCRIPTION) ?? tag(FIFF.NAME);
+    const channels = tagString(path, fd, need(FIFF.PROJ_ITEM_CH_NAME_LIST, 'the channel list')).split(':');
+    const nVectors = tagNumber(path, fd, need(FIFF.PROJ_ITEM_NVEC, 'the number of vectors'));
+    let m = tagMatrix(path, fd, need(FIFF.PROJ_ITEM_VECTORS, 'the vectors'));
+    // stored transposed by some writers (MNE accepts both)
+    if (m.rows === channels.length && m.cols === nVectors && m.rows !== m.cols) {
+      const t = new Float64Array(m.data.length);
+      for (let i = 0; i < m.rows; i++) for (let j = 0; j < m.cols; j++) t[j * m.rows + i] = m.data[i * m.cols + j];
+      m = { rows: m.cols, cols: m.rows, data: t };
+    }
+    if (m.cols !== channels.length)
+      throw new FileFormatError(
+        EEG_ERRORS.badHeader,
+        path,
+        `projection item ${k}: ${m.cols} vector elements for ${channels.length} channel names`,
+        { field: 'FIFF_PROJ_ITEM_VECTORS' },
+      );
+    const active = tag(FIFF.MNE_PROJ_ITEM_ACTIVE);
+    return {
+      description: descTag ? tagString(path, fd, descTag) : '',
+      kind: tagNumber(path, fd, need(FIFF.PROJ_ITEM_KIND, 'the kind')),
+      active: active ? tagNumber(path, fd, active) !== 0 : false,
+      channels,
+      nVectors: m.rows,
+      vectors: m.data,
+    };
+  });
+}
+
+/** Channels marked bad (FIFFB_MNE_BAD_CHANNELS). */
+function readBads(path: string, fd: number, info: FifBlock): string[] {
+  const block = findBlocks(info, FIFF.B_MNE_BAD_CHANNELS)[0];
+  const t = block?.tags.find((x) => x.kind === FIFF.MNE_CH_NAME_LIST);
+  if (!t) return [];
+  const text = tagString(path, fd, t);
+  return text.length ? text.split(':') : [];
 }
 
 /**

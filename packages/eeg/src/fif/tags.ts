@@ -27,6 +27,13 @@ export const FIFF = {
   MNE_BASELINE_MAX: 3569,
   COMMENT: 206,
   MNE_EVENT_COMMENTS: 3566,
+  NAME: 233,
+  PROJ_ITEM_KIND: 3411,
+  PROJ_ITEM_NVEC: 3414,
+  PROJ_ITEM_VECTORS: 3415,
+  PROJ_ITEM_CH_NAME_LIST: 3417,
+  MNE_PROJ_ITEM_ACTIVE: 3560,
+  MNE_CH_NAME_LIST: 3507,
   REF_ROLE: 115,
   REF_FILE_NUM: 117,
   REF_FILE_NAME: 118,
@@ -40,6 +47,9 @@ export const FIFF = {
   B_MNE_EVENTS: 361,
   B_MNE_ANNOTATIONS: 3810,
   B_REF: 118,
+  B_PROJ: 313,
+  B_PROJ_ITEM: 314,
+  B_MNE_BAD_CHANNELS: 359,
   // types
   T_SHORT: 2,
   T_INT: 3,
@@ -48,6 +58,8 @@ export const FIFF = {
   T_DAU_PACK16: 16,
   T_STRING: 10,
   T_CH_INFO: 30,
+  /** Type bit of a matrix tag (the element type in the low bits). */
+  T_MATRIX: 0x40000000,
 } as const;
 
 export interface FifTag {
@@ -158,6 +170,31 @@ export function tagFloats(path: string, fd: number, tag: FifTag): Float64Array {
   const out = new Float64Array(Math.floor(tag.size / width));
   for (let i = 0; i < out.length; i++) out[i] = width === 8 ? v.getFloat64(i * 8) : v.getFloat32(i * 4);
   return out;
+}
+
+/**
+ * A float or double matrix tag (FIFF matrix coding: row-major elements, then the dimensions in reverse order, then
+ * the number of dimensions). Returns rows × cols.
+ */
+export function tagMatrix(path: string, fd: number, tag: FifTag): { rows: number; cols: number; data: Float64Array } {
+  const element = tag.type & ~FIFF.T_MATRIX;
+  const width = element === FIFF.T_DOUBLE ? 8 : element === FIFF.T_FLOAT ? 4 : 0;
+  const v = readTagData(path, fd, tag);
+  const ndim = tag.size >= 4 ? v.getInt32(tag.size - 4) : -1;
+  const bad = (why: string) =>
+    new FileFormatError(EEG_ERRORS.badHeader, path, `matrix tag kind ${tag.kind}: ${why}`, {
+      offset: tag.dataPos - 12,
+    });
+  if (!(tag.type & FIFF.T_MATRIX) || width === 0)
+    throw bad(`expected a float or double matrix, received type ${tag.type}`);
+  if (ndim !== 2) throw bad(`expected 2 dimensions, received ${ndim}`);
+  const cols = v.getInt32(tag.size - 12);
+  const rows = v.getInt32(tag.size - 8);
+  if (!(rows >= 0 && cols >= 0) || rows * cols * width + 12 !== tag.size)
+    throw bad(`${rows} × ${cols} elements do not fill its ${tag.size} bytes`);
+  const data = new Float64Array(rows * cols);
+  for (let i = 0; i < data.length; i++) data[i] = width === 8 ? v.getFloat64(i * 8) : v.getFloat32(i * 4);
+  return { rows, cols, data };
 }
 
 export function tagNumber(path: string, fd: number, tag: FifTag): number {
