@@ -13,14 +13,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeBdf, writeEdf } from './edf/write-edf.ts';
 import { createEpochs } from './epochs.ts';
 import { type FindEventsOptions, findEvents } from './events.ts';
+import { hasMne, MNE_PYTHON, noMneReason } from './mne-python.ts';
 import { filterRaw, notchFilter, resampleRaw, setEegReference } from './preprocessing.ts';
 import { Raw } from './raw.ts';
 import { readRaw } from './read-raw.ts';
 
-const PY = '/usr/bin/python3';
-const hasMne = spawnSync(PY, ['-c', 'import mne'], { encoding: 'utf8' }).status === 0;
+const PY = MNE_PYTHON;
 const ready = hasMne && hasSharedData('eeg');
-const reason = !hasMne ? 'Debian python3-mne is not installed (apt-get install python3-mne)' : 'shared data absent';
+const reason = !hasMne ? noMneReason : 'shared data absent';
 
 const edf = sharedData('eeg', 'mne-python', 'edf', 'test.edf');
 const bdf = sharedData('eeg', 'mne-python', 'edf', 'test.bdf');

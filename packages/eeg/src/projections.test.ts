@@ -2,18 +2,15 @@
  * SSP projections read from FIF files MNE wrote (Debian python3-mne) and applied as raw.apply_proj() applies them:
  * an EEG average-reference projector, two PCA projectors from compute_proj_raw, and a bad channel left out.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Matrix } from '@concord/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readRawFif } from './fif/read-fif.ts';
+import { describeWithMne, runMne } from './mne-python.ts';
 import { applyProj, makeProjector } from './projections.ts';
 import { Raw } from './raw.ts';
-
-const PY = '/usr/bin/python3';
-const hasMne = spawnSync(PY, ['-c', 'import mne'], { encoding: 'utf8' }).status === 0;
 
 describe('makeProjector (math)', () => {
   it('is an orthogonal projector that removes exactly the span of the vectors and leaves other channels alone', () => {
@@ -64,19 +61,13 @@ describe('makeProjector (math)', () => {
   });
 });
 
-describe.skipIf(!hasMne)(
-  `SSP projections from FIF files MNE wrote${hasMne ? '' : ' [skipped: Debian python3-mne is not installed]'}`,
-  () => {
-    const dir = mkdtempSync(join(tmpdir(), 'concord-proj-'));
-    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+describeWithMne('SSP projections from FIF files MNE wrote', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'concord-proj-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-    it('reads every projection item and applyProj gives raw.apply_proj()', () => {
-      const r = spawnSync(
-        PY,
-        [
-          '-c',
-          `import mne, numpy as np, sys, os, json
-mne.set_log_level('ERROR')
+  it('reads every projection item and applyProj gives raw.apply_proj()', () => {
+    const ref = runMne<{ projs: [string, number, boolean, number][]; bads: string[] }>(
+      `import numpy as np, sys, os, json
 d = sys.argv[1]
 names = ['EEG%d' % i for i in range(8)] + ['STI 014']
 info = mne.create_info(names, 250., ['eeg'] * 8 + ['stim'])
@@ -93,31 +84,26 @@ back = mne.io.read_raw_fif(os.path.join(d, 'proj_raw.fif'), preload=True)
 back.get_data().astype('<f8').tofile(os.path.join(d, 'plain.f8'))
 back.copy().apply_proj().get_data().astype('<f8').tofile(os.path.join(d, 'projected.f8'))
 print(json.dumps({'projs': [[p['desc'], int(p['kind']), bool(p['active']), int(p['data']['nrow'])] for p in back.info['projs']], 'bads': back.info['bads']}))`,
-          dir,
-        ],
-        { encoding: 'utf8' },
-      );
-      expect(r.status, r.stderr).toBe(0);
-      const ref = JSON.parse(r.stdout) as { projs: [string, number, boolean, number][]; bads: string[] };
-      const read = (f: string) => {
-        const b = readFileSync(join(dir, f));
-        return new Float64Array(b.buffer, b.byteOffset, b.byteLength / 8);
-      };
-      const raw = readRawFif(join(dir, 'proj_raw.fif'));
-      expect(raw.info.projs!.map((p) => [p.description, p.kind, p.active, p.nVectors])).toEqual(ref.projs);
-      expect(raw.info.bads).toEqual(ref.bads);
-      // read_raw_fif does not apply them (proj=False): the stored samples
-      expect(Array.from(raw.getData().data)).toEqual(Array.from(read('plain.f8')));
-      const projected = applyProj(raw);
-      const want = read('projected.f8');
-      const got = projected.getData().data;
-      let scale = 0;
-      for (const v of want) scale = Math.max(scale, Math.abs(v));
-      for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i])).toBeLessThan(1e-12 * scale);
-      expect(projected.info.projs!.every((p) => p.active)).toBe(true);
-      // a Raw without projections is returned as it is
-      const plain = Raw.fromArray(Matrix.zeros(2, 3), { chNames: ['a', 'b'], sfreq: 10 });
-      expect(applyProj(plain)).toBe(plain);
-    });
-  },
-);
+      [dir],
+    );
+    const read = (f: string) => {
+      const b = readFileSync(join(dir, f));
+      return new Float64Array(b.buffer, b.byteOffset, b.byteLength / 8);
+    };
+    const raw = readRawFif(join(dir, 'proj_raw.fif'));
+    expect(raw.info.projs!.map((p) => [p.description, p.kind, p.active, p.nVectors])).toEqual(ref.projs);
+    expect(raw.info.bads).toEqual(ref.bads);
+    // read_raw_fif does not apply them (proj=False): the stored samples
+    expect(Array.from(raw.getData().data)).toEqual(Array.from(read('plain.f8')));
+    const projected = applyProj(raw);
+    const want = read('projected.f8');
+    const got = projected.getData().data;
+    let scale = 0;
+    for (const v of want) scale = Math.max(scale, Math.abs(v));
+    for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i])).toBeLessThan(1e-12 * scale);
+    expect(projected.info.projs!.every((p) => p.active)).toBe(true);
+    // a Raw without projections is returned as it is
+    const plain = Raw.fromArray(Matrix.zeros(2, 3), { chNames: ['a', 'b'], sfreq: 10 });
+    expect(applyProj(plain)).toBe(plain);
+  });
+});

@@ -1,10 +1,10 @@
 /** EDF/BDF writers: round trips through our reader to half a quantisation step, and header details. */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Matrix, Rng } from '@concord/core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { hasMne, runMne } from '../mne-python.ts';
 import { Raw } from '../raw.ts';
 import { readEdfHeader, readRawEdf } from './read-edf.ts';
 import { formatEdfNumber, writeBdf, writeEdf } from './write-edf.ts';
@@ -108,8 +108,6 @@ describe('writer details', () => {
 });
 
 describe('discontinuous EDF+D / BDF+D', () => {
-  const hasMne = spawnSync('/usr/bin/python3', ['-c', 'import mne'], { encoding: 'utf8' }).status === 0;
-
   for (const [kind, write] of [
     ['edf', writeEdf],
     ['bdf', writeBdf],
@@ -146,20 +144,12 @@ describe('discontinuous EDF+D / BDF+D', () => {
       expect(warning).toContain('5.5 s without data');
       if (hasMne) {
         // MNE reads the same file as contiguous records: the same samples (it keeps recording-time onsets)
-        const r = spawnSync(
-          '/usr/bin/python3',
-          [
-            '-c',
-            `import mne, sys, json
-mne.set_log_level('ERROR')
+        const mne = runMne<{ n: number; stim: number[] }>(
+          `import sys, json
 raw = mne.io.read_raw_${kind}(sys.argv[1], preload=True)
 print(json.dumps({'n': int(raw.n_times), 'stim': raw.get_data()[3].tolist()}))`,
-            path,
-          ],
-          { encoding: 'utf8' },
+          [path],
         );
-        expect(r.status, r.stderr).toBe(0);
-        const mne = JSON.parse(r.stdout) as { n: number; stim: number[] };
         expect(mne.n).toBe(back.nTimes);
         expect(mne.stim).toEqual(Array.from(b.row(3)));
       }
