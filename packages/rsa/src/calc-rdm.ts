@@ -288,36 +288,42 @@ function crossnobis(ctx: MethodContext): MethodResult {
   const count = new Float64Array(nPairs);
   const kf = new Float64Array(nc * nc);
   const ok = new Uint8Array(nc);
-  const testSums = Matrix.zeros(nc, p);
-  const trainSums = Matrix.zeros(nc, p);
-  const total = fs.total.data as Float64Array;
-  const train = trainSums.data as Float64Array;
-  for (let f = 0; f < nf; f++) {
-    const testOfFold = fs.sumOfFold(f, testSums);
-    train.set(total);
-    axpy(-1, testOfFold.data, train);
-    const z = ctx.noise ? matmul(testOfFold, ctx.noise) : testOfFold;
-    const g = crossProduct(trainSums, z); // nc × nc: training sums against (noise-weighted) test sums
-    const test = fs.counts[f];
-    for (let i = 0; i < nc; i++) ok[i] = test[i] > 0 && fs.totalCounts[i] - test[i] > 0 ? 1 : 0;
-    for (let i = 0; i < nc; i++) {
-      if (!ok[i]) continue;
-      const nTrain = fs.totalCounts[i] - test[i];
-      for (let j = 0; j < nc; j++) {
-        if (!ok[j]) continue;
-        kf[i * nc + j] = g.data[i * nc + j] / (nTrain * test[j]);
+  // The per-fold test and training sums live in scratch buffers, reused across folds and calls.
+  const foldLoop = (testSums: Matrix, trainSums: Matrix): void => {
+    const total = fs.total.data as Float64Array;
+    const train = trainSums.data as Float64Array;
+    for (let f = 0; f < nf; f++) {
+      const testOfFold = fs.sumOfFold(f, testSums);
+      train.set(total);
+      axpy(-1, testOfFold.data, train);
+      const z = ctx.noise ? matmul(testOfFold, ctx.noise) : testOfFold;
+      const g = crossProduct(trainSums, z); // nc × nc: training sums against (noise-weighted) test sums
+      const test = fs.counts[f];
+      for (let i = 0; i < nc; i++) ok[i] = test[i] > 0 && fs.totalCounts[i] - test[i] > 0 ? 1 : 0;
+      for (let i = 0; i < nc; i++) {
+        if (!ok[i]) continue;
+        const nTrain = fs.totalCounts[i] - test[i];
+        for (let j = 0; j < nc; j++) {
+          if (!ok[j]) continue;
+          kf[i * nc + j] = g.data[i * nc + j] / (nTrain * test[j]);
+        }
       }
-    }
-    let k = 0;
-    for (let i = 0; i < nc; i++) {
-      for (let j = i + 1; j < nc; j++, k++) {
-        if (!ok[i] || !ok[j]) continue;
-        sum[k] += (kf[i * nc + i] + kf[j * nc + j] - kf[i * nc + j] - kf[j * nc + i]) / p;
-        count[k]++;
+      let k = 0;
+      for (let i = 0; i < nc; i++) {
+        for (let j = i + 1; j < nc; j++, k++) {
+          if (!ok[i] || !ok[j]) continue;
+          sum[k] += (kf[i * nc + i] + kf[j * nc + j] - kf[i * nc + j] - kf[j * nc + i]) / p;
+          count[k]++;
+        }
       }
+      progress.tick();
     }
-    progress.tick();
-  }
+  };
+  withScratchFloat64(nc * p, (testBuffer) =>
+    withScratchFloat64(nc * p, (trainBuffer) =>
+      foldLoop(new Matrix(nc, p, testBuffer), new Matrix(nc, p, trainBuffer)),
+    ),
+  );
   finishAverage(sum, count, fs.conditions);
   return {
     vector: sum,
