@@ -148,16 +148,22 @@ function linearDebiased(x: Matrix, y: Matrix, forced: 'auto' | 'feature' | 'gram
   if (route === 'gram') {
     // U-centring removes a column offset exactly (X·Xᵀ changes by a·1ᵀ + 1·aᵀ + c·11ᵀ), so float64 data whose
     // offset is small next to its spread (centred energy ≥ 1% of raw) need no centred copy: as Kornblith et al.'s
-    // code does. Otherwise each centred copy is written into the scratch buffer and only feeds its Gram matrix.
-    const centredGram = (m: Matrix) => {
+    // code does. Otherwise each centred copy is written into a scratch buffer and only feeds its Gram matrix.
+    // In float64 the two n×n Gram matrices are temporaries too, in scratch buffers.
+    const centredGram = (m: Matrix, into?: Float64Array) => {
       if (precision === 'float64' && m.dtype === 'float64') {
-        const g = gram(m);
+        const g = gram(m, into);
         if (smallOffset(m, g)) return g;
-        return withScratchFloat64(m.rows * m.cols, (s) => gram(centerColumns(m, 'float64', s)));
+        return withScratchFloat64(m.rows * m.cols, (s) => gram(centerColumns(m, 'float64', s), into));
       }
       return gram(centerColumns(m, precision));
     };
-    h = unbiasedTripletSymmetric(centredGram(x), centredGram(y));
+    h =
+      precision === 'float64'
+        ? withScratchFloat64(n * n, (gx) =>
+            withScratchFloat64(n * n, (gy) => unbiasedTripletSymmetric(centredGram(x, gx), centredGram(y, gy))),
+          )
+        : unbiasedTripletSymmetric(centredGram(x), centredGram(y));
   } else {
     const xc = centerColumns(x, precision);
     const yc = centerColumns(y, precision);

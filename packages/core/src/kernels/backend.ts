@@ -5,7 +5,7 @@
  * Backends: 'native' (N-API addon over OpenBLAS/LAPACKE), 'onnx' (onnxruntime-node, products only), 'js'.
  */
 import { ParameterError } from '../errors.ts';
-import type { Matrix } from '../matrix.ts';
+import type { FloatArray, Matrix } from '../matrix.ts';
 
 export type BackendName = 'native' | 'onnx' | 'js';
 export const BACKEND_NAMES: readonly BackendName[] = ['native', 'onnx', 'js'];
@@ -49,7 +49,8 @@ export interface LinalgBackend {
   /** C = op(A)·op(B), op = transpose when the flag is set. Result dtype: float32 only if both are float32. */
   gemm(a: Matrix, b: Matrix, transA: boolean, transB: boolean): Matrix;
   /** A·Aᵀ (trans = false) or Aᵀ·A (trans = true), both triangles filled. */
-  syrk(a: Matrix, trans: boolean): Matrix;
+  /** `into` (n·n elements of A's dtype), when given, holds the result (e.g. a scratch buffer). */
+  syrk(a: Matrix, trans: boolean, into?: FloatArray): Matrix;
   eigh(a: Matrix): EighResult;
   svd(a: Matrix): SvdResult;
   /** Lower-triangular L with A = L·Lᵀ; throws for a matrix that is not positive definite. */

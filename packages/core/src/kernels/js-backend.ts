@@ -103,9 +103,9 @@ export const jsBackend: LinalgBackend = {
     return out;
   },
 
-  syrk(a, trans) {
+  syrk(a, trans, into) {
     const x = trans ? a.transpose() : a;
-    const out = Matrix.zeros(x.rows, x.rows, a.dtype);
+    const out = into ? new Matrix(x.rows, x.rows, into.fill(0)) : Matrix.zeros(x.rows, x.rows, a.dtype);
     rowDots(x.data, x.rows, x.data, x.rows, x.cols, out.data, true);
     return out;
   },

@@ -378,6 +378,30 @@ describe('ranks', () => {
   });
 });
 
+describe('gram into a given array', () => {
+  it('every backend writes X·Xᵀ and Xᵀ·X into the array it is given, the same values as a fresh result', () => {
+    const x = random(7, 5, 21);
+    try {
+      for (const b of availableBackends()) {
+        setBackend(b.name);
+        for (const [fn, n] of [
+          [gram, 7],
+          [gramT, 5],
+        ] as const) {
+          const into = new Float64Array(n * n).fill(Number.NaN);
+          const g = fn(x, into);
+          expect(g.data).toBe(into);
+          expect(Array.from(into)).toEqual(Array.from(fn(x).data));
+        }
+        expect(codeOf(() => gram(x, new Float64Array(48)))).toBe('ERR_SHAPE');
+        expect(codeOf(() => gram(x, new Float32Array(49)))).toBe('ERR_SHAPE');
+      }
+    } finally {
+      setBackend(undefined);
+    }
+  });
+});
+
 describe('argsort', () => {
   it('every backend sorts stably (ties in index order, -0 = 0, NaN last) like a comparator sort of (value, index)', () => {
     const rng = new Rng(13);

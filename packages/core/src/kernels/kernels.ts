@@ -2,19 +2,29 @@
  * The compute kernels every metric uses. Products and decompositions dispatch to the fastest backend that
  * loaded (see backend.ts); distances and centring are memory-bound and written once here (ranks: ranks.ts).
  */
-import { ConcordRangeError } from '../errors.ts';
+import { ConcordRangeError, ShapeError } from '../errors.ts';
 import { allocate, assertShape, type DType, type FloatArray, Matrix, shapeStr } from '../matrix.ts';
 import { withScratchFloat64 } from '../scratch.ts';
 import { backendFor, type EighResult, type SvdResult } from './backend.ts';
 
 /** G = X·Xᵀ (n×n) for X n×p. */
-export function gram(x: Matrix): Matrix {
-  return backendFor('syrk', x.rows * x.rows * x.cols).syrk(x, false);
+export function gram(x: Matrix, into?: FloatArray): Matrix {
+  checkInto(into, x.rows * x.rows, x.dtype, 'gram');
+  return backendFor('syrk', x.rows * x.rows * x.cols).syrk(x, false, into);
+}
+
+/** An output array given by the caller must fit the result exactly. */
+function checkInto(into: FloatArray | undefined, length: number, dtype: DType, where: string): void {
+  if (into && (into.length !== length || into instanceof Float32Array !== (dtype === 'float32')))
+    throw new ShapeError(
+      `${where}: the output array has ${into.length} ${into instanceof Float32Array ? 'float32' : 'float64'} elements, the result ${length} ${dtype}`,
+    );
 }
 
 /** G = Xᵀ·X (p×p) for X n×p. */
-export function gramT(x: Matrix): Matrix {
-  return backendFor('syrk', x.cols * x.cols * x.rows).syrk(x, true);
+export function gramT(x: Matrix, into?: FloatArray): Matrix {
+  checkInto(into, x.cols * x.cols, x.dtype, 'gramT');
+  return backendFor('syrk', x.cols * x.cols * x.rows).syrk(x, true, into);
 }
 
 /** C = X·Yᵀ (n×m) for X n×p, Y m×p. */

@@ -86,10 +86,10 @@ function createNativeBackend(addon: NativeAddon): LinalgBackend {
       return new Matrix(m, n, out);
     },
 
-    syrk(a, trans) {
+    syrk(a, trans, into) {
       const n = trans ? a.cols : a.rows;
       const k = trans ? a.rows : a.cols;
-      const out = allocate(a.dtype, n * n);
+      const out = into ?? allocate(a.dtype, n * n);
       addon.syrk(a.data, out, n, k, trans);
       return new Matrix(n, n, out);
     },

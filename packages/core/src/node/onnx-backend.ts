@@ -202,9 +202,12 @@ const onnxBackend: LinalgBackend = {
     return product(a, b, transA, transB, dtype);
   },
 
-  syrk(a, trans) {
+  syrk(a, trans, into) {
     // X·Xᵀ = Gemm(X, X, transB) and Xᵀ·X = Gemm(X, X, transA), with X sent once.
-    return mirrorUpper(product(a, undefined, trans, !trans, a.dtype));
+    const g = mirrorUpper(product(a, undefined, trans, !trans, a.dtype));
+    if (!into) return g;
+    into.set(g.data);
+    return new Matrix(g.rows, g.cols, into);
   },
 
   eigh: (a) => jsBackend.eigh(a),
