@@ -3,6 +3,7 @@ import { Matrix, matmul, Rng } from '@concord/core';
 import { describeWithSharedData, sharedData } from '@concord/core/testing';
 import { describe, expect, it } from 'vitest';
 import { cka } from './cka.ts';
+import { fullMatrixMedian } from './kernels.ts';
 import { MinibatchCka, minibatchCka } from './minibatch-cka.ts';
 import { hasNumpy, nested, pythonSkipReason, runPython } from './python-reference.ts';
 
@@ -94,6 +95,29 @@ describeWithSharedData(
     }
   },
 );
+
+describe('median of a full squared-distance matrix from its upper triangle', () => {
+  it('equals the median of all n² entries (zero diagonal, every pair twice), for odd and even n, with ties and zeros', () => {
+    const rng = new Rng(17);
+    for (const n of [1, 2, 3, 4, 5, 8, 31, 64, 101]) {
+      for (const ties of [false, true]) {
+        const full = new Float64Array(n * n);
+        const pairs: number[] = [];
+        for (let i = 0; i < n; i++)
+          for (let j = i + 1; j < n; j++) {
+            const v = ties ? rng.int(4) : rng.random() * 10;
+            full[i * n + j] = v;
+            full[j * n + i] = v;
+            pairs.push(v);
+          }
+        const sorted = Array.from(full).sort((a, b) => a - b);
+        const m = n * n;
+        const want = m % 2 ? sorted[(m - 1) / 2] : (sorted[m / 2 - 1] + sorted[m / 2]) / 2;
+        expect([n, ties, fullMatrixMedian(Float64Array.from(pairs), n)]).toEqual([n, ties, want]);
+      }
+    }
+  });
+});
 
 describe('cka invariants (property tests over seeded random inputs)', () => {
   const rng = new Rng(7);

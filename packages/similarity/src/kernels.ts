@@ -71,11 +71,37 @@ export const RBF_MEDIANS: readonly RbfMedian[] = ['full', 'pairs'];
 
 export function rbfSigma(sqDist: Matrix, threshold: number, convention: RbfMedian): number {
   const n = sqDist.rows;
-  if (convention === 'full') return threshold * Math.sqrt(median(Float64Array.from(sqDist.data)));
   const pairs = new Float64Array((n * (n - 1)) / 2);
   let k = 0;
-  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) pairs[k++] = Math.sqrt(sqDist.data[i * n + j]);
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) pairs[k++] = sqDist.data[i * n + j];
+  if (convention === 'full') return threshold * Math.sqrt(fullMatrixMedian(pairs, n));
+  for (let p = 0; p < pairs.length; p++) pairs[p] = Math.sqrt(pairs[p]);
   return threshold * median(pairs);
+}
+
+/**
+ * The median of a full n×n symmetric matrix with a zero diagonal and entries ≥ 0 (squared distances), from its
+ * upper triangle `pairs` (reordered in place): sorted, the full matrix is its n diagonal zeros followed by every
+ * pair value twice, so its order statistics are the pairs' — half the values to select among, no n² copy.
+ */
+export function fullMatrixMedian(pairs: Float64Array, n: number): number {
+  const total = n * n;
+  if (total === 0) return Number.NaN;
+  const pairIndex = (m: number) => Math.floor((m - n) / 2);
+  const hiAt = total >> 1; // for odd totals the median itself
+  const loAt = total % 2 === 0 ? hiAt - 1 : hiAt;
+  if (hiAt < n) return 0;
+  const hi = kthSmallest(pairs, pairIndex(hiAt));
+  if (loAt < n) return hi / 2;
+  const lo = pairIndex(loAt) === pairIndex(hiAt) ? hi : leftMax(pairs, pairIndex(hiAt));
+  return (lo + hi) / 2;
+}
+
+/** After kthSmallest(values, k): the largest value left of position k (the (k−1)-th smallest). */
+function leftMax(values: Float64Array, k: number): number {
+  let m = -Infinity;
+  for (let i = 0; i < k; i++) if (values[i] > m) m = values[i];
+  return m;
 }
 
 /** K_ij = exp(−|x_i − x_j|² / (2σ²)); σ fixed or from the median heuristic. */
