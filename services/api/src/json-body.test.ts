@@ -3,12 +3,13 @@
  * Fastify's own parser) gives — the same doubles bit for bit, the same structure, the same refusals — only with
  * long numeric lists as Float64Arrays. The reference is JSON.parse itself, run on the same text.
  */
-import { loadBackend, numericJsonScanner, Rng } from '@concord/core';
+import { forcedBackend, loadBackend, numericJsonScanner, Rng } from '@concord/core';
 import { describe, expect, it } from 'vitest';
 import { parseJsonBody } from './json-body.ts';
 
 const scanner = numericJsonScanner();
-const nativeBuilt = loadBackend('native').backend !== undefined;
+// The scanner is there exactly when the addon is built and no other backend is forced (CONCORD_BACKEND).
+const scannerExpected = loadBackend('native').backend !== undefined && (forcedBackend() ?? 'native') === 'native';
 
 /** Typed arrays back to plain arrays, so results compare with JSON.parse's structurally. */
 function plain(v: unknown): unknown {
@@ -112,84 +113,90 @@ const HARD_NUMBERS = [
   '-2.2250738585072012e-308',
 ];
 
-describe.skipIf(!nativeBuilt)('parseJsonBody with the native scanner (skipped: native addon not built)', () => {
-  it('the native scanner is in use where the addon is built', () => {
-    expect(scanner).not.toBeNull();
-    const parsed = parseJsonBody(Buffer.from(`{"a": [${Array.from({ length: 20 }, (_, i) => i).join(',')}]}`));
-    expect((parsed as { a: unknown }).a).toBeInstanceOf(Float64Array);
-  });
-
-  it('hard decimal-to-double cases give the same doubles as JSON.parse (overflow and underflow included)', () => {
-    const padded = [...HARD_NUMBERS, ...Array.from({ length: 16 }, () => '1')];
-    for (const n of HARD_NUMBERS) expectSameAsJsonParse(`[${n}, ${padded.join(', ')}]`);
-    expectSameAsJsonParse(`{"v": [${padded.join(',')}]}`);
-  });
-
-  it('random bodies in the shapes clients send give exactly what JSON.parse gives', () => {
-    const rng = new Rng(20261129);
-    for (let trial = 0; trial < 300; trial++) {
-      const row = (n: number) => Array.from({ length: n }, () => numberText(rng));
-      const ws = () => [' ', '', '\n', '\t', '\r\n  '][rng.int(5)];
-      const rows = 1 + rng.int(4);
-      const cols = rng.int(3) === 0 ? rng.int(20) : 16 + rng.int(200);
-      const matrix = Array.from({ length: rows }, () => `[${row(cols).join(`,${ws()}`)}]`).join(`,${ws()}`);
-      const parts = [
-        `"a":${ws()}[${matrix}]`,
-        `"b": [${row(cols).join(',')}]`,
-        `"conditions": [${Array.from({ length: 20 + rng.int(80) }, (_, i) => i).join(',')}]`,
-        '"method": "spearman"',
-        // brackets and digits inside strings are text, escaped quotes do not end a string
-        `"note": "[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17] \\" [18, 19] \\\\"`,
-        `"withNull": [${[...row(20), 'null', ...row(3)].join(',')}]`,
-        `"empty": [], "nested": {"deep": [[[${row(17).join(',')}]]]}, "unicode": "ünïcödé [1,2] ✓"`,
-      ];
-      expectSameAsJsonParse(`{${parts.join(`,${ws()}`)}}`);
-    }
-  });
-
-  it('malformed and hostile bodies are refused exactly as JSON.parse refuses them', () => {
-    const sixteen = Array.from({ length: 16 }, (_, i) => i + 1).join(',');
-    for (const text of [
-      '',
-      `[${sixteen}`,
-      `[${sixteen},]`,
-      `[01,${sixteen}]`,
-      `[+1,${sixteen}]`,
-      `[.5,${sixteen}]`,
-      `[1.,${sixteen}]`,
-      `[1e,${sixteen}]`,
-      `[-,${sixteen}]`,
-      `[NaN,${sixteen}]`,
-      `[Infinity,${sixteen}]`,
-      `[0x10,${sixteen}]`,
-      `[1 2,${sixteen}]`,
-      `[${sixteen}]]`,
-      `{"a": [${sixteen}] "b": 1}`,
-      `{"a": "[${sixteen}]`,
-      `\uFEFF{"a": [${sixteen}]}`,
-      `{"__proto__": {"x": [${sixteen}]}}`,
-      `{"a": {"constructor": {"prototype": [${sixteen}]}}}`,
-      `[${sixteen}] trailing`,
-    ])
-      expectSameAsJsonParse(text);
-  });
-
-  it('random corruptions of a valid body: same value or same refusal as JSON.parse (seeded fuzz)', () => {
-    const rng = new Rng(7);
-    const base = Buffer.from(
-      `{"a": [[${Array.from({ length: 40 }, () => numberText(rng)).join(', ')}]], "b": [${Array.from({ length: 40 }, () => numberText(rng)).join(',')}], "method": "corr", "s": "x[1,2]\\"y"}`,
-    );
-    const alphabet = Buffer.from('0123456789+-.eE,[]{}": \\nulNa\u00ff');
-    for (let trial = 0; trial < 3000; trial++) {
-      const b = Buffer.from(base);
-      for (let k = 0, n = 1 + rng.int(3); k < n; k++) {
-        const at = rng.int(b.length);
-        b[at] = alphabet[rng.int(alphabet.length)];
-      }
-      expectSameAsJsonParse(rng.int(10) === 0 ? b.subarray(0, rng.int(b.length)) : b);
-    }
-  });
+it('the native scanner is in use exactly where the addon is built and no other backend is forced', () => {
+  expect(scanner !== null).toBe(scannerExpected);
 });
+
+describe.skipIf(!scanner)(
+  `parseJsonBody with the native scanner${scanner ? '' : ' (skipped: no native scanner here)'}`,
+  () => {
+    it('long numeric lists arrive as Float64Arrays', () => {
+      const parsed = parseJsonBody(Buffer.from(`{"a": [${Array.from({ length: 20 }, (_, i) => i).join(',')}]}`));
+      expect((parsed as { a: unknown }).a).toBeInstanceOf(Float64Array);
+    });
+
+    it('hard decimal-to-double cases give the same doubles as JSON.parse (overflow and underflow included)', () => {
+      const padded = [...HARD_NUMBERS, ...Array.from({ length: 16 }, () => '1')];
+      for (const n of HARD_NUMBERS) expectSameAsJsonParse(`[${n}, ${padded.join(', ')}]`);
+      expectSameAsJsonParse(`{"v": [${padded.join(',')}]}`);
+    });
+
+    it('random bodies in the shapes clients send give exactly what JSON.parse gives', () => {
+      const rng = new Rng(20261129);
+      for (let trial = 0; trial < 300; trial++) {
+        const row = (n: number) => Array.from({ length: n }, () => numberText(rng));
+        const ws = () => [' ', '', '\n', '\t', '\r\n  '][rng.int(5)];
+        const rows = 1 + rng.int(4);
+        const cols = rng.int(3) === 0 ? rng.int(20) : 16 + rng.int(200);
+        const matrix = Array.from({ length: rows }, () => `[${row(cols).join(`,${ws()}`)}]`).join(`,${ws()}`);
+        const parts = [
+          `"a":${ws()}[${matrix}]`,
+          `"b": [${row(cols).join(',')}]`,
+          `"conditions": [${Array.from({ length: 20 + rng.int(80) }, (_, i) => i).join(',')}]`,
+          '"method": "spearman"',
+          // brackets and digits inside strings are text, escaped quotes do not end a string
+          `"note": "[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17] \\" [18, 19] \\\\"`,
+          `"withNull": [${[...row(20), 'null', ...row(3)].join(',')}]`,
+          `"empty": [], "nested": {"deep": [[[${row(17).join(',')}]]]}, "unicode": "ünïcödé [1,2] ✓"`,
+        ];
+        expectSameAsJsonParse(`{${parts.join(`,${ws()}`)}}`);
+      }
+    });
+
+    it('malformed and hostile bodies are refused exactly as JSON.parse refuses them', () => {
+      const sixteen = Array.from({ length: 16 }, (_, i) => i + 1).join(',');
+      for (const text of [
+        '',
+        `[${sixteen}`,
+        `[${sixteen},]`,
+        `[01,${sixteen}]`,
+        `[+1,${sixteen}]`,
+        `[.5,${sixteen}]`,
+        `[1.,${sixteen}]`,
+        `[1e,${sixteen}]`,
+        `[-,${sixteen}]`,
+        `[NaN,${sixteen}]`,
+        `[Infinity,${sixteen}]`,
+        `[0x10,${sixteen}]`,
+        `[1 2,${sixteen}]`,
+        `[${sixteen}]]`,
+        `{"a": [${sixteen}] "b": 1}`,
+        `{"a": "[${sixteen}]`,
+        `\uFEFF{"a": [${sixteen}]}`,
+        `{"__proto__": {"x": [${sixteen}]}}`,
+        `{"a": {"constructor": {"prototype": [${sixteen}]}}}`,
+        `[${sixteen}] trailing`,
+      ])
+        expectSameAsJsonParse(text);
+    });
+
+    it('random corruptions of a valid body: same value or same refusal as JSON.parse (seeded fuzz)', () => {
+      const rng = new Rng(7);
+      const base = Buffer.from(
+        `{"a": [[${Array.from({ length: 40 }, () => numberText(rng)).join(', ')}]], "b": [${Array.from({ length: 40 }, () => numberText(rng)).join(',')}], "method": "corr", "s": "x[1,2]\\"y"}`,
+      );
+      const alphabet = Buffer.from('0123456789+-.eE,[]{}": \\nulNa\u00ff');
+      for (let trial = 0; trial < 3000; trial++) {
+        const b = Buffer.from(base);
+        for (let k = 0, n = 1 + rng.int(3); k < n; k++) {
+          const at = rng.int(b.length);
+          b[at] = alphabet[rng.int(alphabet.length)];
+        }
+        expectSameAsJsonParse(rng.int(10) === 0 ? b.subarray(0, rng.int(b.length)) : b);
+      }
+    });
+  },
+);
 
 describe('parseJsonBody without the native scanner', () => {
   it('is secure-json-parse over the text: values, the empty body and prototype poisoning', () => {
