@@ -3,13 +3,13 @@
  * it; BLAS (daxpy/saxpy) does it with SIMD at memory speed, several times faster than a JavaScript loop.
  */
 import { ShapeError } from '../errors.ts';
-import { backendFor, type LinalgBackend } from './backend.ts';
+import { fasterBackendFor } from './backend.ts';
 
 export function axpy(alpha: number, x: Float32Array | Float64Array, y: Float32Array | Float64Array): void {
   if (x.length !== y.length) throw new ShapeError(`axpy: x has ${x.length} elements and y ${y.length}`);
-  const backend = backendFor('axpy') as LinalgBackend | undefined;
+  const backend = fasterBackendFor('axpy');
   // BLAS needs one dtype for both; a mixed pair is rare and stays in TypeScript.
-  if (backend?.axpy && backend.name !== 'js' && x.constructor === y.constructor) backend.axpy(alpha, x, y);
+  if (backend?.axpy && x.constructor === y.constructor) backend.axpy(alpha, x, y);
   else axpyTypeScript(alpha, x, y);
 }
 

@@ -174,6 +174,20 @@ export function backendFor(op: Operation, flops = Infinity): LinalgBackend {
   return loadBackend('js').backend!;
 }
 
+/**
+ * For the small kernels that have a TypeScript implementation beside the backend one (ranks, argsort, finiteness
+ * scans, axpy): the faster backend that serves `op`, or undefined to run the TypeScript one — also when no backend
+ * is registered (only matrix.ts loaded) or a forced backend cannot load, so these never fail for want of a backend.
+ */
+export function fasterBackendFor(op: Operation): LinalgBackend | undefined {
+  try {
+    const b = backendFor(op) as LinalgBackend | undefined;
+    return b && b.name !== 'js' ? b : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** What `concord info` reports. */
 export function backendReport(): {
   selected: BackendName;

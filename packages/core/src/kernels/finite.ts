@@ -3,13 +3,12 @@
  * silent NaN is the commonest wrong result of a broken conversion), often hundreds of MB at a time, so the scan
  * runs natively when the native backend is loaded and as a branch-free TypeScript pass otherwise.
  */
-import { backendFor, type LinalgBackend } from './backend.ts';
+import { fasterBackendFor } from './backend.ts';
 
 /** Index of the first NaN/±Inf in `values`, or -1 when every value is finite. */
 export function firstNonFinite(values: Float32Array | Float64Array): number {
-  // Undefined when only matrix.ts is loaded (no backend registered yet): TypeScript then.
-  const backend = backendFor('finite') as LinalgBackend | undefined;
-  if (backend?.firstNonFinite && backend.name !== 'js') return backend.firstNonFinite(values);
+  const backend = fasterBackendFor('finite');
+  if (backend?.firstNonFinite) return backend.firstNonFinite(values);
   return firstNonFiniteTypeScript(values);
 }
 

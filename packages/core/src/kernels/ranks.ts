@@ -3,7 +3,7 @@
  * RDM vectors (n² / 2 entries, repeated in bootstraps) call this in hot loops, so large inputs are sorted with an
  * LSD radix sort on the IEEE-754 bit patterns (linear time, no comparator calls) instead of a comparator argsort.
  */
-import { backendFor, type LinalgBackend } from './backend.ts';
+import { fasterBackendFor } from './backend.ts';
 
 /** Below this length a comparator sort is cheaper than the radix passes' fixed cost. */
 const RADIX_MIN_LENGTH = 512;
@@ -22,9 +22,8 @@ const LO = littleEndian ? 0 : 1;
  * native backend when it is loaded (a radix sort in C++, several times faster), else in TypeScript below.
  */
 export function ranks(values: ArrayLike<number>): Float64Array {
-  const backend = backendFor('ranks') as LinalgBackend | undefined;
-  if (backend?.ranks && backend.name !== 'js')
-    return backend.ranks(values instanceof Float64Array ? values : Float64Array.from(values));
+  const backend = fasterBackendFor('ranks');
+  if (backend?.ranks) return backend.ranks(values instanceof Float64Array ? values : Float64Array.from(values));
   return ranksTypeScript(values);
 }
 
@@ -33,9 +32,8 @@ export function ranks(values: ArrayLike<number>): Float64Array {
  * last. Native radix sort when the native backend is loaded, else the TypeScript one below.
  */
 export function argsort(values: ArrayLike<number>): Uint32Array {
-  const backend = backendFor('argsort') as LinalgBackend | undefined;
-  if (backend?.argsort && backend.name !== 'js')
-    return backend.argsort(values instanceof Float64Array ? values : Float64Array.from(values));
+  const backend = fasterBackendFor('argsort');
+  if (backend?.argsort) return backend.argsort(values instanceof Float64Array ? values : Float64Array.from(values));
   return argsortTypeScript(values);
 }
 
