@@ -3,7 +3,8 @@
  * discordant pairs (strict inversions of the y ranks), and tie counts follow scipy.stats.kendalltau.
  * tau-b is scipy's formula; tau-a is rsatoolbox's _tau_a: (concordant − discordant) / (n(n−1)/2), ties count 0.
  */
-import { argsortStable, denseRanks } from './ranking.ts';
+import { argsort } from '@concord/core';
+import { denseRanks } from './ranking.ts';
 
 export interface DenseRanked {
   ranks: Int32Array;
@@ -96,7 +97,7 @@ export function tauStats(x: DenseRanked, y: DenseRanked): TauStats {
  */
 export function tauStatsDirect(x: ArrayLike<number>, y: ArrayLike<number>): TauStats {
   const n = x.length;
-  const byY = argsortStable(y);
+  const byY = argsort(y);
   const yRank = new Int32Array(n); // dense rank of y, by original index
   let r = 0;
   let yTies = 0;
@@ -113,7 +114,7 @@ export function tauStatsDirect(x: ArrayLike<number>, y: ArrayLike<number>): TauS
   yTies += (run * (run - 1)) / 2;
   const xInYOrder = new Float64Array(n);
   for (let t = 0; t < n; t++) xInYOrder[t] = x[byY[t]];
-  const byXThenY = argsortStable(xInYOrder); // positions in y order, now sorted by x (stable: y order within ties)
+  const byXThenY = argsort(xInYOrder); // positions in y order, now sorted by x (stable: y order within ties)
   let xTies = 0;
   let jointTies = 0;
   let xRun = 1;

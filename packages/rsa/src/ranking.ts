@@ -5,11 +5,6 @@
 
 import { argsort, ranks } from '@concord/core';
 
-/** Indices that sort `v` ascending; ties keep index order (stable). */
-export function argsortStable(v: ArrayLike<number>): Uint32Array<ArrayBufferLike> {
-  return argsort(v);
-}
-
 /** 1-based ranks with ties averaged (scipy.stats.rankdata(method='average')). */
 export function averageRanks(v: ArrayLike<number>): Float64Array {
   // One implementation for the whole toolkit: core's (radix sort for long vectors, comparator sort for short ones).
@@ -23,7 +18,7 @@ export function denseRanks(v: ArrayLike<number>): {
   order: Uint32Array<ArrayBufferLike>;
 } {
   const n = v.length;
-  const order = argsortStable(v);
+  const order = argsort(v); // stable: ties keep index order
   const ranks = new Int32Array(n);
   let r = -1;
   let prev = Number.NaN;
