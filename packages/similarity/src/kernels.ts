@@ -54,10 +54,7 @@ export function median(values: Float64Array): number {
   if (n === 0) return Number.NaN;
   const hi = kthSmallest(values, n >> 1);
   if (n % 2 === 1) return hi;
-  // the largest value below position n/2 is the max of the left part after selection
-  let lo = -Infinity;
-  for (let i = 0; i < n >> 1; i++) if (values[i] > lo) lo = values[i];
-  return (lo + hi) / 2;
+  return (leftMax(values, n >> 1) + hi) / 2;
 }
 
 /**
