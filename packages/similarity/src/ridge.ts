@@ -123,6 +123,49 @@ export function totalLooErrors(
   return out;
 }
 
+/**
+ * Leave-one-out squared error of every target under every alpha (for alphaPerTarget), from the residuals
+ * (Y − U·diag(f)·UᵀY) / (1 − h), targets taken in chunks of `chunk` columns to bound the temporaries.
+ */
+function perTargetLooErrors(
+  u: Matrix,
+  s2: Float64Array,
+  ytr: Matrix,
+  uty: Matrix,
+  alphas: readonly number[],
+  leverage: Float64Array[],
+  chunk: number,
+): Float64Array[] {
+  const m = u.rows;
+  const r = u.cols;
+  const v = ytr.cols;
+  const looErr = alphas.map(() => new Float64Array(v));
+  for (let c0 = 0; c0 < v; c0 += chunk) {
+    const c1 = Math.min(v, c0 + chunk);
+    const w = c1 - c0;
+    const yc = columnSlice(ytr, c0, c1);
+    const b = columnSlice(uty, c0, c1);
+    const scaled = Matrix.zeros(r, w);
+    for (let ai = 0; ai < alphas.length; ai++) {
+      for (let j = 0; j < r; j++) {
+        const f = s2[j] / (s2[j] + alphas[ai]);
+        for (let t = 0; t < w; t++) scaled.data[j * w + t] = b.data[j * w + t] * f;
+      }
+      const fit = matmul(u, scaled); // m×w fitted centred responses
+      const err = looErr[ai];
+      const h = leverage[ai];
+      for (let i = 0; i < m; i++) {
+        const g = 1 / (1 - h[i]);
+        for (let t = 0; t < w; t++) {
+          const e = (yc.data[i * w + t] - fit.data[i * w + t]) * g;
+          err[c0 + t] += e * e;
+        }
+      }
+    }
+  }
+  return looErr;
+}
+
 /** Columns [c0, c1) of m as a new matrix (m itself when that is all of it). */
 function columnSlice(m: Matrix, c0: number, c1: number): Matrix {
   if (c0 === 0 && c1 === m.cols) return m;
@@ -178,43 +221,20 @@ export function ridgeEncoding(x: Matrix, y: Matrix, opts: RidgeOptions = {}): Si
     // targets per chunk so the per-chunk temporaries (responses and fits m×w, coefficients 2·r×w, predictions and
     // held-out responses 2·t×w) stay within the budget
     const chunk = Math.max(1, Math.min(v, Math.floor(budget / (8 * 2 * (m + r + test.length)))));
-    const looErr = perTarget ? alphas.map(() => new Float64Array(v)) : [];
     const uty = matmul(u, ytr, { transA: true }); // r×v, reused for every alpha
-    const totalErr = perTarget ? undefined : totalLooErrors(u, s2, ytr, alphas, lev);
-    for (let c0 = 0; c0 < v && perTarget; c0 += chunk) {
-      const c1 = Math.min(v, c0 + chunk);
-      const w = c1 - c0;
-      const yc = columnSlice(ytr, c0, c1);
-      const b = columnSlice(uty, c0, c1);
-      const scaled = Matrix.zeros(r, w);
-      for (let ai = 0; ai < na; ai++) {
-        for (let j = 0; j < r; j++) {
-          const f = s2[j] / (s2[j] + alphas[ai]);
-          for (let t = 0; t < w; t++) scaled.data[j * w + t] = b.data[j * w + t] * f;
-        }
-        const fit = matmul(u, scaled); // m×w fitted centred responses
-        const err = looErr[ai];
-        const h = lev[ai];
-        for (let i = 0; i < m; i++) {
-          const g = 1 / (1 - h[i]);
-          for (let t = 0; t < w; t++) {
-            const e = (yc.data[i * w + t] - fit.data[i * w + t]) * g;
-            err[c0 + t] += e * e;
-          }
-        }
-      }
-    }
     // the chosen alpha (index) of each target
     const pick = new Int32Array(v);
     if (perTarget) {
+      const looErr = perTargetLooErrors(u, s2, ytr, uty, alphas, lev, chunk);
       for (let t = 0; t < v; t++) {
         let best = 0;
         for (let ai = 1; ai < na; ai++) if (looErr[ai][t] < looErr[best][t]) best = ai;
         pick[t] = best;
       }
     } else {
+      const totalErr = totalLooErrors(u, s2, ytr, alphas, lev);
       let best = 0;
-      for (let ai = 1; ai < na; ai++) if (totalErr![ai] < totalErr![best]) best = ai;
+      for (let ai = 1; ai < na; ai++) if (totalErr[ai] < totalErr[best]) best = ai;
       pick.fill(best);
     }
     const counts = new Array(na).fill(0);
