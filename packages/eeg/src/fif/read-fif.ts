@@ -136,9 +136,7 @@ export function readRawFif(path: string): Raw {
         `FIFF_NCHAN says ${nchan} channels, found ${chs.length} channel info tags`,
         { field: 'FIFF_CH_INFO' },
       );
-    const dataBlock: FifBlock | undefined = [FIFF.B_RAW_DATA, FIFF.B_CONTINUOUS_DATA, FIFF.B_IAS_RAW_DATA]
-      .map((k) => findBlocks(tree, k)[0])
-      .find(Boolean);
+    const dataBlock = rawDataBlock(tree);
     if (!dataBlock)
       throw new FileFormatError(
         EEG_ERRORS.badHeader,
@@ -298,6 +296,13 @@ function nextPart(path: string, fd: number, tree: FifBlock): { path?: string; mi
   return undefined;
 }
 
+/** The block holding the raw data buffers (raw, continuous or IAS raw data), if any. */
+function rawDataBlock(tree: FifBlock): FifBlock | undefined {
+  return [FIFF.B_RAW_DATA, FIFF.B_CONTINUOUS_DATA, FIFF.B_IAS_RAW_DATA]
+    .map((k) => findBlocks(tree, k)[0])
+    .find(Boolean);
+}
+
 /** Follow the parts after the first, appending their buffers; returns the total number of samples. */
 function appendSplitParts(
   first: string,
@@ -328,9 +333,7 @@ function appendSplitParts(
     const size = checkedFileSize(part, 'FIF file (part of a split recording)');
     nTimes = withFd(part, (fd) => {
       tree = readFifTree(part, fd, size);
-      const block = [FIFF.B_RAW_DATA, FIFF.B_CONTINUOUS_DATA, FIFF.B_IAS_RAW_DATA]
-        .map((k) => findBlocks(tree, k)[0])
-        .find(Boolean);
+      const block = rawDataBlock(tree);
       if (!block)
         throw new FileFormatError(EEG_ERRORS.badHeader, part, 'no raw data block in this part of a split recording', {
           field: 'FIFFB_RAW_DATA',
