@@ -30,7 +30,6 @@ import { RSA_ERRORS } from './errors.ts';
 import { Rdms } from './rdms.ts';
 
 type TypedNumbers = NumericArray;
-type TreeDtype = Hdf5TreeDataset['dtype'];
 
 /** The tree types are core's (the same ones @concord/io reads and writes); these names are kept for callers. */
 export type RdmsHdf5AttrValue = Hdf5AttrValue;
