@@ -9,7 +9,9 @@ import { eegCommands } from './eeg.ts';
 import { fmriCommands } from './fmri.ts';
 import { rsaCommands } from './rsa.ts';
 import { similarityCommands } from './similarity.ts';
+import { statsCommands } from './stats.ts';
 import { studyCommands } from './study.ts';
+import { trainCommands } from './train.ts';
 
 export function allCommands(): Command[] {
   return [
@@ -21,5 +23,7 @@ export function allCommands(): Command[] {
     ...activationsCommands,
     ...apiCommands,
     ...studyCommands,
+    ...trainCommands,
+    ...statsCommands,
   ];
 }
