@@ -6,6 +6,7 @@
  */
 
 import type { ArrayStore } from './arrays.ts';
+import type { Viewer } from './auth.ts';
 import { API_ERRORS, ApiError } from './errors.ts';
 
 /** A matrix ready to send to a worker: inline (transferable) or a stored upload the worker reads itself. */
@@ -38,7 +39,11 @@ export function matrixField(
   field: string,
   arrays: ArrayStore,
   limits: InputLimits,
-  { allowNull = false, vectorAsRow = false }: { allowNull?: boolean; vectorAsRow?: boolean } = {},
+  {
+    allowNull = false,
+    vectorAsRow = false,
+    viewer,
+  }: { allowNull?: boolean; vectorAsRow?: boolean; viewer?: Viewer } = {},
 ): MatrixRef {
   if (isArrayRef(value)) {
     const extra = Object.keys(value).find((k) => k !== 'arrayId');
@@ -58,7 +63,7 @@ export function matrixField(
         `${field}.arrayId: expected a 64-character lowercase hex id (the sha256 returned by POST /v1/arrays), received ${describe(value.arrayId)}`,
         { field: `${field}.arrayId` },
       );
-    const info = arrays.info(value.arrayId, `${field}.arrayId`);
+    const info = arrays.info(value.arrayId, `${field}.arrayId`, 422, viewer);
     let rows: number;
     let cols: number;
     if (info.shape.length === 2) [rows, cols] = info.shape;
@@ -71,7 +76,7 @@ export function matrixField(
         { field },
       );
     checkCount(rows * cols, field, limits);
-    return { kind: 'file', id: info.id, path: arrays.pathOf(info.id, `${field}.arrayId`), rows, cols };
+    return { kind: 'file', id: info.id, path: arrays.pathOf(info.id, `${field}.arrayId`, 422, viewer), rows, cols };
   }
   if (!isRow(value) && !Array.isArray(value))
     throw new ApiError(

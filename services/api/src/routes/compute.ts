@@ -225,7 +225,9 @@ export async function computeRoutes(app: FastifyInstance): Promise<void> {
       async (request: FastifyRequest) => {
         const ctx = app.concord;
         const body = request.body as Record<string, unknown> & { save?: SaveRequest };
-        const task = spec.task(body, (value, name, opts) => matrixField(value, name, ctx.arrays, ctx.limits, opts));
+        const task = spec.task(body, (value, name, opts) =>
+          matrixField(value, name, ctx.arrays, ctx.limits, { ...opts, viewer: request.viewer }),
+        );
         // Hash before the run: inline buffers are moved to the worker.
         const hashes = body.save ? inputHashes(task) : undefined;
         const outcome = await ctx.pool.run(task);
