@@ -553,9 +553,22 @@ describe('stored scores', () => {
     expect(s.provenance.parameters).toEqual({ kernel: 'linear', debiased: false });
     const rd = await post('/v1/rdm', { data, conditions, method: 'euclidean', save: { model: 'm' } });
     const srd = (await get(`/v1/scores/${rd.body.scoreId}`)).body;
-    expect(srd.value).toBeNull();
+    // Stored value of an RDM: its mean dissimilarity (computed here from calcRdm directly).
+    const lib = calcRdm(new Dataset(Matrix.from(data), { obsDescriptors: { conditions } }), {
+      method: 'euclidean',
+      descriptor: 'conditions',
+    }).dissimilarities.data;
+    expect(srd.value).toBeCloseTo(lib.reduce((a, v) => a + v, 0) / lib.length, 14);
     expect(srd.result.dissimilarities).toEqual(rd.body.dissimilarities);
     expect(srd.provenance.parameters.conditions).toEqual(conditions);
+  });
+
+  it('a stored comparison of nA × nB RDMs has the mean of its values', async () => {
+    const r = await post('/v1/compare', { a: rdmA, b: rdmB, method: 'spearman', save: { model: 'summary' } });
+    const s = (await get(`/v1/scores/${r.body.scoreId}`)).body;
+    const lib = compareRdms(Rdms.fromVectors(rdmA), Rdms.fromVectors(rdmB), { method: 'spearman' }).data;
+    expect(lib).toHaveLength(6);
+    expect(s.value).toBeCloseTo(lib.reduce((a, v) => a + v, 0) / 6, 14);
   });
 
   it('parallel writers lose no rows', async () => {

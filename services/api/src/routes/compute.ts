@@ -37,7 +37,7 @@ interface ComputeSpec<B> {
   ): Task;
   /** The metric label stored with a score. */
   metric(body: B): string;
-  /** The single number of a result, when there is one. */
+  /** The number stored as a score's `value`: the result itself or its scalar summary (README: stored scores). */
   value(result: TaskResult): number | null;
   /** Request fields recorded as provenance parameters (numeric inputs are recorded by hash instead). */
   parameters(body: B): Record<string, unknown>;
@@ -87,6 +87,18 @@ function libraryError(error: ErrorBody, body: Record<string, unknown>): ApiError
 const single = (v: number | null | undefined): number | null =>
   typeof v === 'number' && Number.isFinite(v) ? v : null;
 
+/** Mean of all entries; null when any is missing or non-finite (a summary over fewer entries would mislead). */
+function meanOfAll(values: ArrayLike<number | null>): number | null {
+  if (values.length === 0) return null;
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v !== 'number' || !Number.isFinite(v)) return null;
+    sum += v;
+  }
+  return single(sum / values.length);
+}
+
 const SPECS: ComputeSpec<never>[] = [
   {
     url: '/v1/rdm',
@@ -125,7 +137,9 @@ const SPECS: ComputeSpec<never>[] = [
       };
     },
     metric: (b: RdmBody) => b.method,
-    value: () => null,
+    // The mean dissimilarity: how distinct the conditions' patterns are overall (for crossnobis, the average
+    // cross-validated distance of Walther et al. 2016).
+    value: (r) => meanOfAll((r as { dissimilarities: Float64Array }).dissimilarities),
     parameters: (b: RdmBody) => plainParameters(b),
   } as ComputeSpec<RdmBody>,
   {
@@ -141,10 +155,9 @@ const SPECS: ComputeSpec<never>[] = [
       ...(b.sigmaK ? { sigmaK: field(b.sigmaK, 'body.sigmaK', { vectorAsRow: true }) } : {}),
     }),
     metric: (b: CompareBody) => b.method,
-    value: (r) => {
-      const v = (r as { values: (number | null)[][] }).values;
-      return v.length === 1 && v[0].length === 1 ? single(v[0][0]) : null;
-    },
+    // The comparison itself for one pair; the mean over the nA × nB pairs otherwise (rsatoolbox's model
+    // evaluation averages a model's comparisons over the data RDMs in the same way).
+    value: (r) => meanOfAll((r as { values: (number | null)[][] }).values.flat()),
     parameters: (b: CompareBody) => plainParameters(b),
   } as ComputeSpec<CompareBody>,
   {
