@@ -558,7 +558,7 @@ describe('stored scores', () => {
       method: 'euclidean',
       descriptor: 'conditions',
     }).dissimilarities.data;
-    expect(srd.value).toBeCloseTo(lib.reduce((a, v) => a + v, 0) / lib.length, 14);
+    expect(srd.value).toBeCloseTo(Array.from(lib).reduce((a, v) => a + v, 0) / lib.length, 14);
     expect(srd.result.dissimilarities).toEqual(rd.body.dissimilarities);
     expect(srd.provenance.parameters.conditions).toEqual(conditions);
   });
@@ -568,7 +568,7 @@ describe('stored scores', () => {
     const s = (await get(`/v1/scores/${r.body.scoreId}`)).body;
     const lib = compareRdms(Rdms.fromVectors(rdmA), Rdms.fromVectors(rdmB), { method: 'spearman' }).data;
     expect(lib).toHaveLength(6);
-    expect(s.value).toBeCloseTo(lib.reduce((a, v) => a + v, 0) / 6, 14);
+    expect(s.value).toBeCloseTo(Array.from(lib).reduce((a, v) => a + v, 0) / 6, 14);
   });
 
   it('parallel writers lose no rows', async () => {

@@ -19,10 +19,11 @@ import { ArrayStore } from './arrays.ts';
 import { authenticator, type Viewer } from './auth.ts';
 import { API_ERRORS, ApiError, errorBody } from './errors.ts';
 import { parseJsonBody } from './json-body.ts';
+import { patchBinaryBodies } from './openapi-binary.ts';
 import { ComputePool, type PoolOptions } from './pool.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { arrayRoutes } from './routes/arrays.ts';
-import { computeRoutes } from './routes/compute.ts';
+import { COMPUTE_DOCS, computeRoutes } from './routes/compute.ts';
 import { healthRoutes } from './routes/health.ts';
 import { scoreRoutes } from './routes/scores.ts';
 import { ApiKeyStore } from './store/api-keys.ts';
@@ -224,6 +225,10 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
 
   if (options.docs !== false) {
     await app.register(swagger, {
+      transformObject: (doc) =>
+        'openapiObject' in doc
+          ? patchBinaryBodies(doc.openapiObject as Record<string, unknown>, COMPUTE_DOCS)
+          : doc.swaggerObject,
       openapi: {
         openapi: '3.0.3',
         info: {

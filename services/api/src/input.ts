@@ -7,6 +7,7 @@
 
 import type { ArrayStore } from './arrays.ts';
 import type { Viewer } from './auth.ts';
+import { BinaryArray } from './binary-body.ts';
 import { API_ERRORS, ApiError } from './errors.ts';
 
 /** A matrix ready to send to a worker: inline (transferable) or a stored upload the worker reads itself. */
@@ -15,7 +16,7 @@ export type MatrixRef =
   | { kind: 'file'; id: string; path: string; rows: number; cols: number };
 
 type Row = (number | null)[] | Float64Array;
-export type NumericField = Row[] | Row | { arrayId: string };
+export type NumericField = Row[] | Row | { arrayId: string } | BinaryArray;
 
 export interface InputLimits {
   /** Elements per numeric field. */
@@ -45,6 +46,7 @@ export function matrixField(
     viewer,
   }: { allowNull?: boolean; vectorAsRow?: boolean; viewer?: Viewer } = {},
 ): MatrixRef {
+  if (value instanceof BinaryArray) return binaryField(value, field, limits, allowNull, vectorAsRow);
   if (isArrayRef(value)) {
     const extra = Object.keys(value).find((k) => k !== 'arrayId');
     if (extra !== undefined)
@@ -124,6 +126,42 @@ export function matrixField(
       );
     }
     fillRow(data, i * cols, row, `${field}[${i}]`, allowNull);
+  }
+  return { kind: 'inline', rows, cols, data };
+}
+
+/** A .npy array from a binary body: the same shape, finiteness and size rules as JSON input. */
+function binaryField(
+  value: BinaryArray,
+  field: string,
+  limits: InputLimits,
+  allowNull: boolean,
+  vectorAsRow: boolean,
+): MatrixRef {
+  const { shape, data } = value;
+  let rows: number;
+  let cols: number;
+  if (shape.length === 2) [rows, cols] = shape;
+  else if (shape.length === 1 && vectorAsRow) [rows, cols] = [1, shape[0]];
+  else
+    throw new ApiError(
+      422,
+      API_ERRORS.SHAPE,
+      `${field}: expected a ${vectorAsRow ? '1-D or ' : ''}2-D array, ${value.source} has shape (${shape.join(', ')})`,
+      { field },
+    );
+  if (rows * cols === 0) throw new ApiError(422, API_ERRORS.SHAPE, `${field}: ${value.source} is empty`, { field });
+  checkCount(rows * cols, field, limits);
+  for (let k = 0; k < data.length; k++) {
+    const v = data[k];
+    if (Number.isFinite(v) || (allowNull && Number.isNaN(v))) continue;
+    const at = shape.length === 2 ? `[${Math.floor(k / cols)}][${k % cols}]` : `[${k}]`;
+    throw new ApiError(
+      400,
+      API_ERRORS.VALIDATION,
+      `${field}${at}: expected a finite number${allowNull ? ' or NaN (missing)' : ''}, received ${v}`,
+      { field: `${field}${at}` },
+    );
   }
   return { kind: 'inline', rows, cols, data };
 }

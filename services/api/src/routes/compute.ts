@@ -1,11 +1,12 @@
 /**
  * POST /v1/rdm, /v1/compare, /v1/noise-ceiling, /v1/cka, /v1/similarity: validate (schema), convert the numeric
  * fields (ragged arrays, limits, uploads), run the task in the pool, optionally store the score, reply.
- * JSON bodies only (415 for anything else).
+ * Bodies: JSON, application/x-npy or multipart/form-data with .npy parts (binary-body.ts); 415 for anything else.
  */
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TObject, TSchema } from 'typebox';
+import { MULTIPART_TYPE, NPY_TYPE, RawBinaryBody, toBody } from '../binary-body.ts';
 import { compileBodyValidator } from '../body-validator.ts';
 import type { Task, TaskResult } from '../compute.ts';
 import { ApiError, type ErrorBody } from '../errors.ts';
@@ -27,7 +28,12 @@ import {
 
 interface ComputeSpec<B> {
   url: string;
+  operationId: string;
   summary: string;
+  /** The array fields in the order an application/x-npy body fills them. */
+  arrays: readonly string[];
+  /** A small JSON body for the OpenAPI document (binary bodies carry the same fields). */
+  example: Record<string, unknown>;
   body: TObject;
   reply: TSchema;
   /** Request → task; numeric fields converted here (throws 4xx on bad shapes). */
@@ -102,6 +108,17 @@ function meanOfAll(values: ArrayLike<number | null>): number | null {
 const SPECS: ComputeSpec<never>[] = [
   {
     url: '/v1/rdm',
+    operationId: 'computeRdm',
+    arrays: ['data', 'noise'],
+    example: {
+      data: [
+        [0.1, 0.5, 0.9],
+        [0.2, 0.4, 1.1],
+        [0.9, 0.1, 0.3],
+      ],
+      conditions: ['face', 'house', 'tool'],
+      method: 'euclidean',
+    },
     summary: 'representational dissimilarity matrix of data (rsatoolbox calc_rdm); identical to `concord rdm`',
     body: RdmBody,
     reply: RdmReply,
@@ -144,6 +161,9 @@ const SPECS: ComputeSpec<never>[] = [
   } as ComputeSpec<RdmBody>,
   {
     url: '/v1/compare',
+    operationId: 'compareRdms',
+    arrays: ['a', 'b', 'sigmaK'],
+    example: { a: [[0.2, 0.5, 0.4]], b: [[0.1, 0.6, 0.5]], method: 'spearman' },
     summary: 'compare two sets of RDM vectors (rsatoolbox compare); values are nA × nB; identical to `concord compare`',
     body: CompareBody,
     reply: CompareReply,
@@ -162,6 +182,16 @@ const SPECS: ComputeSpec<never>[] = [
   } as ComputeSpec<CompareBody>,
   {
     url: '/v1/noise-ceiling',
+    operationId: 'noiseCeiling',
+    arrays: ['rdms'],
+    example: {
+      rdms: [
+        [0.2, 0.5, 0.4],
+        [0.3, 0.6, 0.4],
+        [0.1, 0.5, 0.5],
+      ],
+      method: 'corr',
+    },
     summary:
       'noise ceiling (lower: leave-one-out, upper: all) of subject RDMs (rsatoolbox boot_noise_ceiling); identical to `concord noise-ceiling`',
     body: NoiseCeilingBody,
@@ -177,6 +207,20 @@ const SPECS: ComputeSpec<never>[] = [
   } as ComputeSpec<NoiseCeilingBody>,
   {
     url: '/v1/cka',
+    operationId: 'cka',
+    arrays: ['x', 'y'],
+    example: {
+      x: [
+        [1, 0],
+        [0, 1],
+        [1, 1],
+      ],
+      y: [
+        [2, 0.5],
+        [0.1, 1],
+        [1, 2],
+      ],
+    },
     summary: 'centred kernel alignment of x and y (rows = examples); identical to `concord cka`',
     body: CkaBody,
     reply: CkaReply,
@@ -196,6 +240,21 @@ const SPECS: ComputeSpec<never>[] = [
   } as ComputeSpec<CkaBody>,
   {
     url: '/v1/similarity',
+    operationId: 'similarity',
+    arrays: ['x', 'y'],
+    example: {
+      x: [
+        [1, 0],
+        [0, 1],
+        [1, 1],
+      ],
+      y: [
+        [2, 0.5],
+        [0.1, 1],
+        [1, 2],
+      ],
+      metric: 'procrustes',
+    },
     summary:
       'any metric of the similarity package (CKA family, CCA family, Procrustes, ...); identical to `concord similarity`',
     body: SimilarityBody,
@@ -218,19 +277,52 @@ function shapeReply(result: TaskResult): Record<string, unknown> {
   return { ...result };
 }
 
+/** The binary request bodies of a compute route, for the OpenAPI document (see binaryBodyDocs in app.ts). */
+export interface ComputeDoc {
+  url: string;
+  arrays: readonly string[];
+  fields: Record<string, TSchema>;
+  example: Record<string, unknown>;
+}
+export const COMPUTE_DOCS: ComputeDoc[] = (SPECS as ComputeSpec<Record<string, unknown>>[]).map((s) => ({
+  url: s.url,
+  arrays: s.arrays,
+  fields: s.body.properties as Record<string, TSchema>,
+  example: s.example,
+}));
+
 export async function computeRoutes(app: FastifyInstance): Promise<void> {
-  // JSON only: without the text/plain parser a wrong content type is a 415, not a confusing schema error.
+  // JSON and binary bodies only: without the text/plain parser a wrong content type is a 415, not a confusing
+  // schema error. Binary bodies are kept as bytes here and become a body object in preValidation, where the route
+  // (its array fields, its schema) is known.
   app.removeContentTypeParser('text/plain');
+  app.addContentTypeParser([NPY_TYPE, MULTIPART_TYPE], { parseAs: 'buffer' }, (request, body, done) => {
+    const type = request.headers['content-type'] ?? '';
+    done(null, new RawBinaryBody(type.toLowerCase().startsWith(NPY_TYPE) ? 'npy' : 'multipart', body as Buffer, type));
+  });
   for (const spec of SPECS as ComputeSpec<Record<string, unknown>>[]) {
     const validateBody = compileBodyValidator(spec.body);
     app.post(
       spec.url,
       {
         validatorCompiler: () => validateBody,
+        preValidation: async (request) => {
+          if (request.body instanceof RawBinaryBody) {
+            request.body = toBody(
+              request.body,
+              request.query as Record<string, unknown>,
+              spec.body,
+              spec.arrays,
+              app.concord.limits.maxHeaderBytes,
+            );
+          }
+        },
         schema: {
           summary: spec.summary,
+          operationId: spec.operationId,
           tags: ['compute'],
           security: [{ bearer: [] }],
+          consumes: ['application/json', NPY_TYPE, MULTIPART_TYPE],
           body: spec.body,
           response: { 200: spec.reply, '4xx': ErrorReply, '5xx': ErrorReply },
         },
