@@ -177,9 +177,21 @@ describe('concord serve on loopback', () => {
     expect(denied.status).toBe(401);
     expect(denied.body.code).toBe('ERR_API_UNAUTHORIZED');
     const auth = { authorization: `Bearer ${created.json.key}` };
-    expect((await postJson(`${s.url}/v1/compare`, body, auth)).status).toBe(200);
+    const saved = await postJson(`${s.url}/v1/compare`, { ...body, save: { model: 'm' } }, auth);
+    expect(saved.status).toBe(200);
+    // An admin key (--admin) sees the other key's score; the other key is not an admin.
+    const root = cli(['api-key', 'create', '--name', 'root', '--admin', '--data-dir', dataDir]);
+    expect(root.json.admin).toBe(true);
+    expect(created.json.admin).toBe(false);
+    const seen = await fetch(`${s.url}/v1/scores/${saved.body.scoreId}`, {
+      headers: { authorization: `Bearer ${root.json.key}` },
+    });
+    expect(seen.status).toBe(200);
     const listed = cli(['api-key', 'list', '--data-dir', dataDir]);
-    expect(listed.json.keys.map((k: { id: string }) => k.id)).toEqual([created.json.id]);
+    expect(listed.json.keys.map((k: { id: string; admin: boolean }) => [k.id, k.admin])).toEqual([
+      [created.json.id, false],
+      [root.json.id, true],
+    ]);
     expect(JSON.stringify(listed.json)).not.toContain(created.json.key);
     expect(cli(['api-key', 'revoke', created.json.id, '--data-dir', dataDir]).status).toBe(0);
     const revoked = await postJson(`${s.url}/v1/compare`, body, auth);

@@ -21,7 +21,7 @@ export interface ChildServer {
 export async function startChildServer(
   dataDir: string,
   extraArgs: string[] = [],
-  timeoutMs = 30_000,
+  timeoutMs = 120_000,
   { light = false }: { light?: boolean } = {},
 ): Promise<ChildServer> {
   const args = light
