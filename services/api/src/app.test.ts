@@ -553,9 +553,22 @@ describe('stored scores', () => {
     expect(s.provenance.parameters).toEqual({ kernel: 'linear', debiased: false });
     const rd = await post('/v1/rdm', { data, conditions, method: 'euclidean', save: { model: 'm' } });
     const srd = (await get(`/v1/scores/${rd.body.scoreId}`)).body;
-    expect(srd.value).toBeNull();
+    // Stored value of an RDM: its mean dissimilarity (computed here from calcRdm directly).
+    const lib = calcRdm(new Dataset(Matrix.from(data), { obsDescriptors: { conditions } }), {
+      method: 'euclidean',
+      descriptor: 'conditions',
+    }).dissimilarities.data;
+    expect(srd.value).toBeCloseTo(Array.from(lib).reduce((a, v) => a + v, 0) / lib.length, 14);
     expect(srd.result.dissimilarities).toEqual(rd.body.dissimilarities);
     expect(srd.provenance.parameters.conditions).toEqual(conditions);
+  });
+
+  it('a stored comparison of nA × nB RDMs has the mean of its values', async () => {
+    const r = await post('/v1/compare', { a: rdmA, b: rdmB, method: 'spearman', save: { model: 'summary' } });
+    const s = (await get(`/v1/scores/${r.body.scoreId}`)).body;
+    const lib = compareRdms(Rdms.fromVectors(rdmA), Rdms.fromVectors(rdmB), { method: 'spearman' }).data;
+    expect(lib).toHaveLength(6);
+    expect(s.value).toBeCloseTo(Array.from(lib).reduce((a, v) => a + v, 0) / 6, 14);
   });
 
   it('parallel writers lose no rows', async () => {
@@ -641,5 +654,186 @@ describe('API keys and rate limits', () => {
     } finally {
       await keyed.close();
     }
+  });
+});
+
+describe('failed authentication is rate-limited per client address', () => {
+  it('bad keys from one address get 401 until the budget is spent, then 429 with RateLimit-* and Retry-After', async () => {
+    const keyed = await buildApp({ dataDir: tempDir(), threads: 0, docs: false, authFailureLimit: 5 });
+    try {
+      const good = new ApiKeyStore(keyed.concord.db).create('lab');
+      const send = (authorization: string | undefined, remoteAddress = '203.0.113.7') =>
+        keyed.inject({
+          method: 'GET',
+          url: '/v1/scores',
+          remoteAddress,
+          headers: authorization ? { authorization } : {},
+        });
+      const bad = 'Bearer ck_0000000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+      for (let i = 0; i < 5; i++) {
+        const r = await send(i % 2 ? bad : undefined);
+        expectErrorBody(r.json(), 401, 'ERR_API_UNAUTHORIZED');
+        expect(r.headers['ratelimit-limit']).toBe('5');
+        expect(r.headers['ratelimit-remaining']).toBe(String(4 - i));
+      }
+      const limited = await send(bad);
+      expectErrorBody(limited.json(), 429, 'ERR_API_RATE_LIMITED');
+      expect(limited.headers['ratelimit-remaining']).toBe('0');
+      expect(Number(limited.headers['retry-after'])).toBe(12);
+      expect(Number(limited.headers['ratelimit-reset'])).toBeGreaterThan(0);
+      // While the address is over its budget, no key is even looked at (no oracle for guessing).
+      expectErrorBody((await send(`Bearer ${good.key}`)).json(), 429, 'ERR_API_RATE_LIMITED');
+      // Other addresses are not affected; public routes never count.
+      expect((await send(`Bearer ${good.key}`, '198.51.100.1')).statusCode).toBe(200);
+      expectErrorBody((await send(bad, '198.51.100.2')).json(), 401, 'ERR_API_UNAUTHORIZED');
+      expect((await keyed.inject({ method: 'GET', url: '/health', remoteAddress: '203.0.113.7' })).statusCode).toBe(
+        200,
+      );
+    } finally {
+      await keyed.close();
+    }
+  });
+
+  it('answers that went through a per-key budget carry RateLimit-* headers', async () => {
+    const keyed = await buildApp({ dataDir: tempDir(), threads: 0, docs: false });
+    try {
+      const k = new ApiKeyStore(keyed.concord.db).create('lab', 4);
+      const first = await keyed.inject({
+        method: 'GET',
+        url: '/v1/scores',
+        headers: { authorization: `Bearer ${k.key}` },
+      });
+      expect(first.statusCode).toBe(200);
+      expect(first.headers['ratelimit-limit']).toBe('4');
+      expect(first.headers['ratelimit-remaining']).toBe('3');
+      expect(first.headers['ratelimit-policy']).toBe('4;w=60');
+      expect(first.headers['retry-after']).toBeUndefined();
+    } finally {
+      await keyed.close();
+    }
+  });
+});
+
+describe('keys own their data; DELETE for scores and arrays', () => {
+  it('a key sees and deletes its own scores; an admin key sees and deletes all', async () => {
+    const keyed = await buildApp({ dataDir: tempDir(), threads: 0, docs: false });
+    try {
+      const keys = new ApiKeyStore(keyed.concord.db);
+      const a = keys.create('a');
+      const b = keys.create('b');
+      const admin = keys.create('root', null, { admin: true });
+      const as = (k: { key: string }) => ({ authorization: `Bearer ${k.key}` });
+      const save = async (k: { key: string }, model: string) =>
+        (
+          await keyed.inject({
+            method: 'POST',
+            url: '/v1/compare',
+            payload: { a: rdmA, b: rdmB, method: 'cosine', save: { model } },
+            headers: as(k),
+          })
+        ).json().scoreId as string;
+      const sa = await save(a, 'shared-name');
+      const sb = await save(b, 'shared-name');
+      const list = async (k: { key: string }) =>
+        (await keyed.inject({ method: 'GET', url: '/v1/scores?model=shared-name', headers: as(k) }))
+          .json()
+          .items.map((s: { id: string }) => s.id);
+      expect(await list(a)).toEqual([sa]);
+      expect(await list(b)).toEqual([sb]);
+      expect(await list(admin)).toEqual([sa, sb]);
+      const getAs = (k: { key: string }, id: string) =>
+        keyed.inject({ method: 'GET', url: `/v1/scores/${id}`, headers: as(k) });
+      const delAs = (k: { key: string }, id: string) =>
+        keyed.inject({ method: 'DELETE', url: `/v1/scores/${id}`, headers: as(k) });
+      expectErrorBody((await getAs(b, sa)).json(), 404, 'ERR_API_NOT_FOUND');
+      expect((await getAs(admin, sa)).statusCode).toBe(200);
+      expectErrorBody((await delAs(b, sa)).json(), 404, 'ERR_API_NOT_FOUND');
+      expect((await getAs(a, sa)).statusCode).toBe(200);
+      const del = await delAs(a, sa);
+      expect(del.statusCode).toBe(204);
+      expect(del.body).toBe('');
+      expectErrorBody((await getAs(a, sa)).json(), 404, 'ERR_API_NOT_FOUND');
+      expectErrorBody((await delAs(a, sa)).json(), 404, 'ERR_API_NOT_FOUND');
+      expect((await delAs(admin, sb)).statusCode).toBe(204);
+      expect(await list(admin)).toEqual([]);
+      expect(keyed.concord.db.prepare('SELECT COUNT(*) AS n FROM score_tags').get()).toEqual({ n: 0 });
+      expectErrorBody((await delAs(admin, 'abc')).json(), 400, 'ERR_API_VALIDATION');
+    } finally {
+      await keyed.close();
+    }
+  });
+
+  it('a key uses only arrays it uploaded; deleting drops its claim, the bytes go with the last claim', async () => {
+    const keyed = await buildApp({ dataDir: tempDir(), threads: 0, docs: false });
+    try {
+      const { existsSync } = await import('node:fs');
+      const keys = new ApiKeyStore(keyed.concord.db);
+      const a = keys.create('a');
+      const b = keys.create('b');
+      const admin = keys.create('root', null, { admin: true });
+      const as = (k: { key: string }) => ({ authorization: `Bearer ${k.key}` });
+      const up = async (k: { key: string }, rows: number[][]) =>
+        (
+          await keyed.inject({
+            method: 'POST',
+            url: '/v1/arrays',
+            payload: npy(rows),
+            headers: { ...as(k), 'content-type': 'application/x-npy' },
+          })
+        ).json().id as string;
+      const info = (k: { key: string }, id: string) =>
+        keyed.inject({ method: 'GET', url: `/v1/arrays/${id}`, headers: as(k) });
+      const del = (k: { key: string }, id: string) =>
+        keyed.inject({ method: 'DELETE', url: `/v1/arrays/${id}`, headers: as(k) });
+      const use = (k: { key: string }, id: string) =>
+        keyed.inject({
+          method: 'POST',
+          url: '/v1/rdm',
+          payload: { data: { arrayId: id }, conditions, method: 'euclidean' },
+          headers: as(k),
+        });
+      const id = await up(a, data);
+      const file = join(keyed.concord.arrays.dir, `${id}.npy`);
+      expect((await info(a, id)).statusCode).toBe(200);
+      expectErrorBody((await info(b, id)).json(), 404, 'ERR_API_ARRAY_NOT_FOUND');
+      expectErrorBody((await use(b, id)).json(), 422, 'ERR_API_ARRAY_NOT_FOUND');
+      expectErrorBody((await del(b, id)).json(), 404, 'ERR_API_ARRAY_NOT_FOUND');
+      expect((await info(admin, id)).statusCode).toBe(200);
+      // b uploads the same bytes: one file, two claims.
+      expect(await up(b, data)).toBe(id);
+      expect((await use(b, id)).statusCode).toBe(200);
+      expect((await del(a, id)).statusCode).toBe(204);
+      expectErrorBody((await info(a, id)).json(), 404, 'ERR_API_ARRAY_NOT_FOUND');
+      expect(existsSync(file)).toBe(true);
+      expect((await use(b, id)).statusCode).toBe(200);
+      expect((await del(b, id)).statusCode).toBe(204);
+      expect(existsSync(file)).toBe(false);
+      expectErrorBody((await info(admin, id)).json(), 404, 'ERR_API_ARRAY_NOT_FOUND');
+      // An admin key removes an array whatever its claims.
+      const id2 = await up(a, x);
+      expect(await up(b, x)).toBe(id2);
+      expect((await del(admin, id2)).statusCode).toBe(204);
+      expectErrorBody((await info(a, id2)).json(), 404, 'ERR_API_ARRAY_NOT_FOUND');
+      expectErrorBody((await info(b, id2)).json(), 404, 'ERR_API_ARRAY_NOT_FOUND');
+      expect(await up(b, x)).toBe(id2);
+      expect((await info(b, id2)).statusCode).toBe(200);
+    } finally {
+      await keyed.close();
+    }
+  });
+
+  it('without keys the service is open: DELETE removes scores and arrays', async () => {
+    const r = await post('/v1/cka', { x, y, save: { model: 'to-delete' } });
+    expect((await app.inject({ method: 'DELETE', url: `/v1/scores/${r.body.scoreId}` })).statusCode).toBe(204);
+    expect((await get(`/v1/scores/${r.body.scoreId}`)).status).toBe(404);
+    const up = await app.inject({
+      method: 'POST',
+      url: '/v1/arrays',
+      payload: npy([[1, 2, 3]]),
+      headers: { 'content-type': 'application/x-npy' },
+    });
+    const id = up.json().id;
+    expect((await app.inject({ method: 'DELETE', url: `/v1/arrays/${id}` })).statusCode).toBe(204);
+    expect((await get(`/v1/arrays/${id}`)).status).toBe(404);
   });
 });

@@ -16,15 +16,18 @@ import Fastify, {
   type FastifyServerOptions,
 } from 'fastify';
 import { ArrayStore } from './arrays.ts';
+import { authenticator, type Viewer } from './auth.ts';
 import { API_ERRORS, ApiError, errorBody } from './errors.ts';
 import { parseJsonBody } from './json-body.ts';
+import { patchBinaryBodies } from './openapi-binary.ts';
 import { ComputePool, type PoolOptions } from './pool.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { arrayRoutes } from './routes/arrays.ts';
-import { computeRoutes } from './routes/compute.ts';
+import { COMPUTE_DOCS, computeRoutes } from './routes/compute.ts';
 import { healthRoutes } from './routes/health.ts';
 import { scoreRoutes } from './routes/scores.ts';
 import { ApiKeyStore } from './store/api-keys.ts';
+import { ArrayClaims } from './store/array-claims.ts';
 import { type Db, openDatabase } from './store/database.ts';
 import { ScoreStore } from './store/scores.ts';
 import { validationError } from './validation.ts';
@@ -42,10 +45,45 @@ export interface AppOptions extends PoolOptions {
   maxElements?: number;
   /** Requests per minute for keys created without their own limit. Default 600. */
   defaultRateLimit?: number;
+  /** Failed authentications per minute per client address before 429s. Default 30. */
+  authFailureLimit?: number;
+  /** Connection timeouts (slow or idle clients are cut off); see ServiceTimeouts. */
+  timeouts?: Partial<ServiceTimeouts>;
   /** Fastify logger: false (default), true, or options. */
   logger?: FastifyServerOptions['logger'];
   /** Serve the OpenAPI document (/docs/json) and Swagger UI (/docs). Default true. */
   docs?: boolean;
+}
+
+/**
+ * How long a client may take. Node enforces the first two for every connection (a socket that sends nothing at all
+ * is cut off by `headersMs` too), checking every `checkIntervalMs`; a slow client gets 408 and is closed. The time
+ * a handler takes to answer (a long computation) is not limited by them.
+ */
+export interface ServiceTimeouts {
+  /** The request line and all headers must arrive within this. Default 10 s. */
+  headersMs: number;
+  /** The whole request, body included, must arrive within this. Default 120 s (a 1 GiB upload needs ≥ 9 MB/s). */
+  requestMs: number;
+  /** An idle keep-alive connection is closed after this. Default 5 s. */
+  keepAliveMs: number;
+  /** How often Node checks the two limits above. Default 1 s. */
+  checkIntervalMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: Readonly<ServiceTimeouts> = {
+  headersMs: 10_000,
+  requestMs: 120_000,
+  keepAliveMs: 5_000,
+  checkIntervalMs: 1_000,
+};
+
+/** A route as registered: what the auth test suite walks (every route added later is covered). */
+export interface RouteEntry {
+  method: string;
+  url: string;
+  public: boolean;
+  params: Record<string, { pattern?: string }>;
 }
 
 export interface AppContext {
@@ -58,6 +96,8 @@ export interface AppContext {
   /** True once close() began: /ready answers 503 and new /v1 requests are refused. */
   closing: boolean;
   log: FastifyBaseLogger;
+  /** Every route registered, in order (HEAD twins of GET routes included). */
+  routes: RouteEntry[];
 }
 
 declare module 'fastify' {
@@ -66,6 +106,8 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     apiKeyId: string | null;
+    /** Set by the auth hook on every non-public route. */
+    viewer: Viewer;
   }
 }
 
@@ -81,9 +123,10 @@ function describeFastifyError(err: unknown, request: FastifyRequest): unknown {
   }
   if (v.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
     const got = request.headers['content-type'];
-    const expected = request.url.startsWith('/v1/arrays')
-      ? 'application/octet-stream (the bytes of a .npy file)'
-      : 'application/json';
+    const expected =
+      request.routeOptions.url === '/v1/arrays'
+        ? 'application/octet-stream (the bytes of a .npy file)'
+        : 'application/json';
     return new ApiError(
       415,
       API_ERRORS.UNSUPPORTED_MEDIA_TYPE,
@@ -101,9 +144,13 @@ export function defaultDataDir(): string {
 export async function buildApp(options: AppOptions = {}): Promise<FastifyInstance> {
   const dataDir = options.dataDir ?? defaultDataDir();
   const bodyLimit = options.bodyLimit ?? 16 * 1024 * 1024;
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit,
+    http: { headersTimeout: timeouts.headersMs, connectionsCheckingInterval: timeouts.checkIntervalMs },
+    requestTimeout: timeouts.requestMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
     // Ids and query strings stay short; keeps hostile URLs cheap.
     routerOptions: { maxParamLength: 200 },
   });
@@ -122,7 +169,7 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
     db,
     scores: new ScoreStore(db),
     keys: new ApiKeyStore(db),
-    arrays: new ArrayStore(dataDir),
+    arrays: new ArrayStore(dataDir, new ArrayClaims(db)),
     pool: new ComputePool(options),
     limits: {
       bodyLimit,
@@ -132,9 +179,22 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
     },
     closing: false,
     log: app.log,
+    routes: [],
   };
+  if (ctx.arrays.orphansRemoved.length > 0)
+    app.log.warn({ files: ctx.arrays.orphansRemoved }, 'removed uploads left unfinished by a process that is gone');
   app.decorate('concord', ctx);
   app.decorateRequest('apiKeyId', null);
+  app.decorateRequest('viewer', null as unknown as Viewer);
+  app.addHook('onRoute', (route) => {
+    // The API docs (registered by @fastify/swagger-ui) are public like /health; everything else declares it.
+    if (route.url === '/docs' || route.url.startsWith('/docs/')) route.config = { ...route.config, public: true };
+    const params = (route.schema?.params as { properties?: Record<string, { pattern?: string }> } | undefined)
+      ?.properties;
+    for (const method of Array.isArray(route.method) ? route.method : [route.method]) {
+      ctx.routes.push({ method, url: route.url, public: route.config?.public === true, params: params ?? {} });
+    }
+  });
 
   app.setErrorHandler((err, request, reply) => {
     const e = describeFastifyError(err, request);
@@ -151,53 +211,24 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
     reply.code(404).send(body);
   });
 
-  const limiter = new RateLimiter();
-  const defaultRate = options.defaultRateLimit ?? 600;
-  app.addHook('onRequest', async (request, reply) => {
-    if (!request.url.startsWith('/v1')) return;
-    if (ctx.closing)
-      throw new ApiError(503, API_ERRORS.SHUTTING_DOWN, 'the service is shutting down; retry on another instance');
-    if (!ctx.keys.anyKeys()) return;
-    const header = request.headers.authorization;
-    const m = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-    if (!m) {
-      reply.header('www-authenticate', 'Bearer');
-      throw new ApiError(
-        401,
-        API_ERRORS.UNAUTHORIZED,
-        'authorization: this service requires an API key: send "Authorization: Bearer <key>"',
-        { field: 'authorization' },
-      );
-    }
-    const check = ctx.keys.check(m[1]);
-    if (!check.ok) {
-      reply.header('www-authenticate', 'Bearer error="invalid_token"');
-      if (check.reason === 'revoked')
-        throw new ApiError(401, API_ERRORS.KEY_REVOKED, 'authorization: this API key was revoked', {
-          field: 'authorization',
-        });
-      throw new ApiError(
-        401,
-        API_ERRORS.UNAUTHORIZED,
-        `authorization: ${check.reason === 'malformed' ? 'malformed API key (expected ck_<id>_<secret>)' : 'unknown API key'}`,
-        { field: 'authorization' },
-      );
-    }
-    const perMinute = check.key.rateLimit ?? defaultRate;
-    const wait = limiter.take(check.key.id, perMinute);
-    if (wait > 0) {
-      throw new ApiError(
-        429,
-        API_ERRORS.RATE_LIMITED,
-        `rate limit of ${perMinute} requests per minute for key ${check.key.id} exceeded; retry in ${wait} s`,
-        { retryAfter: wait },
-      );
-    }
-    request.apiKeyId = check.key.id;
-  });
+  app.addHook(
+    'onRequest',
+    authenticator({
+      keys: ctx.keys,
+      defaultRateLimit: options.defaultRateLimit ?? 600,
+      authFailureLimit: options.authFailureLimit ?? 30,
+      keyLimiter: new RateLimiter(),
+      failureLimiter: new RateLimiter(),
+      isClosing: () => ctx.closing,
+    }),
+  );
 
   if (options.docs !== false) {
     await app.register(swagger, {
+      transformObject: (doc) =>
+        'openapiObject' in doc
+          ? patchBinaryBodies(doc.openapiObject as Record<string, unknown>, COMPUTE_DOCS)
+          : doc.swaggerObject,
       openapi: {
         openapi: '3.0.3',
         info: {

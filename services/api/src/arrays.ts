@@ -3,6 +3,10 @@
  * checked as soon as it arrives (a huge or malformed header is refused before the rest is read), then renamed to
  * `<sha256>.npy` in `<dataDir>/arrays`. The id IS the hash, so the same upload twice is stored once, and ids are
  * validated against /^[0-9a-f]{64}$/ before they touch a path (no traversal).
+ *
+ * Temporary files are named `.upload-<pid>-<random>.tmp`: a process killed mid-upload leaves one behind, and the
+ * next process to open the store removes those whose process is gone (a live process sharing the store keeps
+ * its uploads in flight). With claims (store/array-claims.ts) a key sees only the arrays it uploaded.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import {
@@ -11,6 +15,7 @@ import {
   existsSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readSync,
   renameSync,
   rmSync,
@@ -18,7 +23,9 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import type { Viewer } from './auth.ts';
 import { API_ERRORS, ApiError } from './errors.ts';
+import { type ArrayClaims, OPEN_OWNER } from './store/array-claims.ts';
 
 export interface ArrayInfo {
   id: string;
@@ -36,6 +43,18 @@ export interface UploadLimits {
 }
 
 const ID_PATTERN = /^[0-9a-f]{64}$/;
+const TMP_PATTERN = /^\.upload-(?:(\d+)-)?[0-9a-f]+\.tmp$/;
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: the process exists but belongs to someone else.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 const DTYPES: Record<string, { name: string; size: number }> = {
   f8: { name: 'float64', size: 8 },
   f4: { name: 'float32', size: 4 },
@@ -118,13 +137,60 @@ export function parseNpyPrefix(buf: Uint8Array, maxHeaderBytes: number): NpyHead
 
 export class ArrayStore {
   readonly dir: string;
-  constructor(dataDir: string) {
+  /** Orphaned upload files removed when this store was opened. */
+  readonly orphansRemoved: string[];
+  private readonly claims: ArrayClaims | undefined;
+  constructor(dataDir: string, claims?: ArrayClaims) {
     this.dir = join(dataDir, 'arrays');
+    this.claims = claims;
     mkdirSync(this.dir, { recursive: true });
+    this.orphansRemoved = this.removeOrphans();
   }
 
-  /** The file of an id; throws 400 for a malformed id (never builds a path from it) and 422/404 for a missing one. */
-  pathOf(id: unknown, field = 'arrayId', missingStatus = 422): string {
+  /** Remove `.upload-*.tmp` files left by processes that are gone (killed mid-upload). */
+  removeOrphans(): string[] {
+    const removed: string[] = [];
+    for (const name of readdirSync(this.dir)) {
+      const m = TMP_PATTERN.exec(name);
+      if (!m) continue;
+      // Files without a pid come from before pids were recorded: no live process can own them.
+      if (m[1] !== undefined && processAlive(Number(m[1]))) continue;
+      rmSync(join(this.dir, name), { force: true });
+      removed.push(name);
+    }
+    return removed;
+  }
+
+  /** May `viewer` use this array? Without claims or a viewer (an open service), every array is visible. */
+  private visible(id: string, viewer: Viewer | undefined): boolean {
+    if (!this.claims || !viewer || viewer.admin) return true;
+    return viewer.keyId !== null && this.claims.has(id, viewer.keyId);
+  }
+
+  /**
+   * Delete an array for `viewer`: a key drops its own claim (the file goes with the last claim), an admin key
+   * removes the array whatever its claims. Throws 404 when the viewer cannot see it.
+   */
+  delete(id: string, viewer: Viewer | undefined, field = 'id'): void {
+    const path = this.pathOf(id, field, 404, viewer);
+    const remove = () => {
+      rmSync(path, { force: true });
+      this.infos.delete(id);
+    };
+    if (!this.claims) {
+      remove();
+      return;
+    }
+    const owner = !viewer || viewer.admin ? undefined : (viewer.keyId ?? OPEN_OWNER);
+    if (!this.claims.release(id, owner, remove))
+      throw new ApiError(404, API_ERRORS.ARRAY_NOT_FOUND, `${field}: no uploaded array with id ${id}`, { field });
+  }
+
+  /**
+   * The file of an id; throws 400 for a malformed id (never builds a path from it) and 422/404 for a missing one
+   * (or one `viewer` may not see: it looks missing).
+   */
+  pathOf(id: unknown, field = 'arrayId', missingStatus = 422, viewer?: Viewer): string {
     if (typeof id !== 'string' || !ID_PATTERN.test(id)) {
       throw new ApiError(
         400,
@@ -134,7 +200,7 @@ export class ArrayStore {
       );
     }
     const path = join(this.dir, `${id}.npy`);
-    if (!existsSync(path))
+    if (!existsSync(path) || !this.visible(id, viewer))
       throw new ApiError(missingStatus, API_ERRORS.ARRAY_NOT_FOUND, `${field}: no uploaded array with id ${id}`, {
         field,
       });
@@ -144,8 +210,8 @@ export class ArrayStore {
   /** Headers of stored arrays; an id is a content hash, so its description never changes. */
   private readonly infos = new Map<string, ArrayInfo>();
 
-  info(id: string, field = 'arrayId', missingStatus = 422): ArrayInfo {
-    const path = this.pathOf(id, field, missingStatus);
+  info(id: string, field = 'arrayId', missingStatus = 422, viewer?: Viewer): ArrayInfo {
+    const path = this.pathOf(id, field, missingStatus, viewer);
     const known = this.infos.get(id);
     if (known) return known;
     const read = this.readInfo(id, path);
@@ -168,8 +234,8 @@ export class ArrayStore {
   }
 
   /** Stream an upload to disk. Rejects (and leaves no file behind) on any limit or format failure. */
-  async save(body: Readable, limits: UploadLimits): Promise<ArrayInfo> {
-    const tmp = join(this.dir, `.upload-${randomBytes(8).toString('hex')}.tmp`);
+  async save(body: Readable, limits: UploadLimits, viewer?: Viewer): Promise<ArrayInfo> {
+    const tmp = join(this.dir, `.upload-${process.pid}-${randomBytes(8).toString('hex')}.tmp`);
     const hash = createHash('sha256');
     const out = createWriteStream(tmp);
     let total = 0;
@@ -210,7 +276,9 @@ export class ArrayStore {
       }
       await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
       const sha256 = hash.digest('hex');
-      renameSync(tmp, join(this.dir, `${sha256}.npy`));
+      const place = () => renameSync(tmp, join(this.dir, `${sha256}.npy`));
+      if (this.claims) this.claims.claim(sha256, viewer?.keyId ?? OPEN_OWNER, place);
+      else place();
       return { id: sha256, shape: header.shape, dtype: header.dtype, sha256, bytes: total };
     } catch (e) {
       // The file may not even exist yet (the open is asynchronous): wait for the stream to close, then remove it.

@@ -5,7 +5,7 @@ declare module 'autocannon' {
     method?: string;
     connections?: number;
     duration?: number;
-    body?: string;
+    body?: string | Buffer;
     headers?: Record<string, string>;
   }
   interface Histogram {

@@ -6,6 +6,8 @@
  */
 
 import type { ArrayStore } from './arrays.ts';
+import type { Viewer } from './auth.ts';
+import { BinaryArray } from './binary-body.ts';
 import { API_ERRORS, ApiError } from './errors.ts';
 
 /** A matrix ready to send to a worker: inline (transferable) or a stored upload the worker reads itself. */
@@ -14,7 +16,7 @@ export type MatrixRef =
   | { kind: 'file'; id: string; path: string; rows: number; cols: number };
 
 type Row = (number | null)[] | Float64Array;
-export type NumericField = Row[] | Row | { arrayId: string };
+export type NumericField = Row[] | Row | { arrayId: string } | BinaryArray;
 
 export interface InputLimits {
   /** Elements per numeric field. */
@@ -38,8 +40,13 @@ export function matrixField(
   field: string,
   arrays: ArrayStore,
   limits: InputLimits,
-  { allowNull = false, vectorAsRow = false }: { allowNull?: boolean; vectorAsRow?: boolean } = {},
+  {
+    allowNull = false,
+    vectorAsRow = false,
+    viewer,
+  }: { allowNull?: boolean; vectorAsRow?: boolean; viewer?: Viewer } = {},
 ): MatrixRef {
+  if (value instanceof BinaryArray) return binaryField(value, field, limits, allowNull, vectorAsRow);
   if (isArrayRef(value)) {
     const extra = Object.keys(value).find((k) => k !== 'arrayId');
     if (extra !== undefined)
@@ -58,7 +65,7 @@ export function matrixField(
         `${field}.arrayId: expected a 64-character lowercase hex id (the sha256 returned by POST /v1/arrays), received ${describe(value.arrayId)}`,
         { field: `${field}.arrayId` },
       );
-    const info = arrays.info(value.arrayId, `${field}.arrayId`);
+    const info = arrays.info(value.arrayId, `${field}.arrayId`, 422, viewer);
     let rows: number;
     let cols: number;
     if (info.shape.length === 2) [rows, cols] = info.shape;
@@ -71,7 +78,7 @@ export function matrixField(
         { field },
       );
     checkCount(rows * cols, field, limits);
-    return { kind: 'file', id: info.id, path: arrays.pathOf(info.id, `${field}.arrayId`), rows, cols };
+    return { kind: 'file', id: info.id, path: arrays.pathOf(info.id, `${field}.arrayId`, 422, viewer), rows, cols };
   }
   if (!isRow(value) && !Array.isArray(value))
     throw new ApiError(
@@ -119,6 +126,42 @@ export function matrixField(
       );
     }
     fillRow(data, i * cols, row, `${field}[${i}]`, allowNull);
+  }
+  return { kind: 'inline', rows, cols, data };
+}
+
+/** A .npy array from a binary body: the same shape, finiteness and size rules as JSON input. */
+function binaryField(
+  value: BinaryArray,
+  field: string,
+  limits: InputLimits,
+  allowNull: boolean,
+  vectorAsRow: boolean,
+): MatrixRef {
+  const { shape, data } = value;
+  let rows: number;
+  let cols: number;
+  if (shape.length === 2) [rows, cols] = shape;
+  else if (shape.length === 1 && vectorAsRow) [rows, cols] = [1, shape[0]];
+  else
+    throw new ApiError(
+      422,
+      API_ERRORS.SHAPE,
+      `${field}: expected a ${vectorAsRow ? '1-D or ' : ''}2-D array, ${value.source} has shape (${shape.join(', ')})`,
+      { field },
+    );
+  if (rows * cols === 0) throw new ApiError(422, API_ERRORS.SHAPE, `${field}: ${value.source} is empty`, { field });
+  checkCount(rows * cols, field, limits);
+  for (let k = 0; k < data.length; k++) {
+    const v = data[k];
+    if (Number.isFinite(v) || (allowNull && Number.isNaN(v))) continue;
+    const at = shape.length === 2 ? `[${Math.floor(k / cols)}][${k % cols}]` : `[${k}]`;
+    throw new ApiError(
+      400,
+      API_ERRORS.VALIDATION,
+      `${field}${at}: expected a finite number${allowNull ? ' or NaN (missing)' : ''}, received ${v}`,
+      { field: `${field}${at}` },
+    );
   }
   return { kind: 'inline', rows, cols, data };
 }

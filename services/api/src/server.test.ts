@@ -3,7 +3,7 @@
  * loop stays free while workers compute, SIGTERM lets in-flight requests finish, stored scores survive a restart,
  * two processes writing to the same store lose no rows, and API keys made by `concord api-key` take effect live.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,13 +49,26 @@ async function upload(base: string, m: Matrix): Promise<string> {
   return ((await res.json()) as { id: string }).id;
 }
 
-function cli(args: string[]): { status: number | null; json: Record<string, any> } {
-  const r = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', join(repoRoot, 'packages/cli/src/main.ts'), ...args, '--json'],
-    { cwd: repoRoot, encoding: 'utf8' },
-  );
-  return { status: r.status, json: r.stdout.trim() ? JSON.parse(r.stdout) : {} };
+/**
+ * Run the CLI without blocking the event loop: a blocked loop keeps fetch from retiring keep-alive sockets the
+ * server has closed meanwhile (keepAliveMs), and the next request would be written into a closed socket.
+ */
+function cli(args: string[]): Promise<{ status: number | null; json: Record<string, any> }> {
+  return new Promise((resolve) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(repoRoot, 'packages/cli/src/main.ts'), ...args, '--json'],
+      {
+        cwd: repoRoot,
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.on('close', (status) => resolve({ status, json: out.trim() ? JSON.parse(out) : {} }));
+  });
 }
 
 const rng = new Rng(11);
@@ -170,22 +183,34 @@ describe('concord serve on loopback', () => {
     const s = await serve(dataDir);
     const body = { a: rdmA, b: rdmB, method: 'cosine' };
     expect((await postJson(`${s.url}/v1/compare`, body)).status).toBe(200);
-    const created = cli(['api-key', 'create', '--name', 'notebook', '--data-dir', dataDir]);
+    const created = await cli(['api-key', 'create', '--name', 'notebook', '--data-dir', dataDir]);
     expect(created.status).toBe(0);
     expect(created.json.key).toMatch(/^ck_[0-9a-f]{16}_/);
     const denied = await postJson(`${s.url}/v1/compare`, body);
     expect(denied.status).toBe(401);
     expect(denied.body.code).toBe('ERR_API_UNAUTHORIZED');
     const auth = { authorization: `Bearer ${created.json.key}` };
-    expect((await postJson(`${s.url}/v1/compare`, body, auth)).status).toBe(200);
-    const listed = cli(['api-key', 'list', '--data-dir', dataDir]);
-    expect(listed.json.keys.map((k: { id: string }) => k.id)).toEqual([created.json.id]);
+    const saved = await postJson(`${s.url}/v1/compare`, { ...body, save: { model: 'm' } }, auth);
+    expect(saved.status).toBe(200);
+    // An admin key (--admin) sees the other key's score; the other key is not an admin.
+    const root = await cli(['api-key', 'create', '--name', 'root', '--admin', '--data-dir', dataDir]);
+    expect(root.json.admin).toBe(true);
+    expect(created.json.admin).toBe(false);
+    const seen = await fetch(`${s.url}/v1/scores/${saved.body.scoreId}`, {
+      headers: { authorization: `Bearer ${root.json.key}` },
+    });
+    expect(seen.status).toBe(200);
+    const listed = await cli(['api-key', 'list', '--data-dir', dataDir]);
+    expect(listed.json.keys.map((k: { id: string; admin: boolean }) => [k.id, k.admin])).toEqual([
+      [created.json.id, false],
+      [root.json.id, true],
+    ]);
     expect(JSON.stringify(listed.json)).not.toContain(created.json.key);
-    expect(cli(['api-key', 'revoke', created.json.id, '--data-dir', dataDir]).status).toBe(0);
+    expect((await cli(['api-key', 'revoke', created.json.id, '--data-dir', dataDir])).status).toBe(0);
     const revoked = await postJson(`${s.url}/v1/compare`, body, auth);
     expect(revoked.status).toBe(401);
     expect(revoked.body.code).toBe('ERR_API_KEY_REVOKED');
-    expect(cli(['api-key', 'revoke', 'nope', '--data-dir', dataDir]).status).toBe(2);
+    expect((await cli(['api-key', 'revoke', 'nope', '--data-dir', dataDir])).status).toBe(2);
     expect((await fetch(`${s.url}/health`)).status).toBe(200);
   }, 300_000);
 });

@@ -17,31 +17,30 @@ export interface ChildServer {
   stop(): Promise<number | null>;
 }
 
+/** `concord serve` itself, or (light) child-serve.ts: startServer without the CLI, much faster to start. */
 export async function startChildServer(
   dataDir: string,
   extraArgs: string[] = [],
-  timeoutMs = 30_000,
+  timeoutMs = 120_000,
+  { light = false }: { light?: boolean } = {},
 ): Promise<ChildServer> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      join(repoRoot, 'packages/cli/src/main.ts'),
-      'serve',
-      '--host',
-      '127.0.0.1',
-      '--port',
-      '0',
-      '--data-dir',
-      dataDir,
-      ...extraArgs,
-    ],
-    {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const args = light
+    ? [join(repoRoot, 'services/api/src/child-serve.ts'), dataDir, ...extraArgs]
+    : [
+        join(repoRoot, 'packages/cli/src/main.ts'),
+        'serve',
+        '--host',
+        '127.0.0.1',
+        '--port',
+        '0',
+        '--data-dir',
+        dataDir,
+        ...extraArgs,
+      ];
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => {
     err += d.toString();

@@ -104,14 +104,19 @@ const keyCreate: Command = {
       value: 'N',
       description: 'requests per minute for this key (default: the service default, 600)',
     },
+    admin: {
+      type: 'boolean',
+      description: "an admin key: sees and deletes every key's scores and arrays (others see only their own)",
+    },
     ...dataDirOption,
   },
   async run(opts, _pos, ctx) {
     const rateLimit = numberOption(opts, 'rate-limit', { integer: true, min: 1 });
+    const admin = opts.admin === true;
     const { openDatabase, ApiKeyStore } = await import('@concord/api');
     const db = openDatabase(await dataDirOf(opts, ctx.cwd));
     try {
-      const created = new ApiKeyStore(db).create(stringOption(opts, 'name')!, rateLimit ?? null);
+      const created = new ApiKeyStore(db).create(stringOption(opts, 'name')!, rateLimit ?? null, { admin });
       ctx.output(
         created,
         (r: typeof created) =>
@@ -139,7 +144,7 @@ const keyList: Command = {
           : r.keys
               .map(
                 (k) =>
-                  `${k.id}  ${k.name}  ${k.rateLimit ?? 'default'}/min  created ${k.createdAt}${k.revokedAt ? `  REVOKED ${k.revokedAt}` : ''}`,
+                  `${k.id}  ${k.name}${k.admin ? '  (admin)' : ''}  ${k.rateLimit ?? 'default'}/min  created ${k.createdAt}${k.revokedAt ? `  REVOKED ${k.revokedAt}` : ''}`,
               )
               .join('\n'),
       );

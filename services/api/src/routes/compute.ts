@@ -1,11 +1,12 @@
 /**
  * POST /v1/rdm, /v1/compare, /v1/noise-ceiling, /v1/cka, /v1/similarity: validate (schema), convert the numeric
  * fields (ragged arrays, limits, uploads), run the task in the pool, optionally store the score, reply.
- * JSON bodies only (415 for anything else).
+ * Bodies: JSON, application/x-npy or multipart/form-data with .npy parts (binary-body.ts); 415 for anything else.
  */
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TObject, TSchema } from 'typebox';
+import { MULTIPART_TYPE, NPY_TYPE, RawBinaryBody, toBody } from '../binary-body.ts';
 import { compileBodyValidator } from '../body-validator.ts';
 import type { Task, TaskResult } from '../compute.ts';
 import { ApiError, type ErrorBody } from '../errors.ts';
@@ -27,7 +28,12 @@ import {
 
 interface ComputeSpec<B> {
   url: string;
+  operationId: string;
   summary: string;
+  /** The array fields in the order an application/x-npy body fills them. */
+  arrays: readonly string[];
+  /** A small JSON body for the OpenAPI document (binary bodies carry the same fields). */
+  example: Record<string, unknown>;
   body: TObject;
   reply: TSchema;
   /** Request → task; numeric fields converted here (throws 4xx on bad shapes). */
@@ -37,7 +43,7 @@ interface ComputeSpec<B> {
   ): Task;
   /** The metric label stored with a score. */
   metric(body: B): string;
-  /** The single number of a result, when there is one. */
+  /** The number stored as a score's `value`: the result itself or its scalar summary (README: stored scores). */
   value(result: TaskResult): number | null;
   /** Request fields recorded as provenance parameters (numeric inputs are recorded by hash instead). */
   parameters(body: B): Record<string, unknown>;
@@ -87,9 +93,32 @@ function libraryError(error: ErrorBody, body: Record<string, unknown>): ApiError
 const single = (v: number | null | undefined): number | null =>
   typeof v === 'number' && Number.isFinite(v) ? v : null;
 
+/** Mean of all entries; null when any is missing or non-finite (a summary over fewer entries would mislead). */
+function meanOfAll(values: ArrayLike<number | null>): number | null {
+  if (values.length === 0) return null;
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v !== 'number' || !Number.isFinite(v)) return null;
+    sum += v;
+  }
+  return single(sum / values.length);
+}
+
 const SPECS: ComputeSpec<never>[] = [
   {
     url: '/v1/rdm',
+    operationId: 'computeRdm',
+    arrays: ['data', 'noise'],
+    example: {
+      data: [
+        [0.1, 0.5, 0.9],
+        [0.2, 0.4, 1.1],
+        [0.9, 0.1, 0.3],
+      ],
+      conditions: ['face', 'house', 'tool'],
+      method: 'euclidean',
+    },
     summary: 'representational dissimilarity matrix of data (rsatoolbox calc_rdm); identical to `concord rdm`',
     body: RdmBody,
     reply: RdmReply,
@@ -125,11 +154,16 @@ const SPECS: ComputeSpec<never>[] = [
       };
     },
     metric: (b: RdmBody) => b.method,
-    value: () => null,
+    // The mean dissimilarity: how distinct the conditions' patterns are overall (for crossnobis, the average
+    // cross-validated distance of Walther et al. 2016).
+    value: (r) => meanOfAll((r as { dissimilarities: Float64Array }).dissimilarities),
     parameters: (b: RdmBody) => plainParameters(b),
   } as ComputeSpec<RdmBody>,
   {
     url: '/v1/compare',
+    operationId: 'compareRdms',
+    arrays: ['a', 'b', 'sigmaK'],
+    example: { a: [[0.2, 0.5, 0.4]], b: [[0.1, 0.6, 0.5]], method: 'spearman' },
     summary: 'compare two sets of RDM vectors (rsatoolbox compare); values are nA × nB; identical to `concord compare`',
     body: CompareBody,
     reply: CompareReply,
@@ -141,14 +175,23 @@ const SPECS: ComputeSpec<never>[] = [
       ...(b.sigmaK ? { sigmaK: field(b.sigmaK, 'body.sigmaK', { vectorAsRow: true }) } : {}),
     }),
     metric: (b: CompareBody) => b.method,
-    value: (r) => {
-      const v = (r as { values: (number | null)[][] }).values;
-      return v.length === 1 && v[0].length === 1 ? single(v[0][0]) : null;
-    },
+    // The comparison itself for one pair; the mean over the nA × nB pairs otherwise (rsatoolbox's model
+    // evaluation averages a model's comparisons over the data RDMs in the same way).
+    value: (r) => meanOfAll((r as { values: (number | null)[][] }).values.flat()),
     parameters: (b: CompareBody) => plainParameters(b),
   } as ComputeSpec<CompareBody>,
   {
     url: '/v1/noise-ceiling',
+    operationId: 'noiseCeiling',
+    arrays: ['rdms'],
+    example: {
+      rdms: [
+        [0.2, 0.5, 0.4],
+        [0.3, 0.6, 0.4],
+        [0.1, 0.5, 0.5],
+      ],
+      method: 'corr',
+    },
     summary:
       'noise ceiling (lower: leave-one-out, upper: all) of subject RDMs (rsatoolbox boot_noise_ceiling); identical to `concord noise-ceiling`',
     body: NoiseCeilingBody,
@@ -164,6 +207,20 @@ const SPECS: ComputeSpec<never>[] = [
   } as ComputeSpec<NoiseCeilingBody>,
   {
     url: '/v1/cka',
+    operationId: 'cka',
+    arrays: ['x', 'y'],
+    example: {
+      x: [
+        [1, 0],
+        [0, 1],
+        [1, 1],
+      ],
+      y: [
+        [2, 0.5],
+        [0.1, 1],
+        [1, 2],
+      ],
+    },
     summary: 'centred kernel alignment of x and y (rows = examples); identical to `concord cka`',
     body: CkaBody,
     reply: CkaReply,
@@ -183,6 +240,21 @@ const SPECS: ComputeSpec<never>[] = [
   } as ComputeSpec<CkaBody>,
   {
     url: '/v1/similarity',
+    operationId: 'similarity',
+    arrays: ['x', 'y'],
+    example: {
+      x: [
+        [1, 0],
+        [0, 1],
+        [1, 1],
+      ],
+      y: [
+        [2, 0.5],
+        [0.1, 1],
+        [1, 2],
+      ],
+      metric: 'procrustes',
+    },
     summary:
       'any metric of the similarity package (CKA family, CCA family, Procrustes, ...); identical to `concord similarity`',
     body: SimilarityBody,
@@ -205,19 +277,52 @@ function shapeReply(result: TaskResult): Record<string, unknown> {
   return { ...result };
 }
 
+/** The binary request bodies of a compute route, for the OpenAPI document (see binaryBodyDocs in app.ts). */
+export interface ComputeDoc {
+  url: string;
+  arrays: readonly string[];
+  fields: Record<string, TSchema>;
+  example: Record<string, unknown>;
+}
+export const COMPUTE_DOCS: ComputeDoc[] = (SPECS as ComputeSpec<Record<string, unknown>>[]).map((s) => ({
+  url: s.url,
+  arrays: s.arrays,
+  fields: s.body.properties as Record<string, TSchema>,
+  example: s.example,
+}));
+
 export async function computeRoutes(app: FastifyInstance): Promise<void> {
-  // JSON only: without the text/plain parser a wrong content type is a 415, not a confusing schema error.
+  // JSON and binary bodies only: without the text/plain parser a wrong content type is a 415, not a confusing
+  // schema error. Binary bodies are kept as bytes here and become a body object in preValidation, where the route
+  // (its array fields, its schema) is known.
   app.removeContentTypeParser('text/plain');
+  app.addContentTypeParser([NPY_TYPE, MULTIPART_TYPE], { parseAs: 'buffer' }, (request, body, done) => {
+    const type = request.headers['content-type'] ?? '';
+    done(null, new RawBinaryBody(type.toLowerCase().startsWith(NPY_TYPE) ? 'npy' : 'multipart', body as Buffer, type));
+  });
   for (const spec of SPECS as ComputeSpec<Record<string, unknown>>[]) {
     const validateBody = compileBodyValidator(spec.body);
     app.post(
       spec.url,
       {
         validatorCompiler: () => validateBody,
+        preValidation: async (request) => {
+          if (request.body instanceof RawBinaryBody) {
+            request.body = toBody(
+              request.body,
+              request.query as Record<string, unknown>,
+              spec.body,
+              spec.arrays,
+              app.concord.limits.maxHeaderBytes,
+            );
+          }
+        },
         schema: {
           summary: spec.summary,
+          operationId: spec.operationId,
           tags: ['compute'],
           security: [{ bearer: [] }],
+          consumes: ['application/json', NPY_TYPE, MULTIPART_TYPE],
           body: spec.body,
           response: { 200: spec.reply, '4xx': ErrorReply, '5xx': ErrorReply },
         },
@@ -225,7 +330,9 @@ export async function computeRoutes(app: FastifyInstance): Promise<void> {
       async (request: FastifyRequest) => {
         const ctx = app.concord;
         const body = request.body as Record<string, unknown> & { save?: SaveRequest };
-        const task = spec.task(body, (value, name, opts) => matrixField(value, name, ctx.arrays, ctx.limits, opts));
+        const task = spec.task(body, (value, name, opts) =>
+          matrixField(value, name, ctx.arrays, ctx.limits, { ...opts, viewer: request.viewer }),
+        );
         // Hash before the run: inline buffers are moved to the worker.
         const hashes = body.save ? inputHashes(task) : undefined;
         const outcome = await ctx.pool.run(task);

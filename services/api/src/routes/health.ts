@@ -6,15 +6,23 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
   app.get(
     '/health',
     {
-      schema: { summary: 'liveness', tags: ['health'], response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
+      config: { public: true },
+      schema: {
+        summary: 'liveness',
+        operationId: 'health',
+        tags: ['health'],
+        response: { 200: Type.Object({ status: Type.Literal('ok') }) },
+      },
     },
     async () => ({ status: 'ok' as const }),
   );
   app.get(
     '/ready',
     {
+      config: { public: true },
       schema: {
         summary: 'readiness: the store answers and the service is not shutting down',
+        operationId: 'ready',
         tags: ['health'],
         response: {
           200: Type.Object({ status: Type.Literal('ready'), version: Type.String(), workers: Type.Integer() }),

@@ -1,5 +1,10 @@
-/** GET /v1/scores (filter + keyset paging) and GET /v1/scores/:id. */
+/**
+ * GET /v1/scores (filter + keyset paging), GET /v1/scores/:id and DELETE /v1/scores/:id. A key sees and deletes
+ * the scores it stored; an admin key sees and deletes all; another key's score looks absent (404).
+ */
 import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import type { Viewer } from '../auth.ts';
 import { API_ERRORS, ApiError } from '../errors.ts';
 import {
   ErrorReply,
@@ -10,12 +15,18 @@ import {
   ScoresQuery as ScoresQuerySchema,
 } from '../schemas.ts';
 
+/** A key sees its own scores; an admin key (and anyone on a service without keys) sees all. */
+function ownerFilter(viewer: Viewer): string | undefined {
+  return viewer.admin || viewer.keyId === null ? undefined : viewer.keyId;
+}
+
 export async function scoreRoutes(app: FastifyInstance): Promise<void> {
   app.get(
     '/v1/scores',
     {
       schema: {
         summary: 'stored scores, filtered by labels and tags, oldest first; follow nextCursor for the next page',
+        operationId: 'listScores',
         tags: ['scores'],
         security: [{ bearer: [] }],
         querystring: ScoresQuerySchema,
@@ -24,6 +35,7 @@ export async function scoreRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const q = request.query as ScoresQuery;
+      const owner = ownerFilter(request.viewer);
       const tags = q.tag === undefined ? undefined : Array.isArray(q.tag) ? q.tag : [q.tag];
       return app.concord.scores.query({
         model: q.model,
@@ -36,6 +48,7 @@ export async function scoreRoutes(app: FastifyInstance): Promise<void> {
         tags,
         after: q.cursor !== undefined ? Number(q.cursor) : undefined,
         limit: q.limit ?? 100,
+        owner,
       });
     },
   );
@@ -45,6 +58,7 @@ export async function scoreRoutes(app: FastifyInstance): Promise<void> {
     {
       schema: {
         summary: 'one stored score with its labels and provenance',
+        operationId: 'getScore',
         tags: ['scores'],
         security: [{ bearer: [] }],
         params: ScoreIdParams,
@@ -53,9 +67,29 @@ export async function scoreRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const id = (request.params as { id: string }).id;
-      const score = app.concord.scores.get(Number(id));
+      const score = app.concord.scores.get(Number(id), ownerFilter(request.viewer));
       if (!score) throw new ApiError(404, API_ERRORS.NOT_FOUND, `id: no stored score ${id}`, { field: 'id' });
       return score;
+    },
+  );
+
+  app.delete(
+    '/v1/scores/:id',
+    {
+      schema: {
+        summary: "delete a stored score (the key's own; an admin key may delete any)",
+        operationId: 'deleteScore',
+        tags: ['scores'],
+        security: [{ bearer: [] }],
+        params: ScoreIdParams,
+        response: { 204: Type.Null({ description: 'deleted' }), '4xx': ErrorReply },
+      },
+    },
+    async (request, reply) => {
+      const id = (request.params as { id: string }).id;
+      if (!app.concord.scores.delete(Number(id), ownerFilter(request.viewer)))
+        throw new ApiError(404, API_ERRORS.NOT_FOUND, `id: no stored score ${id}`, { field: 'id' });
+      return reply.code(204).send();
     },
   );
 }

@@ -1,7 +1,7 @@
 /**
  * API keys: `ck_<id>_<secret>`. Only a SHA-256 of the secret is stored (the secret is 32 random bytes, so a slow
  * password hash adds nothing); the full key is shown once, at creation. When any key exists, every /v1 route
- * needs `Authorization: Bearer <key>`.
+ * needs `Authorization: Bearer <key>`. A key owns the scores and arrays it stored; an admin key sees and deletes all.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ParameterError } from '@concord/core';
@@ -14,6 +14,8 @@ export interface ApiKeyInfo {
   rateLimit: number | null;
   createdAt: string;
   revokedAt: string | null;
+  /** Sees and deletes every key's scores and arrays. */
+  admin: boolean;
 }
 
 export interface CreatedApiKey extends ApiKeyInfo {
@@ -32,6 +34,7 @@ interface Row {
   rate_limit: number | null;
   created_at: string;
   revoked_at: string | null;
+  admin: number;
 }
 
 function hashSecret(secret: string): Buffer {
@@ -39,14 +42,23 @@ function hashSecret(secret: string): Buffer {
 }
 
 function info(r: Row): ApiKeyInfo {
-  return { id: r.id, name: r.name, rateLimit: r.rate_limit, createdAt: r.created_at, revokedAt: r.revoked_at };
+  return {
+    id: r.id,
+    name: r.name,
+    rateLimit: r.rate_limit,
+    createdAt: r.created_at,
+    revokedAt: r.revoked_at,
+    admin: r.admin === 1,
+  };
 }
 
 export class ApiKeyStore {
   private readonly stmts;
   constructor(db: Db) {
     this.stmts = {
-      insert: db.prepare('INSERT INTO api_keys (id, name, secret_hash, rate_limit, created_at) VALUES (?, ?, ?, ?, ?)'),
+      insert: db.prepare(
+        'INSERT INTO api_keys (id, name, secret_hash, rate_limit, created_at, admin) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
       byId: db.prepare('SELECT * FROM api_keys WHERE id = ?'),
       list: db.prepare('SELECT * FROM api_keys ORDER BY rowid'),
       revoke: db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
@@ -54,7 +66,7 @@ export class ApiKeyStore {
     };
   }
 
-  create(name: string, rateLimit: number | null = null): CreatedApiKey {
+  create(name: string, rateLimit: number | null = null, { admin = false }: { admin?: boolean } = {}): CreatedApiKey {
     if (typeof name !== 'string' || name.trim() === '' || name.length > 200) {
       throw new ParameterError(
         'ERR_API_VALIDATION',
@@ -72,8 +84,8 @@ export class ApiKeyStore {
     const id = randomBytes(8).toString('hex');
     const secret = randomBytes(32).toString('base64url');
     const createdAt = new Date().toISOString();
-    this.stmts.insert.run(id, name, hashSecret(secret).toString('hex'), rateLimit, createdAt);
-    return { id, name, rateLimit, createdAt, revokedAt: null, key: `ck_${id}_${secret}` };
+    this.stmts.insert.run(id, name, hashSecret(secret).toString('hex'), rateLimit, createdAt, admin ? 1 : 0);
+    return { id, name, rateLimit, createdAt, revokedAt: null, admin, key: `ck_${id}_${secret}` };
   }
 
   list(): ApiKeyInfo[] {

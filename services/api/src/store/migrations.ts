@@ -48,4 +48,20 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX score_tags_tag ON score_tags (tag);
     `,
   },
+  {
+    version: 2,
+    name: 'admin keys, data owned by keys',
+    sql: `
+      ALTER TABLE api_keys ADD COLUMN admin INTEGER NOT NULL DEFAULT 0;
+      CREATE INDEX scores_api_key ON scores (api_key_id);
+      -- Arrays are stored once per content (the id is the sha256); each key that uploaded one holds a claim on it.
+      -- owner '' = uploaded while the service had no keys.
+      CREATE TABLE array_claims (
+        array_id TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (array_id, owner)
+      );
+    `,
+  },
 ];

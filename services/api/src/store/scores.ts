@@ -61,6 +61,8 @@ export interface ScoreQuery {
   /** Return ids greater than this (the previous page's nextCursor). */
   after?: number;
   limit: number;
+  /** Only scores stored with this API key (a non-admin key sees its own scores only). */
+  owner?: string;
 }
 
 interface Row {
@@ -78,6 +80,7 @@ interface Row {
   parameters_json: string;
   input_hashes_json: string;
   concord_version: string;
+  api_key_id: string | null;
 }
 
 export class ScoreStore {
@@ -86,6 +89,7 @@ export class ScoreStore {
   private readonly insertTag;
   private readonly byId;
   private readonly tagsOf;
+  private readonly deleteById;
 
   constructor(db: Db) {
     this.db = db;
@@ -96,6 +100,7 @@ export class ScoreStore {
     this.insertTag = db.prepare('INSERT OR IGNORE INTO score_tags (score_id, tag) VALUES (?, ?)');
     this.byId = db.prepare('SELECT * FROM scores WHERE id = ?');
     this.tagsOf = db.prepare('SELECT tag FROM score_tags WHERE score_id = ? ORDER BY tag');
+    this.deleteById = db.prepare('DELETE FROM scores WHERE id = ?');
   }
 
   insert(s: NewScore): StoredScore {
@@ -122,12 +127,27 @@ export class ScoreStore {
         return Number(r.lastInsertRowid);
       })
       .immediate();
-    return this.get(id)!;
+    const stored = this.get(id);
+    if (!stored) throw new Error(`score ${id} vanished right after its insert`);
+    return stored;
   }
 
-  get(id: number): StoredScore | undefined {
+  /** One score; with `owner`, only when that key stored it (others' scores look absent). */
+  get(id: number, owner?: string): StoredScore | undefined {
     const row = this.byId.get(id) as Row | undefined;
-    return row ? this.toScore(row) : undefined;
+    if (!row || (owner !== undefined && row.api_key_id !== owner)) return undefined;
+    return this.toScore(row);
+  }
+
+  /** Delete one score (its tags go with it); with `owner`, only that key's. True when a row was deleted. */
+  delete(id: number, owner?: string): boolean {
+    return this.db
+      .transaction(() => {
+        const row = this.byId.get(id) as Row | undefined;
+        if (!row || (owner !== undefined && row.api_key_id !== owner)) return false;
+        return this.deleteById.run(id).changes === 1;
+      })
+      .immediate();
   }
 
   query(q: ScoreQuery): { items: StoredScore[]; nextCursor: string | null } {
@@ -143,6 +163,10 @@ export class ScoreStore {
     for (const t of new Set(q.tags ?? [])) {
       where.push('EXISTS (SELECT 1 FROM score_tags t WHERE t.score_id = scores.id AND t.tag = ?)');
       params.push(t);
+    }
+    if (q.owner !== undefined) {
+      where.push('api_key_id = ?');
+      params.push(q.owner);
     }
     if (q.after !== undefined) {
       where.push('id > ?');

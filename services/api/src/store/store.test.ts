@@ -93,11 +93,17 @@ describe('API keys', () => {
 describe('rate limiter', () => {
   it('allows the per-minute budget, refuses the next with a wait, refills over time, per key', () => {
     const r = new RateLimiter();
-    for (let i = 0; i < 5; i++) expect(r.take('k', 5, 0)).toBe(0);
-    expect(r.take('k', 5, 0)).toBe(12);
-    expect(r.take('other', 5, 0)).toBe(0);
-    expect(r.take('k', 5, 12_000)).toBe(0);
-    expect(r.take('k', 5, 12_000)).toBeGreaterThan(0);
+    for (let i = 0; i < 5; i++) expect(r.take('k', 5, 0)).toMatchObject({ ok: true, limit: 5, remaining: 4 - i });
+    // 5 per minute: one token every 12 s; the bucket is full again 60 s after it was emptied.
+    expect(r.take('k', 5, 0)).toEqual({ ok: false, limit: 5, remaining: 0, reset: 60, retryAfter: 12 });
+    expect(r.peek('k', 5, 0).ok).toBe(false);
+    expect(r.take('other', 5, 0).ok).toBe(true);
+    expect(r.peek('k', 5, 12_000)).toMatchObject({ ok: true, remaining: 1 });
+    expect(r.take('k', 5, 12_000).ok).toBe(true);
+    expect(r.take('k', 5, 12_000)).toMatchObject({ ok: false, retryAfter: 12 });
+    // peek never creates or drains a bucket.
+    expect(r.peek('fresh', 5, 0)).toMatchObject({ ok: true, remaining: 5 });
+    expect(r.size).toBe(2);
   });
 });
 
