@@ -26,7 +26,11 @@ const files = [...find(join(root, 'packages'), []), ...find(join(root, 'services
 let failed = 0;
 for (const f of files) {
   process.stdout.write(`\n# ${relative(root, f)}\n`);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', f], { stdio: 'inherit', cwd: root });
+  // benchmarks time the TypeScript sources (the @concord/source export condition), never a stale dist/
+  const r = spawnSync(process.execPath, ['--conditions=@concord/source', '--import', 'tsx', f], {
+    stdio: 'inherit',
+    cwd: root,
+  });
   if (r.status !== 0) failed++;
 }
 process.stdout.write(`\n${files.length} benchmark file(s) run, ${failed} failed\n`);

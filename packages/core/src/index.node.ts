@@ -8,6 +8,7 @@ import { loadOnnxBackend } from './node/onnx-backend.ts';
 
 export * from './index.ts';
 export { type NumericJsonArrays, type NumericJsonScanner, numericJsonScanner } from './node/json-numbers.ts';
+export { SOURCE_CONDITION, type WorkerModule, workerModule } from './node/worker-module.ts';
 
 registerBackendLoader('native', loadNativeBackend);
 registerBackendLoader('onnx', loadOnnxBackend);

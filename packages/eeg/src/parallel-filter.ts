@@ -1,14 +1,15 @@
 /**
  * Two-thread filtering for large recordings: a worker thread filters half of the rows while the main thread
  * filters the other half; the main thread then blocks on Atomics.wait until the worker is done, so the public
- * functions stay synchronous. The worker loads this TypeScript through tsx's loader. Everything runs on one thread
- * where tsx cannot be resolved, with CONCORD_EEG_THREADS=1, or when the 1-minute load average shows no free core
+ * functions stay synchronous. From dist/ the worker is the compiled filter-worker.js; from src/ it loads the
+ * TypeScript through tsx's loader. Everything runs on one thread where tsx is needed but cannot be resolved, with
+ * CONCORD_EEG_THREADS=1, or when the 1-minute load average shows no free core
  * (CONCORD_EEG_THREADS=2 forces the worker). If the worker fails or stalls, the main thread
  * filters those rows itself, so results never depend on the worker (both paths do identical arithmetic).
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { Matrix } from '@concord/core';
+import { type Matrix, workerModule } from '@concord/core';
 import type { RowSource } from './preprocessing.ts';
 
 /** Below this many samples (rows × length) one thread is faster than starting a worker. */
@@ -22,24 +23,34 @@ export interface WorkerHalf {
   finish(out: Matrix): boolean;
 }
 
-/** The worker's bootstrap: register tsx's loader (so the worker can import TypeScript), then the worker module. */
-function bootstrap(): string | null {
+/**
+ * How to start the worker: the compiled module as is, or (from the TypeScript sources) an eval'd bootstrap that
+ * registers tsx's loader in the worker thread itself, then imports the worker module.
+ */
+function bootstrap(): { code: string | URL; eval: boolean; execArgv: string[] } | null {
   const setting = process.env.CONCORD_EEG_THREADS;
   if (setting === '1') return null;
   // a second thread only pays when a core is free (on a busy machine it just waits for a share of the same cores)
   if (setting !== '2' && loadavg()[0] > availableParallelism() - 1) return null;
+  const worker = workerModule(import.meta.url, 'filter-worker');
+  if (worker.compiled) return { code: worker.url, eval: false, execArgv: [] };
   try {
     const api = import.meta.resolve('tsx/esm/api');
-    const url = new URL('./filter-worker.ts', import.meta.url).href;
-    return `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(url)}); })`;
+    const url = JSON.stringify(worker.url.href);
+    return {
+      code: `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${url}); })`,
+      eval: true,
+      // the source condition only: the bootstrap registers the loader itself
+      execArgv: worker.conditionArgv,
+    };
   } catch {
     return null;
   }
 }
 
 export function startWorkerHalf(source: RowSource, n: number, h: Float64Array, rows: number[]): WorkerHalf | null {
-  const code = bootstrap();
-  if (code === null || rows.length === 0) return null;
+  const start = bootstrap();
+  if (start === null || rows.length === 0) return null;
   const input = new SharedArrayBuffer(rows.length * n * 8);
   const inView = new Float64Array(input);
   rows.forEach((r, k) => {
@@ -51,10 +62,10 @@ export function startWorkerHalf(source: RowSource, n: number, h: Float64Array, r
   let worker: Worker;
   const t0 = performance.now();
   try {
-    worker = new Worker(code, {
-      eval: true,
+    worker = new Worker(start.code, {
+      eval: start.eval,
       workerData: { input, output, flag, n, rows: rows.map((_, k) => k), h },
-      execArgv: [],
+      execArgv: start.execArgv,
     });
     worker.unref();
     worker.on('error', () => {

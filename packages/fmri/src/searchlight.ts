@@ -21,6 +21,7 @@ import {
   ParameterError,
   type ProgressCallback,
   ProgressReporter,
+  workerModule,
 } from '@concord/core';
 import { COMPARE_METHODS, calcRdm, compareRdms, RDM_METHODS, Rdms } from '@concord/rsa';
 import { Piscina } from 'piscina';
@@ -193,9 +194,11 @@ let pool: Piscina | undefined;
 function getPool(threads: number): Piscina {
   if (!pool || pool.options.maxThreads !== threads) {
     void pool?.destroy();
+    // compiled searchlight-worker.js from dist/, the TypeScript worker through tsx from src/
+    const worker = workerModule(import.meta.url, 'searchlight-worker');
     pool = new Piscina({
-      filename: new URL('./searchlight-worker.ts', import.meta.url).href,
-      execArgv: ['--import', 'tsx'],
+      filename: worker.url.href,
+      execArgv: worker.execArgv,
       minThreads: threads,
       maxThreads: threads,
       idleTimeout: 2000,

@@ -1,9 +1,11 @@
 /**
  * Where tasks run: a piscina worker-thread pool for anything heavy, so the event loop stays free for /health and
  * for parsing the next request; tiny tasks (fewer than `inlineBelow` input elements) run inline, where a thread
- * hop would cost more than the work. Workers start from worker-entry.mjs, which registers the TypeScript loader itself.
+ * hop would cost more than the work. From dist/ the workers run the compiled worker.js; from src/ they start from
+ * worker-entry.mjs, which registers the TypeScript loader itself.
  */
 import { availableParallelism } from 'node:os';
+import { workerModule } from '@concord/core';
 import { Piscina } from 'piscina';
 import { runTask, type Task, type TaskOutcome } from './compute.ts';
 import { API_ERRORS, ApiError } from './errors.ts';
@@ -47,8 +49,11 @@ export class ComputePool {
     this.maxQueue = opts.maxQueue ?? 256;
     this.taskTimeoutMs = opts.taskTimeoutMs ?? 10 * 60_000;
     if (this.threads > 0) {
+      const worker = workerModule(import.meta.url, 'worker');
       this.piscina = new Piscina({
-        filename: new URL('./worker-entry.mjs', import.meta.url).href,
+        filename: worker.compiled ? worker.url.href : new URL('./worker-entry.mjs', import.meta.url).href,
+        // the source condition (from src/), so the workers' @concord/* imports reach the sources as well
+        execArgv: worker.conditionArgv,
         minThreads: this.threads,
         maxThreads: this.threads,
         maxQueue: this.maxQueue,

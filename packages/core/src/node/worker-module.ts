@@ -1,0 +1,34 @@
+/**
+ * Worker threads start from compiled JavaScript in production and from TypeScript under tsx/vitest. A launcher
+ * finds out which from its own module URL: beside `dist/launcher.js` sits the compiled `dist/worker.js`, which plain
+ * Node runs without any loader; beside `src/launcher.ts` sits `src/worker.ts`, which needs tsx and the
+ * `@concord/source` export condition (so the worker's `@concord/*` imports reach the sources too, not a possibly
+ * stale or absent dist/; a worker's explicit execArgv does not inherit the parent's command-line conditions).
+ */
+
+/** The export condition under which workspace packages resolve to their TypeScript sources (see scripts/build.mjs). */
+export const SOURCE_CONDITION = '@concord/source';
+
+export interface WorkerModule {
+  /** `<stem>.js` beside a compiled launcher, `<stem>.ts` beside a TypeScript one. */
+  url: URL;
+  /** True when the launcher runs as compiled JavaScript (then the worker needs no loader). */
+  compiled: boolean;
+  /** Node flags selecting the sources' export condition; none when compiled. */
+  conditionArgv: string[];
+  /** The worker's Node flags: conditionArgv plus tsx's loader when the worker is TypeScript; none when compiled. */
+  execArgv: string[];
+}
+
+/** The worker module `stem` that sits beside the launching module (pass the launcher's `import.meta.url`). */
+export function workerModule(launcherUrl: string, stem: string): WorkerModule {
+  if (!new URL(launcherUrl).pathname.endsWith('.ts'))
+    return { url: new URL(`./${stem}.js`, launcherUrl), compiled: true, conditionArgv: [], execArgv: [] };
+  const conditionArgv = [`--conditions=${SOURCE_CONDITION}`];
+  return {
+    url: new URL(`./${stem}.ts`, launcherUrl),
+    compiled: false,
+    conditionArgv,
+    execArgv: [...conditionArgv, '--import', 'tsx'],
+  };
+}
