@@ -1,25 +1,50 @@
 #!/usr/bin/env node
 /**
- * `pnpm build` (after the native addon): compiles every workspace package under packages/* and services/* from
- * `src/` to `dist/` (JavaScript, .d.ts and maps; tests and benchmarks excluded) in one TypeScript program, so
- * cross-package imports resolve to the sibling packages' sources through the `@concord/source` export condition
- * while the emitted files keep the bare `@concord/<pkg>` specifiers (resolved to `dist/` by plain Node). Relative
- * `.ts` specifiers become `.js` (rewriteRelativeImportExtensions). Files in `src/` that are not TypeScript (plain
- * `.mjs` workers) are copied beside the output. Type errors are `pnpm typecheck`'s job (noCheck here keeps the
- * build fast); problems that stop the emit are still reported and fail the build.
+ * `pnpm build` (after the native addon and the type check): compiles every workspace package under packages/* and
+ * services/* from `src/` to `dist/` (JavaScript, .d.ts and maps; tests and benchmarks excluded) in one TypeScript
+ * program. Cross-package imports resolve to the sibling packages' sources through the `@concord/source` export
+ * condition while the emitted files keep the bare `@concord/<pkg>` specifiers, which plain Node resolves to `dist/`
+ * through each package's exports map. Relative `.ts` specifiers become `.js` (rewriteRelativeImportExtensions).
+ * Files in `src/` that are not TypeScript (plain `.mjs` workers) are copied beside the output. Type errors are
+ * `pnpm typecheck`'s job (noCheck keeps this step fast); problems that stop the emit still fail the build.
  *
- * Usage: node scripts/build.mjs [--quiet]
+ * Usage: node scripts/build.mjs [--quiet] [--out DIR]
+ *   --out DIR  build into a separate tree instead of the packages' own dist/: DIR/<packages|services>/<name>/ gets
+ *              package.json, dist/, links to the package's other files (e.g. core's native/) and a node_modules/
+ *              whose @concord/* entries point into DIR and whose other entries point at the installed packages.
+ *              It has no src/, no tsx and no root node_modules, so it runs only what the build emitted (tests use it
+ *              to check the compiled paths without disturbing the repository's dist/).
  */
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const quiet = process.argv.includes('--quiet');
+const args = process.argv.slice(2);
+const quiet = args.includes('--quiet');
+const outIndex = args.indexOf('--out');
+const outRoot = outIndex >= 0 ? resolve(args[outIndex + 1] ?? '') : undefined;
+if (outIndex >= 0 && !args[outIndex + 1]) fail('--out needs a directory');
 const log = (m) => {
   if (!quiet) console.log(m);
 };
+
+function fail(message) {
+  process.stderr.write(`build: ${message}\n`);
+  process.exit(1);
+}
 
 /** Workspace packages that have a src/ folder and a package.json. */
 function workspacePackages() {
@@ -48,6 +73,19 @@ function walk(dir, out = []) {
 }
 
 const packages = workspacePackages();
+/** Where a package's build goes: the package itself, or its place in the --out tree. */
+const stagedDir = (pkg) => (outRoot ? join(outRoot, relative(root, pkg)) : pkg);
+
+// A package whose exports map points only at TypeScript cannot be imported from compiled code.
+const bad = packages.filter(
+  (pkg) =>
+    !JSON.stringify(JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8')).exports ?? {}).includes('./dist/'),
+);
+if (bad.length > 0)
+  fail(
+    `these packages' exports maps have no dist/ entries, so compiled code cannot import them: ${bad.map((p) => relative(root, p)).join(', ')}; give each entry {"@concord/source": "./src/x.ts", "types": "./dist/x.d.ts", "default": "./dist/x.js"}`,
+  );
+
 const rootNames = [];
 const assets = [];
 for (const pkg of packages) {
@@ -74,17 +112,18 @@ const options = {
 delete options.outDir;
 delete options.rootDir;
 
-/** packages/x/src/a/b.js -> packages/x/dist/a/b.js */
+/** packages/x/src/a/b.js -> <staged packages/x>/dist/a/b.js */
 function distPath(file) {
   const abs = resolve(file);
   for (const pkg of packages) {
     const src = `${join(pkg, 'src')}/`;
-    if (abs.startsWith(src)) return join(pkg, 'dist', abs.slice(src.length));
+    if (abs.startsWith(src)) return join(stagedDir(pkg), 'dist', abs.slice(src.length));
   }
   return undefined;
 }
 
-for (const pkg of packages) rmSync(join(pkg, 'dist'), { recursive: true, force: true });
+if (outRoot) rmSync(outRoot, { recursive: true, force: true });
+else for (const pkg of packages) rmSync(join(pkg, 'dist'), { recursive: true, force: true });
 
 const t0 = performance.now();
 const program = ts.createProgram({ rootNames, options });
@@ -113,32 +152,43 @@ if (problems.length > 0) {
   const host = { getCanonicalFileName: (f) => f, getCurrentDirectory: () => root, getNewLine: () => '\n' };
   process.stderr.write(ts.formatDiagnosticsWithColorAndContext(problems, host));
 }
-if (stray.length > 0) process.stderr.write(`build: emitted outside any package src/: ${stray.join(', ')}\n`);
-if (problems.length > 0 || stray.length > 0 || result.emitSkipped) {
-  process.stderr.write('build: failed\n');
-  process.exit(1);
-}
+if (stray.length > 0) fail(`emitted outside any package src/: ${stray.join(', ')}`);
+if (problems.length > 0 || result.emitSkipped) fail('failed');
 
 for (const { pkg, file } of assets) {
-  const target = join(pkg, 'dist', relative(join(pkg, 'src'), file));
+  const target = join(stagedDir(pkg), 'dist', relative(join(pkg, 'src'), file));
   mkdirSync(dirname(target), { recursive: true });
   cpSync(file, target);
 }
 
+if (outRoot) for (const pkg of packages) stage(pkg);
+
+/** Fill DIR/<pkg> around its dist/: package.json, links to its other files, and its node_modules. */
+function stage(pkg) {
+  const dir = stagedDir(pkg);
+  mkdirSync(dir, { recursive: true });
+  for (const name of readdirSync(pkg)) {
+    if (name === 'src' || name === 'dist' || name === 'node_modules') continue;
+    if (name === 'package.json') cpSync(join(pkg, name), join(dir, name));
+    else symlinkSync(join(pkg, name), join(dir, name));
+  }
+  const modules = join(pkg, 'node_modules');
+  if (!existsSync(modules)) return;
+  const link = (name) => {
+    const real = realpathSync(join(modules, name));
+    const workspace = packages.find((p) => realpathSync(p) === real);
+    const target = join(dir, 'node_modules', name);
+    mkdirSync(dirname(target), { recursive: true });
+    symlinkSync(workspace ? stagedDir(workspace) : real, target);
+  };
+  for (const name of readdirSync(modules)) {
+    if (name.startsWith('.')) continue;
+    if (name.startsWith('@')) for (const sub of readdirSync(join(modules, name))) link(`${name}/${sub}`);
+    else link(name);
+  }
+}
+
 const seconds = ((performance.now() - t0) / 1000).toFixed(1);
 log(
-  `build: ${rootNames.length} modules of ${packages.length} packages -> ${written} files in */dist (+${assets.length} copied) in ${seconds} s`,
+  `build: ${rootNames.length} modules of ${packages.length} packages -> ${written} files in ${outRoot ? `${outRoot}/*/*/dist` : '*/dist'} (+${assets.length} copied) in ${seconds} s`,
 );
-
-// A package whose exports map still points only at TypeScript cannot be imported from dist by plain Node.
-const bad = [];
-for (const pkg of packages) {
-  const manifest = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8'));
-  if (!JSON.stringify(manifest.exports ?? {}).includes('./dist/')) bad.push(relative(root, pkg));
-}
-if (bad.length > 0) {
-  process.stderr.write(
-    `build: these packages' exports maps have no dist/ entries, so compiled code cannot import them: ${bad.join(', ')} (see scripts/build.mjs)\n`,
-  );
-  process.exit(1);
-}
