@@ -1,0 +1,229 @@
+/**
+ * The compiled build (scripts/build.mjs, `pnpm build`): it is built here into a temporary tree that has no src/, no
+ * tsx and no root node_modules (`--out DIR`), so everything below runs only emitted JavaScript under plain Node — the
+ * `concord` bin, a real command, and the worker threads the packages start (eeg two-thread filter, fmri searchlight
+ * pool, api compute pool, core's onnx backend worker). The repository's own dist/ is left alone.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Matrix, Rng } from '@concord/core';
+import { repoPath } from '@concord/core/testing';
+import { writeMatrixNpy } from '@concord/io';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const dir = mkdtempSync(join(tmpdir(), 'concord-build-'));
+const stage = join(dir, 'stage');
+
+/** Plain Node: no TypeScript loader and not the @concord/source condition the test runner puts in NODE_OPTIONS. */
+function plainEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+  delete env.NODE_OPTIONS;
+  return env;
+}
+
+function node(args: string[], extra: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, args, {
+    cwd: repoPath(),
+    encoding: 'utf8',
+    env: plainEnv(extra),
+    timeout: 240_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const bin = () => join(stage, 'packages/cli/dist/main.js');
+
+beforeAll(() => {
+  const r = node([repoPath('scripts/build.mjs'), '--quiet', '--out', stage]);
+  expect(r.code, r.stderr).toBe(0);
+}, 300_000);
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('the compiled build', () => {
+  it('emits JavaScript and .d.ts for every workspace package, with no TypeScript sources in the tree', () => {
+    for (const pkg of ['packages/core', 'packages/rsa', 'packages/cli', 'services/api']) {
+      expect(existsSync(join(stage, pkg, 'dist/index.js')), pkg).toBe(true);
+      expect(existsSync(join(stage, pkg, 'dist/index.d.ts')), pkg).toBe(true);
+      expect(existsSync(join(stage, pkg, 'src')), pkg).toBe(false);
+    }
+    // relative .ts specifiers were rewritten for Node
+    expect(readFileSync(join(stage, 'packages/rsa/dist/index.js'), 'utf8')).not.toMatch(/from ['"]\.[^'"]*\.ts['"]/);
+    expect(readFileSync(join(stage, 'packages/cli/dist/main.js'), 'utf8').startsWith('#!/usr/bin/env node')).toBe(true);
+  });
+
+  it('concord --version and --help run from the compiled bin', () => {
+    const version = node([bin(), '--version']);
+    expect(version.code, version.stderr).toBe(0);
+    const source = readFileSync(repoPath('packages/core/src/version.ts'), 'utf8');
+    expect(version.stdout.trim()).toBe(/VERSION = '([^']+)'/.exec(source)?.[1]);
+    const help = node([bin(), '--help']);
+    expect(help.code, help.stderr).toBe(0);
+    expect(help.stdout).toMatch(/^ {2}rdm /m);
+  });
+
+  it('concord rdm --json from the compiled bin: squared euclidean distance / channels (rsatoolbox)', () => {
+    const x = Matrix.zeros(4, 3);
+    new Rng(5).fillNormal(x.data);
+    writeMatrixNpy(join(dir, 'x.npy'), x);
+    writeFileSync(join(dir, 'c.json'), JSON.stringify(['a', 'b', 'c', 'd']));
+    const r = node(
+      [bin(), 'rdm', '--data', join(dir, 'x.npy'), '--conditions', join(dir, 'c.json')].concat([
+        '--method',
+        'euclidean',
+        '--json',
+      ]),
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const expected: number[] = [];
+    for (let i = 0; i < 4; i++)
+      for (let j = i + 1; j < 4; j++) {
+        let s = 0;
+        for (let c = 0; c < 3; c++) s += (x.get(i, c) - x.get(j, c)) ** 2;
+        expected.push(s / 3);
+      }
+    const got = JSON.parse(r.stdout) as { dissimilarities: number[] };
+    expect(got.dissimilarities).toHaveLength(6);
+    got.dissimilarities.forEach((d, k) => {
+      expect(d).toBeCloseTo(expected[k], 12);
+    });
+  });
+
+  it('worker threads start the compiled workers (no eval, no loader) and agree with the main thread', () => {
+    writeFileSync(join(dir, 'workers.mjs'), WORKERS_SCRIPT);
+    const r = node([join(dir, 'workers.mjs'), stage], { CONCORD_EEG_THREADS: '2' });
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as {
+      eeg: { used: boolean; same: boolean };
+      searchlight: { same: boolean; finite: number };
+      api: { pooled: unknown; inline: unknown };
+      onnx: { backend: string; maxError: number };
+      started: { file: string; eval: boolean; execArgv: string[] | null; piscinaFile?: string }[];
+    };
+    expect(out.eeg).toEqual({ used: true, same: true });
+    expect(out.searchlight.same).toBe(true);
+    expect(out.searchlight.finite).toBeGreaterThan(0);
+    expect(out.api.pooled).toEqual(out.api.inline);
+    expect(out.onnx.backend).toBe('onnx');
+    expect(out.onnx.maxError).toBeLessThan(1e-9);
+    const files = out.started.map((s) => s.piscinaFile ?? s.file);
+    expect(files.some((f) => f.endsWith('eeg/dist/filter-worker.js'))).toBe(true);
+    expect(files.some((f) => f.endsWith('fmri/dist/searchlight-worker.js'))).toBe(true);
+    expect(files.some((f) => f.endsWith('api/dist/worker.js'))).toBe(true);
+    expect(files.some((f) => f.endsWith('core/dist/node/onnx-worker.mjs'))).toBe(true);
+    for (const s of out.started) {
+      expect(s.eval, s.file).toBe(false);
+      expect(JSON.stringify(s.execArgv ?? []), s.file).not.toMatch(/tsx|@concord\/source/);
+      expect(s.piscinaFile ?? s.file, s.file).not.toMatch(/\.ts$/);
+    }
+  });
+});
+
+/**
+ * Run in plain Node against the staged tree (argv[2]); records every Worker the packages construct (filename, eval,
+ * execArgv; piscina's generic worker gets its task module in its start-up message) and checks each worker's results
+ * against the same computation on the main thread.
+ */
+const WORKERS_SCRIPT = `
+import { createRequire, syncBuiltinESMExports } from 'node:module';
+const require = createRequire(import.meta.url);
+const wt = require('node:worker_threads');
+const started = [];
+const Original = wt.Worker;
+wt.Worker = class extends Original {
+  constructor(file, opts = {}) {
+    const entry = { file: String(file).slice(0, 300), eval: Boolean(opts.eval), execArgv: opts.execArgv ?? null };
+    started.push(entry);
+    super(file, opts);
+    // piscina's generic worker learns its task module from its start-up message
+    const post = this.postMessage.bind(this);
+    this.postMessage = (message, transfer) => {
+      if (message && typeof message.filename === 'string') entry.piscinaFile = message.filename;
+      return post(message, transfer);
+    };
+  }
+};
+syncBuiltinESMExports();
+const stage = process.argv[2];
+const dist = (p) => 'file://' + stage + '/' + p;
+const core = await import(dist('packages/core/dist/index.node.js'));
+const { Matrix, Rng, Dataset } = core;
+const out = {};
+
+{ // eeg: half the rows in a worker thread, the same rows on this thread
+  const { startWorkerHalf } = await import(dist('packages/eeg/dist/parallel-filter.js'));
+  const { OverlapAddFilter } = await import(dist('packages/eeg/dist/overlap-add.js'));
+  const n = 500;
+  const x = Matrix.zeros(4, n);
+  new Rng(3).fillNormal(x.data);
+  const h = Float64Array.from({ length: 31 }, (_, i) => Math.exp(-((i - 15) ** 2) / 20));
+  const half = startWorkerHalf((r) => x.row(r), n, h, [1, 3]);
+  const got = Matrix.zeros(4, n);
+  const used = half !== null && half.finish(got);
+  // the worker filters its rows in pairs, as the main thread does: the same pair gives the same bytes
+  const a = new Float64Array(n), b = new Float64Array(n);
+  new OverlapAddFilter(h, n).apply(x.row(1), x.row(3), a, b);
+  let same = used;
+  for (let i = 0; i < n; i++) if (got.get(1, i) !== a[i] || got.get(3, i) !== b[i]) same = false;
+  out.eeg = { used, same };
+}
+
+{ // fmri: searchlight on 2 worker threads = in-process
+  const { NiftiMasker, createNiftiImage, searchlight, closeSearchlightPool } = await import(dist('packages/fmri/dist/index.js'));
+  const s = 9;
+  const mask = new Float32Array(s * s * s);
+  for (let k = 0; k < s; k++) for (let j = 0; j < s; j++) for (let i = 0; i < s; i++)
+    if ((i - 4) ** 2 + (j - 4) ** 2 + (k - 4) ** 2 <= 16) mask[i + s * (j + s * k)] = 1;
+  const eye = [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]];
+  const masker = new NiftiMasker(createNiftiImage({ data: mask, shape: [s, s, s], affine: eye }));
+  const rng = new Rng(7);
+  const x = Matrix.zeros(8, masker.nVoxels);
+  rng.fillNormal(x.data);
+  const ds = new Dataset(x, { obsDescriptors: { stim: [0, 1, 2, 3, 4, 5, 6, 7] } });
+  const models = Matrix.zeros(1, 28);
+  rng.fillNormal(models.data);
+  const opts = { radius: 2, models, method: 'correlation', compareMethod: 'spearman', descriptor: 'stim', minVoxels: 5 };
+  const one = await searchlight(ds, masker, { ...opts, threads: 1 });
+  const two = await searchlight(ds, masker, { ...opts, threads: 2 });
+  let same = one.values.data.length === two.values.data.length;
+  let finite = 0;
+  for (let i = 0; i < one.values.data.length; i++) {
+    const a = one.values.data[i], b = two.values.data[i];
+    if (!(a === b || (Number.isNaN(a) && Number.isNaN(b)))) same = false;
+    if (Number.isFinite(a)) finite++;
+  }
+  await closeSearchlightPool();
+  out.searchlight = { same, finite };
+}
+
+{ // api: a task through the compute pool's worker = the same task inline
+  const { ComputePool } = await import(dist('services/api/dist/pool.js'));
+  const { runTask } = await import(dist('services/api/dist/compute.js'));
+  const task = () => ({ op: 'compare', method: 'spearman',
+    a: { kind: 'inline', rows: 1, cols: 10, data: Float64Array.from({ length: 10 }, (_, i) => (i * 7) % 10) },
+    b: { kind: 'inline', rows: 1, cols: 10, data: Float64Array.from({ length: 10 }, (_, i) => i) } });
+  const pool = new ComputePool({ threads: 1, inlineBelow: 0 });
+  const pooled = await pool.run(task());
+  await pool.close();
+  out.api = { pooled, inline: await runTask(task()) };
+}
+
+{ // core: the onnx backend's worker (plain .mjs copied into dist)
+  core.setBackend('onnx');
+  const x = Matrix.zeros(20, 30);
+  new Rng(11).fillNormal(x.data);
+  const g = core.gram(x);
+  let maxError = 0;
+  for (let i = 0; i < 20; i++) for (let j = 0; j < 20; j++) {
+    let s = 0;
+    for (let c = 0; c < 30; c++) s += x.get(i, c) * x.get(j, c);
+    maxError = Math.max(maxError, Math.abs(g.get(i, j) - s));
+  }
+  out.onnx = { backend: core.backendFor('syrk').name, maxError };
+}
+
+console.log(JSON.stringify({ ...out, started }));
+process.exit(0);
+`;
