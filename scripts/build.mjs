@@ -8,6 +8,18 @@
  * Files in `src/` that are not TypeScript (plain `.mjs` workers) are copied beside the output. Type errors are
  * `pnpm typecheck`'s job (noCheck keeps this step fast); problems that stop the emit still fail the build.
  *
+ * The exports-map convention (every entry of every workspace package):
+ *   ".": { "@concord/source": "./src/index.ts", "types": "./dist/index.d.ts", "default": "./dist/index.js" }
+ * - plain Node (the `concord` bin, worker threads from dist/, consumers of the packages) matches only `types`/`default`
+ *   and so runs dist/ — no TypeScript, no runtime transpiler;
+ * - tsc (`pnpm typecheck`: customConditions in tsconfig.json) and vitest (resolve.conditions in vitest.config.ts, and
+ *   NODE_OPTIONS=--conditions=@concord/source for the processes tests spawn) match `@concord/source` first and work
+ *   on the sources whether or not dist/ exists or is stale;
+ * - anything else run from the sources needs the flag too: `node --conditions=@concord/source --import tsx x.ts`
+ *   (`pnpm concord:dev`); workers started from src/ get it from core's workerModule().
+ * A project-specific condition name (not "development" or "source") keeps third-party packages that define those
+ * conditions on their normal builds.
+ *
  * Usage: node scripts/build.mjs [--quiet] [--out DIR]
  *   --out DIR  build into a separate tree instead of the packages' own dist/: DIR/<packages|services>/<name>/ gets
  *              package.json, dist/, links to the package's other files (e.g. core's native/) and a node_modules/
