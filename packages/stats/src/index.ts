@@ -2,4 +2,5 @@
  * @concord/stats: model evaluation with rsatoolbox's semantics (bootstrap, tests on results, flexible models),
  * permutation and cluster-based permutation tests with MNE's semantics, and multiple-comparison corrections.
  */
-export {};
+export * from './errors.ts';
+export * from './multiple-comparisons.ts';
