@@ -2,5 +2,6 @@
  * @concord/stats: model evaluation with rsatoolbox's semantics (bootstrap, tests on results, flexible models),
  * permutation and cluster-based permutation tests with MNE's semantics, and multiple-comparison corrections.
  */
+export * from './distributions.ts';
 export * from './errors.ts';
 export * from './multiple-comparisons.ts';
