@@ -18,4 +18,12 @@ export const STATS_ERRORS = {
   THRESHOLD: 'ERR_STATS_THRESHOLD',
   /** An adjacency that does not match the data (wrong size, out-of-range neighbour). */
   ADJACENCY: 'ERR_STATS_ADJACENCY',
+  /** Data and models over different numbers of conditions (RDM vectors of different lengths). */
+  CONDITIONS: 'ERR_STATS_CONDITIONS',
+  /** Bootstrap draws (`--indices`) that are malformed or name a condition / subject out of range. */
+  INDICES: 'ERR_STATS_INDICES',
+  /** A test that needs a variance estimate the result does not have (e.g. t-tests on one subject). */
+  NO_VARIANCE: 'ERR_STATS_NO_VARIANCE',
+  /** A model given parameters of the wrong length or kind, or a fit that cannot run. */
+  MODEL: 'ERR_STATS_MODEL',
 } as const;

@@ -5,3 +5,7 @@
 export * from './distributions.ts';
 export * from './errors.ts';
 export * from './multiple-comparisons.ts';
+export * from './bootstrap-sample.ts';
+export * from './evaluate.ts';
+export * from './evaluation-result.ts';
+export * from './models.ts';
