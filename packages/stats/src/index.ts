@@ -2,9 +2,13 @@
  * @concord/stats: model evaluation with rsatoolbox's semantics (bootstrap, tests on results, flexible models),
  * permutation and cluster-based permutation tests with MNE's semantics, and multiple-comparison corrections.
  */
+export * from './cluster-test.ts';
+export * from './clusters.ts';
 export * from './distributions.ts';
 export * from './errors.ts';
 export * from './multiple-comparisons.ts';
+export * from './one-sample-t.ts';
+export * from './sign-flips.ts';
 export * from './bootstrap-sample.ts';
 export * from './evaluate.ts';
 export * from './evaluation-result.ts';
