@@ -93,11 +93,23 @@ export function checkDraws(
     );
   draws.forEach((d, i) => {
     if (d === null || typeof d !== 'object')
-      throw new ParameterError(STATS_ERRORS.INDICES, `${parameter}[${i}]`, `expected an object with "patterns" and/or "rdms"; received ${describeValue(d)}`);
+      throw new ParameterError(
+        STATS_ERRORS.INDICES,
+        `${parameter}[${i}]`,
+        `expected an object with "patterns" and/or "rdms"; received ${describeValue(d)}`,
+      );
     if (kind !== 'rdm' && d.patterns === undefined)
-      throw new ParameterError(STATS_ERRORS.INDICES, `${parameter}[${i}].patterns`, `a ${kind} bootstrap needs drawn condition indices`);
+      throw new ParameterError(
+        STATS_ERRORS.INDICES,
+        `${parameter}[${i}].patterns`,
+        `a ${kind} bootstrap needs drawn condition indices`,
+      );
     if (kind !== 'pattern' && d.rdms === undefined)
-      throw new ParameterError(STATS_ERRORS.INDICES, `${parameter}[${i}].rdms`, `a ${kind} bootstrap needs drawn subject indices`);
+      throw new ParameterError(
+        STATS_ERRORS.INDICES,
+        `${parameter}[${i}].rdms`,
+        `a ${kind} bootstrap needs drawn subject indices`,
+      );
     checkList(d.patterns, nPatternGroups, `${parameter}[${i}].patterns`);
     checkList(d.rdms, nRdmGroups, `${parameter}[${i}].rdms`);
   });

@@ -47,7 +47,9 @@ interface Case {
 }
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const stored = JSON.parse(readFileSync(join(here, 'fixtures', 'rsatoolbox-evaluation.json'), 'utf8')) as { cases: Case[] };
+const stored = JSON.parse(readFileSync(join(here, 'fixtures', 'rsatoolbox-evaluation.json'), 'utf8')) as {
+  cases: Case[];
+};
 
 function flat(x: Nested): number[] {
   if (Array.isArray(x)) return x.flatMap(flat);
@@ -91,9 +93,17 @@ export function checkAgainst(c: Case, method: string, kind: string, out: Outputs
   expectClose(r.testZero(), out.p_zero_t, `${where} testZero t`);
   expectClose(r.testNoise(), out.p_noise_t, `${where} testNoise t`);
   if (out.p_pairwise_bootstrap !== undefined) {
-    expectClose(r.testPairwise({ testType: 'bootstrap' }).data, out.p_pairwise_bootstrap, `${where} testPairwise bootstrap`);
+    expectClose(
+      r.testPairwise({ testType: 'bootstrap' }).data,
+      out.p_pairwise_bootstrap,
+      `${where} testPairwise bootstrap`,
+    );
     expectClose(r.testZero({ testType: 'bootstrap' }), out.p_zero_bootstrap ?? [], `${where} testZero bootstrap`);
-    expectClose(r.testNoise({ testType: 'bootstrap' }), out.p_noise_bootstrap_intended ?? [], `${where} testNoise bootstrap`);
+    expectClose(
+      r.testNoise({ testType: 'bootstrap' }),
+      out.p_noise_bootstrap_intended ?? [],
+      `${where} testNoise bootstrap`,
+    );
   }
 }
 

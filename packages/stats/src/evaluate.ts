@@ -9,7 +9,14 @@
  * every other comparator (or RDMs with NaN) builds each sample literally and uses @concord/rsa's compareRdms.
  * Runs on the calling thread (deterministic whatever the machine).
  */
-import { ConcordRangeError, checkChoice, Matrix, ParameterError, type ProgressOptions, ProgressReporter } from '@concord/core';
+import {
+  ConcordRangeError,
+  checkChoice,
+  Matrix,
+  ParameterError,
+  type ProgressOptions,
+  ProgressReporter,
+} from '@concord/core';
 import { COMPARE_METHODS, compareRdms, Rdms } from '@concord/rsa';
 import {
   type BootstrapDraw,
@@ -68,12 +75,20 @@ function prepare(modelsIn: ModelsInput, dataIn: DataInput, opts: EvalOptions): P
   const data = dataIn instanceof Rdms ? dataIn : new Rdms(dataIn);
   const models = asModels(modelsIn);
   if (data.nCond < 3)
-    throw new ConcordRangeError(STATS_ERRORS.TOO_FEW, `data: model evaluation needs RDMs over at least 3 conditions; received ${data.nCond}`, {
-      field: 'data',
-      received: data.nCond,
-    });
+    throw new ConcordRangeError(
+      STATS_ERRORS.TOO_FEW,
+      `data: model evaluation needs RDMs over at least 3 conditions; received ${data.nCond}`,
+      {
+        field: 'data',
+        received: data.nCond,
+      },
+    );
   if (opts.theta !== undefined && opts.theta.length !== models.length)
-    throw new ParameterError(STATS_ERRORS.MODEL, 'theta', `expected one parameter vector per model (${models.length}); received ${opts.theta.length}`);
+    throw new ParameterError(
+      STATS_ERRORS.MODEL,
+      'theta',
+      `expected one parameter vector per model (${models.length}); received ${opts.theta.length}`,
+    );
   const predictions = models.map((m, i) => {
     const p = m.predictRdm(opts.theta?.[i]);
     if (p.length !== data.nPairs)
@@ -121,7 +136,11 @@ class SampleRunner {
   }
 
   /** Evaluate the sample with these drawn pattern groups / rdm groups (undefined: not resampled). */
-  run(patterns: ArrayLike<number> | undefined, rdms: ArrayLike<number> | undefined, withNoiseCeiling: boolean): SampleEvaluation {
+  run(
+    patterns: ArrayLike<number> | undefined,
+    rdms: ArrayLike<number> | undefined,
+    withNoiseCeiling: boolean,
+  ): SampleEvaluation {
     if (this.fast) {
       return this.fast.evaluate(
         itemMultiplicities(patterns, this.patternGrouping),
@@ -161,7 +180,11 @@ export function evalFixed(models: ModelsInput, data: DataInput, opts: EvalOption
   const p = prepare(models, data, opts);
   const nRdm = p.data.nRdms;
   const all = Array.from({ length: nRdm }, (_, r) => r);
-  const predictions = new Matrix(p.models.length, p.data.nPairs, Float64Array.from(p.predictions.flatMap((v) => Array.from(v))));
+  const predictions = new Matrix(
+    p.models.length,
+    p.data.nPairs,
+    Float64Array.from(p.predictions.flatMap((v) => Array.from(v))),
+  );
   const per = compareRdms(predictions, p.data, { method: p.method }).data as Float64Array;
   // eval_fixed always computes its noise ceiling over rdm_descriptor='index' (every RDM its own subject)
   const nc = bootNoiseCeiling(p.data.getVectors(), all, p.method);
@@ -249,7 +272,11 @@ function bootstrapResult(
 }
 
 /** Bootstrap over conditions (rsatoolbox eval_bootstrap_pattern). */
-export function evalBootstrapPattern(models: ModelsInput, data: DataInput, opts: BootstrapOptions = {}): EvaluationResult {
+export function evalBootstrapPattern(
+  models: ModelsInput,
+  data: DataInput,
+  opts: BootstrapOptions = {},
+): EvaluationResult {
   return bootstrapResult('pattern', models, data, opts);
 }
 
@@ -283,7 +310,11 @@ export function evalDualBootstrap(models: ModelsInput, data: DataInput, opts: Bo
     const valid = distinctCount(d.patterns as ArrayLike<number>) >= 3;
     ok.push(valid);
     if (valid) {
-      const runs = [runner.run(d.patterns, d.rdms, true), runner.run(undefined, d.rdms, true), runner.run(d.patterns, undefined, true)];
+      const runs = [
+        runner.run(d.patterns, d.rdms, true),
+        runner.run(undefined, d.rdms, true),
+        runner.run(d.patterns, undefined, true),
+      ];
       runs.forEach((e, t) => {
         for (let m = 0; m < M; m++) evaluations[(s * M + m) * 3 + t] = e.evaluations[m];
         nc[s * 3 + t] = e.lower;

@@ -129,12 +129,21 @@ function scale(a: Float64Array, f: number): Float64Array {
 }
 
 /** rsatoolbox _dual_bootstrap with both n_rdm and n_pattern (small-sample formula), elementwise. */
-function dualCombine(both: ArrayLike<number>, rdm: ArrayLike<number>, pattern: ArrayLike<number>, nRdm: number, nPattern: number): Float64Array {
+function dualCombine(
+  both: ArrayLike<number>,
+  rdm: ArrayLike<number>,
+  pattern: ArrayLike<number>,
+  nRdm: number,
+  nPattern: number,
+): Float64Array {
   const fr = nRdm / (nRdm - 1);
   const fp = nPattern / (nPattern - 1);
   const out = new Float64Array(both.length);
   for (let i = 0; i < out.length; i++) {
-    let v = fr * rdm[i] + fp * pattern[i] - ((nPattern * nRdm) / (nPattern - 1) / (nRdm - 1)) * (both[i] - rdm[i] - pattern[i]);
+    let v =
+      fr * rdm[i] +
+      fp * pattern[i] -
+      ((nPattern * nRdm) / (nPattern - 1) / (nRdm - 1)) * (both[i] - rdm[i] - pattern[i]);
     v = Math.max(Math.max(v, fr * rdm[i]), fp * pattern[i]);
     out[i] = Math.min(v, both[i]);
   }
@@ -180,13 +189,20 @@ export class EvaluationResult {
       const nP = init.nPattern ?? 2;
       this.modelVar = dualCombine(parts[0].model, parts[1].model, parts[2].model, nR, nP);
       this.diffVar = dualCombine(parts[0].diff, parts[1].diff, parts[2].diff, nR, nP);
-      this.noiseCeilVar = new Matrix(m, 2, dualCombine(parts[0].noise.data, parts[1].noise.data, parts[2].noise.data, nR, nP));
+      this.noiseCeilVar = new Matrix(
+        m,
+        2,
+        dualCombine(parts[0].noise.data, parts[1].noise.data, parts[2].noise.data, nR, nP),
+      );
       return;
     }
     const d = v.shape[0];
     const parts = variancesOf(new Matrix(d, d, Float64Array.from(v.data)), m);
     // _correct_1d: n = min(n_rdm, n_pattern) when both were resampled, else the one that was
-    const n = init.nRdm !== undefined && init.nPattern !== undefined ? Math.min(init.nRdm, init.nPattern) : (init.nRdm ?? init.nPattern);
+    const n =
+      init.nRdm !== undefined && init.nPattern !== undefined
+        ? Math.min(init.nRdm, init.nPattern)
+        : (init.nRdm ?? init.nPattern);
     const f = n === undefined ? 1 : n / (n - 1);
     this.modelVar = scale(parts.model, f);
     this.diffVar = scale(parts.diff, f);
@@ -352,7 +368,11 @@ export class EvaluationResult {
       const e = this.bootstrapMatrix('testNoise');
       const lowerPerSample = this.noiseCeiling.data.subarray(0, this.noiseCeiling.data.length / 2);
       if (lowerPerSample.length !== e.rows)
-        throw new ParameterError(STATS_ERRORS.UNKNOWN_METHOD, 'testType', 'testNoise: bootstrap p-values need a noise ceiling per bootstrap sample (bootNoiseCeil: true)');
+        throw new ParameterError(
+          STATS_ERRORS.UNKNOWN_METHOD,
+          'testType',
+          'testNoise: bootstrap p-values need a noise ceiling per bootstrap sample (bootNoiseCeil: true)',
+        );
       p = new Float64Array(this.nModels);
       for (let j = 0; j < this.nModels; j++) {
         let c = 0;

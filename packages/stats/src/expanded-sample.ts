@@ -11,7 +11,13 @@ import { Matrix } from '@concord/core';
 import { compareRdms, poolRdms, Rdms } from '@concord/rsa';
 
 /** RDM vector over the conditions `sel` (sorted, repeats allowed): NaN where a condition meets its own copy. */
-export function subsamplePatternVector(v: ArrayLike<number>, n: number, sel: ArrayLike<number>, out: Float64Array, offset = 0): void {
+export function subsamplePatternVector(
+  v: ArrayLike<number>,
+  n: number,
+  sel: ArrayLike<number>,
+  out: Float64Array,
+  offset = 0,
+): void {
   const m = sel.length;
   let k = offset;
   for (let a = 0; a < m; a++) {
@@ -20,8 +26,8 @@ export function subsamplePatternVector(v: ArrayLike<number>, n: number, sel: Arr
       const j = sel[b];
       if (i === j) out[k++] = Number.NaN;
       else {
-        const lo = i < j ? i : j;
-        const hi = i < j ? j : i;
+        const lo = Math.min(i, j);
+        const hi = Math.max(i, j);
         out[k++] = v[lo * n - (lo * (lo + 1)) / 2 + (hi - lo - 1)];
       }
     }
@@ -29,7 +35,12 @@ export function subsamplePatternVector(v: ArrayLike<number>, n: number, sel: Arr
 }
 
 /** Rows `rows` (repeats allowed) of `vectors`, each restricted to the conditions `sel` (undefined: all). */
-export function expandedRdms(vectors: readonly Float64Array[], n: number, rows: ArrayLike<number>, sel: ArrayLike<number> | undefined): Matrix {
+export function expandedRdms(
+  vectors: readonly Float64Array[],
+  n: number,
+  rows: ArrayLike<number>,
+  sel: ArrayLike<number> | undefined,
+): Matrix {
   const m = sel ? sel.length : n;
   const p = (m * (m - 1)) / 2;
   const out = Matrix.zeros(rows.length, p);
@@ -48,7 +59,11 @@ function meanOf(a: ArrayLike<number>): number {
 }
 
 /** rsatoolbox boot_noise_ceiling on RDM vectors `data` (one per row) whose rdm group is `groups[row]`. */
-export function bootNoiseCeiling(data: Matrix, groups: ArrayLike<number>, method: string): { lower: number; upper: number } {
+export function bootNoiseCeiling(
+  data: Matrix,
+  groups: ArrayLike<number>,
+  method: string,
+): { lower: number; upper: number } {
   const all = new Rdms(data);
   const pooledAll = poolRdms(all, method);
   const distinct = Array.from(new Set(Array.from(groups))).sort((a, b) => a - b);

@@ -39,11 +39,23 @@ export class WeightedEvaluator {
   private readonly active: Int32Array;
   private readonly posOf: Int32Array;
   private readonly w: Float64Array;
+  private readonly nGroups: number;
+  private readonly groupUnit: Float64Array;
+  private readonly groupPool: Float64Array;
+  private readonly x: Float64Array;
+  private readonly base: Float64Array;
+  private readonly u: Float64Array;
+  private readonly unitAll: Float64Array;
+  private readonly poolAll: Float64Array;
+  private readonly pooled: Float64Array;
+  private readonly prepAll: Float64Array;
+  private readonly pooledRanks: Float64Array;
+  private readonly order: Int32Array;
 
   constructor(
     private readonly predictions: readonly Float64Array[],
     private readonly data: readonly Float64Array[],
-    private readonly nCond: number,
+    nCond: number,
     /** Noise-ceiling group of every data RDM (ids 0..nGroups-1). */
     private readonly rdmGroupOf: ArrayLike<number>,
     private readonly method: WeightedMethod,
@@ -66,82 +78,108 @@ export class WeightedEvaluator {
     this.active = new Int32Array(this.nPairs);
     this.posOf = new Int32Array(this.nPairs);
     this.w = new Float64Array(this.nPairs);
+    let groups = 0;
+    for (let r = 0; r < rdmGroupOf.length; r++) groups = Math.max(groups, rdmGroupOf[r] + 1);
+    this.nGroups = groups;
+    const P = this.nPairs;
+    this.groupUnit = new Float64Array(groups * P);
+    this.groupPool = new Float64Array(groups * P);
+    this.x = new Float64Array(P);
+    this.base = new Float64Array(P);
+    this.u = new Float64Array(P);
+    this.unitAll = new Float64Array(P);
+    this.poolAll = new Float64Array(P);
+    this.pooled = new Float64Array(P);
+    this.prepAll = new Float64Array(P);
+    this.pooledRanks = new Float64Array(P);
+    this.order = new Int32Array(P);
   }
 
   /**
    * Evaluate one sample: `condMult[i]` copies of condition i, `rdmMult[r]` copies of data RDM r. The caller
    * checks that at least 3 distinct condition groups were drawn (rsatoolbox's NaN rule).
+   *
+   * Every mean over the sample's RDMs of Σ_k w·u·u_r is linear in u_r, so the data RDMs are summed (per noise-ceiling
+   * group, weighted by their copies) before the dot products: one dot product per model and per pooled RDM.
    */
   evaluate(condMult: Float64Array, rdmMult: Float64Array, withNoiseCeiling: boolean): SampleEvaluation {
     const K = this.activate(condMult);
     const w = this.w.subarray(0, K);
     let W = 0;
     for (let k = 0; k < K; k++) W += w[k];
-
-    // data RDMs in the sample: normalised vectors (for comparisons) and pooling rows (for the noise ceiling)
-    const present: number[] = [];
-    for (let r = 0; r < this.data.length; r++) if (rdmMult[r] > 0) present.push(r);
-    const unit = new Map<number, Float64Array>();
-    const poolRow = new Map<number, Float64Array>();
+    const G = this.nGroups;
+    const groupUnit = this.groupUnit;
+    const groupPool = this.groupPool;
+    groupUnit.fill(0, 0, G * K);
+    groupPool.fill(0, 0, G * K);
+    const groupCount = new Float64Array(G);
+    const x = this.x.subarray(0, K);
+    const base = this.base.subarray(0, K);
+    const u = this.u.subarray(0, K);
+    for (let r = 0; r < this.data.length; r++) {
+      const c = rdmMult[r];
+      if (!(c > 0)) continue;
+      const g = this.rdmGroupOf[r];
+      groupCount[g] += c;
+      this.gather(this.data[r], x);
+      if (this.ranked) this.weightedRanks(x, w, this.orderFromFull((this.dataOrder as Uint32Array[])[r], K), base);
+      else base.set(x);
+      this.normalise(base, w, W, u);
+      const gu = groupUnit.subarray(g * K, (g + 1) * K);
+      for (let k = 0; k < K; k++) gu[k] += c * u[k];
+      if (withNoiseCeiling) {
+        if (!this.ranked) this.poolNormalise(x, w, W, base);
+        const gp = groupPool.subarray(g * K, (g + 1) * K);
+        for (let k = 0; k < K; k++) gp[k] += c * base[k];
+      }
+    }
     let C = 0;
-    for (const r of present) {
-      C += rdmMult[r];
-      const x = this.gather(this.data[r], K);
-      const base = this.ranked ? this.weightedRanks(x, w, this.orderFromFull((this.dataOrder as Uint32Array[])[r], K), W) : x;
-      unit.set(r, this.normalise(base, w, W));
-      if (withNoiseCeiling) poolRow.set(r, this.ranked ? base : this.poolNormalise(x, w, W));
+    const unitAll = this.unitAll.subarray(0, K);
+    const poolAll = this.poolAll.subarray(0, K);
+    unitAll.fill(0);
+    poolAll.fill(0);
+    const groups: number[] = [];
+    for (let g = 0; g < G; g++) {
+      if (!(groupCount[g] > 0)) continue;
+      groups.push(g);
+      C += groupCount[g];
+      const gu = groupUnit.subarray(g * K, (g + 1) * K);
+      const gp = groupPool.subarray(g * K, (g + 1) * K);
+      for (let k = 0; k < K; k++) {
+        unitAll[k] += gu[k];
+        poolAll[k] += gp[k];
+      }
     }
 
     const evaluations = new Float64Array(this.predictions.length);
     for (let m = 0; m < this.predictions.length; m++) {
-      const x = this.gather(this.predictions[m], K);
-      const base = this.ranked ? this.weightedRanks(x, w, this.orderFromFull((this.predOrder as Uint32Array[])[m], K), W) : x;
-      const u = this.normalise(base, w, W);
-      let s = 0;
-      for (const r of present) s += rdmMult[r] * dotW(u, unit.get(r) as Float64Array, w);
-      evaluations[m] = s / C;
+      this.gather(this.predictions[m], x);
+      if (this.ranked) this.weightedRanks(x, w, this.orderFromFull((this.predOrder as Uint32Array[])[m], K), base);
+      else base.set(x);
+      this.normalise(base, w, W, u);
+      evaluations[m] = dotW(u, unitAll, w) / C;
     }
     if (!withNoiseCeiling) return { evaluations, lower: Number.NaN, upper: Number.NaN };
 
     // noise ceiling (boot_noise_ceiling on the sample): leave one rdm group out
-    const groups = Array.from(new Set(present.map((r) => this.rdmGroupOf[r]))).sort((a, b) => a - b);
-    const pooled = (include: (r: number) => boolean) => {
-      const acc = new Float64Array(K);
-      let c = 0;
-      for (const r of present) {
-        if (!include(r)) continue;
-        const row = poolRow.get(r) as Float64Array;
-        const f = rdmMult[r];
-        c += f;
-        for (let k = 0; k < K; k++) acc[k] += f * row[k];
-      }
-      for (let k = 0; k < K; k++) acc[k] /= c;
-      return this.preparePooled(acc, w, W);
-    };
-    const meanOver = (u: Float64Array, include: (r: number) => boolean) => {
-      let s = 0;
-      let c = 0;
-      for (const r of present) {
-        if (!include(r)) continue;
-        s += rdmMult[r] * dotW(u, unit.get(r) as Float64Array, w);
-        c += rdmMult[r];
-      }
-      return s / c;
-    };
-    const all = pooled(() => true);
+    const pooled = this.pooled.subarray(0, K);
+    const prepAll = this.prepAll.subarray(0, K);
+    for (let k = 0; k < K; k++) pooled[k] = poolAll[k] / C;
+    this.preparePooled(pooled, w, W, prepAll);
     if (groups.length < 2) {
-      const v = meanOver(all, () => true);
+      const v = dotW(prepAll, unitAll, w) / C;
       return { evaluations, lower: v, upper: v };
     }
     let lower = 0;
     let upper = 0;
     for (const g of groups) {
-      const inG = (r: number) => this.rdmGroupOf[r] === g;
-      lower += meanOver(
-        pooled((r) => !inG(r)),
-        inG,
-      );
-      upper += meanOver(all, inG);
+      const gu = groupUnit.subarray(g * K, (g + 1) * K);
+      const gp = groupPool.subarray(g * K, (g + 1) * K);
+      const rest = C - groupCount[g];
+      for (let k = 0; k < K; k++) pooled[k] = (poolAll[k] - gp[k]) / rest;
+      this.preparePooled(pooled, w, W, u);
+      lower += dotW(u, gu, w) / groupCount[g];
+      upper += dotW(prepAll, gu, w) / groupCount[g];
     }
     return { evaluations, lower: lower / groups.length, upper: upper / groups.length };
   }
@@ -160,15 +198,14 @@ export class WeightedEvaluator {
     return K;
   }
 
-  private gather(v: Float64Array, K: number): Float64Array {
-    const out = new Float64Array(K);
-    for (let k = 0; k < K; k++) out[k] = v[this.active[k]];
-    return out;
+  private gather(v: Float64Array, out: Float64Array): void {
+    const active = this.active;
+    for (let k = 0; k < out.length; k++) out[k] = v[active[k]];
   }
 
   /** A full-length ascending order restricted to the active pairs, as positions 0..K-1. */
   private orderFromFull(order: Uint32Array, K: number): Int32Array {
-    const out = new Int32Array(K);
+    const out = this.order.subarray(0, K);
     let t = 0;
     for (let q = 0; q < order.length; q++) {
       const k = this.posOf[order[q]];
@@ -178,9 +215,8 @@ export class WeightedEvaluator {
   }
 
   /** Average ranks of the weighted multiset (scipy rankdata 'average' on the expanded sample). */
-  private weightedRanks(x: Float64Array, w: Float64Array, order: ArrayLike<number>, _W: number): Float64Array {
+  private weightedRanks(x: Float64Array, w: Float64Array, order: ArrayLike<number>, out: Float64Array): void {
     const K = x.length;
-    const out = new Float64Array(K);
     let before = 0;
     let t = 0;
     while (t < K) {
@@ -193,13 +229,11 @@ export class WeightedEvaluator {
       before += g;
       t = u;
     }
-    return out;
   }
 
   /** The vector scaled so that the method's similarity is Σ w·u·u'. */
-  private normalise(x: Float64Array, w: Float64Array, W: number): Float64Array {
+  private normalise(x: Float64Array, w: Float64Array, W: number, out: Float64Array): void {
     const K = x.length;
-    const out = new Float64Array(K);
     let mean = 0;
     if (this.method !== 'cosine') {
       for (let k = 0; k < K; k++) mean += w[k] * x[k];
@@ -209,7 +243,7 @@ export class WeightedEvaluator {
       // rsatoolbox compare_rho_a: 12·Σ(r1c·r2c)/(n³ − n), n the sample's number of entries
       const f = Math.sqrt(12 / (W * W * W - W));
       for (let k = 0; k < K; k++) out[k] = (x[k] - mean) * f;
-      return out;
+      return;
     }
     let ss = 0;
     for (let k = 0; k < K; k++) {
@@ -220,13 +254,11 @@ export class WeightedEvaluator {
     // rsatoolbox _cosine: a zero-length vector has similarity 0 with everything
     const f = ss > 0 ? 1 / Math.sqrt(ss) : 0;
     for (let k = 0; k < K; k++) out[k] *= f;
-    return out;
   }
 
   /** rsatoolbox pool_rdm's per-RDM normalisation for cosine (÷ RMS) and corr (z-score, ddof 0). */
-  private poolNormalise(x: Float64Array, w: Float64Array, W: number): Float64Array {
+  private poolNormalise(x: Float64Array, w: Float64Array, W: number, out: Float64Array): void {
     const K = x.length;
-    const out = new Float64Array(K);
     let mean = 0;
     if (this.method === 'corr') {
       for (let k = 0; k < K; k++) mean += w[k] * x[k];
@@ -240,13 +272,17 @@ export class WeightedEvaluator {
     }
     const f = 1 / Math.sqrt(ss / W);
     for (let k = 0; k < K; k++) out[k] *= f;
-    return out;
   }
 
   /** A pooled RDM made ready for comparison (ranked again for rank methods, as compare does). */
-  private preparePooled(pooled: Float64Array, w: Float64Array, W: number): Float64Array {
-    const base = this.ranked ? this.weightedRanks(pooled, w, argsort(pooled), W) : pooled;
-    return this.normalise(base, w, W);
+  private preparePooled(pooled: Float64Array, w: Float64Array, W: number, out: Float64Array): void {
+    if (!this.ranked) {
+      this.normalise(pooled, w, W, out);
+      return;
+    }
+    const ranks = this.pooledRanks.subarray(0, pooled.length);
+    this.weightedRanks(pooled, w, argsort(pooled), ranks);
+    this.normalise(ranks, w, W, out);
   }
 }
 
