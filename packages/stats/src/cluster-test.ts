@@ -20,6 +20,7 @@ import {
 import { tQuantile } from './distributions.ts';
 import { STATS_ERRORS } from './errors.ts';
 import { oneSampleT } from './one-sample-t.ts';
+import { type ChunkSpec, type RunChunkedOptions, runChunked } from './parallel.ts';
 import { checkTail, oneSampleSignFlips, type Tail } from './sign-flips.ts';
 
 export interface DataMatrix {
@@ -245,5 +246,34 @@ export function permutationCluster1sampTest(X: DataMatrix, options: ClusterTestO
     progress.tick(count);
   }
   progress.finish();
+  return finishClusterTest(plan, out);
+}
+
+/** clusterNullChunk as a parallel.ts chunk function (worker threads import it by name). */
+export function clusterNullJob(input: ClusterNullInput, chunk: ChunkSpec): Float64Array {
+  return clusterNullChunk(input, chunk.first, chunk.count);
+}
+
+/**
+ * permutationCluster1sampTest with the permutations spread over worker threads (`threads`, default: every core);
+ * the result is identical to the single-thread function's whatever the number of threads.
+ */
+export async function permutationCluster1sampTestParallel(
+  X: DataMatrix,
+  options: ClusterTestOptions & Pick<RunChunkedOptions, 'threads'> = {},
+): Promise<ClusterTestResult> {
+  const plan = planClusterTest(X, options);
+  const total = planPermutations(plan);
+  if (plan.clusterStats.length === 0) return finishClusterTest(plan, new Float64Array(total));
+  const parts = await runChunked<ClusterNullInput, Float64Array>(
+    { module: import.meta.url, exportName: 'clusterNullJob', input: plan.input, nItems: total, chunkSize: 128 },
+    { threads: options.threads, onProgress: options.onProgress, stage: 'cluster-test' },
+  );
+  const out = new Float64Array(total);
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
   return finishClusterTest(plan, out);
 }

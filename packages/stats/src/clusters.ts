@@ -391,7 +391,8 @@ export class ClusterFinder {
       const labels = this.labels;
       let current = -1;
       for (let i = 0; i < n; i++) {
-        if (inMask(i)) {
+        const v = x[i];
+        if (above ? v > threshold : v < threshold) {
           if (current < 0) current = this.nextLabel();
           labels[i] = current;
         } else current = -1;

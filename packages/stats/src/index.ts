@@ -8,6 +8,7 @@ export * from './distributions.ts';
 export * from './errors.ts';
 export * from './multiple-comparisons.ts';
 export * from './one-sample-t.ts';
+export * from './parallel.ts';
 export * from './sign-flips.ts';
 export * from './bootstrap-sample.ts';
 export * from './evaluate.ts';

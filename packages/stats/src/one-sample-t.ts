@@ -5,7 +5,7 @@
  * give the statistic of a sign-flipped data set without copying it.
  */
 export function oneSampleT(
-  data: ArrayLike<number>,
+  data: Float64Array,
   nSubjects: number,
   nTests: number,
   out: Float64Array,
@@ -27,9 +27,16 @@ export function oneSampleT(
   for (let i = 0; i < n; i++) {
     const s = signs ? signs[signOffset + i] : 1;
     const row = i * nTests;
-    for (let j = 0; j < nTests; j++) {
-      const d = (s > 0 ? data[row + j] : -data[row + j]) - mean[j];
-      sq[j] += d * d;
+    if (s > 0) {
+      for (let j = 0; j < nTests; j++) {
+        const d = data[row + j] - mean[j];
+        sq[j] += d * d;
+      }
+    } else {
+      for (let j = 0; j < nTests; j++) {
+        const d = -data[row + j] - mean[j];
+        sq[j] += d * d;
+      }
     }
   }
   for (let j = 0; j < nTests; j++) out[j] = mean[j] / Math.sqrt(sq[j] / (n - 1) / n);
