@@ -17,58 +17,12 @@ import { describe, expect, it } from 'vitest';
 import type { BootstrapDraw } from './bootstrap-sample.ts';
 import { evalBootstrap, evalBootstrapPattern, evalBootstrapRdm, evalDualBootstrap, evalFixed } from './evaluate.ts';
 import type { EvaluationResult } from './evaluation-result.ts';
-
-type Num = number | string | null;
-type Nested = Num | Nested[];
-interface Outputs {
-  evaluations: Nested;
-  noise_ceiling: Nested;
-  variances: Nested;
-  means: Nested;
-  model_var: Nested;
-  diff_var: Nested;
-  noise_ceil_var: Nested;
-  p_pairwise_t: Nested;
-  p_zero_t: Nested;
-  p_noise_t: Nested;
-  p_pairwise_bootstrap?: Nested;
-  p_zero_bootstrap?: Nested;
-  p_noise_bootstrap_intended?: Nested;
-  dof: number;
-}
-interface Case {
-  seed: number;
-  n_cond: number;
-  n_rdm: number;
-  data: number[][];
-  models: number[][];
-  draws: { patterns: number[]; rdms: number[] }[];
-  outputs: Record<string, Record<string, Outputs>>;
-}
+import { type Case, expectClose, type Outputs } from './testing/rsatoolbox-fixture.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const stored = JSON.parse(readFileSync(join(here, 'fixtures', 'rsatoolbox-evaluation.json'), 'utf8')) as {
   cases: Case[];
 };
-
-function flat(x: Nested): number[] {
-  if (Array.isArray(x)) return x.flatMap(flat);
-  if (x === null || x === 'NaN') return [Number.NaN];
-  if (typeof x === 'string') return [x.startsWith('-') ? -Infinity : Infinity];
-  return [x];
-}
-
-export function expectClose(actual: ArrayLike<number>, expected: Nested, what: string, tol = 1e-9): void {
-  const e = flat(expected);
-  expect(actual.length, `${what}: length`).toBe(e.length);
-  for (let i = 0; i < e.length; i++) {
-    if (Number.isNaN(e[i])) expect(Number.isNaN(actual[i]), `${what}[${i}] should be NaN, is ${actual[i]}`).toBe(true);
-    else
-      expect(Math.abs(actual[i] - e[i]), `${what}[${i}]: ${actual[i]} vs rsatoolbox ${e[i]}`).toBeLessThanOrEqual(
-        tol * Math.max(1, Math.abs(e[i])),
-      );
-  }
-}
 
 const RUN: Record<string, (m: Matrix, d: Matrix, method: string, draws: BootstrapDraw[]) => EvaluationResult> = {
   fixed: (m, d, method) => evalFixed(m, d, { method }),
@@ -78,7 +32,7 @@ const RUN: Record<string, (m: Matrix, d: Matrix, method: string, draws: Bootstra
   dual: (m, d, method, draws) => evalDualBootstrap(m, d, { method, draws }),
 };
 
-export function checkAgainst(c: Case, method: string, kind: string, out: Outputs): void {
+function checkAgainst(c: Case, method: string, kind: string, out: Outputs): void {
   const r = RUN[kind](Matrix.from(c.models), Matrix.from(c.data), method, c.draws);
   const where = `seed ${c.seed} ${method} ${kind}`;
   expectClose(r.evaluations.data, out.evaluations, `${where} evaluations`);
