@@ -1,7 +1,7 @@
 import { Rng } from '@concord/core';
 import { describe, expect, it } from 'vitest';
 import { type ClusterTestOptions, type DataMatrix, permutationCluster1sampTest } from './cluster-test.ts';
-import { describeWithMne, hasMne, runPython } from './mne-python.ts';
+import { describeWithMne, expectClose, hasMne, runPython } from './mne-python.ts';
 
 interface MneOut {
   t: (number | null)[];
@@ -53,15 +53,6 @@ function randomData(rows: number, cols: number, seed: number, signal: (j: number
   const data = new Float64Array(rows * cols);
   for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) data[i * cols + j] = rng.normal() + signal(j);
   return { rows, cols, data };
-}
-
-/** |got − want| <= tol · max(1, |want|) element for element (null in `want` stands for NaN). */
-function expectClose(got: ArrayLike<number>, want: (number | null)[], tol: number) {
-  expect(got.length).toBe(want.length);
-  for (let i = 0; i < want.length; i++) {
-    const w = want[i] ?? Number.NaN;
-    expect(Math.abs(got[i] - w), `index ${i}: ${got[i]} vs ${w}`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(w)));
-  }
 }
 
 function expectSame(got: ReturnType<typeof permutationCluster1sampTest>, want: MneOut, tol = 1e-12) {

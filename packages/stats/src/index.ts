@@ -9,6 +9,8 @@ export * from './errors.ts';
 export * from './multiple-comparisons.ts';
 export * from './one-sample-t.ts';
 export * from './parallel.ts';
+export * from './permutation-t-test.ts';
+export * from './rdm-permutation-test.ts';
 export * from './sign-flips.ts';
 export * from './bootstrap-sample.ts';
 export * from './evaluate.ts';

@@ -43,3 +43,12 @@ export function runPython<T>(script: string, input: unknown = null): T {
   expect(r.status, r.stderr).toBe(0);
   return JSON.parse(r.stdout) as T;
 }
+
+/** |got − want| <= tol · max(1, |want|) element for element (null in `want` stands for NaN). */
+export function expectClose(got: ArrayLike<number>, want: ArrayLike<number | null>, tol: number): void {
+  expect(got.length).toBe(want.length);
+  for (let i = 0; i < want.length; i++) {
+    const w = want[i] ?? Number.NaN;
+    expect(Math.abs(got[i] - w), `index ${i}: ${got[i]} vs ${w}`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(w)));
+  }
+}
