@@ -18,6 +18,8 @@ export const STATS_ERRORS = {
   THRESHOLD: 'ERR_STATS_THRESHOLD',
   /** An adjacency that does not match the data (wrong size, out-of-range neighbour). */
   ADJACENCY: 'ERR_STATS_ADJACENCY',
+  /** An input array of the wrong shape (e.g. a data file that is not subjects × time points). */
+  SHAPE: 'ERR_STATS_SHAPE',
   /** An internal failure of the worker-thread runner (not the caller's fault). */
   INTERNAL: 'ERR_STATS_INTERNAL',
   /** Data and models over different numbers of conditions (RDM vectors of different lengths). */
