@@ -141,6 +141,75 @@ def hit_case(directory, n_samples, seed):
             'draws': [{'patterns': d['patterns'].tolist()} for d in draws]}, models, RDMs(subjects), draws
 
 
+class ShuffleReplay:
+    """np.random.shuffle replaced by stored permutations: x[:] = x[perm]."""
+
+    def __init__(self, rng):
+        self.rng = rng
+        self.perms = []
+
+    def __call__(self, x):
+        perm = self.rng.permutation(len(x))
+        self.perms.append(perm.tolist())
+        x[:] = np.asarray(x)[perm].copy()
+
+
+def flexible_case(seed):
+    """Fitters, sets_k_fold + crossval and bootstrap_crossval with flexible models, shuffles recorded."""
+    from rsatoolbox.inference import bootstrap_crossval, crossval, sets_k_fold
+    from rsatoolbox.model import ModelInterpolate, ModelSelect, ModelWeighted
+    from rsatoolbox.model.fitter import fit_interpolate, fit_regress, fit_regress_nn, fit_select
+    rng = np.random.RandomState(seed)
+    n_cond, n_rdm = 12, 5
+    n_pairs = n_cond * (n_cond - 1) // 2
+    basis = rng.rand(3, n_pairs)
+    truth = 0.7 * basis[0] + 0.3 * basis[2]
+    data = np.array([truth + 0.4 * rng.rand(n_pairs) for _ in range(n_rdm)])
+    rdms = RDMs(data)
+    pattern_idx = np.sort(rng.randint(0, n_cond, n_cond))
+    sample = rdms.subsample_pattern('index', pattern_idx)
+    fits = {}
+    for name, d, pidx in [('full', rdms, None), ('bootstrap sample', sample, pattern_idx)]:
+        kw = {} if pidx is None else {'pattern_idx': pidx, 'pattern_descriptor': 'index'}
+        f = {}
+        for method in ['cosine', 'corr']:
+            f['regress_nn ' + method] = fit_regress_nn(ModelWeighted('w', basis), d, method=method, **kw).tolist()
+            f['regress ' + method] = fit_regress(ModelWeighted('w', basis), d, method=method, **kw).tolist()
+        for method in ['corr', 'spearman']:
+            f['select ' + method] = int(fit_select(ModelSelect('s', basis), d, method=method, **kw))
+            f['interpolate ' + method] = fit_interpolate(ModelInterpolate('i', basis), d, method=method, **kw).tolist()
+        fits[name] = f
+    models = [ModelFixed('fixed', basis[0]), ModelSelect('select', basis), ModelWeighted('weighted', basis)]
+    fitters = [None, fit_select, fit_regress_nn]
+    real_shuffle = np.random.shuffle
+    replay = ShuffleReplay(np.random.RandomState(seed + 100))
+    np.random.shuffle = replay
+    try:
+        train, test, ceil = sets_k_fold(rdms, k_rdm=2, k_pattern=3, random=True)
+        cv = {}
+        for method in ['corr', 'cosine']:
+            r = crossval(models, rdms, train, test, ceil_set=ceil, method=method, fitter=fitters)
+            cv[method] = {'evaluations': arr(r.evaluations), 'noise_ceiling': arr(r.noise_ceiling)}
+        kfold_perms = replay.perms
+        replay.perms = []
+        draws = [{'patterns': rng.randint(0, n_cond, n_cond), 'rdms': rng.randint(0, n_rdm, n_rdm)} for _ in range(8)]
+        seq = [x for d in draws for x in (d['rdms'], d['patterns'])]
+        res = run_replayed(lambda: bootstrap_crossval(models[:2], rdms, method='corr', fitter=fitters[:2], k_pattern=2,
+                                                      k_rdm=2, N=len(draws), n_cv=2, verbose=-1), seq)
+        boot_perms = replay.perms
+    finally:
+        np.random.shuffle = real_shuffle
+    return {
+        'seed': seed, 'n_cond': n_cond, 'data': data.tolist(), 'basis': basis.tolist(),
+        'pattern_idx': pattern_idx.tolist(), 'fits': fits, 'kfold_permutations': kfold_perms, 'crossval': cv,
+        'bootstrap_crossval': {
+            'draws': [{'patterns': d['patterns'].tolist(), 'rdms': d['rdms'].tolist()} for d in draws],
+            'permutations': boot_perms, 'evaluations': arr(res.evaluations), 'noise_ceiling': arr(res.noise_ceiling),
+            'variances': arr(res.variances), 'p_pairwise_t': arr(res.test_pairwise()), 'means': arr(res.get_means()),
+        },
+    }
+
+
 def main():
     out_path = sys.argv[1]
     result = {
@@ -153,6 +222,7 @@ def main():
         case, models, data, draws = synthetic_case(seed, n_cond, n_rdm, 14)
         case['outputs'] = evaluate_case(models, data, draws, METHODS, ['fixed', 'pattern', 'rdm', 'both', 'dual'])
         result['cases'].append(case)
+    result['flexible'] = flexible_case(21)
     if '--hit' in sys.argv:
         case, models, data, draws = hit_case(sys.argv[sys.argv.index('--hit') + 1], 200, 92)
         case['outputs'] = evaluate_case(models, data, draws, ['corr', 'spearman'], ['pattern'])

@@ -16,3 +16,5 @@ export * from './bootstrap-sample.ts';
 export * from './evaluate.ts';
 export * from './evaluation-result.ts';
 export * from './models.ts';
+export * from './flexible-models.ts';
+export * from './crossval.ts';
