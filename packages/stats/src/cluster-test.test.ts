@@ -143,6 +143,24 @@ const MNE_RANDOM: Case[] = [
     options: {},
   },
 ];
+const X3 = randomData(7, 4 * 5 * 3, 6, (j) => (j % 15 < 6 ? 0.9 : 0));
+CASES.push(
+  {
+    name: '3-D lattice (channels × frequencies × times)',
+    X: X3,
+    shape: [4, 5, 3],
+    kwargs: 'threshold=1.0, n_permutations=2**7',
+    options: { threshold: 1.0, shape: [4, 5, 3], nPermutations: 'all' },
+  },
+  {
+    name: 'TFCE, tail -1, adjacency graph',
+    X: { ...XG, data: XG.data.map((v) => -v) },
+    shape: [40],
+    adjacency: ring,
+    kwargs: 'threshold=dict(start=-0.1, step=-0.4), tail=-1, n_permutations=2**8',
+    options: { threshold: { start: -0.1, step: -0.4 }, tail: -1, adjacency: ring, nPermutations: 'all' },
+  },
+);
 const MNE_ALL: Case = {
   name: "MNE's literal 'all'",
   X: X1,
