@@ -154,7 +154,7 @@ CASES.push(
   },
   {
     name: 'TFCE, tail -1, adjacency graph',
-    X: { ...XG, data: XG.data.map((v) => -v) },
+    X: { ...XG, data: Float64Array.from(XG.data, (v) => -v) },
     shape: [40],
     adjacency: ring,
     kwargs: 'threshold=dict(start=-0.1, step=-0.4), tail=-1, n_permutations=2**8',

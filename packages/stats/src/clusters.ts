@@ -453,3 +453,43 @@ export class ClusterFinder {
     return l;
   }
 }
+
+/**
+ * Face-neighbour adjacency of the points of a grid (e.g. searchlight centres in a brain mask): one neighbour list per
+ * point kept by `mask` (all points without one), points numbered in C order over the kept ones — scikit-learn's
+ * `grid_to_graph(*shape, mask=mask)` without its self-loops, MNE's adjacency for data over a masked volume.
+ */
+export function gridAdjacency(shape: readonly number[], mask?: ArrayLike<boolean | number>): number[][] {
+  latticeStructure(shape);
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (mask !== undefined && mask.length !== size) {
+    throw new ParameterError(
+      STATS_ERRORS.ADJACENCY,
+      'mask',
+      `expected ${size} entries (shape [${shape.join(', ')}]); received ${mask.length}`,
+    );
+  }
+  const index = new Int32Array(size).fill(-1);
+  let kept = 0;
+  for (let i = 0; i < size; i++) if (mask === undefined || mask[i]) index[i] = kept++;
+  const strides = shape.map((_, k) => shape.slice(k + 1).reduce((a, b) => a * b, 1));
+  const out: number[][] = Array.from({ length: kept }, () => []);
+  const coord = new Int32Array(shape.length);
+  for (let i = 0; i < size; i++) {
+    if (index[i] >= 0) {
+      for (let k = 0; k < shape.length; k++) {
+        // lower neighbour first, then upper, along each axis: lists come out sorted
+        if (coord[k] > 0 && index[i - strides[k]] >= 0) out[index[i]].push(index[i - strides[k]]);
+      }
+      for (let k = shape.length - 1; k >= 0; k--) {
+        if (coord[k] < shape[k] - 1 && index[i + strides[k]] >= 0) out[index[i]].push(index[i + strides[k]]);
+      }
+    }
+    for (let k = shape.length - 1; k >= 0; k--) {
+      if (++coord[k] < shape[k]) break;
+      coord[k] = 0;
+    }
+  }
+  for (const list of out) list.sort((a, b) => a - b);
+  return out;
+}
