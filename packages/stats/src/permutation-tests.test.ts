@@ -85,6 +85,9 @@ describe('rdmPermutationTest (condition-label randomisation)', () => {
       expect.objectContaining({ code: 'ERR_STATS_NON_FINITE' }),
     );
     expect(() => rdmPermutationTest([1, 2, 3], [1, 2, 3], { nPermutations: 0 })).toThrow(/nPermutations/);
+    expect(() => rdmPermutationTest([1, 2, 3], [1, 2, 3], { nPermutations: 1e8 })).toThrow(
+      /from 1 to 10000000; received 100000000/,
+    );
   });
 });
 

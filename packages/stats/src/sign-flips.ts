@@ -37,14 +37,23 @@ export function checkTail(tail: unknown): Tail {
   throw new ParameterError(STATS_ERRORS.TAIL, 'tail', `expected -1, 0 or 1; received ${describeValue(tail)}`);
 }
 
-/** Validate n_permutations ('all' or an integer >= 1). */
+/** Most permutations one test draws (their statistics are kept in memory: 80 MB of null distribution). */
+export const MAX_PERMUTATIONS = 10_000_000;
+
+/** Validate n_permutations ('all' or an integer in 1..MAX_PERMUTATIONS). */
 export function checkNPermutations(nPermutations: unknown): number | 'all' {
   if (nPermutations === 'all') return 'all';
-  if (typeof nPermutations === 'number' && Number.isInteger(nPermutations) && nPermutations >= 1) return nPermutations;
+  if (
+    typeof nPermutations === 'number' &&
+    Number.isInteger(nPermutations) &&
+    nPermutations >= 1 &&
+    nPermutations <= MAX_PERMUTATIONS
+  )
+    return nPermutations;
   throw new ParameterError(
     STATS_ERRORS.N_PERMUTATIONS,
     'nPermutations',
-    `expected 'all' or an integer >= 1; received ${describeValue(nPermutations)}`,
+    `expected 'all' or an integer from 1 to ${MAX_PERMUTATIONS}; received ${describeValue(nPermutations)}`,
   );
 }
 
