@@ -6,7 +6,14 @@
 import { Matrix, Rng } from '@concord/core';
 import { describe, expect, it } from 'vitest';
 import { drawBootstrapSamples } from './bootstrap-sample.ts';
-import { evalBootstrap, evalBootstrapPattern, evalBootstrapRdm, evalFixed } from './evaluate.ts';
+import {
+  evalBootstrap,
+  evalBootstrapParallel,
+  evalBootstrapPattern,
+  evalBootstrapRdm,
+  evalDualBootstrap,
+  evalFixed,
+} from './evaluate.ts';
 import { evaluateExpanded } from './expanded-sample.ts';
 import { WeightedEvaluator } from './weighted-evaluator.ts';
 
@@ -69,6 +76,27 @@ describe('model evaluation: determinism and the weighted fast path', () => {
     expect(Array.from(a.evaluations.data)).toEqual(Array.from(b.evaluations.data));
     expect(Array.from(a.evaluations.data)).not.toEqual(Array.from(c.evaluations.data));
   });
+
+  it('worker threads (2) give the same bytes as the calling thread (pattern spearman, dual tau-a)', async () => {
+    const one = evalBootstrapPattern(models, data, { method: 'spearman', nSamples: 60, seed: 11 });
+    const two = await evalBootstrapParallel('pattern', models, data, {
+      method: 'spearman',
+      nSamples: 60,
+      seed: 11,
+      threads: 2,
+    });
+    expect(Buffer.from(two.evaluations.data.buffer)).toEqual(Buffer.from(one.evaluations.data.buffer));
+    expect(Array.from(two.variances?.data ?? [])).toEqual(Array.from(one.variances?.data ?? []));
+    const d1 = evalDualBootstrap(models, data, { method: 'tau-a', nSamples: 30, seed: 2 });
+    const d2 = await evalBootstrapParallel('dual', models, data, {
+      method: 'tau-a',
+      nSamples: 30,
+      seed: 2,
+      threads: 2,
+    });
+    expect(Array.from(d2.evaluations.data)).toEqual(Array.from(d1.evaluations.data));
+    expect(Array.from(d2.testPairwise().data)).toEqual(Array.from(d1.testPairwise().data));
+  }, 60_000);
 
   it('weighted evaluation equals compareRdms on the literal sample RDMs (with repeats) for cosine, corr, spearman, rho-a', () => {
     const n = 10;

@@ -7,33 +7,24 @@
  * Draws: seeded (core Rng) or given explicitly (`draws`, indices into the sorted distinct descriptor values, e.g.
  * to replay an rsatoolbox run). cosine / corr / spearman / rho-a on complete RDMs use the weighted fast path;
  * every other comparator (or RDMs with NaN) builds each sample literally and uses @concord/rsa's compareRdms.
- * Runs on the calling thread (deterministic whatever the machine).
+ * evalBootstrapParallel runs the samples on worker threads (S2's parallel.ts) with the same bytes as the others.
  */
-import {
-  ConcordRangeError,
-  checkChoice,
-  Matrix,
-  ParameterError,
-  type ProgressOptions,
-  ProgressReporter,
-} from '@concord/core';
+import { ConcordRangeError, checkChoice, Matrix, ParameterError, type ProgressOptions } from '@concord/core';
 import { COMPARE_METHODS, compareRdms, Rdms } from '@concord/rsa';
+import { type BootstrapJobInput, evaluateBootstrapChunk } from './bootstrap-chunk.ts';
 import {
   type BootstrapDraw,
   type BootstrapKind,
   checkDraws,
-  distinctCount,
   drawBootstrapSamples,
   type Grouping,
   groupingOf,
-  itemMultiplicities,
-  sampleItems,
 } from './bootstrap-sample.ts';
 import { STATS_ERRORS } from './errors.ts';
 import { EvaluationResult } from './evaluation-result.ts';
-import { bootNoiseCeiling, evaluateExpanded } from './expanded-sample.ts';
+import { bootNoiseCeiling } from './expanded-sample.ts';
 import { asModels, type Model } from './models.ts';
-import { isWeightedMethod, type SampleEvaluation, WeightedEvaluator } from './weighted-evaluator.ts';
+import { runChunked, runChunkedSync } from './parallel.ts';
 
 export interface EvalOptions extends ProgressOptions {
   /** Comparator (rsatoolbox compare method); default 'cosine' as in rsatoolbox. */
@@ -120,54 +111,14 @@ function covariance(rows: readonly Float64Array[], ddof = 1): Matrix {
   return c;
 }
 
-class SampleRunner {
-  private readonly fast: WeightedEvaluator | undefined;
-  readonly patternGrouping: Grouping;
-  readonly rdmGrouping: Grouping;
-  constructor(
-    private readonly p: Prepared,
-    patternDescriptor: string,
-    rdmDescriptor: string,
-  ) {
-    this.patternGrouping = groupingOf(p.data.patternDescriptor(patternDescriptor));
-    this.rdmGrouping = groupingOf(p.data.rdmDescriptor(rdmDescriptor));
-    if (p.complete && isWeightedMethod(p.method))
-      this.fast = new WeightedEvaluator(p.predictions, p.vectors, p.nCond, this.rdmGrouping.groupOf, p.method);
-  }
-
-  /** Evaluate the sample with these drawn pattern groups / rdm groups (undefined: not resampled). */
-  run(
-    patterns: ArrayLike<number> | undefined,
-    rdms: ArrayLike<number> | undefined,
-    withNoiseCeiling: boolean,
-  ): SampleEvaluation {
-    if (this.fast) {
-      return this.fast.evaluate(
-        itemMultiplicities(patterns, this.patternGrouping),
-        itemMultiplicities(rdms, this.rdmGrouping),
-        withNoiseCeiling,
-      );
-    }
-    return evaluateExpanded(
-      this.p.predictions,
-      this.p.vectors,
-      this.p.nCond,
-      sampleItems(rdms, this.rdmGrouping, false),
-      patterns === undefined ? undefined : sampleItems(patterns, this.patternGrouping, true),
-      this.rdmGrouping.groupOf,
-      this.p.method,
-      withNoiseCeiling,
-    );
-  }
-}
-
-function nanEvaluation(nModels: number): SampleEvaluation {
-  return { evaluations: new Float64Array(nModels).fill(Number.NaN), lower: Number.NaN, upper: Number.NaN };
-}
-
-function drawsFor(kind: BootstrapKind, runner: SampleRunner, opts: BootstrapOptions): readonly BootstrapDraw[] {
-  const nP = runner.patternGrouping.nGroups;
-  const nR = runner.rdmGrouping.nGroups;
+function drawsFor(
+  kind: BootstrapKind,
+  patternGrouping: Grouping,
+  rdmGrouping: Grouping,
+  opts: BootstrapOptions,
+): readonly BootstrapDraw[] {
+  const nP = patternGrouping.nGroups;
+  const nR = rdmGrouping.nGroups;
   if (opts.draws !== undefined) {
     checkDraws(opts.draws, kind, nP, nR, 'draws');
     return opts.draws;
@@ -207,33 +158,65 @@ export function evalFixed(models: ModelsInput, data: DataInput, opts: EvalOption
   });
 }
 
-function bootstrapResult(
+/** Everything the per-sample work needs (cloned to worker threads). */
+function jobInput(kind: BootstrapKind | 'dual', p: Prepared, opts: BootstrapOptions): BootstrapJobInput {
+  const patternGrouping = groupingOf(p.data.patternDescriptor(opts.patternDescriptor ?? 'index'));
+  const rdmGrouping = groupingOf(p.data.rdmDescriptor(opts.rdmDescriptor ?? 'index'));
+  const draws = drawsFor(kind === 'dual' ? 'both' : kind, patternGrouping, rdmGrouping, opts).map((d) => ({
+    ...(d.patterns !== undefined ? { patterns: Int32Array.from(d.patterns) } : {}),
+    ...(d.rdms !== undefined ? { rdms: Int32Array.from(d.rdms) } : {}),
+  }));
+  return {
+    kind,
+    method: p.method,
+    nCond: p.nCond,
+    predictions: p.predictions,
+    vectors: p.vectors,
+    complete: p.complete,
+    patternGrouping,
+    rdmGrouping,
+    draws,
+    bootNoiseCeil: kind === 'dual' || (opts.bootNoiseCeil ?? true),
+  };
+}
+
+const CHUNK = 25;
+
+function rowsSync(input: BootstrapJobInput, opts: BootstrapOptions): Float64Array {
+  const parts = runChunkedSync(evaluateBootstrapChunk, input, input.draws.length, CHUNK, {
+    stage: `bootstrap ${input.kind}`,
+    onProgress: opts.onProgress,
+  });
+  return concat(parts);
+}
+
+function concat(parts: readonly Float64Array[]): Float64Array {
+  const out = new Float64Array(parts.reduce((s, x) => s + x.length, 0));
+  let at = 0;
+  for (const x of parts) {
+    out.set(x, at);
+    at += x.length;
+  }
+  return out;
+}
+
+function bootstrapAssemble(
   kind: BootstrapKind,
-  modelsIn: ModelsInput,
-  dataIn: DataInput,
-  opts: BootstrapOptions,
+  p: Prepared,
+  input: BootstrapJobInput,
+  rows: Float64Array,
 ): EvaluationResult {
-  const p = prepare(modelsIn, dataIn, opts);
-  const runner = new SampleRunner(p, opts.patternDescriptor ?? 'index', opts.rdmDescriptor ?? 'index');
-  const draws = drawsFor(kind, runner, opts);
-  const bootNc = opts.bootNoiseCeil ?? true;
+  const bootNc = input.bootNoiseCeil;
   const M = p.models.length;
-  const N = draws.length;
+  const N = input.draws.length;
   const evaluations = new Float64Array(N * M);
   const lower = new Float64Array(N);
   const upper = new Float64Array(N);
-  const progress = new ProgressReporter(`bootstrap ${kind}`, N, opts.onProgress);
-  draws.forEach((d, s) => {
-    const patterns = kind === 'rdm' ? undefined : d.patterns;
-    const rdms = kind === 'pattern' ? undefined : d.rdms;
-    const ok = patterns === undefined || distinctCount(patterns) >= 3;
-    const e = ok ? runner.run(patterns, rdms, bootNc) : nanEvaluation(M);
-    evaluations.set(e.evaluations, s * M);
-    lower[s] = e.lower;
-    upper[s] = e.upper;
-    progress.tick();
-  });
-  progress.finish();
+  for (let s = 0; s < N; s++) {
+    evaluations.set(rows.subarray(s * (M + 2), s * (M + 2) + M), s * M);
+    lower[s] = rows[s * (M + 2) + M];
+    upper[s] = rows[s * (M + 2) + M + 1];
+  }
   const nRdm = p.data.nRdms;
   const nCond = p.nCond;
   const okRows: Float64Array[] = [];
@@ -250,7 +233,7 @@ function bootstrapResult(
   let noiseCeiling: { data: Float64Array; shape: number[] };
   if (bootNc) noiseCeiling = { data: Float64Array.from([...lower, ...upper]), shape: [2, N] };
   else {
-    const nc = bootNoiseCeiling(p.data.getVectors(), runner.rdmGrouping.groupOf, p.method);
+    const nc = bootNoiseCeiling(p.data.getVectors(), input.rdmGrouping.groupOf, p.method);
     noiseCeiling = { data: Float64Array.of(nc.lower, nc.upper), shape: [2] };
   }
   const spec = {
@@ -269,6 +252,17 @@ function bootstrapResult(
     nRdm: spec.nRdm,
     nPattern: spec.nPattern,
   });
+}
+
+function bootstrapResult(
+  kind: BootstrapKind,
+  modelsIn: ModelsInput,
+  dataIn: DataInput,
+  opts: BootstrapOptions,
+): EvaluationResult {
+  const p = prepare(modelsIn, dataIn, opts);
+  const input = jobInput(kind, p, opts);
+  return bootstrapAssemble(kind, p, input, rowsSync(input, opts));
 }
 
 /** Bootstrap over conditions (rsatoolbox eval_bootstrap_pattern). */
@@ -298,45 +292,31 @@ export function evalBootstrap(models: ModelsInput, data: DataInput, opts: Bootst
  */
 export function evalDualBootstrap(models: ModelsInput, data: DataInput, opts: BootstrapOptions = {}): EvaluationResult {
   const p = prepare(models, data, opts);
-  const runner = new SampleRunner(p, opts.patternDescriptor ?? 'index', opts.rdmDescriptor ?? 'index');
-  const draws = drawsFor('both', runner, opts);
+  const input = jobInput('dual', p, opts);
+  return dualAssemble(p, input, rowsSync(input, opts));
+}
+
+function dualAssemble(p: Prepared, input: BootstrapJobInput, rows: Float64Array): EvaluationResult {
   const M = p.models.length;
-  const N = draws.length;
-  const evaluations = new Float64Array(N * M * 3).fill(Number.NaN);
-  const nc = new Float64Array(2 * N * 3).fill(Number.NaN);
-  const progress = new ProgressReporter('dual bootstrap', N, opts.onProgress);
-  const ok: boolean[] = [];
-  draws.forEach((d, s) => {
-    const valid = distinctCount(d.patterns as ArrayLike<number>) >= 3;
-    ok.push(valid);
-    if (valid) {
-      const runs = [
-        runner.run(d.patterns, d.rdms, true),
-        runner.run(undefined, d.rdms, true),
-        runner.run(d.patterns, undefined, true),
-      ];
-      runs.forEach((e, t) => {
-        for (let m = 0; m < M; m++) evaluations[(s * M + m) * 3 + t] = e.evaluations[m];
-        nc[s * 3 + t] = e.lower;
-        nc[N * 3 + s * 3 + t] = e.upper;
-      });
-    }
-    progress.tick();
-  });
-  progress.finish();
+  const N = input.draws.length;
   const d = M + 2;
+  const evaluations = new Float64Array(N * M * 3);
+  const nc = new Float64Array(2 * N * 3);
+  const ok: boolean[] = [];
+  for (let s = 0; s < N; s++) {
+    ok.push(!Number.isNaN(rows[s * 3 * d]));
+    for (let t = 0; t < 3; t++) {
+      const at = (s * 3 + t) * d;
+      for (let m = 0; m < M; m++) evaluations[(s * M + m) * 3 + t] = rows[at + m];
+      nc[s * 3 + t] = rows[at + M];
+      nc[N * 3 + s * 3 + t] = rows[at + M + 1];
+    }
+  }
   const variances = new Float64Array(3 * d * d);
   for (let t = 0; t < 3; t++) {
-    const rows: Float64Array[] = [];
-    for (let s = 0; s < N; s++) {
-      if (!ok[s]) continue;
-      const row = new Float64Array(d);
-      for (let m = 0; m < M; m++) row[m] = evaluations[(s * M + m) * 3 + t];
-      row[M] = nc[s * 3 + t];
-      row[M + 1] = nc[N * 3 + s * 3 + t];
-      rows.push(row);
-    }
-    variances.set(covariance(rows).data, t * d * d);
+    const okRows: Float64Array[] = [];
+    for (let s = 0; s < N; s++) if (ok[s]) okRows.push(rows.slice((s * 3 + t) * d, (s * 3 + t + 1) * d));
+    variances.set(covariance(okRows).data, t * d * d);
   }
   const nRdm = p.data.nRdms;
   return new EvaluationResult({
@@ -350,4 +330,33 @@ export function evalDualBootstrap(models: ModelsInput, data: DataInput, opts: Bo
     nRdm,
     nPattern: p.nCond,
   });
+}
+
+export const BOOTSTRAP_KINDS = ['pattern', 'rdm', 'both', 'dual'] as const;
+
+/**
+ * Any of the bootstrap evaluations on worker threads (both cores; `threads` or CONCORD_STATS_THREADS): the same
+ * draws and the same bytes as the single-threaded functions, whatever the number of threads.
+ */
+export async function evalBootstrapParallel(
+  kind: (typeof BOOTSTRAP_KINDS)[number],
+  models: ModelsInput,
+  data: DataInput,
+  opts: BootstrapOptions & { threads?: number } = {},
+): Promise<EvaluationResult> {
+  const k = checkChoice('kind', kind, BOOTSTRAP_KINDS, STATS_ERRORS.UNKNOWN_METHOD);
+  const p = prepare(models, data, opts);
+  const input = jobInput(k, p, opts);
+  const parts = await runChunked<BootstrapJobInput, Float64Array>(
+    {
+      module: new URL('./bootstrap-chunk.ts', import.meta.url).href,
+      exportName: 'evaluateBootstrapChunk',
+      input,
+      nItems: input.draws.length,
+      chunkSize: CHUNK,
+    },
+    { threads: opts.threads, stage: `bootstrap ${k}`, onProgress: opts.onProgress },
+  );
+  const rows = concat(parts);
+  return k === 'dual' ? dualAssemble(p, input, rows) : bootstrapAssemble(k, p, input, rows);
 }
