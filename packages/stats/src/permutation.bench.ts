@@ -95,6 +95,7 @@ const slOne = await best(() => permutationCluster1sampTest(S, searchlight), 1);
 rows.push({
   name: `cluster test over a searchlight map, 16 × ${nVox} centres, 200 permutations, 1 thread`,
   seconds: slOne.seconds,
+  referenceName: 'no Python reference run',
   note: `CPU ${slOne.cpu.toFixed(2)} s`,
 });
 const slTwo = await best(() => permutationCluster1sampTestParallel(S, { ...searchlight, threads: 2 }), 1);
