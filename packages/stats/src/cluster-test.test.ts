@@ -251,7 +251,11 @@ describe('permutationCluster1sampTest: determinism, properties and bad input', (
       /adjacency: expected one neighbour list per test \(60\)/,
     );
     const bad = Array.from({ length: 60 }, (_, i) => (i === 3 ? [60] : []));
-    expect(() => permutationCluster1sampTest(X12, { adjacency: bad })).toThrow(/neighbour 60 .* outside 0..59/);
+    expect(() => permutationCluster1sampTest(X12, { adjacency: bad })).toThrow(
+      /neighbour 60 of test 3 is not an index in 0..59/,
+    );
+    const fractional = Array.from({ length: 60 }, (_, i) => (i === 5 ? [1.5] : []));
+    expect(() => permutationCluster1sampTest(X12, { adjacency: fractional })).toThrow(/neighbour 1.5 of test 5/);
     const nan = { rows: 2, cols: 2, data: [1, 2, Number.NaN, 3] };
     expect(() => permutationCluster1sampTest(nan)).toThrow(expect.objectContaining({ code: 'ERR_STATS_NON_FINITE' }));
     const many = randomData(40, 3, 1, () => 0);

@@ -198,10 +198,13 @@ export function finishClusterTest(plan: ClusterTestPlan, permutationMax: Float64
   if (clusterStats.length === 0) {
     return { ...resultBase(plan, nNull), H0: new Float64Array(0), pValues: new Float64Array(0) };
   }
-  let orig: number;
-  if (tail === -1) orig = Math.min(...clusterStats);
-  else if (tail === 1) orig = Math.max(...clusterStats);
-  else orig = Math.max(...clusterStats.map(Math.abs));
+  // the observed labelling's entry (a loop: a TFCE map can have more points than a spread may pass)
+  let orig = tail === -1 ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
+  for (const s of clusterStats) {
+    if (tail === -1) orig = Math.min(orig, s);
+    else if (tail === 1) orig = Math.max(orig, s);
+    else orig = Math.max(orig, Math.abs(s));
+  }
   const H0 = new Float64Array(nNull);
   H0[0] = orig;
   H0.set(permutationMax, 1);

@@ -78,7 +78,27 @@ export function graphStructure(adjacency: Adjacency, nTests: number): ClusterStr
       );
     }
     indptr = new Int32Array(nTests + 1);
-    for (let i = 0; i < nTests; i++) indptr[i + 1] = indptr[i] + lists[i].length;
+    for (let i = 0; i < nTests; i++) {
+      const list = lists[i];
+      if (!(list && typeof list.length === 'number')) {
+        throw new ParameterError(
+          STATS_ERRORS.ADJACENCY,
+          'adjacency',
+          `entry ${i}: expected a list of neighbours; received ${describeValue(list)}`,
+        );
+      }
+      for (let k = 0; k < list.length; k++) {
+        const j = list[k];
+        if (!(Number.isInteger(j) && j >= 0 && j < nTests)) {
+          throw new ParameterError(
+            STATS_ERRORS.ADJACENCY,
+            'adjacency',
+            `neighbour ${describeValue(j)} of test ${i} is not an index in 0..${nTests - 1}`,
+          );
+        }
+      }
+      indptr[i + 1] = indptr[i] + list.length;
+    }
     indices = new Int32Array(indptr[nTests]);
     for (let i = 0; i < nTests; i++) for (let k = 0; k < lists[i].length; k++) indices[indptr[i] + k] = lists[i][k];
   }
