@@ -141,6 +141,9 @@ describe('concord stats / permutation-test: contract and bad input', () => {
       expect(r.status, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout).pCorrected.length).toBe(30);
     }
+    const lower = await run(['stats', 'cluster-test', '--data', xFile, '--threshold=-1.8', '--tail=-1', '--json']);
+    expect(lower.status, lower.stderr).toBe(0);
+    expect(JSON.parse(lower.stdout).clusters.length).toBeGreaterThan(0);
     const args = [
       'stats',
       'cluster-test',
@@ -223,6 +226,10 @@ describe('concord stats / permutation-test: contract and bad input', () => {
       [
         ['stats', 'cluster-test', '--data', xFile, '--threshold', '2', '--tail', '2'],
         /--tail: expected one of 0, 1, -1/,
+      ],
+      [
+        ['stats', 'cluster-test', '--data', xFile, '--threshold', '2', '--tail=-1'],
+        /threshold: incompatible tail and threshold signs: tail -1/,
       ],
       [
         ['stats', 'cluster-test', '--data', xFile, '--threshold', '2', '--n-permutations', 'some'],

@@ -102,7 +102,12 @@ const clusterTest: Command = {
       description: 'cluster-forming t threshold (>= 0 for tail 0 and 1, <= 0 for tail -1: write --threshold=-2)',
       required: true,
     },
-    tail: { type: 'string', value: '0|1|-1', description: 'two-tailed (0), upper (1) or lower (-1)', default: '0' },
+    tail: {
+      type: 'string',
+      value: '0|1|-1',
+      description: 'two-tailed (0), upper (1) or lower (-1: write --tail=-1)',
+      default: '0',
+    },
     'n-permutations': {
       type: 'string',
       value: 'all|N',
