@@ -197,6 +197,10 @@ def flexible_case(seed):
         res = run_replayed(lambda: bootstrap_crossval(models[:2], rdms, method='corr', fitter=fitters[:2], k_pattern=2,
                                                       k_rdm=2, N=len(draws), n_cv=2, verbose=-1), seq)
         boot_perms = replay.perms
+        replay.perms = []
+        dual = run_replayed(lambda: eval_dual_bootstrap(models[:2], rdms, method='corr', fitter=fitters[:2], k_pattern=2,
+                                                        k_rdm=2, N=len(draws), n_cv=2, verbose=-1), seq)
+        dual_perms = replay.perms
     finally:
         np.random.shuffle = real_shuffle
     return {
@@ -206,6 +210,11 @@ def flexible_case(seed):
             'draws': [{'patterns': d['patterns'].tolist(), 'rdms': d['rdms'].tolist()} for d in draws],
             'permutations': boot_perms, 'evaluations': arr(res.evaluations), 'noise_ceiling': arr(res.noise_ceiling),
             'variances': arr(res.variances), 'p_pairwise_t': arr(res.test_pairwise()), 'means': arr(res.get_means()),
+        },
+        'dual_bootstrap_crossval': {
+            'permutations': dual_perms, 'evaluations': arr(dual.evaluations), 'noise_ceiling': arr(dual.noise_ceiling),
+            'variances': arr(dual.variances), 'p_pairwise_t': arr(dual.test_pairwise()),
+            'p_zero_t': arr(dual.test_zero()), 'p_noise_t': arr(dual.test_noise()), 'means': arr(dual.get_means()),
         },
     }
 

@@ -432,3 +432,115 @@ export function bootstrapCrossval(
     nPattern: spec.nPattern,
   });
 }
+
+/**
+ * rsatoolbox eval_dual_bootstrap with cross-validation (kPattern or kRdm > 1; Schütt et al. 2023): every draw of
+ * subjects and conditions is cross-validated nCv times resampling both, subjects only and conditions only; the
+ * three covariances (each corrected for the cross-validation variance as in bootstrapCrossval) are combined by
+ * EvaluationResult's dual-bootstrap formula. Evaluations: samples × models × folds × nCv × 3.
+ */
+export function evalDualBootstrapCrossval(
+  models: Model | readonly Model[] | Rdms | Matrix,
+  data: Rdms,
+  opts: Omit<BootstrapCrossvalOptions, 'bootType'> = {},
+): EvaluationResult {
+  const list = asModels(models);
+  const method = opts.method ?? 'cosine';
+  const nCond = data.nCond;
+  const nRdm = data.nRdms;
+  const kPattern = opts.kPattern ?? defaultKPattern((1 - 1 / Math.E) * nCond);
+  const kRdm = opts.kRdm ?? defaultKRdm((1 - 1 / Math.E) * nRdm);
+  const single = kRdm === 1 && kPattern === 1;
+  const nCv = single ? 1 : (opts.nCv ?? 2);
+  const useCorrection = !single && (opts.useCorrection ?? true);
+  if (opts.draws) checkDraws(opts.draws, 'both', nCond, nRdm, 'draws');
+  const draws = opts.draws ?? drawBootstrapSamples('both', nCond, nRdm, opts.nSamples ?? 1000, opts.seed ?? 0);
+  const M = list.length;
+  const F = kPattern * kRdm;
+  const N = draws.length;
+  const evaluations = new Float64Array(N * M * F * nCv * 3).fill(Number.NaN);
+  const noise = new Float64Array(2 * N * nCv * 3).fill(Number.NaN);
+  const full = SampleRdms.of(data);
+  const shuffle = shuffler({ seed: (opts.seed ?? 0) + 1, permutations: opts.permutations });
+  const progress = new ProgressReporter('dual bootstrap crossval', N, opts.onProgress);
+  const evalIndex = (s: number, m: number, f: number, rep: number, t: number) =>
+    (((s * M + m) * F + f) * nCv + rep) * 3 + t;
+  const noiseIndex = (b: number, s: number, rep: number, t: number) => ((b * N + s) * nCv + rep) * 3 + t;
+  const ok: boolean[] = [];
+  draws.forEach((d, s) => {
+    const rdmIdx = Array.from(d.rdms as ArrayLike<number>);
+    const patternIdx = Array.from(d.patterns as ArrayLike<number>).sort((a, b) => a - b);
+    const valid = distinctCount(rdmIdx) >= kRdm && distinctCount(patternIdx) >= 3 * kPattern;
+    ok.push(valid);
+    if (valid) {
+      const expand = (x: SampleRdms) =>
+        new SampleRdms(
+          x.rows.map((v) => predictionOver(v, nCond, patternIdx)),
+          x.subjects,
+          patternIdx,
+        );
+      const bySubject = full.subsample(rdmIdx);
+      const samples = [expand(bySubject), bySubject, expand(full)];
+      for (let rep = 0; rep < nCv; rep++)
+        samples.forEach((base, t) => {
+          const folds = setsKFoldWith(base, kRdm, kPattern, shuffle);
+          const nc = single
+            ? bootNoiseCeiling(base.toRdms().getVectors(), base.subjects, method)
+            : cvNoiseCeiling(base, folds.ceil, folds.test, method);
+          noise[noiseIndex(0, s, rep, t)] = nc.lower;
+          noise[noiseIndex(1, s, rep, t)] = nc.upper;
+          const ev = crossvalEvaluations(list, folds.train, folds.test, method, opts.fitters ?? [], base.conds);
+          for (let m = 0; m < M; m++)
+            for (let f = 0; f < F; f++) evaluations[evalIndex(s, m, f, rep, t)] = ev[m * F + f];
+        });
+    }
+    progress.tick();
+  });
+  progress.finish();
+  const okIdx = ok.flatMap((v, s) => (v ? [s] : []));
+  const d = M + 2;
+  /** [evaluations (mean over folds and the chosen repetitions), lower, upper] of sample s, bootstrap type t. */
+  const rowFor = (s: number, t: number, reps: number[]) => {
+    const row = new Float64Array(d);
+    for (let m = 0; m < M; m++) {
+      let sum = 0;
+      for (const rep of reps) {
+        let fs = 0;
+        for (let f = 0; f < F; f++) fs += evaluations[evalIndex(s, m, f, rep, t)];
+        sum += fs / F;
+      }
+      row[m] = sum / reps.length;
+    }
+    for (let b = 0; b < 2; b++) {
+      let sum = 0;
+      for (const rep of reps) sum += noise[noiseIndex(b, s, rep, t)];
+      row[M + b] = sum / reps.length;
+    }
+    return row;
+  };
+  const allReps = Array.from({ length: nCv }, (_, r) => r);
+  const variances = new Float64Array(3 * d * d);
+  for (let t = 0; t < 3; t++) {
+    let v = cov(okIdx.map((s) => rowFor(s, t, allReps)));
+    if (useCorrection && nCv > 1) {
+      const varOne = new Float64Array(d * d);
+      for (const rep of allReps) {
+        const c = cov(okIdx.map((s) => rowFor(s, t, [rep])));
+        for (let k = 0; k < c.length; k++) varOne[k] += c[k] / nCv;
+      }
+      v = v.map((x, k) => (nCv * x - varOne[k]) / (nCv - 1));
+    }
+    variances.set(v, t * d * d);
+  }
+  return new EvaluationResult({
+    models: list,
+    evaluations: { data: evaluations, shape: [N, M, F, nCv, 3] },
+    method,
+    cvMethod: 'dual_bootstrap',
+    noiseCeiling: { data: noise, shape: [2, N, nCv, 3] },
+    variances: { data: variances, shape: [3, d, d] },
+    dof: Math.min(nRdm, nCond) - 1,
+    nRdm,
+    nPattern: nCond,
+  });
+}

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Matrix } from '@concord/core';
 import { compareRdms, Rdms } from '@concord/rsa';
 import { describe, expect, it } from 'vitest';
-import { bootstrapCrossval, crossval, SampleRdms, setsKFold } from './crossval.ts';
+import { bootstrapCrossval, crossval, evalDualBootstrapCrossval, SampleRdms, setsKFold } from './crossval.ts';
 import {
   fitInterpolate,
   fitOptimize,
@@ -127,5 +127,24 @@ describe('sets_k_fold + crossval and bootstrap_crossval vs rsatoolbox (replayed 
     expectClose(r.variances?.data ?? [], b.variances as Nested, 'covariance');
     expectClose(r.getMeans(), b.means as Nested, 'means');
     expectClose(r.testPairwise().data, b.p_pairwise_t as Nested, 'pairwise p');
+  });
+
+  it('eval_dual_bootstrap with cross-validation (k = 2 × 2, 2 repetitions): evaluations, noise ceilings, covariances, tests', () => {
+    const b = f.dual_bootstrap_crossval;
+    const r = evalDualBootstrapCrossval(models().slice(0, 2), data, {
+      method: 'corr',
+      kPattern: 2,
+      kRdm: 2,
+      nCv: 2,
+      draws: f.bootstrap_crossval.draws,
+      permutations: b.permutations,
+    });
+    expectClose(r.evaluations.data, b.evaluations as Nested, 'evaluations');
+    expectClose(r.noiseCeiling.data, b.noise_ceiling as Nested, 'noise ceiling');
+    expectClose(r.variances?.data ?? [], b.variances as Nested, 'covariances');
+    expectClose(r.getMeans(), b.means as Nested, 'means');
+    expectClose(r.testPairwise().data, b.p_pairwise_t as Nested, 'pairwise p');
+    expectClose(r.testZero(), b.p_zero_t as Nested, 'zero p');
+    expectClose(r.testNoise(), b.p_noise_t as Nested, 'noise p');
   });
 });
