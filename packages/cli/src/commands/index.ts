@@ -6,6 +6,7 @@ import { activationsCommands } from './activations.ts';
 import { apiCommands } from './api.ts';
 import { coreCommands } from './core.ts';
 import { eegCommands } from './eeg.ts';
+import { evaluateCommands } from './evaluate.ts';
 import { fmriCommands } from './fmri.ts';
 import { rsaCommands } from './rsa.ts';
 import { similarityCommands } from './similarity.ts';
@@ -25,5 +26,6 @@ export function allCommands(): Command[] {
     ...studyCommands,
     ...trainCommands,
     ...statsCommands,
+    ...evaluateCommands,
   ];
 }
