@@ -135,9 +135,11 @@ describe('compareRdms / noiseCeiling bad input', () => {
     );
   });
 
-  it('NaN at a different number of positions; NaN under methods that need complete RDMs', () => {
+  it('NaN leaving fewer than 2 common entries; NaN under methods that need complete RDMs', () => {
     const nan = Rdms.fromVectors([Number.NaN, 2, 3]);
-    expect(() => compareRdms(a, nan, { method: 'cosine' })).toThrow(code('ERR_RDM_NAN_POSITIONS'));
+    expect(() => compareRdms(Rdms.fromVectors([1, Number.NaN, 2]), nan, { method: 'cosine' })).toThrow(
+      code('ERR_RDM_NAN_POSITIONS'),
+    );
     expect(() => compareRdms(nan, nan, { method: 'bures' })).toThrow(code('ERR_RDM_NAN_POSITIONS'));
     expect(() => compareRdms(nan, nan, { method: 'neg_riem_dist' })).toThrow(code('ERR_RDM_NAN_POSITIONS'));
     expect(() => compareRdms(nan, nan, { method: 'cosine_cov', sigmaK: Matrix.identity(3) })).toThrow(
