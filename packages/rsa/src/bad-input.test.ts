@@ -64,6 +64,30 @@ describe('calcRdm bad input', () => {
     expect(Number.isNaN(v[2])).toBe(true); // (1,2)
   });
 
+  it('one NaN cell: only the pairs of its condition are NaN under euclidean, correlation and mahalanobis (rsatoolbox: |x|²+|y|²−2x·y)', () => {
+    const rows = [
+      [1, 2, 3, 0.5],
+      [4, Number.NaN, 1, 2],
+      [0, 1, 5, 1],
+      [2, 2, 1, 3],
+    ];
+    const pairs: [number, number][] = [];
+    for (let i = 0; i < 4; i++) for (let j = i + 1; j < 4; j++) pairs.push([i, j]);
+    for (const method of ['euclidean', 'correlation', 'mahalanobis'] as const) {
+      const v = calcRdm(ds(rows), {
+        method,
+        noise: method === 'mahalanobis' ? Matrix.identity(4) : undefined,
+      }).getVector(0);
+      pairs.forEach(([i, j], k) => {
+        if (i === 1 || j === 1) expect(v[k], `${method} (${i},${j})`).toBeNaN();
+        else if (method !== 'correlation') {
+          const direct = rows[i].reduce((s, x, c) => s + (x - rows[j][c]) ** 2, 0) / 4;
+          expect(v[k]).toBeCloseTo(direct, 12);
+        } else expect(Number.isFinite(v[k])).toBe(true);
+      });
+    }
+  });
+
   it('noise precision of the wrong shape, or a list for one dataset', () => {
     expect(() =>
       calcRdm(

@@ -229,6 +229,31 @@ describe('squaredDistances', () => {
       for (let j = 0; j < 6; j++) expect(Math.abs(d.get(i, j) - ref.get(i, j)) / ref.get(i, j)).toBeLessThan(1e-8);
   });
 
+  for (const backend of availableBackends().map((b) => b.name)) {
+    it(`a NaN cell makes only its own row's distances NaN (as numpy's |x|²+|y|²−2x·y), backend ${backend}`, () => {
+      setBackend(backend);
+      try {
+        const x = random(8, 40, 14);
+        x.set(3, 17, Number.NaN);
+        const d = squaredDistances(x);
+        const ref = direct(x, x);
+        for (let i = 0; i < 8; i++) {
+          for (let j = 0; j < 8; j++) {
+            if (i === j) continue;
+            if (i === 3 || j === 3) expect(d.get(i, j)).toBeNaN();
+            else expect(Math.abs(d.get(i, j) - ref.get(i, j))).toBeLessThan(1e-11);
+          }
+        }
+        const y = random(5, 40, 15);
+        const dxy = squaredDistances(x, y);
+        for (let i = 0; i < 8; i++)
+          for (let j = 0; j < 5; j++) expect(Number.isNaN(dxy.get(i, j))).toBe(i === 3);
+      } finally {
+        setBackend(undefined);
+      }
+    });
+  }
+
   it('float32 input is computed in float64', () => {
     const x = random(6, 9, 13, 'float32');
     const d = squaredDistances(x);
