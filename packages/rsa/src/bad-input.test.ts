@@ -88,6 +88,49 @@ describe('calcRdm bad input', () => {
     }
   });
 
+  it('an indefinite noise precision matrix is ERR_RDM_NOISE (it gave negative squared distances)', () => {
+    const data = ds(
+      [
+        [0, 0],
+        [1, 3],
+        [3, 1],
+        [0.5, 4],
+      ],
+      { cond: ['a', 'b', 'a', 'b'], run: [0, 0, 1, 1] },
+    );
+    const indefinite = Matrix.from([
+      [1, 0],
+      [0, -0.5],
+    ]);
+    for (const method of ['mahalanobis', 'crossnobis'] as const)
+      expect(() => calcRdm(data, { method, descriptor: 'cond', cvDescriptor: 'run', noise: indefinite })).toThrow(
+        code('ERR_RDM_NOISE', 'noise'),
+      );
+    expect(() => calcRdm([data, data], { method: 'mahalanobis', noise: [Matrix.identity(2), indefinite] })).toThrow(
+      code('ERR_RDM_NOISE', 'noise[1]'),
+    );
+    // semidefinite (a channel with no weight) and a non-symmetric matrix with a definite symmetric part are fine
+    const semidefinite = Matrix.from([
+      [1, 0],
+      [0, 0],
+    ]);
+    const v = calcRdm(data, { method: 'mahalanobis', noise: semidefinite }).getVector(0);
+    for (const d of v) expect(d).toBeGreaterThanOrEqual(0);
+    const skewed = Matrix.from([
+      [2, 1],
+      [-1, 1],
+    ]);
+    const w = calcRdm(data, { method: 'mahalanobis', noise: skewed }).getVector(0);
+    const u = calcRdm(data, {
+      method: 'mahalanobis',
+      noise: Matrix.from([
+        [2, 0],
+        [0, 1],
+      ]),
+    }).getVector(0);
+    w.forEach((d, k) => expect(d).toBeCloseTo(u[k], 12));
+  });
+
   it('noise precision of the wrong shape, or a list for one dataset', () => {
     expect(() =>
       calcRdm(
