@@ -1,5 +1,7 @@
 /**
- * Searchlight bench (issue 6): a whole-brain-sized mask (≥ 50,000 centres), radius 3 voxels, 92 conditions,
+ * Searchlight bench (issue 6): a whole-brain-sized mask (≥ 50,000 centres), radius 3 voxels with rsatoolbox's
+ * `distance < radius` rule (the default; full spheres of 93 voxels, the spheres rsatoolbox's figure used — runs
+ * before issue 13 used `≤`, 123 voxels, i.e. ~1.3× the work per centre), 92 conditions,
  * correlation RDMs compared with one model RDM by Spearman. Reference: rsatoolbox's searchlight on the same
  * problem size took 389–404 s on this machine (issue 6, measured by the lead; rsatoolbox is not installable
  * here), target ≥ 5× faster. Side by side: the same per-centre pipeline in numpy/scipy (corrcoef, rankdata,

@@ -1,11 +1,12 @@
 /**
  * Searchlight RSA over a mask.
  *
- * Spheres: every mask voxel is a centre; its neighbourhood is every MASK voxel whose distance from the centre is
- * ≤ radius (inclusion rule `distance ≤ radius`, as rsatoolbox's get_volume_searchlight), in voxel units or, with
- * `units: 'mm'`, in millimetres through the affine (anisotropic and oblique grids handled). Spheres are truncated
- * at the mask boundary; centres with fewer than `minVoxels` neighbours get NaN (rsatoolbox's `threshold` t
- * corresponds to minVoxels = ceil(t × full sphere size)).
+ * Spheres: every mask voxel is a centre; its neighbourhood is every MASK voxel inside the sphere, by one of two rules
+ * (`sphere`): 'rsatoolbox' (default) — distance < radius in voxel units, as rsatoolbox's get_volume_searchlight
+ * (radius 2: 27 voxels); 'nilearn' — distance ≤ radius in millimetres through the affine (anisotropic and oblique
+ * grids handled), as nilearn's SearchLight (radius 4 mm on 2 mm voxels: 33 voxels). `units` overrides the rule's
+ * units. Spheres are truncated at the mask boundary; centres with fewer than `minVoxels` neighbours get NaN
+ * (rsatoolbox's `threshold` t corresponds to minVoxels = ceil(t × full sphere size)).
  *
  * Per centre: an RDM of the conditions (observations averaged per `descriptor` as calcRdm does) and its comparison
  * with one or more model RDMs. Fast path (typed-array kernel, worker threads): RDM 'correlation' or 'euclidean'
@@ -15,6 +16,7 @@
 import { availableParallelism } from 'node:os';
 import {
   ConcordError,
+  checkChoice,
   compareDescriptorValues,
   Dataset,
   Matrix,
@@ -47,15 +49,39 @@ export interface Neighbourhoods {
   fullSphere: number;
 }
 
-/** Sphere offsets (di, dj, dk) with distance ≤ radius (voxels, or mm through the affine's rotation-zoom part). */
-export function sphereOffsets(radius: number, units: 'voxels' | 'mm' = 'voxels', affine?: number[][]): number[][] {
+/** Which voxels a sphere holds: rsatoolbox's `distance < radius` in voxels, or nilearn's `distance ≤ radius` in mm. */
+export type SphereRule = 'rsatoolbox' | 'nilearn';
+export const SPHERE_RULES: readonly SphereRule[] = ['rsatoolbox', 'nilearn'];
+
+export interface SphereOptions {
+  /** 'rsatoolbox' (default): distance < radius, voxels; 'nilearn': distance ≤ radius, mm. */
+  sphere?: SphereRule;
+  /** Units of the radius; default the rule's own (rsatoolbox: 'voxels', nilearn: 'mm'). */
+  units?: 'voxels' | 'mm';
+}
+
+/**
+ * Sphere offsets (di, dj, dk) inside the radius by the rule's comparison (strict for rsatoolbox, inclusive for
+ * nilearn), in voxels or in mm through the affine's rotation-zoom part (needed for 'mm').
+ */
+export function sphereOffsets(radius: number, opts: SphereOptions = {}, affine?: number[][]): number[][] {
   if (!(radius >= 0))
     throw new ParameterError(FMRI_ERRORS.BAD_PARAMETER, 'radius', `expected a non-negative number, received ${radius}`);
-  const rzs = units === 'mm' ? affine! : undefined;
+  const rule = checkChoice('sphere', opts.sphere ?? 'rsatoolbox', SPHERE_RULES, FMRI_ERRORS.BAD_PARAMETER);
+  const units = opts.units ?? (rule === 'nilearn' ? 'mm' : 'voxels');
+  let rzs: number[][] | undefined;
+  if (units === 'mm') {
+    if (affine === undefined)
+      throw new ParameterError(FMRI_ERRORS.BAD_PARAMETER, 'units', "'mm' needs the image's affine");
+    rzs = affine;
+  }
   const minZoom = rzs ? Math.min(...[0, 1, 2].map((j) => Math.hypot(rzs[0][j], rzs[1][j], rzs[2][j]))) : 1;
   const r = Math.ceil(radius / minZoom + 1e-9);
   const out: number[][] = [];
+  // Lattice distances that equal the radius mathematically (e.g. 2 mm·√2 in mm) must land on the intended side of
+  // the comparison despite rounding: inclusive adds a relative 1e-9, strict subtracts it.
   const eps = 1e-9 * Math.max(1, radius);
+  const inside = rule === 'nilearn' ? (d: number) => d <= radius + eps : (d: number) => d < radius - eps;
   for (let di = -r; di <= r; di++) {
     for (let dj = -r; dj <= r; dj++) {
       for (let dk = -r; dk <= r; dk++) {
@@ -66,7 +92,7 @@ export function sphereOffsets(radius: number, units: 'voxels' | 'mm' = 'voxels',
           const z = rzs[2][0] * di + rzs[2][1] * dj + rzs[2][2] * dk;
           d = Math.sqrt(x * x + y * y + z * z);
         } else d = Math.sqrt(di * di + dj * dj + dk * dk);
-        if (d <= radius + eps) out.push([di, dj, dk]);
+        if (inside(d)) out.push([di, dj, dk]);
       }
     }
   }
@@ -76,13 +102,13 @@ export function sphereOffsets(radius: number, units: 'voxels' | 'mm' = 'voxels',
 /** Neighbourhoods of every mask voxel (or of the given centre columns) within the mask. */
 export function searchlightNeighbourhoods(
   masker: NiftiMasker,
-  opts: { radius: number; units?: 'voxels' | 'mm'; centres?: ArrayLike<number> },
+  opts: SphereOptions & { radius: number; centres?: ArrayLike<number> },
 ): Neighbourhoods {
   const [nx, ny, nz] = masker.shape;
   const lookup = new Int32Array(nx * ny * nz).fill(-1);
   const idx = masker.voxelIndices;
   for (let c = 0; c < idx.length; c++) lookup[idx[c]] = c;
-  const offs = sphereOffsets(opts.radius, opts.units ?? 'voxels', masker.affine);
+  const offs = sphereOffsets(opts.radius, opts, masker.affine);
   const centres = opts.centres ? Int32Array.from(opts.centres) : Int32Array.from({ length: idx.length }, (_, i) => i);
   const offsets = new Int32Array(centres.length + 1);
   const neigh: number[] = [];
@@ -109,9 +135,8 @@ export function searchlightNeighbourhoods(
   return { centres, offsets, neighbours: Int32Array.from(neigh), fullSphere: offs.length };
 }
 
-export interface SearchlightOptions {
+export interface SearchlightOptions extends SphereOptions {
   radius: number;
-  units?: 'voxels' | 'mm';
   /** Centres with fewer mask voxels in their sphere get NaN (default 2: an RDM needs more than one voxel). */
   minVoxels?: number;
   /** calcRdm method (default 'correlation'). */
