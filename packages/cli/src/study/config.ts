@@ -69,9 +69,16 @@ export type BrainConfig =
   | {
       name: string;
       type: 'rdms';
-      /** RDM vectors, one subject per row (.npy) or a MAT file variable. */
+      /** RDM vectors, one RDM per row (.npy) or a MAT file variable. */
       file: string;
       variable?: string;
+      /**
+       * Who each RDM belongs to, when a subject has several RDMs (sessions): the subject of every RDM in file order,
+       * or a regular expression over a text field of the MAT struct array (named group `subject`, optionally
+       * `session`). A subject's RDMs are averaged into one: subjects are the unit of inference (means, standard
+       * errors, noise ceiling). Without it every RDM counts as a subject.
+       */
+      subjects?: string[] | { field?: string; pattern: string };
     };
 
 export interface MetricConfig {
@@ -135,6 +142,30 @@ function requireFile(entry: string, baseDir: string, p: unknown): string {
   const full = resolvePath(baseDir, p);
   if (!existsSync(full)) throw new StudyConfigError(entry, `file not found: ${full}`);
   return full;
+}
+
+/** The `subjects` of an 'rdms' brain entry: a list of labels, or {field, pattern} with a named group `subject`. */
+function rdmSubjects(entry: string, v: unknown): string[] | { field: string; pattern: string } {
+  if (Array.isArray(v)) {
+    if (v.length === 0 || !v.every((s) => typeof s === 'string' || typeof s === 'number'))
+      throw new StudyConfigError(entry, 'expected a non-empty list of subject labels, one per RDM in file order');
+    return v.map(String);
+  }
+  if (isObj(v) && typeof v.pattern === 'string') {
+    let re: RegExp;
+    try {
+      re = new RegExp(v.pattern);
+    } catch (e) {
+      throw new StudyConfigError(`${entry}.pattern`, `not a regular expression: ${(e as Error).message}`);
+    }
+    if (!re.source.includes('(?<subject>'))
+      throw new StudyConfigError(`${entry}.pattern`, 'needs a named group (?<subject>...)');
+    return { field: typeof v.field === 'string' ? v.field : 'name', pattern: v.pattern };
+  }
+  throw new StudyConfigError(
+    entry,
+    'expected a list of subject labels (one per RDM) or {field, pattern} with a named group (?<subject>...)',
+  );
 }
 
 /** Check structure, names and files; resolve relative paths against the study file's folder. */
@@ -235,7 +266,11 @@ export function validateStudyConfig(raw: unknown, baseDir: string): StudyConfig 
         : undefined;
       return { ...(b as object), ...(subjects ? { subjects } : {}) } as BrainConfig;
     }
-    return { ...(b as object), file: requireFile(`${entry}.file`, baseDir, b.file) } as BrainConfig;
+    return {
+      ...(b as object),
+      file: requireFile(`${entry}.file`, baseDir, b.file),
+      ...(b.subjects !== undefined ? { subjects: rdmSubjects(`${entry}.subjects`, b.subjects) } : {}),
+    } as BrainConfig;
   });
   // metrics
   if (!Array.isArray(raw.metrics) || raw.metrics.length === 0)
