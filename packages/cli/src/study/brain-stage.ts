@@ -32,6 +32,8 @@ export interface BrainData {
   region: string;
   /** Seconds per RDM for EEG (bin centres); empty otherwise. */
   times: number[];
+  /** EEG: the pre-specified window [from, to] (s) over which layers are compared (default: every bin ≥ 0 s). */
+  window?: [number, number];
   /** Sorted condition labels shared by every subject. */
   conditions: string[];
   subjects: SubjectBrainData[];
@@ -257,6 +259,7 @@ export function loadBrainData(
       modality: 'eeg',
       region: 'all channels',
       times,
+      ...(b.window ? { window: b.window } : {}),
       conditions,
       subjects,
       files,

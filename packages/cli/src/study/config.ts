@@ -56,6 +56,11 @@ export type BrainConfig =
       tmax?: number;
       /** Average time points into bins of this many seconds. */
       binWidth?: number;
+      /**
+       * The window [from, to] in seconds, fixed before looking at the data, over which layers are compared (each
+       * subject's mean score over the bins whose centre lies inside). Default: every bin from 0 s on.
+       */
+      window?: [number, number];
       rdmMethod?: string;
     }
   | {
@@ -241,6 +246,20 @@ export function validateStudyConfig(raw: unknown, baseDir: string): StudyConfig 
         : undefined;
       if (!files && !isObj(sim))
         throw new StudyConfigError(entry, 'give files (one recording per subject) or simulate');
+      const w = b.window;
+      if (
+        w !== undefined &&
+        !(
+          Array.isArray(w) &&
+          w.length === 2 &&
+          w.every((x) => typeof x === 'number' && Number.isFinite(x)) &&
+          w[0] <= w[1]
+        )
+      )
+        throw new StudyConfigError(
+          `${entry}.window`,
+          `expected [from, to] in seconds with from ≤ to, received ${JSON.stringify(w)}`,
+        );
       return { ...(b as object), ...(files ? { files } : {}) } as BrainConfig;
     }
     if (b.type === 'fmri') {

@@ -13,7 +13,7 @@ import { type BrainData, loadBrainData } from './brain-stage.ts';
 import { type StudyConfig, StudyConfigError } from './config.ts';
 import { meanBrainRdm, modelRdm, scoreAll } from './metrics-stage.ts';
 import { type ReportRdm, writeReport } from './report.ts';
-import { type ResultRow, writeResults } from './results.ts';
+import { CV_PEAK_LABEL, isLayerSummary, type ResultRow, writeResults } from './results.ts';
 
 export interface StudyOutcome {
   rows: ResultRow[];
@@ -130,8 +130,13 @@ export async function runStudy(config: StudyConfig, opts: RunStudyOptions = {}):
   const rdms: ReportRdm[] = [];
   const rsaMetric = config.metrics.find((m) => m.type === 'rsa');
   for (const b of brains) {
+    // static data: the layer rows; EEG: the cross-validated peaks (they carry a time)
     const peakRows = rows.filter(
-      (r) => r.dataset === b.name && r.metric.startsWith('rsa:') && (r.time === null || r.region.endsWith('(peak)')),
+      (r) =>
+        r.dataset === b.name &&
+        r.metric.startsWith('rsa:') &&
+        isLayerSummary(r) &&
+        (b.times.length === 0 || r.region.endsWith(CV_PEAK_LABEL)),
     );
     const best = peakRows.reduce<ResultRow | undefined>((a, r) => (!a || r.value > a.value ? r : a), undefined);
     const tIndex = best && best.time !== null ? Math.max(0, b.times.indexOf(best.time)) : 0;
