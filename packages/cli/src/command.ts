@@ -4,7 +4,7 @@
  * one-line message naming what was wrong), 1 on internal failure.
  */
 import { parseArgs } from 'node:util';
-import { ConcordError } from '@concord/core';
+import { ConcordError } from '@concord/core/errors';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';
@@ -97,6 +97,13 @@ export function parseCommandArgs(cmd: Command, argv: string[]): { opts: ParsedOp
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (e) {
+    const unknown = unknownFlag(e, argv);
+    if (unknown !== undefined) {
+      const near = closestFlag(unknown, Object.keys(options));
+      throw new UsageError(
+        `unknown option '${unknown}'${near ? `; did you mean --${near}?` : ''} (see concord ${cmd.name} --help)`,
+      );
+    }
     throw new UsageError(`${(e as Error).message.split('\n')[0]} (see concord ${cmd.name} --help)`);
   }
   const opts = parsed.values as ParsedOptions;
@@ -114,6 +121,43 @@ export function parseCommandArgs(cmd: Command, argv: string[]): { opts: ParsedOp
   if (parsed.positionals.length > (cmd.positionals?.length ?? 0))
     throw new UsageError(`unexpected argument '${parsed.positionals[cmd.positionals?.length ?? 0]}'`);
   return { opts, positionals: parsed.positionals };
+}
+
+/** The flag parseArgs rejected as unknown ('--methd' or '-x'), if that was the error. */
+function unknownFlag(e: unknown, argv: string[]): string | undefined {
+  if ((e as { code?: string }).code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return undefined;
+  const quoted = /'(-{1,2}[^']*)'/.exec((e as Error).message)?.[1];
+  return quoted ?? argv.find((a) => a.startsWith('-'));
+}
+
+/** The valid flag nearest to `given` (edit distance ≤ a third of its length, at least 2), or undefined. */
+export function closestFlag(given: string, flags: readonly string[]): string | undefined {
+  const name = given.replace(/^-+/, '').split('=')[0];
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const f of flags) {
+    const d = editDistance(name, f);
+    if (d < bestDistance) {
+      bestDistance = d;
+      best = f;
+    }
+  }
+  return bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
+}
+
+/** Levenshtein distance (insertions, deletions, substitutions; adjacent swaps count 1 as in Damerau's). */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
+  for (let j = 0; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
 }
 
 /** Option helpers with usage errors naming the flag. */
