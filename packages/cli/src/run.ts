@@ -3,7 +3,7 @@
  * `concord --help` and `--version` import no analysis package; a command's module loads when it runs.
  */
 import { isConcordError } from '@concord/core/errors';
-import { type Command, type CommandContext, helpText, parseCommandArgs, UsageError } from './command.ts';
+import { type CommandContext, helpText, parseCommandArgs, UsageError } from './command.ts';
 import { COMMAND_MANIFEST, findCommand } from './commands/index.ts';
 import { progressBar } from './progress-bar.ts';
 
