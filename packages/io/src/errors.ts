@@ -1,6 +1,4 @@
 /** Error codes of @concord/io. Every file error is a FileFormatError carrying the file and field or byte offset. */
-export { FileFormatError } from '@concord/core';
-
 export const IO_ERRORS = {
   NPY_MAGIC: 'ERR_NPY_MAGIC',
   NPY_HEADER: 'ERR_NPY_HEADER',
