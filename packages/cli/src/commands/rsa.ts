@@ -15,7 +15,7 @@ import {
   Rdms,
 } from '@concord/rsa';
 import { type Command, numberOption, stringOption, UsageError } from '../command.ts';
-import { loadRdms, rdmFileFormat, saveRdms } from '../rdm-files.ts';
+import { loadRdms, rdmFileFormat, saveRdms } from '@concord/rsa/node';
 
 function requiredPath(opts: Record<string, unknown>, name: string, cwd: string): string {
   const v = opts[name];

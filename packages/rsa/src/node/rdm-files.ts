@@ -1,12 +1,14 @@
 /**
  * Saving and loading Rdms by file extension: rsatoolbox's HDF5 RDM files (.h5/.hdf5, the layout of
  * `rdms.save(path, file_type='hdf5')`), npy (the vectors, nRdms × nPairs) and JSON (`Rdms.toJSON()`).
- * The glue between @concord/rsa (pure, browser-safe) and @concord/io (files).
+ * The glue between @concord/rsa (pure, browser-safe) and @concord/io (files): Node only, so it lives in the
+ * package's `node` subpath (`import { loadRdms, saveRdms } from '@concord/rsa/node'`).
  */
 import { extname } from 'node:path';
 import { FileFormatError, ParameterError } from '@concord/core';
 import { readFileChecked, readHdf5Tree, readMatrixNpy, writeFileAtomic, writeHdf5Tree, writeNpy } from '@concord/io';
-import { Rdms, rdmsFromHdf5Tree, rdmsToHdf5Tree } from '@concord/rsa';
+import { Rdms } from '../rdms.ts';
+import { rdmsFromHdf5Tree, rdmsToHdf5Tree } from '../rdms-hdf5.ts';
 
 export type RdmFileFormat = 'hdf5' | 'npy' | 'json';
 
