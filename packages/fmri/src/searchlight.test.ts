@@ -101,14 +101,14 @@ describe('sphere geometry', () => {
   it('spheres are truncated at the mask: centre of a big ball has 123, a boundary voxel fewer', () => {
     const masker = new NiftiMasker(ballMask(15, 6));
     const nb = searchlightNeighbourhoods(masker, { radius: 3, sphere: 'nilearn', units: 'voxels' });
-    const sizes = Array.from({ length: nb.centres.length }, (_, c) => nb.offsets[c + 1] - nb.offsets[c]);
+    const sizes = Array.from({ length: nb.centers.length }, (_, c) => nb.offsets[c + 1] - nb.offsets[c]);
     expect(Math.max(...sizes)).toBe(123);
     expect(Math.min(...sizes)).toBeLessThan(60);
     // every neighbour lies within the radius of its centre
     const coords = masker.voxelCoordinates();
-    for (let c = 0; c < nb.centres.length; c += 97) {
+    for (let c = 0; c < nb.centers.length; c += 97) {
       for (let q = nb.offsets[c]; q < nb.offsets[c + 1]; q++) {
-        const a = coords[nb.centres[c]];
+        const a = coords[nb.centers[c]];
         const b = coords[nb.neighbours[q]];
         expect(Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2])).toBeLessThanOrEqual(3);
       }
@@ -128,15 +128,15 @@ function nestedMask(masker: NiftiMasker): number[][][] {
 function neighbourSets(masker: NiftiMasker, nb: ReturnType<typeof searchlightNeighbourhoods>): Map<string, string[]> {
   const coords = masker.voxelCoordinates();
   const out = new Map<string, string[]>();
-  for (let c = 0; c < nb.centres.length; c++) {
+  for (let c = 0; c < nb.centers.length; c++) {
     const set = Array.from(nb.neighbours.subarray(nb.offsets[c], nb.offsets[c + 1]), (m) => coords[m].join(','));
-    out.set(coords[nb.centres[c]].join(','), set.sort());
+    out.set(coords[nb.centers[c]].join(','), set.sort());
   }
   return out;
 }
 
 // Transcription of rsatoolbox.util.searchlight (get_volume_searchlight / _get_searchlight_neighbors, rsatoolbox 0.1):
-// candidates within |x − c| < radius per axis, then cdist(...) < radius; centres kept when the mask's mean over
+// candidates within |x − c| < radius per axis, then cdist(...) < radius; centers kept when the mask's mean over
 // the neighbours is ≥ threshold.
 const RSATOOLBOX_SEARCHLIGHT = `
 import numpy as np
@@ -261,7 +261,7 @@ describe('searchlight values', () => {
       }
       expect(events[events.length - 1]).toBe(masker.nVoxels);
       const nb = searchlightNeighbourhoods(masker, { radius: 2 });
-      for (let c = 0; c < nb.centres.length; c += 37) {
+      for (let c = 0; c < nb.centers.length; c += 37) {
         const vox = nb.neighbours.subarray(nb.offsets[c], nb.offsets[c + 1]);
         if (vox.length < 5) {
           expect(Number.isNaN(one.values.get(c, 0))).toBe(true);
@@ -287,10 +287,10 @@ describe('searchlight values', () => {
       method: 'crossnobis',
       descriptor: 'stim',
       cvDescriptor: 'run',
-      centres: [0, 10, 20],
+      centers: [0, 10, 20],
     });
     expect(r.values.shape).toEqual([3, 1]);
-    const nb = searchlightNeighbourhoods(masker, { radius: 1.5, centres: [10] });
+    const nb = searchlightNeighbourhoods(masker, { radius: 1.5, centers: [10] });
     const rdm = calcRdm(runDs.selectChannels(nb.neighbours), {
       method: 'crossnobis',
       descriptor: 'stim',
@@ -307,9 +307,9 @@ describe('searchlight values', () => {
         models: models.row(0),
         descriptor: 'stim',
         threads: 1,
-        centres: [50],
+        centers: [50],
       });
-      const nb = searchlightNeighbourhoods(masker, { radius: 2, centres: [50] });
+      const nb = searchlightNeighbourhoods(masker, { radius: 2, centers: [50] });
       const ref = runPythonJson<number>(
         `import numpy as np
 from scipy.stats import spearmanr

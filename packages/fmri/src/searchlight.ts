@@ -5,7 +5,7 @@
  * (`sphere`): 'rsatoolbox' (default) — distance < radius in voxel units, as rsatoolbox's get_volume_searchlight
  * (radius 2: 27 voxels); 'nilearn' — distance ≤ radius in millimetres through the affine (anisotropic and oblique
  * grids handled), as nilearn's SearchLight (radius 4 mm on 2 mm voxels: 33 voxels). `units` overrides the rule's
- * units. Spheres are truncated at the mask boundary; centres with fewer than `minVoxels` neighbours get NaN
+ * units. Spheres are truncated at the mask boundary; centers with fewer than `minVoxels` neighbours get NaN
  * (rsatoolbox's `threshold` t corresponds to minVoxels = ceil(t × full sphere size)).
  *
  * Per centre: an RDM of the conditions (observations averaged per `descriptor` as calcRdm does) and its comparison
@@ -42,7 +42,7 @@ import { writeNifti } from './write-nifti.ts';
 
 export interface Neighbourhoods {
   /** Masked column index of each centre. */
-  centres: Int32Array;
+  centers: Int32Array;
   offsets: Int32Array;
   neighbours: Int32Array;
   /** Size of a full (untruncated) sphere. */
@@ -102,23 +102,23 @@ export function sphereOffsets(radius: number, opts: SphereOptions = {}, affine?:
 /** Neighbourhoods of every mask voxel (or of the given centre columns) within the mask. */
 export function searchlightNeighbourhoods(
   masker: NiftiMasker,
-  opts: SphereOptions & { radius: number; centres?: ArrayLike<number> },
+  opts: SphereOptions & { radius: number; centers?: ArrayLike<number> },
 ): Neighbourhoods {
   const [nx, ny, nz] = masker.shape;
   const lookup = new Int32Array(nx * ny * nz).fill(-1);
   const idx = masker.voxelIndices;
   for (let c = 0; c < idx.length; c++) lookup[idx[c]] = c;
   const offs = sphereOffsets(opts.radius, opts, masker.affine);
-  const centres = opts.centres ? Int32Array.from(opts.centres) : Int32Array.from({ length: idx.length }, (_, i) => i);
-  const offsets = new Int32Array(centres.length + 1);
+  const centers = opts.centers ? Int32Array.from(opts.centers) : Int32Array.from({ length: idx.length }, (_, i) => i);
+  const offsets = new Int32Array(centers.length + 1);
   const neigh: number[] = [];
   const coords = masker.voxelCoordinates();
-  for (let c = 0; c < centres.length; c++) {
-    const col = centres[c];
+  for (let c = 0; c < centers.length; c++) {
+    const col = centers[c];
     if (!(col >= 0 && col < idx.length))
       throw new ParameterError(
         FMRI_ERRORS.BAD_PARAMETER,
-        'centres',
+        'centers',
         `centre ${col} is not a mask column (0..${idx.length - 1})`,
       );
     const [i, j, k] = coords[col];
@@ -132,12 +132,12 @@ export function searchlightNeighbourhoods(
     }
     offsets[c + 1] = neigh.length;
   }
-  return { centres, offsets, neighbours: Int32Array.from(neigh), fullSphere: offs.length };
+  return { centers, offsets, neighbours: Int32Array.from(neigh), fullSphere: offs.length };
 }
 
 export interface SearchlightOptions extends SphereOptions {
   radius: number;
-  /** Centres with fewer mask voxels in their sphere get NaN (default 2: an RDM needs more than one voxel). */
+  /** Centers with fewer mask voxels in their sphere get NaN (default 2: an RDM needs more than one voxel). */
   minVoxels?: number;
   /** calcRdm method (default 'correlation'). */
   method?: string;
@@ -150,8 +150,8 @@ export interface SearchlightOptions extends SphereOptions {
   noise?: (voxels: Int32Array) => Matrix;
   /** Model RDM(s): Rdms or vectors in scipy squareform order (one per row). */
   models: Rdms | Matrix | ArrayLike<number>;
-  /** Subset of centres (mask column indices). */
-  centres?: ArrayLike<number>;
+  /** Subset of centers (mask column indices). */
+  centers?: ArrayLike<number>;
   /** Worker threads for the fast path (default: available cores; 1 = in-process). */
   threads?: number;
   /** Sphere products through BLAS (core's native backend) when it is loaded (default true). */
@@ -164,23 +164,23 @@ export class SearchlightResult {
     /** nCentres × nModels comparison values (NaN below minVoxels). */
     readonly values: Matrix,
     /** Masked column index of each centre. */
-    readonly centres: Int32Array,
+    readonly centers: Int32Array,
     /** Voxels in each centre's (truncated) sphere. */
     readonly sphereSizes: Int32Array,
     private readonly masker: NiftiMasker,
   ) {}
 
-  /** The comparison values as an image on the mask grid (one volume per model; NaN outside the centres). */
+  /** The comparison values as an image on the mask grid (one volume per model; NaN outside the centers). */
   toImage(): NiftiImage {
     const nModels = this.values.cols;
     const m = Matrix.zeros(nModels, this.masker.nVoxels, 'float32').data.fill(Number.NaN);
     const out = new Matrix(nModels, this.masker.nVoxels, m);
-    for (let c = 0; c < this.centres.length; c++)
-      for (let k = 0; k < nModels; k++) out.data[k * out.cols + this.centres[c]] = this.values.get(c, k);
+    for (let c = 0; c < this.centers.length; c++)
+      for (let k = 0; k < nModels; k++) out.data[k * out.cols + this.centers[c]] = this.values.get(c, k);
     return this.masker.inverseTransform(out, { datatype: 'float32' });
   }
 
-  /** Write the map(s) as NIfTI (.nii or .nii.gz), atomically. Voxels outside the mask are 0, centres dropped for minVoxels NaN. */
+  /** Write the map(s) as NIfTI (.nii or .nii.gz), atomically. Voxels outside the mask are 0, centers dropped for minVoxels NaN. */
   writeMaps(path: string): void {
     writeNifti(path, this.toImage());
   }
@@ -273,7 +273,7 @@ export async function searchlight(
   const nb = searchlightNeighbourhoods(masker, opts);
   const minVoxels = opts.minVoxels ?? 2;
   const models = modelMatrix(opts.models);
-  const nCentres = nb.centres.length;
+  const nCentres = nb.centers.length;
   const progress = new ProgressReporter('searchlight', nCentres, opts.onProgress);
   const sizes = Int32Array.from({ length: nCentres }, (_, c) => nb.offsets[c + 1] - nb.offsets[c]);
   const fast =
@@ -284,7 +284,7 @@ export async function searchlight(
   if (!fast)
     return new SearchlightResult(
       generalSearchlight(ds, nb, method, compareMethod, models, minVoxels, opts, progress),
-      nb.centres,
+      nb.centers,
       sizes,
       masker,
     );
@@ -344,7 +344,7 @@ export async function searchlight(
     await Promise.all(tasks);
   }
   progress.finish();
-  return new SearchlightResult(new Matrix(nCentres, models.rows, Float64Array.from(out)), nb.centres, sizes, masker);
+  return new SearchlightResult(new Matrix(nCentres, models.rows, Float64Array.from(out)), nb.centers, sizes, masker);
 }
 
 /** Any calcRdm / compareRdms method, in-process through @concord/rsa (RDMs batched for the comparison). */
@@ -358,7 +358,7 @@ function generalSearchlight(
   opts: SearchlightOptions,
   progress: ProgressReporter,
 ): Matrix {
-  const nCentres = nb.centres.length;
+  const nCentres = nb.centers.length;
   const out = Matrix.zeros(nCentres, models.rows);
   const batch = 256;
   for (let s = 0; s < nCentres; s += batch) {
