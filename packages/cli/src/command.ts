@@ -3,8 +3,10 @@
  * JSON document on stdout (progress and logs go to stderr); exit 0 on success, 2 on bad usage or bad input (a
  * one-line message naming what was wrong), 1 on internal failure.
  */
+
 import { parseArgs } from 'node:util';
 import { ConcordError } from '@concord/core/errors';
+import { CLI_ERRORS } from './errors.ts';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';
@@ -53,7 +55,7 @@ export interface Command {
 /** Bad usage: exit code 2 with this message. */
 export class UsageError extends ConcordError {
   constructor(message: string) {
-    super('ERR_USAGE', message);
+    super(CLI_ERRORS.USAGE, message);
   }
 }
 
@@ -192,4 +194,30 @@ export function choiceOption<T extends string>(
   if (typeof v !== 'string' || !(choices as readonly string[]).includes(v))
     throw new UsageError(`--${name}: expected one of ${choices.join(', ')}, received '${v}'`);
   return v as T;
+}
+
+/**
+ * Options the parser guarantees (declared `required`, or with a `default`), typed as present: the value, or a
+ * UsageError naming the flag if a command asks for one it did not declare so.
+ */
+export function requiredString(opts: ParsedOptions, name: string): string {
+  const v = stringOption(opts, name);
+  if (v === undefined) throw new UsageError(`missing required option --${name}`);
+  return v;
+}
+
+export function requiredNumber(
+  opts: ParsedOptions,
+  name: string,
+  constraints: { integer?: boolean; min?: number } = {},
+): number {
+  const v = numberOption(opts, name, constraints);
+  if (v === undefined) throw new UsageError(`missing required option --${name}`);
+  return v;
+}
+
+export function requiredChoice<T extends string>(opts: ParsedOptions, name: string, choices: readonly T[]): T {
+  const v = choiceOption(opts, name, choices);
+  if (v === undefined) throw new UsageError(`missing required option --${name}`);
+  return v;
 }

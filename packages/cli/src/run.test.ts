@@ -30,9 +30,9 @@ async function run(argv: string[]) {
 
 describe('--json failures', () => {
   for (const [what, argv, code, message] of [
-    ['an unknown option', ['compare', '--json', '--methd', 'cosine'], 'ERR_USAGE', /unknown option '--methd'/],
-    ['a missing required option', ['cka', '--json'], 'ERR_USAGE', /missing required option --x/],
-    ['an unknown command', ['nope', '--json'], 'ERR_USAGE', /unknown command 'nope'/],
+    ['an unknown option', ['compare', '--json', '--methd', 'cosine'], 'ERR_CLI_USAGE', /unknown option '--methd'/],
+    ['a missing required option', ['cka', '--json'], 'ERR_CLI_USAGE', /missing required option --x/],
+    ['an unknown command', ['nope', '--json'], 'ERR_CLI_USAGE', /unknown command 'nope'/],
     [
       'a missing input file',
       ['eeg', 'info', 'no-such-file.edf', '--json'],

@@ -2,9 +2,11 @@
  * Dispatch argv to a command and map errors to exit codes (2 bad input, 1 internal failure). Light on purpose:
  * `concord --help` and `--version` import no analysis package; a command's module loads when it runs.
  */
+
 import { isConcordError } from '@concord/core/errors';
 import { type CommandContext, helpText, parseCommandArgs, UsageError } from './command.ts';
 import { COMMAND_MANIFEST, findCommand } from './commands/index.ts';
+import { CLI_ERRORS } from './errors.ts';
 import { progressBar } from './progress-bar.ts';
 
 export interface RunOptions {
@@ -52,7 +54,7 @@ export async function runCli(argv: string[], opts: RunOptions = {}): Promise<num
     fail(
       { stdout, stderr, json: argv.includes('--json') },
       'concord: ',
-      'ERR_USAGE',
+      CLI_ERRORS.USAGE,
       `unknown command '${argv.slice(0, sub.length ? 2 : 1).join(' ')}'${hint}; run concord --help for the list`,
     );
     return 2;
@@ -94,7 +96,7 @@ export async function runCli(argv: string[], opts: RunOptions = {}): Promise<num
       fail(io, `concord ${cmd.name}: `, (e as { code: string }).code, oneLine((e as Error).message));
       return 2;
     }
-    const code = isConcordError(e) ? e.code : 'ERR_INTERNAL';
+    const code = isConcordError(e) ? e.code : CLI_ERRORS.INTERNAL;
     fail(io, `concord ${cmd.name}: internal error: `, code, oneLine(e instanceof Error ? e.message : String(e)));
     if (process.env.CONCORD_DEBUG && e instanceof Error && e.stack) stderr.write(`${e.stack}\n`);
     return 1;

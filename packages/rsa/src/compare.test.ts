@@ -118,12 +118,12 @@ describe('compareRdms: NaN entries at different positions are compared pairwise-
     }
   });
 
-  it('fewer than two entries present in both: ERR_RDM_NAN_POSITIONS naming the pair', () => {
+  it('fewer than two entries present in both: ERR_RSA_NAN_POSITIONS naming the pair', () => {
     expect(() =>
       compareRdms(Rdms.fromVectors([Number.NaN, 1, 2]), Rdms.fromVectors([3, Number.NaN, Number.NaN])),
     ).toThrow(
       expect.objectContaining({
-        code: 'ERR_RDM_NAN_POSITIONS',
+        code: 'ERR_RSA_NAN_POSITIONS',
         message: expect.stringMatching(/RDM 0 of a and RDM 0 of b have 0 entries/),
       }),
     );

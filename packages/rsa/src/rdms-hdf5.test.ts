@@ -97,7 +97,7 @@ describe('rdmsToHdf5Tree: rsatoolbox write_dict_hdf5 layout', () => {
       expect.unreachable();
     } catch (e) {
       expect(e).toBeInstanceOf(ConcordTypeError);
-      expect((e as ConcordTypeError).code).toBe('ERR_RDM_FORMAT');
+      expect((e as ConcordTypeError).code).toBe('ERR_RSA_FORMAT');
       expect((e as ConcordTypeError).details.field).toBe('descriptors.fn');
     }
   });
@@ -164,6 +164,6 @@ describe('rdmsFromHdf5Tree', () => {
           dissimilarities: { kind: 'dataset', dtype: 'float64', shape: [1, 4], data: new Float64Array(4) },
         },
       }),
-    ).toThrow(expect.objectContaining({ code: 'ERR_RDM_VECTOR_LENGTH' }));
+    ).toThrow(expect.objectContaining({ code: 'ERR_RSA_VECTOR_LENGTH' }));
   });
 });

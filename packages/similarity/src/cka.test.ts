@@ -264,7 +264,7 @@ describe('cka bad input', () => {
   const x = randn(rng, 10, 4);
   it('different numbers of examples: a ShapeError naming both shapes', () => {
     expect(() => cka(x, randn(rng, 9, 4))).toThrow(
-      expect.objectContaining({ code: 'ERR_SHAPE', message: expect.stringContaining('10×4') }),
+      expect.objectContaining({ code: 'ERR_CORE_SHAPE', message: expect.stringContaining('10×4') }),
     );
   });
   it('fewer than 4 examples for debiased CKA', () => {
@@ -287,10 +287,10 @@ describe('cka bad input', () => {
     const bad = x.clone();
     bad.set(2, 1, Number.NaN);
     expect(() => cka(bad, x)).toThrow(
-      expect.objectContaining({ code: 'ERR_NON_FINITE', message: expect.stringContaining('row 2, col 1') }),
+      expect.objectContaining({ code: 'ERR_CORE_NON_FINITE', message: expect.stringContaining('row 2, col 1') }),
     );
     bad.set(2, 1, Number.POSITIVE_INFINITY);
-    expect(() => cka(x, bad, { kernel: 'rbf' })).toThrow(expect.objectContaining({ code: 'ERR_NON_FINITE' }));
+    expect(() => cka(x, bad, { kernel: 'rbf' })).toThrow(expect.objectContaining({ code: 'ERR_CORE_NON_FINITE' }));
   });
   it('unknown kernel lists the valid ones; sigma/threshold with the linear kernel are rejected', () => {
     expect(() => cka(x, x, { kernel: 'poly' as never })).toThrow(
@@ -399,6 +399,6 @@ describe('cka is scale-invariant in floating point, on every backend that loads'
       caught = e;
     }
     expect(isConcordError(caught)).toBe(true);
-    expect((caught as { code: string }).code).toBe('ERR_NON_FINITE');
+    expect((caught as { code: string }).code).toBe('ERR_CORE_NON_FINITE');
   });
 });

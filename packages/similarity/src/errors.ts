@@ -1,5 +1,5 @@
 /**
- * Error codes of @concord/similarity. Shape problems use core's ShapeError (ERR_SHAPE); the codes here cover the
+ * Error codes of @concord/similarity. Shape problems use core's ShapeError (ERR_CORE_SHAPE); the codes here cover the
  * conditions specific to the metrics.
  */
 import { ConcordRangeError, ParameterError } from '@concord/core';

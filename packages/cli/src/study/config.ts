@@ -2,15 +2,17 @@
  * The study file of `concord compare-models --config study.json|yaml`. Validated in full before any heavy work:
  * a broken entry (missing file, unknown metric, unknown layer, bad option) is reported naming the entry.
  */
+
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { ReduceSpec } from '@concord/activations';
 import { ConcordError } from '@concord/core';
 import { parse as parseYaml } from 'yaml';
+import { CLI_ERRORS } from '../errors.ts';
 
 export class StudyConfigError extends ConcordError {
   constructor(entry: string, message: string) {
-    super('ERR_STUDY_CONFIG', `${entry}: ${message}`, { field: entry });
+    super(CLI_ERRORS.STUDY_CONFIG, `${entry}: ${message}`, { field: entry });
   }
 }
 

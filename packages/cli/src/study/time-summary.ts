@@ -8,7 +8,9 @@
  *   split as Cichy et al.'s peak-latency jackknife).
  * Both give one value per subject, so the mean and its standard error are over subjects.
  */
+
 import { ConcordRangeError } from '@concord/core';
+import { CLI_ERRORS } from '../errors.ts';
 import { meanAndSem } from './results.ts';
 
 export interface Ceiling {
@@ -71,7 +73,7 @@ export function crossValidatedPeak(
   const nS = values[0]?.length ?? 0;
   if (nS < 2)
     throw new ConcordRangeError(
-      'ERR_STUDY_TOO_FEW_SUBJECTS',
+      CLI_ERRORS.STUDY_TOO_FEW_SUBJECTS,
       `crossValidatedPeak: needs at least 2 subjects, received ${nS}`,
       {
         expected: 2,

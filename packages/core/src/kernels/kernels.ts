@@ -2,7 +2,7 @@
  * The compute kernels every metric uses. Products and decompositions dispatch to the fastest backend that
  * loaded (see backend.ts); distances and centring are memory-bound and written once here (ranks: ranks.ts).
  */
-import { ConcordRangeError, ShapeError } from '../errors.ts';
+import { CORE_ERRORS, ConcordRangeError, ShapeError } from '../errors.ts';
 import { allocate, assertShape, type DType, type FloatArray, Matrix, shapeStr } from '../matrix.ts';
 import { withScratchFloat64 } from '../scratch.ts';
 import { backendFor, type EighResult, type SvdResult } from './backend.ts';
@@ -243,7 +243,7 @@ export function toDtype(data: ArrayLike<number>, dtype: DType): FloatArray {
 export function assertAllFinite(where: string, data: ArrayLike<number>): void {
   for (let i = 0; i < data.length; i++) {
     if (!Number.isFinite(data[i]))
-      throw new ConcordRangeError('ERR_NON_FINITE', `${where}: non-finite value ${data[i]} at flat index ${i}`, {
+      throw new ConcordRangeError(CORE_ERRORS.NON_FINITE, `${where}: non-finite value ${data[i]} at flat index ${i}`, {
         field: where,
         offset: i,
         received: data[i],

@@ -157,11 +157,11 @@ describe('saveRdms / loadRdms round trips', () => {
   it('unknown extensions and damaged files are typed errors naming the file or parameter', () => {
     expect(() => rdmFileFormat('x.mat', '--out')).toThrow(/--out: "x.mat": RDM files end in .h5, .hdf5, .npy, .json/);
     expect(() => saveRdms(join(dir, 'x.txt'), sample())).toThrow(
-      expect.objectContaining({ code: 'ERR_RDM_FILE_EXTENSION' }),
+      expect.objectContaining({ code: 'ERR_RSA_FILE_EXTENSION' }),
     );
     const bad = join(dir, 'bad.h5');
     writeFileSync(bad, 'not hdf5');
-    expect(() => loadRdms(bad)).toThrow(expect.objectContaining({ code: 'ERR_HDF5' }));
+    expect(() => loadRdms(bad)).toThrow(expect.objectContaining({ code: 'ERR_IO_HDF5' }));
     const badJson = join(dir, 'bad.json');
     writeFileSync(badJson, '{"no": 1}');
     expect(() => loadRdms(badJson)).toThrow(/bad\.json.*dissimilarities/);
