@@ -7,8 +7,9 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, extname, join } from 'node:path';
+import { FileFormatError } from '@concord/core';
 import { cropAnnotations } from './annotations.ts';
-import { EEG_ERRORS, FileFormatError } from './errors.ts';
+import { EEG_ERRORS } from './errors.ts';
 import { checkedFileSize, readExactly, withFd } from './file-access.ts';
 import { type Annotation, type ChannelType, Raw, type RawInfo } from './raw.ts';
 

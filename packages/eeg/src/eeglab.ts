@@ -7,6 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { FileFormatError } from '@concord/core';
 import {
   isMatArray,
   isMatCell,
@@ -18,7 +19,7 @@ import {
 } from '@concord/io';
 import { cropAnnotations } from './annotations.ts';
 import { Epochs } from './epochs.ts';
-import { EEG_ERRORS, FileFormatError } from './errors.ts';
+import { EEG_ERRORS } from './errors.ts';
 import type { Events } from './events.ts';
 import { checkedFileSize, readExactly, withFd } from './file-access.ts';
 import { type Annotation, type ChannelType, Raw, type RawInfo } from './raw.ts';

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describeWithSharedData, sharedData } from '@concord/core/testing';
+import { describeWithSharedData, expectClose, sharedData } from '@concord/core/testing';
 import { readNpy, writeNpy } from '@concord/io';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../run.ts';
@@ -47,25 +47,6 @@ function json(value: unknown): string {
   const path = join(dir, `f${fileCounter++}.json`);
   writeFileSync(path, JSON.stringify(value));
   return path;
-}
-
-function expectClose(
-  actual: ArrayLike<number | null>,
-  expected: ArrayLike<number | string | null>,
-  tol: number,
-  what: string,
-): void {
-  expect(actual.length, what).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    const e = expected[i];
-    const a = actual[i];
-    if (e === null || e === 'NaN') {
-      expect(a, `${what}[${i}]`).toBeNull();
-      continue;
-    }
-    const err = Math.abs((a as number) - (e as number)) / Math.max(1, Math.abs(e as number));
-    expect(err, `${what}[${i}]: ${a} vs ${e}`).toBeLessThanOrEqual(tol);
-  }
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: reference JSON

@@ -18,6 +18,8 @@ import { embedGeometry } from './simulate-geometry.ts';
 
 export interface SubjectBrainData {
   subject: string;
+  /** How many RDMs (sessions) were averaged into this subject's (ready RDMs; absent otherwise). */
+  sessions?: number;
   /** One RDM per time point (EEG) or one RDM (fMRI / ready RDMs), over the sorted condition labels. */
   rdms: Rdms;
   /** Condition-mean patterns per time point (EEG) or one (fMRI): conditions (sorted) × channels. */
@@ -30,6 +32,8 @@ export interface BrainData {
   region: string;
   /** Seconds per RDM for EEG (bin centres); empty otherwise. */
   times: number[];
+  /** EEG: the pre-specified window [from, to] (s) over which layers are compared (default: every bin ≥ 0 s). */
+  window?: [number, number];
   /** Sorted condition labels shared by every subject. */
   conditions: string[];
   subjects: SubjectBrainData[];
@@ -127,10 +131,17 @@ function fmriSubject(
   return { subject: label, rdms, patterns: [ds.averageBy('conds').dataset] };
 }
 
-/** RDMs from .npy (subjects × pairs, or subjects × n × n) or a MAT variable (struct array field or numeric array). */
-function readyRdms(b: Extract<BrainConfig, { type: 'rdms' }>, conditions: string[]): SubjectBrainData[] {
+/**
+ * Ready RDMs from .npy (RDMs × pairs, or RDMs × n × n) or a MAT variable (struct array field or numeric array),
+ * grouped into subjects by the entry's `subjects` (a label per RDM, or a pattern over a struct text field): the
+ * RDMs of one subject (its sessions) are averaged, so each subject counts once in means, standard errors and the
+ * noise ceiling. Without `subjects` every RDM is a subject.
+ */
+export function readyRdmSubjects(b: Extract<BrainConfig, { type: 'rdms' }>, conditions: string[]): SubjectBrainData[] {
   const mats: Matrix[] = [];
   const vectors: Float64Array[] = [];
+  /** Text fields of each RDM's struct (MAT struct arrays), for a subject pattern. */
+  const texts: Record<string, string>[] = [];
   const push = (shape: number[], data: Float64Array) => {
     if (shape.length === 2 && shape[0] === shape[1]) mats.push(new Matrix(shape[0], shape[1], data));
     else vectors.push(data);
@@ -153,7 +164,10 @@ function readyRdms(b: Extract<BrainConfig, { type: 'rdms' }>, conditions: string
         `brain ${b.name}.variable`,
         `no variable '${name}' in ${b.file}; variables are ${Object.keys(vars).join(', ')}`,
       );
-    const items = Array.isArray(v.structs) ? v.structs.map((s) => s.RDM ?? s.rdm) : [v];
+    const structs = Array.isArray(v.structs) ? v.structs : undefined;
+    const items = structs ? structs.map((s) => s.RDM ?? s.rdm) : [v];
+    for (const s of structs ?? [])
+      texts.push(Object.fromEntries(Object.entries(s).filter((e): e is [string, string] => typeof e[1] === 'string')));
     for (const it of items) {
       const arr = it as { shape?: number[]; data?: ArrayLike<number> };
       if (!arr?.shape || !arr.data)
@@ -162,21 +176,61 @@ function readyRdms(b: Extract<BrainConfig, { type: 'rdms' }>, conditions: string
     }
   }
   const all = mats.length ? RdmsClass.fromMatrices(mats) : RdmsClass.fromVectors(vectors.map((v) => Array.from(v)));
-  return Array.from({ length: all.nRdms }, (_, i) => ({
-    subject: `rdm ${i + 1}`,
-    rdms: all.selectRdms([i]),
-    patterns: [],
-  })).map((s) => ({
-    ...s,
-    rdms: new RdmsClass(s.rdms.dissimilarities, {
-      patternDescriptors: {
-        conds:
-          conditions.length === s.rdms.nCond
-            ? conditions
-            : Array.from({ length: s.rdms.nCond }, (_, k) => String(k).padStart(4, '0')),
-      },
-    }),
-  }));
+  const labels = subjectLabels(b, all.nRdms, texts);
+  const order = [...new Set(labels)];
+  const conds =
+    conditions.length === all.nCond
+      ? conditions
+      : Array.from({ length: all.nCond }, (_, k) => String(k).padStart(4, '0'));
+  return order.map((subject) => {
+    const members = labels.flatMap((l, i) => (l === subject ? [i] : []));
+    const mean = new Float64Array(all.nPairs);
+    for (const i of members) {
+      const v = all.getVector(i);
+      for (let k = 0; k < mean.length; k++) mean[k] += v[k] / members.length;
+    }
+    return {
+      subject,
+      sessions: members.length,
+      rdms: new RdmsClass(Matrix.fromVector(mean, true), { patternDescriptors: { conds } }),
+      patterns: [],
+    };
+  });
+}
+
+/** The subject of every RDM (file order) from the entry's `subjects`; `rdm <i>` each when it has none. */
+function subjectLabels(
+  b: Extract<BrainConfig, { type: 'rdms' }>,
+  nRdms: number,
+  texts: Record<string, string>[],
+): string[] {
+  const spec = b.subjects;
+  if (spec === undefined) return Array.from({ length: nRdms }, (_, i) => `rdm ${i + 1}`);
+  if (Array.isArray(spec)) {
+    if (spec.length !== nRdms)
+      throw new StudyConfigError(
+        `brain ${b.name}.subjects`,
+        `lists ${spec.length} subjects but ${b.file} holds ${nRdms} RDMs (one label per RDM, in file order)`,
+      );
+    return spec;
+  }
+  const field = spec.field ?? 'name';
+  const re = new RegExp(spec.pattern);
+  return Array.from({ length: nRdms }, (_, i) => {
+    const text = texts[i]?.[field];
+    if (text === undefined)
+      throw new StudyConfigError(
+        `brain ${b.name}.subjects.field`,
+        `RDM ${i + 1} of ${b.file} has no text field '${field}' (a subject pattern needs a MAT struct array)`,
+      );
+    const subject = re.exec(text)?.groups?.subject;
+    if (!subject)
+      throw new StudyConfigError(
+        `brain ${b.name}.subjects.pattern`,
+        `'${text}' (RDM ${i + 1}, field ${field}) does not match ${spec.pattern} with a subject group`,
+      );
+    return subject;
+  });
 }
 
 export function loadBrainData(
@@ -205,6 +259,7 @@ export function loadBrainData(
       modality: 'eeg',
       region: 'all channels',
       times,
+      ...(b.window ? { window: b.window } : {}),
       conditions,
       subjects,
       files,
@@ -247,7 +302,7 @@ export function loadBrainData(
       ...(groundTruth ? { groundTruth } : {}),
     };
   }
-  const subjects = readyRdms(b, conditionsFromNets);
+  const subjects = readyRdmSubjects(b, conditionsFromNets);
   return {
     name: b.name,
     modality: 'rdms',

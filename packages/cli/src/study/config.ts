@@ -2,15 +2,17 @@
  * The study file of `concord compare-models --config study.json|yaml`. Validated in full before any heavy work:
  * a broken entry (missing file, unknown metric, unknown layer, bad option) is reported naming the entry.
  */
+
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { ReduceSpec } from '@concord/activations';
 import { ConcordError } from '@concord/core';
 import { parse as parseYaml } from 'yaml';
+import { CLI_ERRORS } from '../errors.ts';
 
 export class StudyConfigError extends ConcordError {
   constructor(entry: string, message: string) {
-    super('ERR_STUDY_CONFIG', `${entry}: ${message}`, { field: entry });
+    super(CLI_ERRORS.STUDY_CONFIG, `${entry}: ${message}`, { field: entry });
   }
 }
 
@@ -56,6 +58,11 @@ export type BrainConfig =
       tmax?: number;
       /** Average time points into bins of this many seconds. */
       binWidth?: number;
+      /**
+       * The window [from, to] in seconds, fixed before looking at the data, over which layers are compared (each
+       * subject's mean score over the bins whose centre lies inside). Default: every bin from 0 s on.
+       */
+      window?: [number, number];
       rdmMethod?: string;
     }
   | {
@@ -69,9 +76,16 @@ export type BrainConfig =
   | {
       name: string;
       type: 'rdms';
-      /** RDM vectors, one subject per row (.npy) or a MAT file variable. */
+      /** RDM vectors, one RDM per row (.npy) or a MAT file variable. */
       file: string;
       variable?: string;
+      /**
+       * Who each RDM belongs to, when a subject has several RDMs (sessions): the subject of every RDM in file order,
+       * or a regular expression over a text field of the MAT struct array (named group `subject`, optionally
+       * `session`). A subject's RDMs are averaged into one: subjects are the unit of inference (means, standard
+       * errors, noise ceiling). Without it every RDM counts as a subject.
+       */
+      subjects?: string[] | { field?: string; pattern: string };
     };
 
 export interface MetricConfig {
@@ -135,6 +149,30 @@ function requireFile(entry: string, baseDir: string, p: unknown): string {
   const full = resolvePath(baseDir, p);
   if (!existsSync(full)) throw new StudyConfigError(entry, `file not found: ${full}`);
   return full;
+}
+
+/** The `subjects` of an 'rdms' brain entry: a list of labels, or {field, pattern} with a named group `subject`. */
+function rdmSubjects(entry: string, v: unknown): string[] | { field: string; pattern: string } {
+  if (Array.isArray(v)) {
+    if (v.length === 0 || !v.every((s) => typeof s === 'string' || typeof s === 'number'))
+      throw new StudyConfigError(entry, 'expected a non-empty list of subject labels, one per RDM in file order');
+    return v.map(String);
+  }
+  if (isObj(v) && typeof v.pattern === 'string') {
+    let re: RegExp;
+    try {
+      re = new RegExp(v.pattern);
+    } catch (e) {
+      throw new StudyConfigError(`${entry}.pattern`, `not a regular expression: ${(e as Error).message}`);
+    }
+    if (!re.source.includes('(?<subject>'))
+      throw new StudyConfigError(`${entry}.pattern`, 'needs a named group (?<subject>...)');
+    return { field: typeof v.field === 'string' ? v.field : 'name', pattern: v.pattern };
+  }
+  throw new StudyConfigError(
+    entry,
+    'expected a list of subject labels (one per RDM) or {field, pattern} with a named group (?<subject>...)',
+  );
 }
 
 /** Check structure, names and files; resolve relative paths against the study file's folder. */
@@ -210,6 +248,20 @@ export function validateStudyConfig(raw: unknown, baseDir: string): StudyConfig 
         : undefined;
       if (!files && !isObj(sim))
         throw new StudyConfigError(entry, 'give files (one recording per subject) or simulate');
+      const w = b.window;
+      if (
+        w !== undefined &&
+        !(
+          Array.isArray(w) &&
+          w.length === 2 &&
+          w.every((x) => typeof x === 'number' && Number.isFinite(x)) &&
+          w[0] <= w[1]
+        )
+      )
+        throw new StudyConfigError(
+          `${entry}.window`,
+          `expected [from, to] in seconds with from ≤ to, received ${JSON.stringify(w)}`,
+        );
       return { ...(b as object), ...(files ? { files } : {}) } as BrainConfig;
     }
     if (b.type === 'fmri') {
@@ -235,7 +287,11 @@ export function validateStudyConfig(raw: unknown, baseDir: string): StudyConfig 
         : undefined;
       return { ...(b as object), ...(subjects ? { subjects } : {}) } as BrainConfig;
     }
-    return { ...(b as object), file: requireFile(`${entry}.file`, baseDir, b.file) } as BrainConfig;
+    return {
+      ...(b as object),
+      file: requireFile(`${entry}.file`, baseDir, b.file),
+      ...(b.subjects !== undefined ? { subjects: rdmSubjects(`${entry}.subjects`, b.subjects) } : {}),
+    } as BrainConfig;
   });
   // metrics
   if (!Array.isArray(raw.metrics) || raw.metrics.length === 0)

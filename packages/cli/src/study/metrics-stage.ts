@@ -8,8 +8,9 @@ import { cka, plsEncoding, ridgeEncoding } from '@concord/similarity';
 import type { NetworkActivations } from './activations-stage.ts';
 import type { BrainData } from './brain-stage.ts';
 import type { MetricConfig } from './config.ts';
-import { meanAndSem, type ResultRow } from './results.ts';
+import { CV_PEAK_LABEL, meanAndSem, type ResultRow, windowLabel } from './results.ts';
 import { principalScores } from './simulate-geometry.ts';
+import { crossValidatedPeak, windowBins, windowSummary } from './time-summary.ts';
 
 export function metricName(m: MetricConfig): string {
   if (m.type === 'rsa') return `rsa:${m.modelRdmMethod ?? 'correlation'}/${m.compare ?? 'spearman'}`;
@@ -84,6 +85,47 @@ function scoreSubjects(brain: BrainData, layer: Dataset, metric: MetricConfig): 
   return values;
 }
 
+/**
+ * The rows that compare layers on time-resolved data: the score over the brain dataset's pre-specified window, and
+ * the peak chosen by leave-one-subject-out cross-validation (needs 2 subjects). Each layer's own best time point is
+ * not reported: selecting it on the same subjects biases the comparison between layers (see time-summary.ts).
+ */
+function timeSummaryRows(
+  brain: BrainData,
+  values: number[][],
+  nc: ({ lower: number; upper: number } | null)[],
+  base: Omit<ResultRow, 'region' | 'time' | 'value' | 'sem' | 'ceilingLower' | 'ceilingUpper'>,
+): ResultRow[] {
+  const rows: ResultRow[] = [];
+  const window = brain.window ?? [0, brain.times[brain.times.length - 1]];
+  const bins = windowBins(brain.times, window);
+  if (bins.length > 0) {
+    const w = windowSummary(values, bins, nc);
+    rows.push({
+      ...base,
+      region: `${brain.region} ${windowLabel(window)}`,
+      time: null,
+      value: w.mean,
+      sem: w.sem,
+      ceilingLower: w.ceiling?.lower ?? null,
+      ceilingUpper: w.ceiling?.upper ?? null,
+    });
+  }
+  if (brain.subjects.length >= 2) {
+    const p = crossValidatedPeak(values, nc);
+    rows.push({
+      ...base,
+      region: `${brain.region} ${CV_PEAK_LABEL}`,
+      time: brain.times[p.modalBin],
+      value: p.mean,
+      sem: p.sem,
+      ceilingLower: p.ceiling?.lower ?? null,
+      ceilingUpper: p.ceiling?.upper ?? null,
+    });
+  }
+  return rows;
+}
+
 export function scoreAll(
   nets: NetworkActivations[],
   brains: BrainData[],
@@ -104,7 +146,7 @@ export function scoreAll(
       for (const net of nets) {
         for (const { layer, index, dataset } of net.layers) {
           const values = scoreSubjects(brain, dataset, metric);
-          const base = {
+          const base: Omit<ResultRow, 'region' | 'time' | 'value' | 'sem' | 'ceilingLower' | 'ceilingUpper'> = {
             network: net.name,
             layer,
             layerIndex: index,
@@ -125,21 +167,7 @@ export function scoreAll(
               ceilingUpper: nc[t]?.upper ?? null,
             });
           });
-          if (brain.times.length) {
-            let best = 0;
-            stats.forEach((st, t) => {
-              if (st.mean > stats[best].mean) best = t;
-            });
-            rows.push({
-              ...base,
-              region: `${brain.region} (peak)`,
-              time: brain.times[best],
-              value: stats[best].mean,
-              sem: stats[best].sem,
-              ceilingLower: nc[best]?.lower ?? null,
-              ceilingUpper: nc[best]?.upper ?? null,
-            });
-          }
+          if (brain.times.length) rows.push(...timeSummaryRows(brain, values, nc, base));
           onProgress?.({ stage: 'metrics', done: ++done, total });
         }
       }

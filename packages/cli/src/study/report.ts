@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Matrix } from '@concord/core';
 import { writeFileAtomic } from '@concord/io';
 import { layerProfile, rdmHeatmap, svgToPng, timeCourse } from '@concord/plot';
-import type { ResultRow } from './results.ts';
+import { CV_PEAK_LABEL, isLayerSummary, type ResultRow } from './results.ts';
 
 export interface ReportRdm {
   title: string;
@@ -51,8 +51,9 @@ export async function writeReport(outDir: string, input: ReportInput): Promise<s
   mkdirSync(figDir, { recursive: true });
   const sections: string[] = [];
 
-  // Per-layer profiles: one figure per dataset × region × metric over non-time-resolved (or peak) rows.
-  const profileRows = input.rows.filter((r) => r.time === null || r.region.endsWith('(peak)'));
+  // Per-layer profiles: one figure per dataset × region × metric over the rows that summarise a layer (static data;
+  // for EEG the pre-specified window and the cross-validated peak).
+  const profileRows = input.rows.filter(isLayerSummary);
   const groups = new Map<string, ResultRow[]>();
   for (const r of profileRows) {
     const k = `${r.dataset}|${r.region}|${r.metric}`;
@@ -85,11 +86,15 @@ export async function writeReport(outDir: string, input: ReportInput): Promise<s
   }
   if (profileHtml.length)
     sections.push(
-      `<h2>Scores by layer</h2><p>Mean over subjects ± standard error of the mean.</p>${profileHtml.join('\n')}`,
+      `<h2>Scores by layer</h2><p>Mean over subjects ± standard error of the mean.${
+        input.rows.some((r) => r.region.endsWith(CV_PEAK_LABEL))
+          ? ` Time-resolved (EEG) data compare layers in two ways, named in the region: the mean score over a window fixed before the analysis ("window"), and the peak chosen by leave-one-subject-out cross-validation ("peak, cross-validated": each subject's score at the time where the other subjects' mean peaks; its time is the one chosen most often). Each layer's own best time point is not shown: picking it on the same subjects biases the comparison between layers.`
+          : ''
+      }</p>${profileHtml.join('\n')}`,
     );
 
   // Time courses: time-resolved rows per dataset × metric, one line per network/layer.
-  const timeRows = input.rows.filter((r) => r.time !== null && !r.region.endsWith('(peak)'));
+  const timeRows = input.rows.filter((r) => !isLayerSummary(r));
   const tGroups = new Map<string, ResultRow[]>();
   for (const r of timeRows) {
     const k = `${r.dataset}|${r.metric}`;
@@ -122,7 +127,7 @@ export async function writeReport(outDir: string, input: ReportInput): Promise<s
   if (rdmHtml.length) sections.push(`<h2>RDMs</h2><div class="grid">${rdmHtml.join('\n')}</div>`);
 
   const tableRows = input.rows
-    .filter((r) => r.time === null || r.region.endsWith('(peak)'))
+    .filter(isLayerSummary)
     .map(
       (r) =>
         `<tr><td>${esc(r.network)}</td><td>${esc(r.layer)}</td><td>${esc(r.dataset)}</td><td>${esc(r.region)}</td><td>${r.time === null ? '' : (r.time * 1000).toFixed(0)}</td><td>${esc(r.metric)}</td><td>${fmt(r.value)}</td><td>${fmt(r.sem)}</td><td>${r.nSubjects}</td><td>${fmt(r.ceilingLower)}</td><td>${fmt(r.ceilingUpper)}</td></tr>`,

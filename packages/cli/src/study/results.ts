@@ -10,7 +10,10 @@ export interface ResultRow {
   modality: 'eeg' | 'fmri' | 'rdms';
   /** Region of interest, or 'all' for sensor-level EEG. */
   region: string;
-  /** Seconds, for time-resolved EEG rows ('peak' rows carry the time of the peak); null otherwise. */
+  /**
+   * Seconds, for time-resolved EEG rows (the cross-validated peak row carries the time chosen most often across
+   * folds); null otherwise (window rows too: their region names the window).
+   */
   time: number | null;
   /** e.g. 'rsa:correlation/spearman', 'cka:linear', 'encoding:ridge'. */
   metric: string;
@@ -71,4 +74,17 @@ export function meanAndSem(values: number[]): { mean: number; sem: number | null
   if (n < 2) return { mean, sem: null };
   const v = values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1);
   return { mean, sem: Math.sqrt(v / n) };
+}
+
+/** Region suffix of the peak row of time-resolved data: chosen by leave-one-subject-out cross-validation. */
+export const CV_PEAK_LABEL = '(peak, cross-validated)';
+
+/** Region suffix of the pre-specified window row, e.g. "(window 0–400 ms)". */
+export function windowLabel(window: readonly [number, number]): string {
+  return `(window ${Math.round(window[0] * 1000)}–${Math.round(window[1] * 1000)} ms)`;
+}
+
+/** A row that summarises a layer (one value per layer: static data, a window or the cross-validated peak). */
+export function isLayerSummary(r: ResultRow): boolean {
+  return r.time === null || r.region.endsWith(CV_PEAK_LABEL);
 }

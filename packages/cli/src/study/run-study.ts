@@ -13,7 +13,7 @@ import { type BrainData, loadBrainData } from './brain-stage.ts';
 import { type StudyConfig, StudyConfigError } from './config.ts';
 import { meanBrainRdm, modelRdm, scoreAll } from './metrics-stage.ts';
 import { type ReportRdm, writeReport } from './report.ts';
-import { type ResultRow, writeResults } from './results.ts';
+import { CV_PEAK_LABEL, isLayerSummary, type ResultRow, writeResults } from './results.ts';
 
 export interface StudyOutcome {
   rows: ResultRow[];
@@ -99,7 +99,7 @@ export async function runStudy(config: StudyConfig, opts: RunStudyOptions = {}):
   for (const b of config.brain) {
     const data = loadBrainData(b, nets, outDir, progress(`brain ${b.name}`));
     log(
-      `brain ${b.name}: ${data.modality}, ${data.subjects.length} subject(s), ${data.conditions.length} conditions${data.times.length ? `, ${data.times.length} time bins` : ''}`,
+      `brain ${b.name}: ${data.modality}, ${subjectsText(data)}, ${data.conditions.length} conditions${data.times.length ? `, ${data.times.length} time bins` : ''}`,
     );
     brains.push(data);
   }
@@ -117,6 +117,7 @@ export async function runStudy(config: StudyConfig, opts: RunStudyOptions = {}):
       name: b.name,
       modality: b.modality,
       subjects: b.subjects.length,
+      sessionsPerSubject: b.subjects.map((s) => s.sessions ?? 1),
       conditions: b.conditions.length,
       groundTruth: b.groundTruth ?? null,
       files: b.files,
@@ -129,8 +130,13 @@ export async function runStudy(config: StudyConfig, opts: RunStudyOptions = {}):
   const rdms: ReportRdm[] = [];
   const rsaMetric = config.metrics.find((m) => m.type === 'rsa');
   for (const b of brains) {
+    // static data: the layer rows; EEG: the cross-validated peaks (they carry a time)
     const peakRows = rows.filter(
-      (r) => r.dataset === b.name && r.metric.startsWith('rsa:') && (r.time === null || r.region.endsWith('(peak)')),
+      (r) =>
+        r.dataset === b.name &&
+        r.metric.startsWith('rsa:') &&
+        isLayerSummary(r) &&
+        (b.times.length === 0 || r.region.endsWith(CV_PEAK_LABEL)),
     );
     const best = peakRows.reduce<ResultRow | undefined>((a, r) => (!a || r.value > a.value ? r : a), undefined);
     const tIndex = best && best.time !== null ? Math.max(0, b.times.indexOf(best.time)) : 0;
@@ -158,7 +164,7 @@ export async function runStudy(config: StudyConfig, opts: RunStudyOptions = {}):
     title: `Concord study: ${config.name}`,
     summary: [
       `Networks: ${nets.map((n) => `${n.name} (${n.layers.length} layers${n.cached ? ', activations from cache' : ''})`).join('; ')}`,
-      `Brain data: ${brains.map((b) => `${b.name} (${b.modality}, ${b.subjects.length} subjects${b.groundTruth ? `, simulated from ${b.groundTruth.network}/${b.groundTruth.layer}` : ''})`).join('; ')}`,
+      `Brain data: ${brains.map((b) => `${b.name} (${b.modality}, ${subjectsText(b)}${b.groundTruth ? `, simulated from ${b.groundTruth.network}/${b.groundTruth.layer}` : ''})`).join('; ')}`,
       `Metrics: ${[...new Set(rows.map((r) => r.metric))].join(', ')}`,
       `Concord ${VERSION}; ${rows.length} result rows.`,
     ],
@@ -168,4 +174,13 @@ export async function runStudy(config: StudyConfig, opts: RunStudyOptions = {}):
   });
   lap('results and report');
   return { rows, report, csv, json, timings, cachedActivations: nets.every((n) => n.cached) };
+}
+
+/** "4 subjects (2 sessions each, averaged per subject)": subjects are the unit of inference. */
+function subjectsText(b: BrainData): string {
+  const sessions = [...new Set(b.subjects.map((s) => s.sessions ?? 1))];
+  const n = `${b.subjects.length} subject${b.subjects.length === 1 ? '' : 's'}`;
+  if (sessions.length === 1 && sessions[0] === 1) return n;
+  const each = sessions.length === 1 ? `${sessions[0]} sessions each` : `${sessions.join('/')} sessions`;
+  return `${n} (${each}, averaged per subject)`;
 }

@@ -4,7 +4,7 @@
  * centring) is composed on top in `kernels.ts`.
  * Backends: 'native' (N-API addon over OpenBLAS/LAPACKE), 'onnx' (onnxruntime-node, products only), 'js'.
  */
-import { ParameterError } from '../errors.ts';
+import { CORE_ERRORS, ParameterError } from '../errors.ts';
 import type { FloatArray, Matrix } from '../matrix.ts';
 
 export type BackendName = 'native' | 'onnx' | 'js';
@@ -112,7 +112,7 @@ export function forcedBackend(): BackendName | undefined {
     if (env) {
       if (!(BACKEND_NAMES as readonly string[]).includes(env)) {
         throw new ParameterError(
-          'ERR_BACKEND',
+          CORE_ERRORS.BACKEND,
           'CONCORD_BACKEND',
           `expected one of ${BACKEND_NAMES.join(', ')}, received '${env}'`,
         );
@@ -129,7 +129,11 @@ export function setBackend(name: BackendName | undefined): void {
   if (name !== undefined) {
     const r = loadBackend(name);
     if (!r.backend)
-      throw new ParameterError('ERR_BACKEND_UNAVAILABLE', 'backend', `'${name}' is not available here: ${r.reason}`);
+      throw new ParameterError(
+        CORE_ERRORS.BACKEND_UNAVAILABLE,
+        'backend',
+        `'${name}' is not available here: ${r.reason}`,
+      );
   }
   forced = name;
 }
@@ -157,7 +161,7 @@ export function backendFor(op: Operation, flops = Infinity): LinalgBackend {
     const r = loadBackend(f);
     if (!r.backend)
       throw new ParameterError(
-        'ERR_BACKEND_UNAVAILABLE',
+        CORE_ERRORS.BACKEND_UNAVAILABLE,
         'CONCORD_BACKEND',
         `'${f}' is not available here: ${r.reason}`,
       );

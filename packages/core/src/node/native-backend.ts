@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { ConcordRangeError, InternalError } from '../errors.ts';
+import { CORE_ERRORS, ConcordRangeError, InternalError } from '../errors.ts';
 import type { BackendLoadResult, EighResult, LinalgBackend, Operation, SvdResult } from '../kernels/backend.ts';
 import { allocate, assertShape, type FloatArray, Matrix, shapeStr } from '../matrix.ts';
 
@@ -49,9 +49,13 @@ function float64Copy(a: Matrix): Float64Array {
 
 function lapackFailure(routine: string, info: number, a: Matrix): never {
   // info < 0 means an illegal argument: a bug on our side, not bad input.
-  throw new InternalError('ERR_NATIVE_LAPACK', `${routine} failed on a ${shapeStr(a)} matrix (LAPACK info ${info})`, {
-    received: info,
-  });
+  throw new InternalError(
+    CORE_ERRORS.NATIVE_LAPACK,
+    `${routine} failed on a ${shapeStr(a)} matrix (LAPACK info ${info})`,
+    {
+      received: info,
+    },
+  );
 }
 
 function createNativeBackend(addon: NativeAddon): LinalgBackend {
@@ -102,7 +106,7 @@ function createNativeBackend(addon: NativeAddon): LinalgBackend {
       const info = addon.eigh(vectors, values, n);
       if (info > 0)
         throw new ConcordRangeError(
-          'ERR_NO_CONVERGENCE',
+          CORE_ERRORS.NO_CONVERGENCE,
           `eigh: the eigenvalue algorithm did not converge for the ${shapeStr(a)} matrix (LAPACK dsyevd info ${info})`,
         );
       if (info < 0) lapackFailure('dsyevd', info, a);
@@ -120,7 +124,7 @@ function createNativeBackend(addon: NativeAddon): LinalgBackend {
       const info = addon.svd(work, s, u, vt, m, n);
       if (info > 0)
         throw new ConcordRangeError(
-          'ERR_NO_CONVERGENCE',
+          CORE_ERRORS.NO_CONVERGENCE,
           `svd: the SVD did not converge for the ${shapeStr(a)} matrix (LAPACK dgesdd info ${info})`,
         );
       if (info < 0) lapackFailure('dgesdd', info, a);
@@ -133,7 +137,7 @@ function createNativeBackend(addon: NativeAddon): LinalgBackend {
       const info = addon.cholesky(l, a.rows);
       if (info > 0) {
         throw new ConcordRangeError(
-          'ERR_NOT_POSITIVE_DEFINITE',
+          CORE_ERRORS.NOT_POSITIVE_DEFINITE,
           `cholesky: the ${shapeStr(a)} matrix is not positive definite (leading minor of order ${info} is not positive)`,
           { received: info },
         );
@@ -163,7 +167,7 @@ function createNativeBackend(addon: NativeAddon): LinalgBackend {
       const info = addon.inverse(inv, a.rows);
       if (info > 0)
         throw new ConcordRangeError(
-          'ERR_SINGULAR',
+          CORE_ERRORS.SINGULAR,
           `inverse: the ${shapeStr(a)} matrix is singular (zero pivot at position ${info} of its LU factorisation)`,
           { received: info },
         );

@@ -2,7 +2,8 @@
  * EDF / EDF+ / BDF / BDF+ header parsing (the fixed 256-byte part and 256 bytes per signal). Every numeric field is
  * checked; a bad one raises a FileFormatError naming the field, the signal and its byte offset.
  */
-import { EEG_ERRORS, FileFormatError } from '../errors.ts';
+import { FileFormatError } from '@concord/core';
+import { EEG_ERRORS } from '../errors.ts';
 
 export interface EdfSignalHeader {
   label: string;

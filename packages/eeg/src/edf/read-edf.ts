@@ -8,8 +8,10 @@
  * (stim channels with a zero-order hold), so every channel shares `info.sfreq`; `info.fileSfreq` keeps the rates
  * in the file. Duplicate labels are kept as written (MNE appends running numbers).
  */
+
+import { FileFormatError } from '@concord/core';
 import { cropAnnotations } from '../annotations.ts';
-import { EEG_ERRORS, FileFormatError } from '../errors.ts';
+import { EEG_ERRORS } from '../errors.ts';
 import { checkedFileSize, readExactly, withFd } from '../file-access.ts';
 import { type Annotation, type ChannelType, Raw, type RawInfo } from '../raw.ts';
 import { fftResample, holdResample } from '../resample.ts';

@@ -3,7 +3,8 @@
  * (FIFF_BLOCK_START / FIFF_BLOCK_END). We walk the chain with positional reads of the 16-byte tag headers, so the
  * data of large tags (raw buffers) is only read when asked for.
  */
-import { EEG_ERRORS, FileFormatError } from '../errors.ts';
+import { FileFormatError } from '@concord/core';
+import { EEG_ERRORS } from '../errors.ts';
 import { readExactly } from '../file-access.ts';
 
 export const FIFF = {

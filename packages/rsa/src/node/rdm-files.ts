@@ -1,19 +1,22 @@
 /**
  * Saving and loading Rdms by file extension: rsatoolbox's HDF5 RDM files (.h5/.hdf5, the layout of
  * `rdms.save(path, file_type='hdf5')`), npy (the vectors, nRdms × nPairs) and JSON (`Rdms.toJSON()`).
- * The glue between @concord/rsa (pure, browser-safe) and @concord/io (files).
+ * The glue between @concord/rsa (pure, browser-safe) and @concord/io (files): Node only, so it lives in the
+ * package's `node` subpath (`import { loadRdms, saveRdms } from '@concord/rsa/node'`).
  */
 import { extname } from 'node:path';
 import { FileFormatError, ParameterError } from '@concord/core';
 import { readFileChecked, readHdf5Tree, readMatrixNpy, writeFileAtomic, writeHdf5Tree, writeNpy } from '@concord/io';
-import { Rdms, rdmsFromHdf5Tree, rdmsToHdf5Tree } from '@concord/rsa';
+import { RSA_ERRORS } from '../errors.ts';
+import { Rdms } from '../rdms.ts';
+import { rdmsFromHdf5Tree, rdmsToHdf5Tree } from '../rdms-hdf5.ts';
 
 export type RdmFileFormat = 'hdf5' | 'npy' | 'json';
 
 export const RDM_FILE_ERRORS = {
   /** A path whose extension names no RDM file format. */
-  EXTENSION: 'ERR_RDM_FILE_EXTENSION',
-  JSON: 'ERR_JSON',
+  EXTENSION: RSA_ERRORS.FILE_EXTENSION,
+  JSON: RSA_ERRORS.FILE_JSON,
 } as const;
 
 const EXTENSIONS: Record<string, RdmFileFormat> = { '.h5': 'hdf5', '.hdf5': 'hdf5', '.npy': 'npy', '.json': 'json' };
@@ -56,7 +59,7 @@ export function loadRdms(path: string, opts: { format?: RdmFileFormat } = {}): R
     } catch (e) {
       // Name the file: the tree conversion only knows field names.
       const err = e as Error & { code?: string; details?: { field?: string } };
-      throw new FileFormatError(err.code ?? 'ERR_RDM_FORMAT', path, err.message, { field: err.details?.field });
+      throw new FileFormatError(err.code ?? RSA_ERRORS.FORMAT, path, err.message, { field: err.details?.field });
     }
   }
   if (format === 'npy') return Rdms.fromVectors(readMatrixNpy(path, { dtype: 'float64', vectorAs: 'row' }));
@@ -70,6 +73,6 @@ export function loadRdms(path: string, opts: { format?: RdmFileFormat } = {}): R
     return Rdms.fromJSON(parsed);
   } catch (e) {
     const err = e as Error & { code?: string; details?: { field?: string } };
-    throw new FileFormatError(err.code ?? 'ERR_RDM_FORMAT', path, err.message, { field: err.details?.field });
+    throw new FileFormatError(err.code ?? RSA_ERRORS.FORMAT, path, err.message, { field: err.details?.field });
   }
 }
