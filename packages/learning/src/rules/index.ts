@@ -1,0 +1,28 @@
+/**
+ * The rule registry: every rule module, listed once. To add a rule, import its module and add it to RULES (one
+ * line each; keep the order: issue 14's rules, then issue 16's).
+ */
+import { ParameterError } from '@concord/core';
+import type { LearningRule } from '../rule.ts';
+
+export const RULES: readonly LearningRule[] = [
+  // issue 14
+  // issue 16
+];
+
+export function ruleNames(): string[] {
+  return RULES.map((r) => r.declaration.name);
+}
+
+/** The rule named `name`; the error lists the valid names. */
+export function getRule(name: string): LearningRule {
+  const rule = RULES.find((r) => r.declaration.name === name);
+  if (!rule)
+    throw new ParameterError(
+      'ERR_LEARNING_UNKNOWN_RULE',
+      'rule',
+      `unknown rule '${name}'; valid rules: ${ruleNames().join(', ')}`,
+      { received: name, expected: ruleNames() },
+    );
+  return rule;
+}
