@@ -4,10 +4,10 @@
  * layout); a batch is N×features, one sample per row. Products go through core's gemm, so they run on BLAS when
  * the native backend is present.
  */
-import { Matrix, matmul } from '@concord/core';
+import { allocate, type FloatArray, Matrix, matmul } from '@concord/core';
 
 /** N×out = X·Wᵀ + b for X N×in, W out×in (b may be empty: no bias). */
-export function affine(x: Matrix, w: Matrix, b?: Float32Array): Matrix {
+export function affine(x: Matrix, w: Matrix, b?: FloatArray): Matrix {
   const out = matmul(x, w, { transB: true });
   if (b && b.length) addRowVector(out, b);
   return out;
@@ -28,9 +28,9 @@ export function outerSum(e: Matrix, a: Matrix, scale = 1): Matrix {
   return g;
 }
 
-/** Column sums of E (N×out) times scale, as float32. */
-export function columnSum(e: Matrix, scale = 1): Float32Array {
-  const out = new Float32Array(e.cols);
+/** Column sums of E (N×out) times scale, in E's dtype. */
+export function columnSum(e: Matrix, scale = 1): FloatArray {
+  const out = allocate(e.dtype, e.cols);
   const d = e.data;
   const c = e.cols;
   for (let i = 0; i < e.rows; i++) for (let j = 0; j < c; j++) out[j] += d[i * c + j];
@@ -39,23 +39,23 @@ export function columnSum(e: Matrix, scale = 1): Float32Array {
 }
 
 /** Add a row vector to every row, in place. */
-export function addRowVector(m: Matrix, v: Float32Array): void {
+export function addRowVector(m: Matrix, v: FloatArray): void {
   const d = m.data;
   const c = m.cols;
   for (let i = 0; i < m.rows; i++) for (let j = 0; j < c; j++) d[i * c + j] += v[j];
 }
 
-/** A float32 matrix of the same shape filled by fn(value, index). */
+/** A matrix of the same shape and dtype filled by fn(value, index). */
 export function mapMatrix(m: Matrix, fn: (v: number, i: number) => number): Matrix {
-  const out = new Float32Array(m.data.length);
+  const out = allocate(m.dtype, m.data.length);
   const d = m.data;
   for (let i = 0; i < d.length; i++) out[i] = fn(d[i], i);
   return new Matrix(m.rows, m.cols, out);
 }
 
-/** Row-wise softmax (numerically stable), float32. */
+/** Row-wise softmax (numerically stable), in z's dtype. */
 export function softmaxRows(z: Matrix): Matrix {
-  const out = new Float32Array(z.data.length);
+  const out = allocate(z.dtype, z.data.length);
   const d = z.data;
   const c = z.cols;
   for (let i = 0; i < z.rows; i++) {
