@@ -34,7 +34,7 @@ export function applyPointwise(name: PointwiseName, x: FloatArray): FloatArray {
       for (let i = 0; i < x.length; i++) y[i] = Math.tanh(x[i]);
       break;
     case 'relu':
-      for (let i = 0; i < x.length; i++) y[i] = x[i] > 0 ? x[i] : 0;
+      for (let i = 0; i < x.length; i++) y[i] = Math.max(x[i], 0);
       break;
     case 'leaky-relu':
       for (let i = 0; i < x.length; i++) y[i] = x[i] > 0 ? x[i] : LEAK * x[i];
@@ -43,7 +43,7 @@ export function applyPointwise(name: PointwiseName, x: FloatArray): FloatArray {
       for (let i = 0; i < x.length; i++) y[i] = 1 / (1 + Math.exp(-x[i]));
       break;
     case 'hard-sigmoid':
-      for (let i = 0; i < x.length; i++) y[i] = x[i] < 0 ? 0 : x[i] > 1 ? 1 : x[i];
+      for (let i = 0; i < x.length; i++) y[i] = x[i] < 0 ? 0 : Math.min(x[i], 1);
       break;
     case 'identity':
       y.set(x);

@@ -9,7 +9,7 @@ import { allocate, type FloatArray, Matrix, matmul } from '@concord/core';
 /** N×out = X·Wᵀ + b for X N×in, W out×in (b may be empty: no bias). */
 export function affine(x: Matrix, w: Matrix, b?: FloatArray): Matrix {
   const out = matmul(x, w, { transB: true });
-  if (b && b.length) addRowVector(out, b);
+  if (b?.length) addRowVector(out, b);
   return out;
 }
 
