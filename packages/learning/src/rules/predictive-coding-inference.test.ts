@@ -123,7 +123,9 @@ describe('predictive coding inference', () => {
     const bp = bpGradients(stack, x, y, 'cross-entropy');
     expect(Math.max(...r.weightGrads[0].data.map(Math.abs))).toBe(0);
     expect(Math.max(...r.weightGrads[1].data.map(Math.abs))).toBe(0);
-    r.weightGrads[2].data.forEach((v, i) => expect(v).toBeCloseTo(bp[4][i], 12));
+    r.weightGrads[2].data.forEach((v, i) => {
+      expect(v).toBeCloseTo(bp[4][i], 12);
+    });
   });
 
   it('under the fixed-prediction assumption the converged errors give BP’s gradients exactly (small rate, many steps)', () => {
@@ -137,7 +139,9 @@ describe('predictive coding inference', () => {
     const pc = flatten(r.weightGrads, r.biasGrads);
     const bp = bpGradients(stack, x, y, 'cross-entropy').flat();
     expect(angleDegrees(pc, bp)).toBeLessThan(1e-4);
-    pc.forEach((v, i) => expect(v).toBeCloseTo(bp[i], 7));
+    pc.forEach((v, i) => {
+      expect(v).toBeCloseTo(bp[i], 7);
+    });
     // Too few steps leave the lower layers' errors short of BP's: the angle is then clearly nonzero.
     const short = predictiveCodingStep(
       stack,
