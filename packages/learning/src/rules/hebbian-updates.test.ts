@@ -76,7 +76,7 @@ describe('Oja and Sanger', () => {
   it('Sanger’s rule finds the ordered components themselves', () => {
     const w = train('sanger');
     expect(subspaceAngle(w, basis, top)).toBeLessThan(5);
-    top.forEach((c, r) => expect(rowAngle(w, r, basis, c)).toBeLessThan(5));
+    for (const [r, c] of top.entries()) expect(rowAngle(w, r, basis, c)).toBeLessThan(5);
   });
 });
 
@@ -119,7 +119,7 @@ describe('Krotov–Hopfield competing hidden units', () => {
     rng.fillUniform(x.data as Float64Array);
     const ref = krotovReference(w, x, 3, 2, 0.4);
     const got = krotovHopfieldIncrease(w, x, { p: 3, rank: 2, delta: 0.4 }).increase.data;
-    ref.forEach((v, i) => expect(got[i]).toBeCloseTo(v, 10));
+    for (const [i, v] of ref.entries()) expect(got[i]).toBeCloseTo(v, 10);
   });
 
   it('winning units’ weights converge to unit p-norm and become prototypes of the input clusters', () => {
