@@ -102,12 +102,21 @@ export interface EngineOps {
     gradOutput: Tensor,
     opts?: { feedback?: FloatArray; params?: boolean; input?: boolean },
   ): Tensor | undefined;
-  /** backwardLayer chained from layer `from` (default: last) down to `to` (default 0); returns dL/d(input of `to`). */
+  /**
+   * backwardLayer chained from layer `from` (default: last) down to `to` (default 0); returns dL/d(input of `to`)
+   * when `input` is true (default: true when `to` > 0; the network input's gradient is rarely wanted).
+   */
   backward(
     network: Network,
     state: ForwardState,
     gradOutput: Tensor,
-    opts?: { from?: number; to?: number; feedback?: (layer: number) => FloatArray | undefined; params?: boolean },
+    opts?: {
+      from?: number;
+      to?: number;
+      feedback?: (layer: number) => FloatArray | undefined;
+      params?: boolean;
+      input?: boolean;
+    },
   ): Tensor | undefined;
   /** Mean loss over the batch and its gradient with respect to the logits. */
   loss(

@@ -4,9 +4,17 @@
  */
 import { ParameterError } from '@concord/core';
 import type { LearningRule } from '../rule.ts';
+import { bp } from './bp.ts';
+import { dfa } from './dfa.ts';
+import { fa } from './fa.ts';
+import { signSymmetry } from './sign-symmetry.ts';
 
 export const RULES: readonly LearningRule[] = [
   // issue 14
+  bp,
+  fa,
+  dfa,
+  signSymmetry,
   // issue 16
 ];
 

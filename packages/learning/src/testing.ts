@@ -1,0 +1,134 @@
+/**
+ * Helpers for rule tests (not exported from the package index; import from '../testing.ts'): tiny float64 networks,
+ * synthetic batches, a step runner that calls a rule on one batch and returns every parameter's update, and the
+ * Fashion-MNIST subset used for above-chance training tests.
+ */
+import { Rng, trainingKernelsFor } from '@concord/core';
+import { buildNetwork, conv2dLayer, denseLayer, poolLayer } from './architectures.ts';
+import type { ImageDataset } from './dataset.ts';
+import { debianFashionMnistDir, loadIdxFolder } from './datasets/load.ts';
+import { createOps } from './engine/ops.ts';
+import { ENGINE_DEFAULTS, resolveHyper } from './engine/train.ts';
+import { type ActivationName, type ForwardState, type Layer, type Network, networkParams } from './network.ts';
+import type { Batch, EngineOps, HyperValue, RuleInstance, TrainingDefaults, UpdateRule } from './rule.ts';
+
+export const testOps: EngineOps = createOps(trainingKernelsFor('js'));
+
+/** A float64 MLP with the given sizes (input first, classes last). */
+export function tinyMlp(sizes: readonly number[], seed = 1, activation: ActivationName = 'tanh'): Network {
+  return buildNetwork({
+    arch: 'mlp',
+    imageShape: [1, 1, sizes[0]],
+    nClasses: sizes[sizes.length - 1],
+    hidden: sizes.slice(1, -1),
+    activation,
+    dtype: 'float64',
+    rng: new Rng(seed),
+  });
+}
+
+/** A float64 LeNet-shaped CNN on 1×16×16 inputs. */
+export function tinyCnn(seed = 1, classes = 3): Network {
+  return buildNetwork({
+    arch: 'cnn',
+    imageShape: [1, 16, 16],
+    nClasses: classes,
+    dtype: 'float64',
+    rng: new Rng(seed),
+  });
+}
+
+/** A float64 network with every layer type: conv (padding 1) → relu → avgpool → conv → leaky → maxpool → flatten → dense → hard-sigmoid → dense → sigmoid → dense. */
+export function everyLayerNetwork(seed = 1): Network {
+  const rng = new Rng(seed);
+  const c1 = conv2dLayer('c1', 2, 3, 3, [6, 6], 'float64', rng, 1, 1);
+  const p1 = poolLayer('p1', 'avgpool', 3, 2, c1.outSize);
+  const c2 = conv2dLayer('c2', 3, 4, 2, p1.outSize, 'float64', rng);
+  const p2 = poolLayer('p2', 'maxpool', 4, 2, c2.outSize);
+  const flat = 4 * p2.outSize[0] * p2.outSize[1];
+  const layers: Layer[] = [
+    c1,
+    { kind: 'activation', name: 'a1', fn: 'relu' },
+    p1,
+    c2,
+    { kind: 'activation', name: 'a2', fn: 'leaky-relu', slope: 0.1 },
+    p2,
+    { kind: 'flatten', name: 'flat' },
+    denseLayer('d1', flat, 5, 'float64', rng),
+    { kind: 'activation', name: 'a3', fn: 'hard-sigmoid' },
+    denseLayer('d2', 5, 4, 'float64', rng),
+    { kind: 'activation', name: 'a4', fn: 'sigmoid' },
+    denseLayer('d3', 4, 3, 'float64', rng),
+  ];
+  return { arch: 'cnn', inputShape: [2, 6, 6], nClasses: 3, layers, dtype: 'float64' };
+}
+
+/** A random batch for `network` (inputs uniform in [0, 1], labels uniform). */
+export function randomBatch(network: Network, n: number, seed = 2): Batch {
+  const rng = new Rng(seed);
+  let d = 1;
+  for (const s of network.inputShape) d *= s;
+  const x = new Float64Array(n * d);
+  for (let i = 0; i < x.length; i++) x[i] = rng.random();
+  const labels = Int32Array.from({ length: n }, () => rng.int(network.nClasses));
+  return { x: { data: x, shape: [n, ...network.inputShape] }, labels };
+}
+
+export interface StepOutput {
+  loss: number;
+  /** Every network parameter's update (its grad after the step), by parameter name. */
+  grads: Map<string, Float64Array>;
+  instance: RuleInstance;
+  forward: ForwardState;
+}
+
+/** Create the rule on `network` and run one step on `batch`; returns the updates. */
+export function runStep(
+  rule: UpdateRule,
+  network: Network,
+  batch: Batch,
+  opts: {
+    hyper?: Record<string, HyperValue>;
+    training?: Partial<TrainingDefaults>;
+    instance?: RuleInstance;
+    seed?: number;
+  } = {},
+): StepOutput {
+  const training = { ...ENGINE_DEFAULTS, ...rule.declaration.training, ...opts.training };
+  const hyper = resolveHyper(rule.declaration, opts.hyper);
+  const instance =
+    opts.instance ??
+    rule.create({ network, hyper, training, rng: new Rng(opts.seed ?? 7), ops: testOps, dtype: network.dtype });
+  const params = [...networkParams(network), ...instance.auxParams];
+  for (const p of params) p.grad.fill(0);
+  const forward = testOps.forward(network, batch.x);
+  const r = instance.step({
+    network,
+    batch,
+    forward,
+    nClasses: network.nClasses,
+    hyper,
+    training,
+    epoch: 0,
+    epochs: 1,
+    batchIndex: 0,
+    rng: new Rng(opts.seed ?? 9),
+    ops: testOps,
+  });
+  const grads = new Map<string, Float64Array>();
+  for (const p of networkParams(network)) grads.set(p.name, Float64Array.from(p.grad));
+  return { loss: r.loss, grads, instance, forward };
+}
+
+let fashionCache: ImageDataset | null | undefined;
+/** Debian's Fashion-MNIST, or undefined when the package is not installed. */
+export function fashionMnist(): ImageDataset | undefined {
+  if (fashionCache === undefined) {
+    const dir = debianFashionMnistDir();
+    fashionCache = dir ? loadIdxFolder(dir, 'fashion-mnist') : null;
+  }
+  return fashionCache ?? undefined;
+}
+
+export const FASHION_SKIP_REASON =
+  'skipped: Debian package dataset-fashion-mnist is not installed (/usr/share/datasets/fashion-mnist)';
