@@ -163,7 +163,7 @@ export const forwardForwardRule: UpdateRule = {
         description: 'test predictions by summed goodness over label embeddings, or by the linear readout',
       },
     },
-    training: { optimizer: 'adam', lr: 1e-3, activation: 'relu' },
+    training: { optimizer: 'adam', lr: 1e-2, activation: 'relu' },
     readout: 'goodness over the label embeddings (default) or a linear softmax readout of the last hidden block',
   } satisfies RuleDeclaration,
   create(setup) {
@@ -196,7 +196,7 @@ export const forwardForwardRule: UpdateRule = {
         const rs = normalize ? readoutState(ops, net, batch.x, normalize) : ctx.forward;
         const logits = rs.outputs[net.layers.length - 1];
         const ce = ops.loss('cross-entropy', logits, batch.labels, { labelSmoothing: ctx.training.labelSmoothing });
-        ops.backward(net, rs, ce.grad, { to: top.param, params: true });
+        ops.backward(net, rs, ce.grad, { to: top.param, params: true, input: false });
         return { loss: loss + ce.value, scores: logits };
       },
       predict(net, x, ops) {

@@ -6,7 +6,14 @@ import { ParameterError } from '@concord/core';
 import type { LearningRule } from '../rule.ts';
 import { bp } from './bp.ts';
 import { dfa } from './dfa.ts';
+import { dtpRule } from './dtp.ts';
 import { fa } from './fa.ts';
+import { forwardForwardRule } from './forward-forward.ts';
+import { forwardGradientRule } from './forward-gradient.ts';
+import { localPredRule } from './local-pred.ts';
+import { localPredsimRule } from './local-predsim.ts';
+import { localSimRule } from './local-sim.ts';
+import { nodePerturbationRule } from './node-perturbation.ts';
 import { signSymmetry } from './sign-symmetry.ts';
 
 export const RULES: readonly LearningRule[] = [
@@ -15,6 +22,13 @@ export const RULES: readonly LearningRule[] = [
   fa,
   dfa,
   signSymmetry,
+  dtpRule,
+  localPredRule,
+  localSimRule,
+  localPredsimRule,
+  forwardForwardRule,
+  nodePerturbationRule,
+  forwardGradientRule,
   // issue 16
 ];
 

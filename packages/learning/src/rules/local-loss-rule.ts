@@ -95,7 +95,7 @@ export function localLossRule(kind: LocalLossKind): UpdateRule {
           const out = ctx.ops.loss(ctx.training.loss, logits, ctx.batch.labels, {
             labelSmoothing: ctx.training.labelSmoothing,
           });
-          ctx.ops.backward(ctx.network, state, out.grad, { to: top.param, params: true });
+          ctx.ops.backward(ctx.network, state, out.grad, { to: top.param, params: true, input: false });
           return { loss: out.value };
         },
       };
