@@ -6,8 +6,8 @@
 import type { FloatArray } from '@concord/core';
 import { hasPythonModules, runPythonJson } from '@concord/core/testing';
 import { describe, expect, it } from 'vitest';
-import { trainNetwork } from '../engine/train.ts';
-import { blocks, type Network, networkParams } from '../network.ts';
+import { ENGINE_DEFAULTS, trainNetwork } from '../engine/train.ts';
+import { blocks, type DenseLayer, type Network, networkParams } from '../network.ts';
 import type { Batch, RuleInstance, UpdateRule } from '../rule.ts';
 import { FASHION_SKIP_REASON, fashionMnist, randomBatch, runStep, testOps, tinyCnn, tinyMlp } from '../testing.ts';
 import { bp } from './bp.ts';
@@ -43,7 +43,7 @@ function updatesWithFixedError(rule: UpdateRule, net: Network, batch: Batch, per
     forward: testOps.forward(net, batch.x),
     nClasses: net.nClasses,
     hyper: {},
-    training: { ...({} as never), loss: 'cross-entropy', labelSmoothing: 0 },
+    training: { ...ENGINE_DEFAULTS, loss: 'cross-entropy', labelSmoothing: 0 },
     epoch: 0,
     epochs: 1,
     batchIndex: 0,
@@ -109,15 +109,11 @@ describe('feedback alignment (Lillicrap et al. 2016)', () => {
 /** DFA's reference update for a tanh MLP, in plain loops (the numpy transcription is below). */
 function dfaReference(net: Network, batch: Batch, feedback: Map<number, FloatArray>): Map<string, number[]> {
   const n = batch.labels.length;
-  const sizes = blocks(net).map((b) => (b.layer.kind === 'dense' ? b.layer : null));
-  const acts: number[][][] = [
-    [...Array(n)].map((_, r) =>
-      Array.from(batch.x.data.subarray(r * sizes[0]!.inFeatures, (r + 1) * sizes[0]!.inFeatures)),
-    ),
-  ];
+  const sizes = blocks(net).map((b) => b.layer as DenseLayer);
+  const d0 = sizes[0].inFeatures;
+  const acts: number[][][] = [[...Array(n)].map((_, r) => Array.from(batch.x.data.subarray(r * d0, (r + 1) * d0)))];
   const pre: number[][][] = [];
   sizes.forEach((l, li) => {
-    if (!l) return;
     const a = acts[li];
     const z = a.map((x) =>
       [...Array(l.outFeatures)].map(
@@ -128,7 +124,6 @@ function dfaReference(net: Network, batch: Batch, feedback: Map<number, FloatArr
     acts.push(li < sizes.length - 1 ? z.map((r) => r.map(Math.tanh)) : z);
   });
   const logits = pre[pre.length - 1];
-  const k = net.nClasses;
   const e = logits.map((z, r) => {
     const m = Math.max(...z);
     const ex = z.map((v) => Math.exp(v - m));
@@ -137,7 +132,7 @@ function dfaReference(net: Network, batch: Batch, feedback: Map<number, FloatArr
   });
   const out = new Map<string, number[]>();
   blocks(net).forEach((b, li) => {
-    const l = sizes[li]!;
+    const l = sizes[li] as DenseLayer;
     let delta: number[][];
     if (li === sizes.length - 1) delta = e;
     else {
@@ -261,9 +256,9 @@ for i in reversed(range(len(W))):
 result = {'w': gw}`,
         { x: Array.from(batch.x.data), n: batch.labels.length, y: Array.from(batch.labels), layers },
       );
-      blocks(net).forEach((b, i) =>
-        expect(maxAbsDiff(r.grads.get(b.layer.weight.name) as Float64Array, want.w[i])).toBeLessThan(1e-10),
-      );
+      blocks(net).forEach((b, i) => {
+        expect(maxAbsDiff(r.grads.get(b.layer.weight.name) as Float64Array, want.w[i])).toBeLessThan(1e-10);
+      });
     },
   );
 
