@@ -231,7 +231,7 @@ export const dtpRule: UpdateRule = {
         description: "'drl': inverses trained by Meulemans et al. 2020's difference reconstruction loss",
       },
     },
-    training: { optimizer: 'adam', lr: 1e-4 },
+    training: { optimizer: 'adam', lr: 1e-3 },
   } satisfies RuleDeclaration,
   create(setup) {
     const { network, dtype, rng } = setup;

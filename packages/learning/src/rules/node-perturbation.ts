@@ -99,7 +99,7 @@ export const nodePerturbationRule: UpdateRule = {
     hyperParameters: {
       sigma: { default: 0.01, min: 0, description: 'standard deviation σ of the pre-activation noise' },
     },
-    training: { optimizer: 'adam', lr: 1e-4 },
+    training: { optimizer: 'adam', lr: 1e-3 },
   } satisfies RuleDeclaration,
   create(setup) {
     const sigma = Number(setup.hyper.sigma ?? 0.01);
