@@ -195,6 +195,11 @@ export interface RuleInstance {
   /** Non-parameter state to checkpoint (fixed random matrices are regenerated from the seed; no need to save them). */
   saveState?(): Record<string, FloatArray>;
   loadState?(state: Record<string, FloatArray>): void;
+  /**
+   * Counters a rule reports about its run (issue 16: settle loops that continue after not converging count those
+   * batches), e.g. {batches, freePhaseNotConverged}. Optional; the CLI/sidecar may print them.
+   */
+  diagnostics?(): Record<string, number>;
 }
 
 export interface UpdateRule {

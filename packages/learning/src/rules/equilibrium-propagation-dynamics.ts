@@ -79,12 +79,14 @@ export function relax(
   const energies = new Float64Array(recordEnergy ? steps + 1 : 0);
   if (recordEnergy) energies[0] = energy(net, state, beta, y);
   let lastChange = 0;
+  // The clamped input's drive of layer 1 does not change during the relaxation: computed once.
+  const inputDrive = affine(state[0], net.weights[0], net.biases[0]);
   for (let t = 0; t < steps; t++) {
     let change = 0;
     for (const parity of [1, 0]) {
       for (let l = 1; l <= depth; l++) {
         if (l % 2 !== parity) continue;
-        const h = affine(state[l - 1], net.weights[l - 1], net.biases[l - 1]);
+        const h = l === 1 ? inputDrive.clone() : affine(state[l - 1], net.weights[l - 1], net.biases[l - 1]);
         const hd = h.data;
         if (l < depth) {
           const top = backThrough(state[l + 1], net.weights[l]).data;

@@ -43,7 +43,8 @@ export function pNormWeights(w: Matrix, p: number): Matrix {
   const out = w.clone();
   const d = out.data;
   if (p === 2) return out;
-  for (let i = 0; i < d.length; i++) d[i] = Math.sign(d[i]) * Math.abs(d[i]) ** (p - 1);
+  if (p === 3) for (let i = 0; i < d.length; i++) d[i] *= Math.abs(d[i]);
+  else for (let i = 0; i < d.length; i++) d[i] = Math.sign(d[i]) * Math.abs(d[i]) ** (p - 1);
   return out;
 }
 

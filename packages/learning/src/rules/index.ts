@@ -7,14 +7,20 @@ import type { LearningRule } from '../rule.ts';
 import { bp } from './bp.ts';
 import { dfa } from './dfa.ts';
 import { dtpRule } from './dtp.ts';
+import { equilibriumPropagationRule } from './equilibrium-propagation.ts';
 import { fa } from './fa.ts';
 import { forwardForwardRule } from './forward-forward.ts';
 import { forwardGradientRule } from './forward-gradient.ts';
+import { krotovHopfieldRule } from './krotov-hopfield.ts';
 import { localPredRule } from './local-pred.ts';
 import { localPredsimRule } from './local-predsim.ts';
 import { localSimRule } from './local-sim.ts';
 import { nodePerturbationRule } from './node-perturbation.ts';
+import { ojaRule } from './oja.ts';
+import { predictiveCodingRule } from './predictive-coding.ts';
+import { predictiveCodingFpaRule } from './predictive-coding-fpa.ts';
 import { signSymmetry } from './sign-symmetry.ts';
+import { stdpRule } from './stdp.ts';
 
 export const RULES: readonly LearningRule[] = [
   // issue 14
@@ -30,6 +36,12 @@ export const RULES: readonly LearningRule[] = [
   nodePerturbationRule,
   forwardGradientRule,
   // issue 16
+  predictiveCodingRule,
+  predictiveCodingFpaRule,
+  equilibriumPropagationRule,
+  ojaRule,
+  krotovHopfieldRule,
+  stdpRule,
 ];
 
 export function ruleNames(): string[] {
