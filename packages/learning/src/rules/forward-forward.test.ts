@@ -4,7 +4,7 @@ import type { ImageDataset } from '../dataset.ts';
 import { trainNetwork } from '../engine/train.ts';
 import type { DenseLayer, Network } from '../network.ts';
 import { embedLabels, forwardForwardRule, normalizeRows } from './forward-forward.ts';
-import { createInstance, digits, stepGrads, syntheticBatch, tinyMlp } from './rule-test-kit.ts';
+import { createInstance, digits, stepGrads, syntheticBatch, testOps, tinyMlp } from './rule-test-kit.ts';
 
 const sizes = { input: 12, hidden: [6, 5], classes: 3 };
 
@@ -124,6 +124,15 @@ describe('forward-forward', () => {
         expect(Math.abs(grads[2 * k + 1][e] - ref.gb[k][e])).toBeLessThan(1e-5);
     });
     expect(Math.max(...grads[0].map(Math.abs))).toBeGreaterThan(0);
+  });
+
+  it('with normalize: false the readout prediction is exactly the exported (plain) network forward pass', () => {
+    const network = tinyMlp(sizes, 1, 'relu');
+    const batch = syntheticBatch(network, 5);
+    const instance = createInstance(forwardForwardRule, network, { normalize: false, predictBy: 'readout' });
+    const scores = instance.predict?.(network, batch.x, testOps);
+    const logits = testOps.forward(network, batch.x).outputs.at(-1);
+    expect(scores && [...scores.data]).toEqual(logits && [...logits.data]);
   });
 
   it('C2: replacing the layers above block 1 leaves its update unchanged', () => {
