@@ -6,9 +6,9 @@
  */
 import { Matrix } from '@concord/core';
 import { type Block, blocks, createParam, type Network, type Param } from '../network.ts';
-import type { RuleCriteria, RuleDeclaration, RuleInstance, UpdateRule } from '../rule.ts';
+import type { EngineOps, RuleCriteria, RuleDeclaration, RuleInstance, UpdateRule } from '../rule.ts';
 import { accumulateBlockGrads, asMatrix } from './block-update.ts';
-import { LOCAL_LOSS_REFERENCE, type LocalLossKind, localLoss } from './local-loss.ts';
+import { LOCAL_LOSS_REFERENCE, type LocalLossKind, localLoss, type MatMul } from './local-loss.ts';
 
 /**
  * C1: no forward weight is ever transported (each block's error comes from its own loss; the local classifier's and
@@ -66,6 +66,7 @@ export function localLossRule(kind: LocalLossKind): UpdateRule {
         auxParams,
         step(ctx) {
           const state = ctx.forward;
+          const mm = kernelMatmul(ctx.ops);
           hidden.forEach((block, l) => {
             const h = asMatrix(state.outputs[block.last]);
             const a = aux[l];
@@ -80,6 +81,7 @@ export function localLossRule(kind: LocalLossKind): UpdateRule {
                 projection: a.projection && paramMatrix(a.projection),
               },
               beta,
+              mm,
             );
             accumulateBlockGrads(ctx.ops, ctx.network, state, block, {
               data: r.dH.data,
@@ -114,6 +116,20 @@ export function blockOutputFeatures(network: Network, block: Block): number {
       features = layer.channels * layer.outSize[0] * layer.outSize[1];
   }
   return features;
+}
+
+/** Products on the run's training kernels (what `--backend` chose), in the operands' dtype. */
+function kernelMatmul(ops: EngineOps): MatMul {
+  return (a, b, opts = {}) => {
+    const ta = opts.transA ?? false;
+    const tb = opts.transB ?? false;
+    const m = ta ? a.cols : a.rows;
+    const k = ta ? a.rows : a.cols;
+    const n = tb ? b.rows : b.cols;
+    const out = Matrix.zeros(m, n, a.dtype);
+    ops.gemm(a.data, b.data, out.data, m, n, k, ta, tb, 1, 0);
+    return out;
+  };
 }
 
 function paramMatrix(p: Param): Matrix {

@@ -11,6 +11,9 @@
  */
 import { type FloatArray, Matrix, matmul } from '@concord/core';
 
+/** C = op(A)·op(B): core's `matmul` by default; the rule passes the run's training kernels (`--backend`). */
+export type MatMul = (a: Matrix, b: Matrix, opts?: { transA?: boolean; transB?: boolean }) => Matrix;
+
 /** Offset of the norm in the similarity matrix (the reference's 1e-8), so a constant row does not divide by zero. */
 const NORM_EPSILON = 1e-8;
 
@@ -18,7 +21,10 @@ const NORM_EPSILON = 1e-8;
  * The reference's `similarity_matrix`: rows centred on their own mean, divided by (ε + their norm), R = Xn·Xnᵀ
  * clamped to [−1, 1]. Returns R and the normalised rows (the backward pass needs them).
  */
-export function similarityMatrix(x: Matrix): { r: Matrix; normalized: Matrix; norms: Float64Array } {
+export function similarityMatrix(
+  x: Matrix,
+  mm: MatMul = matmul,
+): { r: Matrix; normalized: Matrix; norms: Float64Array } {
   const n = x.rows;
   const f = x.cols;
   const normalized = Matrix.zeros(n, f, x.dtype);
@@ -40,7 +46,7 @@ export function similarityMatrix(x: Matrix): { r: Matrix; normalized: Matrix; no
     const scale = 1 / (NORM_EPSILON + norms[i]);
     for (let j = 0; j < f; j++) dst[off + j] *= scale;
   }
-  const r = matmul(normalized, normalized, { transB: true });
+  const r = mm(normalized, normalized, { transB: true });
   for (let k = 0; k < r.data.length; k++) r.data[k] = Math.min(1, Math.max(-1, r.data[k]));
   return { r, normalized, norms };
 }
@@ -49,7 +55,7 @@ export function similarityMatrix(x: Matrix): { r: Matrix; normalized: Matrix; no
  * Backward of `similarityMatrix`: given dLoss/dR, dLoss/dX. The clamp passes the gradient where −1 ≤ R ≤ 1 (as
  * torch.clamp does); `rRaw` is R before clamping, needed for that test.
  */
-function similarityBackward(dR: Matrix, rRaw: Matrix, normalized: Matrix, norms: Float64Array): Matrix {
+function similarityBackward(dR: Matrix, rRaw: Matrix, normalized: Matrix, norms: Float64Array, mm: MatMul): Matrix {
   const n = dR.rows;
   const f = normalized.cols;
   // Symmetrised incoming gradient with the clamp mask: dXn = (G + Gᵀ)·Xn.
@@ -60,7 +66,7 @@ function similarityBackward(dR: Matrix, rRaw: Matrix, normalized: Matrix, norms:
       const b = rRaw.data[j * n + i];
       g.data[i * n + j] = (a >= -1 && a <= 1 ? dR.data[i * n + j] : 0) + (b >= -1 && b <= 1 ? dR.data[j * n + i] : 0);
     }
-  const dXn = matmul(g, normalized);
+  const dXn = mm(g, normalized);
   // xn = xc / s with s = ε + |xc|: dxc = dxn / s − xc·(dxn·xc) / (s²·|xc|); then remove the row mean (centring).
   const out = dXn;
   const xn = normalized.data;
@@ -105,13 +111,14 @@ export function similarityLoss(
   s: Matrix,
   labels: ArrayLike<number>,
   nClasses: number,
+  mm: MatMul = matmul,
 ): SimilarityLossResult {
   const n = h.rows;
-  const z = matmul(h, s, { transB: true });
-  const sim = similarityMatrix(z);
+  const z = mm(h, s, { transB: true });
+  const sim = similarityMatrix(z, mm);
   // R before clamping, for the clamp's gradient mask.
-  const rRaw = matmul(sim.normalized, sim.normalized, { transB: true });
-  const ry = similarityMatrix(oneHot(labels, nClasses, h.dtype)).r;
+  const rRaw = mm(sim.normalized, sim.normalized, { transB: true });
+  const ry = similarityMatrix(oneHot(labels, nClasses, h.dtype), mm).r;
   const dR = Matrix.zeros(n, n, h.dtype);
   let loss = 0;
   const scale = 2 / (n * n);
@@ -121,8 +128,8 @@ export function similarityLoss(
     dR.data[k] = scale * d;
   }
   loss /= n * n;
-  const dZ = similarityBackward(dR, rRaw, sim.normalized, sim.norms);
-  return { loss, dH: matmul(dZ, s), dS: matmul(dZ, h, { transA: true }) };
+  const dZ = similarityBackward(dR, rRaw, sim.normalized, sim.norms, mm);
+  return { loss, dH: mm(dZ, s), dS: mm(dZ, h, { transA: true }) };
 }
 
 export interface PredictionLossResult {
@@ -172,14 +179,15 @@ export function predictionLoss(
   weight: Matrix,
   bias: FloatArray,
   labels: ArrayLike<number>,
+  mm: MatMul = matmul,
 ): PredictionLossResult {
-  const logits = matmul(h, weight, { transB: true });
+  const logits = mm(h, weight, { transB: true });
   const c = weight.rows;
   for (let i = 0; i < h.rows; i++) for (let j = 0; j < c; j++) logits.data[i * c + j] += bias[j];
   const { loss, accuracy, dLogits } = softmaxCrossEntropy(logits, labels);
   const dBias = new (h.data instanceof Float32Array ? Float32Array : Float64Array)(c);
   for (let i = 0; i < h.rows; i++) for (let j = 0; j < c; j++) dBias[j] += dLogits.data[i * c + j];
-  return { loss, accuracy, dH: matmul(dLogits, weight), dWeight: matmul(dLogits, h, { transA: true }), dBias };
+  return { loss, accuracy, dH: mm(dLogits, weight), dWeight: mm(dLogits, h, { transA: true }), dBias };
 }
 
 /** Which of the three local losses a rule uses. */
@@ -199,6 +207,7 @@ export function localLoss(
   nClasses: number,
   aux: { decoderWeight?: Matrix; decoderBias?: FloatArray; projection?: Matrix },
   beta: number,
+  mm: MatMul = matmul,
 ): {
   loss: number;
   accuracy?: number;
@@ -216,7 +225,7 @@ export function localLoss(
   let dDecoderBias: FloatArray | undefined;
   let dProjection: Matrix | undefined;
   if (wPred > 0 && aux.decoderWeight && aux.decoderBias) {
-    const p = predictionLoss(h, aux.decoderWeight, aux.decoderBias, labels);
+    const p = predictionLoss(h, aux.decoderWeight, aux.decoderBias, labels, mm);
     loss += wPred * p.loss;
     accuracy = p.accuracy;
     addScaled(dH.data, p.dH.data, wPred);
@@ -224,7 +233,7 @@ export function localLoss(
     dDecoderBias = p.dBias.map((v) => v * wPred);
   }
   if (wSim > 0 && aux.projection) {
-    const s = similarityLoss(h, aux.projection, labels, nClasses);
+    const s = similarityLoss(h, aux.projection, labels, nClasses, mm);
     loss += wSim * s.loss;
     addScaled(dH.data, s.dH.data, wSim);
     dProjection = scaled(s.dS, wSim);
