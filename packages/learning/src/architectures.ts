@@ -5,7 +5,7 @@
  * for nn.Linear/nn.Conv2d (weights and biases uniform in ±1/sqrt(fan_in)), so the PyTorch reference and the
  * benchmarks start from the same distribution.
  */
-import { convOutputSize, type DType, ParameterError, type Rng, ShapeError } from '@concord/core';
+import { ConcordRangeError, convOutputSize, type DType, ParameterError, type Rng } from '@concord/core';
 import {
   type ActivationName,
   type ArchitectureName,
@@ -108,15 +108,19 @@ export function buildNetwork(opts: ArchitectureOptions): Network {
   if (opts.arch === 'cnn') {
     const conv1 = conv2dLayer('conv1', c, 6, 5, [h, w], dtype, opts.rng);
     if (conv1.outSize[0] < 2 || conv1.outSize[1] < 2)
-      throw new ShapeError(`cnn: images of ${h}×${w} are too small for LeNet-5 (5×5 convolutions, 2×2 pools)`, {
-        received: [c, h, w],
-      });
+      throw new ConcordRangeError(
+        'ERR_LEARNING_INPUT_SIZE',
+        `cnn: images of ${c}×${h}×${w} are too small for LeNet-5 (5×5 convolutions, 2×2 pools; needs at least 16×16)`,
+        { received: [c, h, w] },
+      );
     const pool1 = poolLayer('pool1', 'maxpool', 6, 2, conv1.outSize);
     const conv2 = conv2dLayer('conv2', 6, 16, 5, pool1.outSize, dtype, opts.rng);
     if (conv2.outSize[0] < 2 || conv2.outSize[1] < 2)
-      throw new ShapeError(`cnn: images of ${h}×${w} are too small for LeNet-5 (needs at least 16×16)`, {
-        received: [c, h, w],
-      });
+      throw new ConcordRangeError(
+        'ERR_LEARNING_INPUT_SIZE',
+        `cnn: images of ${c}×${h}×${w} are too small for LeNet-5 (5×5 convolutions, 2×2 pools; needs at least 16×16)`,
+        { received: [c, h, w] },
+      );
     const pool2 = poolLayer('pool2', 'maxpool', 16, 2, conv2.outSize);
     const flat = 16 * pool2.outSize[0] * pool2.outSize[1];
     layers.push(
