@@ -52,10 +52,14 @@ export function applyPointwise(name: PointwiseName, x: FloatArray): FloatArray {
   return y;
 }
 
-/** g ⊙ f'(x), in place into g (x is the pre-activation). */
-export function multiplyByDerivative(name: PointwiseName, x: FloatArray, g: FloatArray): void {
+/** g ⊙ f'(x), in place into g (x is the pre-activation; fx = f(x) when known, used for tanh). */
+export function multiplyByDerivative(name: PointwiseName, x: FloatArray, g: FloatArray, fx?: FloatArray): void {
   switch (name) {
     case 'tanh':
+      if (fx) {
+        for (let i = 0; i < x.length; i++) g[i] *= 1 - fx[i] * fx[i];
+        break;
+      }
       for (let i = 0; i < x.length; i++) {
         const t = Math.tanh(x[i]);
         g[i] *= 1 - t * t;

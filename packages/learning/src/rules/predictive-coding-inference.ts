@@ -140,8 +140,9 @@ export function predictiveCodingStep(
   // Errors (and energy) at the current value nodes; under FPA the predictions stay the feedforward ones.
   const terms = new Float64Array(depth + 1);
   const computeErrors = (step: number): void => {
-    if (!opts.fixedPrediction)
-      for (let l = 1; l <= depth; l++) {
+    // The clamped input's prediction of layer 1 never changes: only layers 2..L are predicted again.
+    if (!opts.fixedPrediction && step > 0)
+      for (let l = 2; l <= depth; l++) {
         acts[l - 1] = act(l - 1, values[l - 1]);
         preds[l] = affine(acts[l - 1], weights[l - 1], biases[l - 1]);
       }
@@ -163,7 +164,9 @@ export function predictiveCodingStep(
     for (let l = 1; l < depth; l++) {
       // f'(v_l) ⊙ (ε_{l+1}·W_{l+1}) − ε_l, at the feedforward point under FPA.
       const g = backThrough(errors[l + 1], weights[l]);
-      multiplyByDerivative(hidden, opts.fixedPrediction ? preds[l].data : values[l].data, g.data);
+      // f'(v) from f(v) where that is cheaper (tanh: 1 − f²), at the feedforward point under FPA.
+      if (opts.fixedPrediction) multiplyByDerivative(hidden, preds[l].data, g.data, ffActs[l].data);
+      else multiplyByDerivative(hidden, values[l].data, g.data, acts[l].data);
       const v = values[l].data;
       const e = errors[l].data;
       const gd = g.data;
