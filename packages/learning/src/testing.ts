@@ -3,6 +3,7 @@
  * synthetic batches, a step runner that calls a rule on one batch and returns every parameter's update, and the
  * Fashion-MNIST subset used for above-chance training tests.
  */
+import { spawnSync } from 'node:child_process';
 import { Rng, trainingKernelsFor } from '@concord/core';
 import { buildNetwork, conv2dLayer, denseLayer, poolLayer } from './architectures.ts';
 import type { ImageDataset } from './dataset.ts';
@@ -132,3 +133,44 @@ export function fashionMnist(): ImageDataset | undefined {
 
 export const FASHION_SKIP_REASON =
   'skipped: Debian package dataset-fashion-mnist is not installed (/usr/share/datasets/fashion-mnist)';
+
+/** A learnable synthetic dataset: each class has its own random mean image, plus noise; values clipped to [0, 1]. */
+export function syntheticDataset(
+  nTrain: number,
+  nTest: number,
+  shape: [number, number, number],
+  classes: number,
+  seed = 1,
+): ImageDataset {
+  const rng = new Rng(seed);
+  const d = shape[0] * shape[1] * shape[2];
+  const means = Array.from({ length: classes }, () => Float32Array.from({ length: d }, () => rng.random()));
+  const make = (n: number) => {
+    const images = new Float32Array(n * d);
+    const labels = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const c = rng.int(classes);
+      labels[i] = c;
+      for (let j = 0; j < d; j++) images[i * d + j] = Math.min(1, Math.max(0, means[c][j] + 0.3 * rng.normal()));
+    }
+    return { images, labels, shape, n };
+  };
+  return { name: 'synthetic', nClasses: classes, train: make(nTrain), test: make(nTest) };
+}
+
+/** A python3 that can import torch (Debian's python3-torch lives in /usr/bin/python3), or undefined. */
+export function pythonWithTorch(): string | undefined {
+  for (const exe of ['python3', '/usr/bin/python3']) {
+    const r = spawnSync(exe, ['-c', 'import torch, numpy'], { encoding: 'utf8' });
+    if (r.status === 0) return exe;
+  }
+  return undefined;
+}
+
+/** Run a python snippet with `data` (JSON from stdin) assigning `result` (JSON on stdout). */
+export function runPython<T>(exe: string, snippet: string, input: unknown): T {
+  const script = `import json, sys\ndata = json.loads(sys.stdin.read())\nresult = None\n${snippet}\nsys.stdout.write(json.dumps(result))\n`;
+  const r = spawnSync(exe, ['-c', script], { input: JSON.stringify(input), encoding: 'utf8', maxBuffer: 1 << 28 });
+  if (r.status !== 0) throw new Error(`python reference failed: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  return JSON.parse(r.stdout) as T;
+}
