@@ -104,7 +104,8 @@ describe('training loop', () => {
       const a = weightsOf(trainNetwork({ rule: 'bp', seed: 2, ...small, backend: 'native' }));
       const b = weightsOf(trainNetwork({ rule: 'bp', seed: 2, ...small, backend: 'js' }));
       let worst = 0;
-      a.forEach((w, i) => w.forEach((v, j) => (worst = Math.max(worst, Math.abs(v - b[i][j])))));
+      for (let i = 0; i < a.length; i++)
+        for (let j = 0; j < a[i].length; j++) worst = Math.max(worst, Math.abs(a[i][j] - b[i][j]));
       expect(worst).toBeLessThan(1e-4);
     },
   );
