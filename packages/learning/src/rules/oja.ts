@@ -26,7 +26,7 @@ export const ojaRule: UpdateRule = {
       ...HEBBIAN_SCHEDULE_HYPER,
       hebbianEpochs: { ...HEBBIAN_SCHEDULE_HYPER.hebbianEpochs, default: 5 },
       hebbianRate: {
-        default: 0.002,
+        default: 0.02,
         min: 0,
         max: 1,
         description: 'Hebbian learning rate η₀ (decays linearly over the Hebbian epochs)',
@@ -37,7 +37,7 @@ export const ojaRule: UpdateRule = {
         description: "'sanger' (ordered components) or 'oja' (subspace)",
       },
     },
-    training: { hidden: [64], activation: 'identity', epochs: 10, batch: 128, optimizer: 'adam', lr: 1e-3 },
+    training: { hidden: [64], activation: 'identity', epochs: 10, batch: 32, optimizer: 'adam', lr: 1e-2 },
     readout: 'linear readout (softmax cross-entropy) trained on the frozen Hebbian hidden layer',
   },
   create(setup) {
