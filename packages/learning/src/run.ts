@@ -8,7 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { type BackendName, ConcordError, type ProgressCallback, trainingKernelsFor } from '@concord/core';
 import type { ImageDataset } from './dataset.ts';
 import { loadDataset } from './datasets/load.ts';
-import { checkArchitecture, resolveHyper, resolveTraining, trainNetwork } from './engine/train.ts';
+import { checkArchitecture, limitSet, resolveHyper, resolveTraining, trainNetwork } from './engine/train.ts';
 import { encodeOnnx, exportedLayerNames, writeFilesAtomic } from './export/onnx.ts';
 import type { ArchitectureName } from './network.ts';
 import type { HyperValue, RuleCriteria, TrainingDefaults } from './rule.ts';
@@ -96,15 +96,22 @@ export async function runTraining(opts: RunOptions): Promise<RunSummary> {
   const seed = opts.seed ?? 0;
 
   if (rule.kind === 'custom') {
+    // Custom loops (STDP) see the limited splits like the engine does.
+    const limited: ImageDataset = {
+      ...dataset,
+      train: limitSet(dataset.train, opts.limitTrain),
+      test: limitSet(dataset.test, opts.limitTest),
+    };
+    const hyper = resolveHyper(decl, opts.hyper);
     const r = await rule.train({
-      dataset,
-      hyper: resolveHyper(decl, opts.hyper),
+      dataset: limited,
+      hyper,
       training,
       seed,
       out: opts.out,
       onProgress: opts.onProgress,
     });
-    return {
+    const customSummary: RunSummary = {
       rule: decl.name,
       arch,
       dataset: dataset.name,
@@ -119,6 +126,26 @@ export async function runTraining(opts: RunOptions): Promise<RunSummary> {
       layers: [...r.layers],
       ...(decl.readout ? { readout: decl.readout } : {}),
     };
+    // The sidecar says what was written instead of ONNX (issue 16: a spiking network is not an ONNX graph).
+    const customSidecar = {
+      format: 'concord-trained-network/1',
+      ...customSummary,
+      output: decl.output ?? 'onnx',
+      note:
+        decl.output === 'activations'
+          ? `no ONNX graph: a spiking network is not one; '${customSummary.onnx}' holds activations computed by Concord in the activation-file format (readable by @concord/activations), files: ${r.files.join(', ')}`
+          : undefined,
+      files: [...r.files],
+      family: decl.family,
+      variant: decl.variant,
+      reference: decl.reference,
+      hyperParameters: hyper,
+      training,
+      limitTrain: opts.limitTrain ?? null,
+      limitTest: opts.limitTest ?? null,
+    };
+    writeFilesAtomic([{ path: sidecarPath(opts.out), data: `${JSON.stringify(customSidecar, null, 2)}\n` }]);
+    return customSummary;
   }
 
   const checkpoint = opts.checkpoint ?? defaultCheckpointPath(opts.out);
@@ -168,6 +195,7 @@ export async function runTraining(opts: RunOptions): Promise<RunSummary> {
     limitTrain: opts.limitTrain ?? null,
     limitTest: opts.limitTest ?? null,
     trainAccuracy: r.trainAccuracy,
+    ...(r.instance.diagnostics ? { diagnostics: r.instance.diagnostics() } : {}),
     input: {
       name: 'input',
       shape: ['N', ...r.network.inputShape],

@@ -224,7 +224,7 @@ export function evaluateAccuracy(
   return order.length === 0 ? 0 : correct / order.length;
 }
 
-function limitSet(set: ImageSet, limit: number | undefined): ImageSet {
+export function limitSet(set: ImageSet, limit: number | undefined): ImageSet {
   if (limit === undefined || limit >= set.n) return set;
   if (!Number.isInteger(limit) || limit < 1)
     throw new ParameterError('ERR_LEARNING_HYPER', 'limit', `expected a positive integer, received ${limit}`);
