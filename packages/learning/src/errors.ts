@@ -8,6 +8,7 @@
  * | ERR_LEARNING_ARCH_UNSUPPORTED | the rule does not support the architecture |
  * | ERR_LEARNING_INPUT_SIZE | the dataset's image size does not fit the architecture |
  * | ERR_LEARNING_DIVERGED | the loss became NaN or infinite (names rule, epoch and batch) |
+ * | ERR_LEARNING_RELAXATION_DIVERGED | a settle loop (predictive coding, EqProp) became non-finite, or did not converge where the rule requires it (names rule, layer, batch) |
  * | ERR_LEARNING_HYPER | a hyper-parameter or training setting is out of range |
  * | ERR_LEARNING_UNKNOWN_DATASET | a dataset name that is neither known nor a path |
  * | ERR_LEARNING_DATASET_MISSING | the dataset's files are not found |
@@ -23,6 +24,7 @@ export const LEARNING_ERROR_CODES = [
   'ERR_LEARNING_ARCH_UNSUPPORTED',
   'ERR_LEARNING_INPUT_SIZE',
   'ERR_LEARNING_DIVERGED',
+  'ERR_LEARNING_RELAXATION_DIVERGED',
   'ERR_LEARNING_HYPER',
   'ERR_LEARNING_UNKNOWN_DATASET',
   'ERR_LEARNING_DATASET_MISSING',

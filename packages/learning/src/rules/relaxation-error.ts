@@ -3,6 +3,7 @@
  * a relaxation that did not converge within its step budget. It names the rule, the layer and the batch.
  */
 import { ConcordRangeError } from '@concord/core';
+import type { LEARNING_ERROR_CODES } from '../errors.ts';
 
 /** Where a settle loop runs: the rule's CLI name and the batch (epoch when the engine knows it). */
 export interface RelaxationSite {
@@ -11,7 +12,7 @@ export interface RelaxationSite {
   readonly epoch?: number;
 }
 
-export const RELAXATION_DIVERGED = 'ERR_LEARNING_RELAXATION_DIVERGED';
+export const RELAXATION_DIVERGED = 'ERR_LEARNING_RELAXATION_DIVERGED' satisfies (typeof LEARNING_ERROR_CODES)[number];
 
 export class RelaxationDivergedError extends ConcordRangeError {
   constructor(
