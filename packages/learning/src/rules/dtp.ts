@@ -17,7 +17,15 @@
  * g_l's parameters only. (The paper adds a regulariser λ·E‖g^diff(h_L + η) − h_{l−1}‖²; it is not implemented.)
  */
 import { allocate, ConcordError, type FloatArray, ParameterError } from '@concord/core';
-import { type Block, blocks, createParam, type ForwardState, type Network, type Param } from '../network.ts';
+import {
+  type ActivationName,
+  type Block,
+  blocks,
+  createParam,
+  type ForwardState,
+  type Network,
+  type Param,
+} from '../network.ts';
 import type { EngineOps, RuleDeclaration, UpdateRule } from '../rule.ts';
 import type { Tensor } from '../tensor.ts';
 import { accumulateBlockGrads, blockPreActivationGrad } from './block-update.ts';
@@ -26,10 +34,11 @@ import { accumulateBlockGrads, blockPreActivationGrad } from './block-update.ts'
 export interface Inverse {
   readonly weight: Param;
   readonly bias: Param;
+  /** The inverse's nonlinearity s (that of the block whose output it reconstructs); undefined: linear. */
   readonly activation: ActivationOf;
 }
 
-type ActivationOf = { fn: import('../network.ts').ActivationName; slope?: number } | undefined;
+type ActivationOf = { fn: ActivationName; slope?: number } | undefined;
 
 function withBias(n: number, cols: number, bias: FloatArray, dtype: Network['dtype']): FloatArray {
   const out = allocate(dtype, n * cols);
