@@ -67,5 +67,20 @@ describe.skipIf(!fashionMnist())(
       });
       expect(r.testAccuracy).toBeGreaterThanOrEqual(0.6);
     });
+
+    it('softhebb (200 units): 2000 train images, 2 Hebbian + 2 readout epochs: test accuracy on 500 >= 0.6 (chance 0.10)', () => {
+      const dataset = fashionMnist();
+      if (!dataset) return;
+      const r = trainNetwork({
+        rule: 'softhebb',
+        arch: 'mlp',
+        dataset,
+        limitTrain: 2000,
+        limitTest: 500,
+        training: { epochs: 4, hidden: [200] },
+        hyper: { hebbianEpochs: 2 },
+      });
+      expect(r.testAccuracy).toBeGreaterThanOrEqual(0.6);
+    });
   },
 );

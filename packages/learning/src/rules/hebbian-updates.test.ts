@@ -1,6 +1,6 @@
 import { eigh, Matrix, matmul, Rng, svd } from '@concord/core';
 import { describe, expect, it } from 'vitest';
-import { krotovHopfieldIncrease, ojaSangerIncrease } from './hebbian-updates.ts';
+import { krotovHopfieldIncrease, ojaSangerIncrease, softHebbIncrease } from './hebbian-updates.ts';
 
 /** A Gaussian sample with covariance U·diag(λ)·Uᵀ, U a random orthonormal basis (from an eigendecomposition). */
 function gaussian(n: number, eigenvalues: number[], seed: number): { x: Matrix; basis: Matrix } {
@@ -172,5 +172,51 @@ describe('Krotov–Hopfield competing hidden units', () => {
       return [...counts.entries()].sort((a, b) => b[1] - a[1])[0][0];
     });
     expect(new Set(majority).size).toBe(3);
+  });
+});
+
+describe('SoftHebb', () => {
+  it('matches a per-sample transcription of Δw_k = y_k (x − u_k w_k), y = softmax(u/τ)', () => {
+    const rng = new Rng(4);
+    const w = Matrix.zeros(5, 8);
+    rng.fillNormal(w.data as Float64Array);
+    const x = Matrix.zeros(6, 8);
+    rng.fillUniform(x.data as Float64Array);
+    const tau = 0.7;
+    const ref = new Array(40).fill(0);
+    for (let s = 0; s < 6; s++) {
+      const u = [0, 1, 2, 3, 4].map((k) => {
+        let v = 0;
+        for (let i = 0; i < 8; i++) v += w.data[k * 8 + i] * x.data[s * 8 + i];
+        return v;
+      });
+      const e = u.map((v) => Math.exp(v / tau));
+      const z = e.reduce((a, b) => a + b, 0);
+      for (let k = 0; k < 5; k++)
+        for (let i = 0; i < 8; i++) ref[k * 8 + i] += ((e[k] / z) * (x.data[s * 8 + i] - u[k] * w.data[k * 8 + i])) / 6;
+    }
+    const got = softHebbIncrease(w, x, tau).data;
+    for (const [i, v] of ref.entries()) expect(got[i]).toBeCloseTo(v, 12);
+  });
+
+  it('weights of winning units converge to the unit sphere', () => {
+    const rng = new Rng(5);
+    const d = 12;
+    const w = Matrix.zeros(4, d);
+    rng.fillNormal(w.data as Float64Array, 0, 0.2);
+    const x = Matrix.zeros(400, d);
+    rng.fillUniform(x.data as Float64Array);
+    for (let e = 0; e < 300; e++) {
+      const inc = softHebbIncrease(w, x, 0.5).data;
+      for (let i = 0; i < inc.length; i++) w.data[i] += 0.5 * inc[i];
+    }
+    let maxNorm = 0;
+    for (let k = 0; k < 4; k++) {
+      let s = 0;
+      for (let i = 0; i < d; i++) s += w.data[k * d + i] ** 2;
+      maxNorm = Math.max(maxNorm, Math.sqrt(s));
+    }
+    expect(maxNorm).toBeGreaterThan(0.95);
+    expect(maxNorm).toBeLessThan(1.05);
   });
 });

@@ -118,3 +118,39 @@ export function krotovHopfieldIncrease(
 export function rectifiedPower(currents: FloatArray, n: number): void {
   for (let i = 0; i < currents.length; i++) currents[i] = currents[i] > 0 ? currents[i] ** n : 0;
 }
+
+/**
+ * SoftHebb (Moraitis et al. 2022, "SoftHebb: Bayesian inference in unsupervised Hebbian soft winner-take-all
+ * networks", Neuromorph. Comput. Eng. 2:044017; the layer rule of Journé et al. 2023, "Hebbian deep learning without
+ * feedback", ICLR): u = W·x, y = softmax(u/τ) over the units, ΔW_k = y_k·(x − u_k·W_k), averaged over the batch.
+ */
+export function softHebbIncrease(w: Matrix, x: Matrix, temperature: number): Matrix {
+  const n = x.rows;
+  const k = w.rows;
+  const u = matmul(x, w, { transB: true }); // N×K
+  const y = u.clone();
+  const yd = y.data;
+  const ud = u.data;
+  const decay = new Float64Array(k);
+  for (let s = 0; s < n; s++) {
+    let max = -Infinity;
+    for (let j = 0; j < k; j++) max = Math.max(max, ud[s * k + j] / temperature);
+    let sum = 0;
+    for (let j = 0; j < k; j++) {
+      const e = Math.exp(ud[s * k + j] / temperature - max);
+      yd[s * k + j] = e;
+      sum += e;
+    }
+    for (let j = 0; j < k; j++) {
+      yd[s * k + j] /= sum;
+      decay[j] += yd[s * k + j] * ud[s * k + j];
+    }
+  }
+  const inc = matmul(y, x, { transA: true }); // K×d
+  const d = w.cols;
+  const id = inc.data;
+  const wd = w.data;
+  for (let j = 0; j < k; j++)
+    for (let i = 0; i < d; i++) id[j * d + i] = (id[j * d + i] - decay[j] * wd[j * d + i]) / n;
+  return inc;
+}

@@ -20,6 +20,7 @@ import { ojaRule } from './oja.ts';
 import { predictiveCodingRule } from './predictive-coding.ts';
 import { predictiveCodingFpaRule } from './predictive-coding-fpa.ts';
 import { signSymmetry } from './sign-symmetry.ts';
+import { softHebbRule } from './softhebb.ts';
 import { stdpRule } from './stdp.ts';
 
 export const RULES: readonly LearningRule[] = [
@@ -41,6 +42,7 @@ export const RULES: readonly LearningRule[] = [
   equilibriumPropagationRule,
   ojaRule,
   krotovHopfieldRule,
+  softHebbRule,
   stdpRule,
 ];
 
