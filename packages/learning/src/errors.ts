@@ -17,6 +17,8 @@
  * | ERR_LEARNING_COUNT_MISMATCH | image and label counts differ |
  * | ERR_LEARNING_CHECKPOINT | a checkpoint that does not belong to this run or is corrupt |
  * | ERR_LEARNING_OUTPUT | the output path cannot be written |
+ * | ERR_LEARNING_WORKER | the training worker thread failed (internal, exit 1) |
+ * | ERR_LEARNING_STATE | a backward step without the forward state it needs (a rule's bug, internal) |
  */
 export const LEARNING_ERROR_CODES = [
   'ERR_LEARNING_UNKNOWN_RULE',
@@ -33,4 +35,6 @@ export const LEARNING_ERROR_CODES = [
   'ERR_LEARNING_COUNT_MISMATCH',
   'ERR_LEARNING_CHECKPOINT',
   'ERR_LEARNING_OUTPUT',
+  'ERR_LEARNING_WORKER',
+  'ERR_LEARNING_STATE',
 ] as const;
