@@ -12,11 +12,14 @@ import {
   fashionMnist,
   randomBatch,
   runStep,
+  subsetPlan,
   testOps,
   tinyCnn,
   tinyMlp,
 } from '../testing.ts';
 import { bp } from './bp.ts';
+
+const plan = subsetPlan();
 
 function lossOf(net: Network, batch: Batch, loss: LossName, labelSmoothing: number): number {
   return testOps.loss(loss, logitsOf(testOps.forward(net, batch.x)), batch.labels, { labelSmoothing }).value;
@@ -84,7 +87,7 @@ describe('bp gradient check (float64, central differences, relative error < 1e-5
 });
 
 describe.skipIf(!fashionMnist())(`bp on a Fashion-MNIST subset ${fashionMnist() ? '' : FASHION_SKIP_REASON}`, () => {
-  it('default MLP, 3000 train images, 2 epochs: test accuracy on 1000 images >= 0.72 (chance 0.10)', () => {
+  it(`${plan.label} train images, 2 epochs: test accuracy on 1000 images >= ${plan.floors.bp} (chance 0.10)`, () => {
     const dataset = fashionMnist();
     if (!dataset) return;
     const r = trainNetwork({
@@ -92,11 +95,11 @@ describe.skipIf(!fashionMnist())(`bp on a Fashion-MNIST subset ${fashionMnist() 
       arch: 'mlp',
       dataset,
       seed: 0,
-      limitTrain: 3000,
+      limitTrain: plan.limitTrain,
       limitTest: 1000,
-      training: { epochs: 2 },
+      training: { epochs: 2, hidden: plan.hidden, lr: plan.lr },
     });
-    expect(r.testAccuracy).toBeGreaterThanOrEqual(0.72);
+    expect(r.testAccuracy).toBeGreaterThanOrEqual(plan.floors.bp);
     expect(r.trainLoss[1]).toBeLessThan(r.trainLoss[0]);
   });
 });

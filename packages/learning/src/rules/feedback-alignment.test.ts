@@ -9,12 +9,22 @@ import { describe, expect, it } from 'vitest';
 import { ENGINE_DEFAULTS, trainNetwork } from '../engine/train.ts';
 import { blocks, type DenseLayer, type Network, networkParams } from '../network.ts';
 import type { Batch, RuleInstance, UpdateRule } from '../rule.ts';
-import { FASHION_SKIP_REASON, fashionMnist, randomBatch, runStep, testOps, tinyCnn, tinyMlp } from '../testing.ts';
+import {
+  FASHION_SKIP_REASON,
+  fashionMnist,
+  randomBatch,
+  runStep,
+  subsetPlan,
+  testOps,
+  tinyCnn,
+  tinyMlp,
+} from '../testing.ts';
 import { bp } from './bp.ts';
 import { dfa } from './dfa.ts';
 import { fa } from './fa.ts';
 import { signSymmetry } from './sign-symmetry.ts';
 
+const plan = subsetPlan();
 const numpy = hasPythonModules(['numpy']);
 
 function feedbackOf(instance: RuleInstance): Map<number, FloatArray> {
@@ -312,25 +322,22 @@ describe.skipIf(!fashionMnist())(
   `fa, dfa, sign-symmetry on a Fashion-MNIST subset ${fashionMnist() ? '' : FASHION_SKIP_REASON}`,
   () => {
     it.each([
-      ['fa', 0.65],
-      ['dfa', 0.65],
-      ['sign-symmetry', 0.68],
-    ])(
-      '%s: default MLP, 3000 train images, 2 epochs: test accuracy on 1000 images >= %s (chance 0.10)',
-      (rule, floor) => {
-        const dataset = fashionMnist();
-        if (!dataset) return;
-        const r = trainNetwork({
-          rule,
-          arch: 'mlp',
-          dataset,
-          seed: 0,
-          limitTrain: 3000,
-          limitTest: 1000,
-          training: { epochs: 2 },
-        });
-        expect(r.testAccuracy).toBeGreaterThanOrEqual(floor);
-      },
-    );
+      ['fa', plan.floors.fa],
+      ['dfa', plan.floors.dfa],
+      ['sign-symmetry', plan.floors['sign-symmetry']],
+    ])(`%s: ${plan.label} train images, 2 epochs: test accuracy on 1000 images >= %s (chance 0.10)`, (rule, floor) => {
+      const dataset = fashionMnist();
+      if (!dataset) return;
+      const r = trainNetwork({
+        rule,
+        arch: 'mlp',
+        dataset,
+        seed: 0,
+        limitTrain: plan.limitTrain,
+        limitTest: 1000,
+        training: { epochs: 2, hidden: plan.hidden, lr: plan.lr },
+      });
+      expect(r.testAccuracy).toBeGreaterThanOrEqual(floor);
+    });
   },
 );
