@@ -123,6 +123,12 @@ describe('training loop', () => {
     );
     expectCode(() => trainNetwork({ rule: 'bp', ...small, arch: 'cnn' }), 'ERR_LEARNING_INPUT_SIZE', /1×6×6/);
     expectCode(() => trainNetwork({ rule: 'bp', ...small, training: { lr: -1 } }), 'ERR_LEARNING_HYPER', /lr/);
+    const mlpOnly: UpdateRule = { ...bp, declaration: { ...bp.declaration, name: 'mlp-only', architectures: ['mlp'] } };
+    expectCode(
+      () => trainNetwork({ rule: mlpOnly, ...small, arch: 'cnn' }),
+      'ERR_LEARNING_ARCH_UNSUPPORTED',
+      /'mlp-only' does not support 'cnn'; it supports: mlp/,
+    );
     expectCode(
       () => trainNetwork({ rule: 'bp', ...small, hyper: { nope: 1 } }),
       'ERR_LEARNING_HYPER',
