@@ -6,6 +6,7 @@
  */
 import { CORE_ERRORS, ParameterError } from '../errors.ts';
 import type { FloatArray, Matrix } from '../matrix.ts';
+import { jsTrainingKernels, type TrainingKernels } from './training.ts';
 
 export type BackendName = 'native' | 'onnx' | 'js';
 export const BACKEND_NAMES: readonly BackendName[] = ['native', 'onnx', 'js'];
@@ -65,6 +66,8 @@ export interface LinalgBackend {
   axpy?(alpha: number, x: Float32Array | Float64Array, y: Float32Array | Float64Array): void;
   /** Index of the first NaN/±Inf, or -1 (see kernels/finite.ts); present when `operations` has 'finite'. */
   firstNonFinite?(values: Float32Array | Float64Array): number;
+  /** The training engine's kernels (gemm into a given output, im2col, Adam), when the backend has them. */
+  readonly training?: TrainingKernels;
 }
 
 export interface BackendLoadResult {
@@ -190,6 +193,21 @@ export function fasterBackendFor(op: Operation): LinalgBackend | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The training kernels of the named backend (default: the forced one, else native when it loads, else js). The
+ * onnx backend has none: it falls back to the TypeScript twin.
+ */
+export function trainingKernelsFor(name?: BackendName): TrainingKernels {
+  const pick = name ?? forcedBackend();
+  if (pick) {
+    const r = loadBackend(pick);
+    if (!r.backend)
+      throw new ParameterError('ERR_BACKEND_UNAVAILABLE', 'backend', `'${pick}' is not available here: ${r.reason}`);
+    return r.backend.training ?? jsTrainingKernels;
+  }
+  return loadBackend('native').backend?.training ?? jsTrainingKernels;
 }
 
 /** What `concord info` reports. */

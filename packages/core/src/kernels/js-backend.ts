@@ -16,6 +16,7 @@ import { axpyTypeScript } from './axpy.ts';
 import type { EighResult, LinalgBackend, Operation, SvdResult } from './backend.ts';
 import { firstNonFiniteTypeScript } from './finite.ts';
 import { argsortTypeScript, ranksTypeScript } from './ranks.ts';
+import { jsTrainingKernels } from './training.ts';
 
 function resultDtype(a: Matrix, b: Matrix) {
   return a.dtype === 'float32' && b.dtype === 'float32' ? 'float32' : 'float64';
@@ -88,6 +89,7 @@ export const jsBackend: LinalgBackend = {
   ranks: ranksTypeScript,
   argsort: argsortTypeScript,
   firstNonFinite: firstNonFiniteTypeScript,
+  training: jsTrainingKernels,
   threads: () => 1,
   describe: () => 'plain TypeScript (ml-matrix for decompositions)',
 

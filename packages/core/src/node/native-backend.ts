@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { CORE_ERRORS, ConcordRangeError, InternalError } from '../errors.ts';
 import type { BackendLoadResult, EighResult, LinalgBackend, Operation, SvdResult } from '../kernels/backend.ts';
+import { convOutputSize, type TrainingKernels } from '../kernels/training.ts';
 import { allocate, assertShape, type FloatArray, Matrix, shapeStr } from '../matrix.ts';
 
 export interface NativeAddon {
@@ -33,6 +34,58 @@ export interface NativeAddon {
   argsortStable(values: Float64Array, order: Uint32Array): void;
   axpy(alpha: number, x: FloatArray, y: FloatArray): void;
   firstNonFinite(values: Float32Array | Float64Array): number;
+  // Training kernels (native/training.cc); absent from addons built before them.
+  gemmInto?(
+    a: FloatArray,
+    b: FloatArray,
+    c: FloatArray,
+    m: number,
+    n: number,
+    k: number,
+    transA: boolean,
+    transB: boolean,
+    alpha: number,
+    beta: number,
+  ): void;
+  setThreads?(n: number): void;
+  im2col?(
+    x: FloatArray,
+    cols: FloatArray,
+    c: number,
+    h: number,
+    w: number,
+    k: number,
+    s: number,
+    p: number,
+    oh: number,
+    ow: number,
+  ): void;
+  col2im?(
+    cols: FloatArray,
+    x: FloatArray,
+    c: number,
+    h: number,
+    w: number,
+    k: number,
+    s: number,
+    p: number,
+    oh: number,
+    ow: number,
+  ): void;
+  tanhInPlace?(x: FloatArray): void;
+  adamStep?(
+    p: Float32Array,
+    g: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    weightDecay: number,
+    bias1: number,
+    bias2: number,
+  ): void;
   scanNumericArrays(
     bytes: Uint8Array,
     minLength: number,
@@ -58,8 +111,29 @@ function lapackFailure(routine: string, info: number, a: Matrix): never {
   );
 }
 
-function createNativeBackend(addon: NativeAddon): LinalgBackend {
+/** The training kernels over the addon, when it was built with native/training.cc. */
+function nativeTrainingKernels(addon: NativeAddon): TrainingKernels | undefined {
+  const { gemmInto, setThreads, im2col, col2im, tanhInPlace, adamStep } = addon;
+  if (!gemmInto || !setThreads || !im2col || !col2im || !tanhInPlace || !adamStep) return undefined;
   return {
+    name: 'native',
+    gemmInto,
+    im2col(x, cols, c, h, w, k, stride, pad) {
+      im2col(x, cols, c, h, w, k, stride, pad, convOutputSize(h, k, stride, pad), convOutputSize(w, k, stride, pad));
+    },
+    col2im(cols, x, c, h, w, k, stride, pad) {
+      col2im(cols, x, c, h, w, k, stride, pad, convOutputSize(h, k, stride, pad), convOutputSize(w, k, stride, pad));
+    },
+    tanhInPlace,
+    adamStep,
+    setThreads,
+  };
+}
+
+function createNativeBackend(addon: NativeAddon): LinalgBackend {
+  const training = nativeTrainingKernels(addon);
+  return {
+    ...(training ? { training } : {}),
     name: 'native',
     // An addon built before ranks existed lacks averageRanks; ranks then stay in TypeScript.
     operations: new Set<Operation>([
