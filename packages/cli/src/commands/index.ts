@@ -99,6 +99,16 @@ export const COMMAND_MANIFEST: readonly CommandManifestEntry[] = [
     summary: 'run a comparison study: networks × layers × brain datasets × metrics → results table and report',
   },
   {
+    module: 'train',
+    name: 'train rules',
+    summary: 'list the learning rules with their family, reference, plausibility criteria, architectures and defaults',
+  },
+  {
+    module: 'train',
+    name: 'train',
+    summary: 'train a network with a learning rule and write it as ONNX (net.onnx) with a JSON sidecar (net.json)',
+  },
+  {
     module: 'stats',
     name: 'stats correct',
     summary: 'multiple-comparison correction of p-values (Bonferroni, Holm, Benjamini–Hochberg, Benjamini–Yekutieli)',

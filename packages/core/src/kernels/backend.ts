@@ -204,7 +204,11 @@ export function trainingKernelsFor(name?: BackendName): TrainingKernels {
   if (pick) {
     const r = loadBackend(pick);
     if (!r.backend)
-      throw new ParameterError('ERR_BACKEND_UNAVAILABLE', 'backend', `'${pick}' is not available here: ${r.reason}`);
+      throw new ParameterError(
+        CORE_ERRORS.BACKEND_UNAVAILABLE,
+        'backend',
+        `'${pick}' is not available here: ${r.reason}`,
+      );
     return r.backend.training ?? jsTrainingKernels;
   }
   return loadBackend('native').backend?.training ?? jsTrainingKernels;
