@@ -268,7 +268,10 @@ describe('concord evaluate: bad input (exit 2, one line naming the flag)', () =>
       if (!argv.includes('--method')) argv.push('--method', 'corr');
       const r = await run([...argv, '--json']);
       expect(r.status, r.stdout).toBe(2);
-      expect(r.stdout).toBe('');
+      // --json failures: one JSON error document on stdout, the one-line message on stderr
+      const doc = JSON.parse(r.stdout) as { error: { code: string; message: string } };
+      expect(doc.error.code).toMatch(/^ERR_[A-Z]+_[A-Z_]+$/);
+      expect(doc.error.message).toMatch(pattern);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(pattern);
     });
