@@ -20,10 +20,7 @@ export function blockPreActivationGrad(
   if (block.last === block.param) return gradOutput;
   const g = ops.backward(network, state, gradOutput, { from: block.last, to: block.param + 1, params: false });
   if (!g)
-    throw new InternalError(
-      'ERR_LEARNING_STATE',
-      `block ${block.layer.name}: the engine returned no input gradient`,
-    );
+    throw new InternalError('ERR_LEARNING_STATE', `block ${block.layer.name}: the engine returned no input gradient`);
   return g;
 }
 
