@@ -11,25 +11,14 @@ import { fileURLToPath } from 'node:url';
 import { describeWithSharedData, expectClose, sharedData } from '@concord/core/testing';
 import { readNpy, writeNpy } from '@concord/io';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../run.ts';
+import { runCliCaptured } from '../testing.ts';
 
 const repoRoot = fileURLToPath(new URL('../../../..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'concord-rsa-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-class Capture {
-  text = '';
-  write(chunk: string | Uint8Array): boolean {
-    this.text += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-    return true;
-  }
-}
-
-async function run(argv: string[]) {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  const status = await runCli([...argv, '--quiet'], { stdout: stdout as never, stderr: stderr as never, cwd: dir });
-  return { status, stdout: stdout.text, stderr: stderr.text };
+function run(argv: string[]) {
+  return runCliCaptured(argv, dir);
 }
 
 let fileCounter = 0;

@@ -11,7 +11,7 @@ import { Rng } from '@concord/core';
 import { writeNpy } from '@concord/io';
 import { compareRdms } from '@concord/rsa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../run.ts';
+import { runCliCaptured } from '../testing.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'concord-stats-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -33,19 +33,8 @@ function python<T>(script: string): T {
   return JSON.parse(r.stdout) as T;
 }
 
-class Capture {
-  text = '';
-  write(chunk: string | Uint8Array): boolean {
-    this.text += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-    return true;
-  }
-}
-
-async function run(argv: string[]) {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  const status = await runCli([...argv, '--quiet'], { stdout: stdout as never, stderr: stderr as never, cwd: dir });
-  return { status, stdout: stdout.text, stderr: stderr.text };
+function run(argv: string[]) {
+  return runCliCaptured(argv, dir);
 }
 
 let counter = 0;
