@@ -153,25 +153,38 @@ function matFile(vars: Record<string, Value>): Uint8Array {
   return concat([header, ...Object.entries(vars).map(([k, v]) => matrix(k, v))]);
 }
 
+/** Fields of the built EEGLAB dataset that tests override (header values that need not match the data). */
+export interface EeglabOverrides {
+  nbchan?: number;
+  srate?: number;
+  /** Sample (channel 0-based, time 0-based) set to this value. */
+  sample?: { channel: number; time: number; value: number };
+  /** Name written into EEG.data for the .fdt variant. */
+  fdtName?: string;
+  /** Wrap the dataset as EEG.EEG (MNE reads nested structures). */
+  nested?: boolean;
+}
+
 /** An EEGLAB dataset (MAT v5, uncompressed): 4 channels × 150 samples at 250 Hz, 3 events; data inline or in a .fdt. */
-export function eeglabSeed(withFdt: boolean): FuzzSeed {
+export function eeglabSeed(withFdt: boolean, o: EeglabOverrides = {}): FuzzSeed {
   const nch = 4;
   const pnts = 150;
   const values: number[] = [];
   // MATLAB column-major [nch, pnts]: channel fastest
   for (let t = 0; t < pnts; t++) for (let c = 0; c < nch; c++) values.push(Math.sin(t * 0.05 + c) * 20);
+  if (o.sample) values[o.sample.time * nch + o.sample.channel] = o.sample.value;
   const labels = ['Fz', 'Cz', 'Pz', 'EOG'];
   const eeg: Value = {
     fields: ['setname', 'nbchan', 'trials', 'pnts', 'srate', 'xmin', 'data', 'chanlocs', 'event'],
     elements: [
       {
         setname: 'fuzz seed',
-        nbchan: { num: [nch] },
+        nbchan: { num: [o.nbchan ?? nch] },
         trials: { num: [1] },
         pnts: { num: [pnts] },
-        srate: { num: [250] },
+        srate: { num: [o.srate ?? 250] },
         xmin: { num: [0] },
-        data: withFdt ? 'seed.fdt' : { num: values, dims: [nch, pnts], single: true },
+        data: withFdt ? (o.fdtName ?? 'seed.fdt') : { num: values, dims: [nch, pnts], single: true },
         chanlocs: {
           fields: ['labels', 'type', 'X', 'Y', 'Z'],
           elements: labels.map((l, i) => ({
@@ -193,7 +206,7 @@ export function eeglabSeed(withFdt: boolean): FuzzSeed {
       },
     ],
   };
-  const set = matFile({ EEG: eeg });
+  const set = matFile({ EEG: o.nested ? { fields: ['EEG'], elements: [{ EEG: eeg }] } : eeg });
   const files: Record<string, Uint8Array> = { 'seed.set': set };
   if (withFdt) files['seed.fdt'] = bytesOf(Float32Array.from(values));
   return { name: `builder:eeglab-${withFdt ? 'fdt' : 'inline'}`, main: 'seed.set', files };

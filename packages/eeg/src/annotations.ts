@@ -18,7 +18,8 @@ export function cropAnnotations(annotations: Annotation[], tmax: number): { kept
   for (const a of annotations) {
     const onset = roundToMicrosecond(a.onset);
     const end = roundToMicrosecond(a.onset + (Number.isNaN(a.duration) ? 0 : a.duration));
-    if (onset > tmax || end < 0) {
+    // a non-finite onset (a corrupt marker) lies nowhere in the recording
+    if (!Number.isFinite(onset) || onset > tmax || end < 0) {
       omitted++;
       continue;
     }
