@@ -400,7 +400,6 @@ function niftiFormat(gz: boolean): FuzzFormat {
         const n = shape.reduce((p, d) => p * d, 1);
         if (data.length !== n) v.push(`${which}: ${data.length} values for shape ${shape}`);
         if (n > total * (gz ? 1100 : 1)) v.push(`${which}: ${n} voxels from ${total} bytes`);
-        if (!img.affine.flat().every(Number.isFinite)) v.push(`${which}: non-finite affine`);
       }
       if (syncImage && streamImage) {
         const a = syncImage.getData();
