@@ -272,7 +272,6 @@ function eeglabFormat(version: 'v5' | 'v7.3'): FuzzFormat {
         ...sharedSeeds(
           [
             { parts: [...EL, 'test_raw_event_duration.set'] },
-            { parts: [...EL, 'test_raw.set'], maxQuick: false },
             { parts: [...EL, 'test_raw_chanloc.set'], companions: ['test_raw_chanloc.fdt'], maxQuick: false },
             { parts: [...EL, 'test_epochs.set'], companions: ['test_epochs.fdt'], maxQuick: false },
           ],
