@@ -5,7 +5,9 @@
 import type { Annotation } from './raw.ts';
 
 export function roundToMicrosecond(seconds: number): number {
-  return Math.round(seconds * 1e6) / 1e6;
+  // times beyond ~1e302 s would overflow when scaled to microseconds: they are whole microseconds already
+  const r = Math.round(seconds * 1e6) / 1e6;
+  return Number.isFinite(r) ? r : seconds;
 }
 
 /**

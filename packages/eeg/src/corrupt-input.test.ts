@@ -156,4 +156,9 @@ describe('annotations', () => {
     expect(omitted).toBe(1);
     expect(kept.map((a) => a.description)).toEqual(['y']);
   });
+
+  it('huge but finite times (a rate of 1e-302 Hz) stay finite when rounded to the microsecond', () => {
+    const { kept } = cropAnnotations([{ onset: 1e302, duration: 1e302, description: 'x' }], 1e305);
+    expect(kept[0].duration).toBe(1e302);
+  });
 });
