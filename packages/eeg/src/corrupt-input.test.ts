@@ -158,7 +158,7 @@ describe('annotations', () => {
   });
 
   it('huge but finite times (a rate of 1e-302 Hz) stay finite when rounded to the microsecond', () => {
-    const { kept } = cropAnnotations([{ onset: 1e302, duration: 1e302, description: 'x' }], 1e305);
-    expect(kept[0].duration).toBe(1e302);
+    const { kept } = cropAnnotations([{ onset: 1e303, duration: 1e303, description: 'x' }], 1e305);
+    expect(kept[0]?.duration).toBe(1e303);
   });
 });
