@@ -11,6 +11,7 @@ import { Matrix } from '@concord/core';
 import { repoPath, sharedData, sharedDataDir } from '@concord/core/testing';
 import type { Epochs, Raw } from '@concord/eeg';
 import type { MatValue, NdArray } from '@concord/io';
+import { LEARNING_FUZZ_FORMATS } from './learning-formats.ts';
 import type { MutateOptions } from './mutate.ts';
 import { brainVisionSeed, eeglabSeed, eeglabV73Seed } from './seed-builders.ts';
 
@@ -543,6 +544,7 @@ export const FUZZ_FORMATS: FuzzFormat[] = [
   mat5,
   hdf5,
   onnx,
+  ...LEARNING_FUZZ_FORMATS,
 ];
 
 export function fuzzFormat(name: string): FuzzFormat {
