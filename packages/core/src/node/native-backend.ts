@@ -12,7 +12,8 @@ import type { BackendLoadResult, EighResult, LinalgBackend, Operation, SvdResult
 import { convOutputSize, type TrainingKernels } from '../kernels/training.ts';
 import { allocate, assertShape, type FloatArray, Matrix, shapeStr } from '../matrix.ts';
 
-export interface NativeAddon {
+export interface NativeAddon
+  extends Partial<Pick<TrainingKernels, 'gemmInto' | 'tanhInPlace' | 'adamStep' | 'setThreads'>> {
   gemm(
     a: FloatArray,
     b: FloatArray,
@@ -34,20 +35,8 @@ export interface NativeAddon {
   argsortStable(values: Float64Array, order: Uint32Array): void;
   axpy(alpha: number, x: FloatArray, y: FloatArray): void;
   firstNonFinite(values: Float32Array | Float64Array): number;
-  // Training kernels (native/training.cc); absent from addons built before them.
-  gemmInto?(
-    a: FloatArray,
-    b: FloatArray,
-    c: FloatArray,
-    m: number,
-    n: number,
-    k: number,
-    transA: boolean,
-    transB: boolean,
-    alpha: number,
-    beta: number,
-  ): void;
-  setThreads?(n: number): void;
+  // Training kernels (native/training.cc), absent from addons built before them: gemmInto, tanhInPlace, adamStep and
+  // setThreads have TrainingKernels' signatures (inherited above); im2col/col2im also take the output size.
   im2col?(
     x: FloatArray,
     cols: FloatArray,
@@ -71,20 +60,6 @@ export interface NativeAddon {
     p: number,
     oh: number,
     ow: number,
-  ): void;
-  tanhInPlace?(x: FloatArray): void;
-  adamStep?(
-    p: Float32Array,
-    g: Float32Array,
-    m: Float32Array,
-    v: Float32Array,
-    lr: number,
-    beta1: number,
-    beta2: number,
-    eps: number,
-    weightDecay: number,
-    bias1: number,
-    bias2: number,
   ): void;
   scanNumericArrays(
     bytes: Uint8Array,
