@@ -2,6 +2,7 @@ import { Matrix, Rng } from '@concord/core';
 import { describeWithPython, runPythonJson } from '@concord/core/testing';
 import { describe, expect, it } from 'vitest';
 import { type EnergyNetwork, energy, eqPropStep, relax, zeroState } from './equilibrium-propagation-dynamics.ts';
+import { angleDegrees, flatGrads } from './rule-test-kit.ts';
 
 function makeNet(sizes: number[], seed: number, scale = 1): EnergyNetwork {
   const rng = new Rng(seed);
@@ -23,22 +24,6 @@ function batch(n: number, inputs: number, classes: number, seed: number): { x: M
   const y = Matrix.zeros(n, classes);
   for (let s = 0; s < n; s++) y.data[s * classes + rng.int(classes)] = 1;
   return { x, y };
-}
-
-function flat(w: Matrix[], b: ArrayLike<number>[]): number[] {
-  return w.flatMap((m, l) => [...m.data, ...Array.from(b[l])]);
-}
-
-function angleDegrees(a: number[], b: number[]): number {
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    ab += a[i] * b[i];
-    aa += a[i] * a[i];
-    bb += b[i] * b[i];
-  }
-  return (Math.acos(Math.min(1, ab / Math.sqrt(aa * bb))) * 180) / Math.PI;
 }
 
 const site = { rule: 'equilibrium-propagation', batch: 0 };
@@ -120,7 +105,7 @@ describe('equilibrium propagation dynamics', () => {
         site,
       );
       expect(r.converged).toBe(true);
-      return angleDegrees(flat(r.weightGrads, r.biasGrads), fd);
+      return angleDegrees(flatGrads(r.weightGrads, r.biasGrads), fd);
     });
     expect(angles[2]).toBeLessThan(1);
     expect(angles[2]).toBeLessThanOrEqual(angles[0] + 1e-9);
@@ -132,7 +117,7 @@ describe('equilibrium propagation dynamics', () => {
       { freeSteps: steps, nudgedSteps: 60, beta: 0.2, symmetric: false, tolerance: 1e-6 },
       site,
     );
-    expect(angles[0]).toBeLessThan(angleDegrees(flat(oneSided.weightGrads, oneSided.biasGrads), fd));
+    expect(angles[0]).toBeLessThan(angleDegrees(flatGrads(oneSided.weightGrads, oneSided.biasGrads), fd));
   });
 
   it('reports a free phase that has not settled within its step budget', () => {
@@ -197,6 +182,6 @@ result = sum(([*W[l].grad.flatten().tolist(), *b[l].grad.tolist()] for l in rang
       { freeSteps: steps, nudgedSteps: 50, beta: 1e-3, symmetric: true, tolerance: 1e-6 },
       site,
     );
-    expect(angleDegrees(flat(r.weightGrads, r.biasGrads), ref)).toBeLessThan(1);
+    expect(angleDegrees(flatGrads(r.weightGrads, r.biasGrads), ref)).toBeLessThan(1);
   });
 });

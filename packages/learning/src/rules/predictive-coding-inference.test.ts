@@ -2,6 +2,7 @@ import { Matrix, Rng } from '@concord/core';
 import { describe, expect, it } from 'vitest';
 import { type DenseStack, predictiveCodingStep } from './predictive-coding-inference.ts';
 import { RelaxationDivergedError } from './relaxation-error.ts';
+import { angleDegrees, flatGrads } from './rule-test-kit.ts';
 
 /** A small float64 tanh stack with random weights. */
 function makeStack(sizes: number[], seed: number, scale = 0.6): DenseStack {
@@ -77,26 +78,6 @@ function bpGradients(stack: DenseStack, x: Matrix, y: Matrix, loss: 'mse' | 'cro
   return grads;
 }
 
-function flatten(weightGrads: Matrix[], biasGrads: ArrayLike<number>[]): number[] {
-  const out: number[] = [];
-  weightGrads.forEach((w, l) => {
-    out.push(...w.data, ...Array.from(biasGrads[l]));
-  });
-  return out;
-}
-
-function angleDegrees(a: number[], b: number[]): number {
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    ab += a[i] * b[i];
-    aa += a[i] * a[i];
-    bb += b[i] * b[i];
-  }
-  return (Math.acos(Math.min(1, ab / Math.sqrt(aa * bb))) * 180) / Math.PI;
-}
-
 function batch(n: number, inputs: number, classes: number, seed: number): { x: Matrix; y: Matrix } {
   const rng = new Rng(seed);
   const x = Matrix.zeros(n, inputs);
@@ -136,7 +117,7 @@ describe('predictive coding inference', () => {
       { steps: 400, inferenceRate: 0.05, fixedPrediction: true, loss: 'cross-entropy' },
       site,
     );
-    const pc = flatten(r.weightGrads, r.biasGrads);
+    const pc = flatGrads(r.weightGrads, r.biasGrads);
     const bp = bpGradients(stack, x, y, 'cross-entropy').flat();
     expect(angleDegrees(pc, bp)).toBeLessThan(1e-4);
     pc.forEach((v, i) => {
@@ -150,7 +131,7 @@ describe('predictive coding inference', () => {
       { steps: 3, inferenceRate: 0.05, fixedPrediction: true, loss: 'cross-entropy' },
       site,
     );
-    expect(angleDegrees(flatten(short.weightGrads, short.biasGrads), bp)).toBeGreaterThan(1);
+    expect(angleDegrees(flatGrads(short.weightGrads, short.biasGrads), bp)).toBeGreaterThan(1);
   });
 
   it('standard PC approaches BP as the output precision gets small (Whittington & Bogacz’s limit), with small rate and many steps', () => {
@@ -163,7 +144,7 @@ describe('predictive coding inference', () => {
         { steps: 600, inferenceRate: 0.05, fixedPrediction: false, loss: 'mse', outputPrecision },
         site,
       );
-      return angleDegrees(flatten(r.weightGrads, r.biasGrads), bp);
+      return angleDegrees(flatGrads(r.weightGrads, r.biasGrads), bp);
     });
     expect(angles[1]).toBeLessThan(0.5);
     expect(angles[1]).toBeLessThan(angles[0]);
@@ -193,7 +174,9 @@ describe('predictive coding inference', () => {
     const a = predictiveCodingStep(s32, x.astype('float32'), y.astype('float32'), opts, site);
     const b = predictiveCodingStep(stack, x, y, opts, site);
     expect(a.weightGrads[0].dtype).toBe('float32');
-    expect(angleDegrees(flatten(a.weightGrads, a.biasGrads), flatten(b.weightGrads, b.biasGrads))).toBeLessThan(0.01);
+    expect(angleDegrees(flatGrads(a.weightGrads, a.biasGrads), flatGrads(b.weightGrads, b.biasGrads))).toBeLessThan(
+      0.01,
+    );
   });
 
   it('a diverging relaxation is a typed error naming the rule, layer and batch', () => {

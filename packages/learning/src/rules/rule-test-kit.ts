@@ -3,7 +3,7 @@
  * sizes, a rule instance created once and stepped several times (criteria tests compare two steps), every update as
  * an array in `networkParams` order, and scikit-learn's digits when python3-sklearn is installed.
  */
-import { Rng } from '@concord/core';
+import { type Matrix, Rng } from '@concord/core';
 import type { ImageDataset } from '../dataset.ts';
 import { loadDigits } from '../datasets/load.ts';
 import { ENGINE_DEFAULTS, resolveHyper } from '../engine/train.ts';
@@ -67,4 +67,22 @@ export function digits(): ImageDataset | undefined {
     }
   }
   return digitsCache ?? undefined;
+}
+
+/** Per-layer weight and bias gradients laid end to end, in layer order (for angles between whole updates). */
+export function flatGrads(weightGrads: Matrix[], biasGrads: ArrayLike<number>[]): number[] {
+  return weightGrads.flatMap((w, l) => [...w.data, ...Array.from(biasGrads[l])]);
+}
+
+/** The angle between two vectors, in degrees. */
+export function angleDegrees(a: number[], b: number[]): number {
+  let ab = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let i = 0; i < a.length; i++) {
+    ab += a[i] * b[i];
+    aa += a[i] * a[i];
+    bb += b[i] * b[i];
+  }
+  return (Math.acos(Math.min(1, ab / Math.sqrt(aa * bb))) * 180) / Math.PI;
 }
