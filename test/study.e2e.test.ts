@@ -9,10 +9,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoPath } from '@concord/core/testing';
+import { CV_PEAK_LABEL, isLayerSummary, loadStudyConfig, type ResultRow, runStudy } from '@concord/pipeline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadStudyConfig } from '../packages/cli/src/study/config.ts';
-import { CV_PEAK_LABEL, isLayerSummary, type ResultRow } from '../packages/cli/src/study/results.ts';
-import { runStudy } from '../packages/cli/src/study/run-study.ts';
 
 const LAYERS = ['Conv1_relu', 'block_5_add', 'block_15_add'];
 

@@ -4,10 +4,6 @@ export const CLI_ERRORS = {
   USAGE: 'ERR_CLI_USAGE',
   /** A JSON input file (labels, runs) that is not valid JSON or not the expected array. */
   JSON: 'ERR_CLI_JSON',
-  /** A study file entry that is missing, unknown or malformed (named in the message). */
-  STUDY_CONFIG: 'ERR_CLI_STUDY_CONFIG',
-  /** A study summary that needs more subjects than the dataset has (the cross-validated peak needs 2). */
-  STUDY_TOO_FEW_SUBJECTS: 'ERR_CLI_STUDY_TOO_FEW_SUBJECTS',
   /** A failure that is not one of Concord's typed errors (a bug: exit 1). */
   INTERNAL: 'ERR_CLI_INTERNAL',
 } as const;

@@ -1,8 +1,7 @@
 /** `concord compare-models --config study.json|yaml`: the end-to-end brain–model comparison study. */
 import { resolve } from 'node:path';
+import { loadStudyConfig, runStudy } from '@concord/pipeline';
 import { type Command, requiredString, stringOption } from '../command.ts';
-import { loadStudyConfig } from '../study/config.ts';
-import { runStudy } from '../study/run-study.ts';
 
 const compareModels: Command = {
   name: 'compare-models',

@@ -10,7 +10,7 @@
  */
 
 import { ConcordRangeError } from '@concord/core';
-import { CLI_ERRORS } from '../errors.ts';
+import { PIPELINE_ERRORS } from '../errors.ts';
 import { meanAndSem } from './results.ts';
 
 export interface Ceiling {
@@ -73,7 +73,7 @@ export function crossValidatedPeak(
   const nS = values[0]?.length ?? 0;
   if (nS < 2)
     throw new ConcordRangeError(
-      CLI_ERRORS.STUDY_TOO_FEW_SUBJECTS,
+      PIPELINE_ERRORS.STUDY_TOO_FEW_SUBJECTS,
       `crossValidatedPeak: needs at least 2 subjects, received ${nS}`,
       {
         expected: 2,

@@ -8,11 +8,11 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import type { ReduceSpec } from '@concord/activations';
 import { ConcordError } from '@concord/core';
 import { parse as parseYaml } from 'yaml';
-import { CLI_ERRORS } from '../errors.ts';
+import { PIPELINE_ERRORS } from '../errors.ts';
 
 export class StudyConfigError extends ConcordError {
   constructor(entry: string, message: string) {
-    super(CLI_ERRORS.STUDY_CONFIG, `${entry}: ${message}`, { field: entry });
+    super(PIPELINE_ERRORS.STUDY_CONFIG, `${entry}: ${message}`, { field: entry });
   }
 }
 
