@@ -126,7 +126,7 @@ describe('concord similarity', () => {
     ]) {
       const r = await concord(...args, '--json');
       expect(r.code, args.join(' ')).toBe(2);
-      expect(r.stdout).toBe('');
+      expect(JSON.parse(r.stdout).error.code, args.join(' ')).toMatch(/^ERR_/); // --json: the error as one document
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }
     expect((await concord('similarity', '--x', x, '--y', y, '--metric', 'nope')).stderr).toContain('svcca');

@@ -9,10 +9,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoPath } from '@concord/core/testing';
+import { CV_PEAK_LABEL, isLayerSummary, loadStudyConfig, type ResultRow, runStudy } from '@concord/pipeline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadStudyConfig } from '../packages/cli/src/study/config.ts';
-import type { ResultRow } from '../packages/cli/src/study/results.ts';
-import { runStudy } from '../packages/cli/src/study/run-study.ts';
 
 const LAYERS = ['Conv1_relu', 'block_5_add', 'block_15_add'];
 
@@ -77,7 +75,8 @@ describe('compare-models on a reduced study', () => {
             r.dataset === dataset &&
             r.layer === layer &&
             r.metric === metric &&
-            (r.time === null || r.region.endsWith('(peak)')),
+            // static data: the layer's row; EEG: the peak chosen by cross-validation
+            ((r.time === null && !r.region.includes('(window')) || r.region.endsWith(CV_PEAK_LABEL)),
         )!,
     );
 
@@ -110,19 +109,21 @@ describe('compare-models on a reduced study', () => {
         r.metric.startsWith('rsa') &&
         r.time !== null &&
         r.time < 0 &&
-        !r.region.endsWith('(peak)'),
+        !isLayerSummary(r),
     );
     expect(pre.length).toBeGreaterThan(0);
     for (const r of pre) expect(Math.abs(r.value)).toBeLessThan(peak.value / 2);
   });
 
   it('gives one row per network × layer × dataset × region/time × metric, with noise ceilings for RSA', () => {
-    const eegTimes = new Set(
-      rows.filter((r) => r.dataset === 'eeg' && !r.region.endsWith('(peak)')).map((r) => r.time),
-    );
+    const eegTimes = new Set(rows.filter((r) => r.dataset === 'eeg' && !isLayerSummary(r)).map((r) => r.time));
     // tmin −0.1 .. tmax 0.4 at 250 Hz is 126 samples; 40 ms bins of 10 samples → 12 bins
     expect(eegTimes.size).toBe(12);
-    expect(rows).toHaveLength(LAYERS.length * 2 * (12 + 1) + LAYERS.length * 2);
+    // EEG: 12 time points, the pre-specified window and the cross-validated peak per layer and metric
+    expect(rows).toHaveLength(LAYERS.length * 2 * (12 + 2) + LAYERS.length * 2);
+    const eegSummaries = rows.filter((r) => r.dataset === 'eeg' && isLayerSummary(r));
+    expect(eegSummaries.filter((r) => /\(window 0–\d+ ms\)$/.test(r.region))).toHaveLength(LAYERS.length * 2);
+    expect(eegSummaries.filter((r) => r.region.endsWith(CV_PEAK_LABEL))).toHaveLength(LAYERS.length * 2);
     for (const r of rows.filter((q) => q.metric.startsWith('rsa'))) {
       expect(r.ceilingLower).not.toBeNull();
       expect(r.ceilingUpper!).toBeGreaterThanOrEqual(r.ceilingLower!);
@@ -138,6 +139,7 @@ describe('compare-models on a reduced study', () => {
     const json = JSON.parse(readFileSync(join(dir, 'out', 'results.json'), 'utf8'));
     expect(json.rows).toHaveLength(rows.length);
     const html = readFileSync(report, 'utf8');
+    expect(html).toMatch(/peak chosen by leave-one-subject-out cross-validation/);
     const imgs = [...html.matchAll(/<img src="([^"]+)"/g)].map((m) => m[1]);
     expect(imgs.length).toBeGreaterThanOrEqual(6);
     for (const src of imgs) expect(existsSync(join(dir, 'out', src))).toBe(true);

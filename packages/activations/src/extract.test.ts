@@ -152,7 +152,7 @@ scipy.io.savemat(sys.argv[1] + '/feat.mat', {'conv1': a, 'fc': b, 'label': 'x'})
         return e as Error & { code: string };
       }
     })();
-    expect(err?.code).toBe('ERR_NPZ_ENTRY');
+    expect(err?.code).toBe('ERR_IO_NPZ_ENTRY');
     expect(err?.message).toContain("'arr_0'");
   });
 });
@@ -252,7 +252,7 @@ describe('a bad image in a later batch (decoded ahead while the network runs)', 
     }
     const model = await loadModel(flat);
     const err = await model.extract(await loadStimuli(imgs), { layers: ['y'], batchSize: 2 }).catch((e) => e);
-    expect(err.code).toBe('ERR_IMAGE_DECODE');
+    expect(err.code).toBe('ERR_ACTIVATIONS_IMAGE_DECODE');
     expect(err.message).toContain('img3.png');
     await model.dispose();
   });

@@ -195,7 +195,7 @@ np.savez(os.path.join(sys.argv[1], 'ref.npz'), x=x, mm=x.astype(np.float64) @ W.
       await model.dispose();
       rmSync(join(sub, 'ext.weights'));
       const err = await loadModel(join(sub, 'ext.onnx')).catch((e) => e);
-      expect(err.code).toBe('ERR_MODEL_FORMAT');
+      expect(err.code).toBe('ERR_ACTIVATIONS_MODEL_FORMAT');
       expect(err.message).toContain('ext.weights');
     });
   },
@@ -253,7 +253,7 @@ describe('bad models and bad input: typed errors naming the model, file or layer
     const bad = join(dir, 'truncated.onnx');
     writeFileSync(bad, readFileSync(good).subarray(0, 150));
     const err = await loadModel(bad).catch((e) => e);
-    expect(err.code).toBe('ERR_MODEL_FORMAT');
+    expect(err.code).toBe('ERR_ACTIVATIONS_MODEL_FORMAT');
     expect(err.message).toContain('truncated.onnx');
     expect(err.message).toMatch(/byte/);
   });
@@ -262,7 +262,7 @@ describe('bad models and bad input: typed errors naming the model, file or layer
     const bad = join(dir, 'junk.onnx');
     writeFileSync(bad, 'this is not a protobuf at all, just text\n'.repeat(10));
     const err = await loadModel(bad).catch((e) => e);
-    expect(err.code).toBe('ERR_MODEL_FORMAT');
+    expect(err.code).toBe('ERR_ACTIVATIONS_MODEL_FORMAT');
     expect(err.message).toContain('junk.onnx');
   });
 
@@ -270,7 +270,7 @@ describe('bad models and bad input: typed errors naming the model, file or layer
     const bad = join(dir, 'custom-op.onnx');
     writeFileSync(bad, tinyMlp([{ op: 'FancyOp', input: 'pre', output: 'fancy', domain: 'org.example' }]).bytes);
     const err = await loadModel(bad).catch((e) => e);
-    expect(err.code).toBe('ERR_MODEL_UNSUPPORTED');
+    expect(err.code).toBe('ERR_ACTIVATIONS_MODEL_UNSUPPORTED');
     expect(err.message).toContain('custom-op.onnx');
     expect(err.message).toMatch(/FancyOp|org\.example/);
   });
@@ -279,7 +279,7 @@ describe('bad models and bad input: typed errors naming the model, file or layer
     const bad = join(dir, 'model.pt');
     writeFileSync(bad, 'x');
     const err = await loadModel(bad).catch((e) => e);
-    expect(err.code).toBe('ERR_MODEL_KIND');
+    expect(err.code).toBe('ERR_ACTIVATIONS_MODEL_KIND');
     expect(err.message).toContain('.onnx');
   });
 
@@ -288,7 +288,7 @@ describe('bad models and bad input: typed errors naming the model, file or layer
     const err = await model
       .extract(stimuliFromArray(new Float32Array(10), [2, 5]), { layers: ['hidden'] })
       .catch((e) => e);
-    expect(err.code).toBe('ERR_SHAPE');
+    expect(err.code).toBe('ERR_CORE_SHAPE');
     expect(err.message).toContain('[N, 4]');
     expect(err.message).toContain('[2, 5]');
     await model.dispose();
@@ -299,7 +299,7 @@ describe('bad models and bad input: typed errors naming the model, file or layer
     const err = await model
       .extract(stimuliFromArray(new Float64Array(8), [2, 4]), { layers: ['hidden'] })
       .catch((e) => e);
-    expect(err.code).toBe('ERR_MODEL_INPUT');
+    expect(err.code).toBe('ERR_ACTIVATIONS_MODEL_INPUT');
     expect(err.message).toMatch(/float32.*float64/);
     await model.dispose();
   });
@@ -309,7 +309,7 @@ describe('bad models and bad input: typed errors naming the model, file or layer
     const err = await model
       .extract(stimuliFromArray(new Float32Array(8), [2, 4]), { layers: ['hidden', 'conv5'] })
       .catch((e) => e);
-    expect(err.code).toBe('ERR_UNKNOWN_LAYER');
+    expect(err.code).toBe('ERR_ACTIVATIONS_UNKNOWN_LAYER');
     expect(err.message).toContain("'conv5'");
     expect(err.message).toContain("'mm1', 'pre', 'hidden', 'out', 'root'");
     await model.dispose();
@@ -322,7 +322,7 @@ describe('bad models and bad input: typed errors naming the model, file or layer
     const err = await model
       .extract(stimuliFromArray(x, [3, 4], { descriptors: { stimulus: ['a', 'b', 'c'] } }), { layers: ['root'] })
       .catch((e) => e);
-    expect(err.code).toBe('ERR_ACTIVATION_NON_FINITE');
+    expect(err.code).toBe('ERR_ACTIVATIONS_NON_FINITE');
     expect(err.message).toContain("layer 'root'");
     expect(err.message).toContain('stimulus 0 (a)');
     await model.dispose();

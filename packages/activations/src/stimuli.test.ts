@@ -128,7 +128,7 @@ describe('bad stimuli: typed errors naming the file', () => {
     const empty = join(dir, 'empty');
     mkdirSync(empty);
     const err = await loadStimuli(empty).catch((e) => e);
-    expect(err.code).toBe('ERR_STIMULI');
+    expect(err.code).toBe('ERR_ACTIVATIONS_STIMULI');
     expect(err.message).toContain(empty);
     expect(err.message).toMatch(/no PNG or JPEG/);
   });
@@ -140,7 +140,7 @@ describe('bad stimuli: typed errors naming the file', () => {
     writeFileSync(join(bad, 'b.jpg'), Buffer.from('not a jpeg, just text pretending'));
     const s = await loadStimuli(bad);
     const err = await s.batch(0, 2).catch((e) => e);
-    expect(err.code).toBe('ERR_IMAGE_DECODE');
+    expect(err.code).toBe('ERR_ACTIVATIONS_IMAGE_DECODE');
     expect(err.message).toContain('b.jpg');
   });
 
@@ -154,7 +154,7 @@ describe('bad stimuli: typed errors naming the file', () => {
     const err = await loadStimuli(bad)
       .then((s) => s.batch(0, 1))
       .catch((e) => e);
-    expect(err.code).toBe('ERR_IMAGE_DECODE');
+    expect(err.code).toBe('ERR_ACTIVATIONS_IMAGE_DECODE');
     expect(err.message).toContain('a.png');
   });
 
@@ -166,14 +166,14 @@ describe('bad stimuli: typed errors naming the file', () => {
     const err = await loadStimuli(mixed)
       .then((s) => s.batch(0, 2))
       .catch((e) => e);
-    expect(err.code).toBe('ERR_STIMULI');
+    expect(err.code).toBe('ERR_ACTIVATIONS_STIMULI');
     expect(err.message).toContain('b.png');
     expect(err.message).toContain('5×6');
   });
 
   it('a missing path', async () => {
     const err = await loadStimuli(join(dir, 'nope')).catch((e) => e);
-    expect(err.code).toBe('ERR_STIMULI');
+    expect(err.code).toBe('ERR_ACTIVATIONS_STIMULI');
   });
 });
 

@@ -110,7 +110,7 @@ describe('TF.js layers model from disk (MobileNetV2 backbone shipped in nsfwjs)'
     const f = writeNsfwjsModel('mobilenet_v2', broken);
     rmSync(join(broken, 'group1-shard1of1'));
     const err = await loadModel(f).catch((e) => e);
-    expect(err.code).toBe('ERR_MODEL_FORMAT');
+    expect(err.code).toBe('ERR_ACTIVATIONS_MODEL_FORMAT');
     expect(err.message).toContain('group1-shard1of1');
   });
 
@@ -119,11 +119,11 @@ describe('TF.js layers model from disk (MobileNetV2 backbone shipped in nsfwjs)'
     const f = writeNsfwjsModel('mobilenet_v2', broken);
     writeFileSync(join(broken, 'group1-shard1of1'), Buffer.alloc(1000));
     const err = await loadModel(f).catch((e) => e);
-    expect(err.code).toBe('ERR_MODEL_FORMAT');
+    expect(err.code).toBe('ERR_ACTIVATIONS_MODEL_FORMAT');
     expect(err.message).toMatch(/truncated/);
     writeFileSync(f, '{"modelTopology": ');
     const err2 = await loadModel(f).catch((e) => e);
-    expect(err2.code).toBe('ERR_MODEL_FORMAT');
+    expect(err2.code).toBe('ERR_ACTIVATIONS_MODEL_FORMAT');
     expect(err2.message).toContain('model.json');
   });
 });

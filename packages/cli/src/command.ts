@@ -3,8 +3,10 @@
  * JSON document on stdout (progress and logs go to stderr); exit 0 on success, 2 on bad usage or bad input (a
  * one-line message naming what was wrong), 1 on internal failure.
  */
+
 import { parseArgs } from 'node:util';
-import { ConcordError } from '@concord/core';
+import { ConcordError } from '@concord/core/errors';
+import { CLI_ERRORS } from './errors.ts';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';
@@ -53,7 +55,7 @@ export interface Command {
 /** Bad usage: exit code 2 with this message. */
 export class UsageError extends ConcordError {
   constructor(message: string) {
-    super('ERR_USAGE', message);
+    super(CLI_ERRORS.USAGE, message);
   }
 }
 
@@ -97,6 +99,13 @@ export function parseCommandArgs(cmd: Command, argv: string[]): { opts: ParsedOp
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (e) {
+    const unknown = unknownFlag(e, argv);
+    if (unknown !== undefined) {
+      const near = closestFlag(unknown, Object.keys(options));
+      throw new UsageError(
+        `unknown option '${unknown}'${near ? `; did you mean --${near}?` : ''} (see concord ${cmd.name} --help)`,
+      );
+    }
     throw new UsageError(`${(e as Error).message.split('\n')[0]} (see concord ${cmd.name} --help)`);
   }
   const opts = parsed.values as ParsedOptions;
@@ -114,6 +123,43 @@ export function parseCommandArgs(cmd: Command, argv: string[]): { opts: ParsedOp
   if (parsed.positionals.length > (cmd.positionals?.length ?? 0))
     throw new UsageError(`unexpected argument '${parsed.positionals[cmd.positionals?.length ?? 0]}'`);
   return { opts, positionals: parsed.positionals };
+}
+
+/** The flag parseArgs rejected as unknown ('--methd' or '-x'), if that was the error. */
+function unknownFlag(e: unknown, argv: string[]): string | undefined {
+  if ((e as { code?: string }).code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return undefined;
+  const quoted = /'(-{1,2}[^']*)'/.exec((e as Error).message)?.[1];
+  return quoted ?? argv.find((a) => a.startsWith('-'));
+}
+
+/** The valid flag nearest to `given` (edit distance ≤ a third of its length, at least 2), or undefined. */
+export function closestFlag(given: string, flags: readonly string[]): string | undefined {
+  const name = given.replace(/^-+/, '').split('=')[0];
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const f of flags) {
+    const d = editDistance(name, f);
+    if (d < bestDistance) {
+      bestDistance = d;
+      best = f;
+    }
+  }
+  return bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
+}
+
+/** Levenshtein distance (insertions, deletions, substitutions; adjacent swaps count 1 as in Damerau's). */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
+  for (let j = 0; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
 }
 
 /** Option helpers with usage errors naming the flag. */
@@ -148,4 +194,30 @@ export function choiceOption<T extends string>(
   if (typeof v !== 'string' || !(choices as readonly string[]).includes(v))
     throw new UsageError(`--${name}: expected one of ${choices.join(', ')}, received '${v}'`);
   return v as T;
+}
+
+/**
+ * Options the parser guarantees (declared `required`, or with a `default`), typed as present: the value, or a
+ * UsageError naming the flag if a command asks for one it did not declare so.
+ */
+export function requiredString(opts: ParsedOptions, name: string): string {
+  const v = stringOption(opts, name);
+  if (v === undefined) throw new UsageError(`missing required option --${name}`);
+  return v;
+}
+
+export function requiredNumber(
+  opts: ParsedOptions,
+  name: string,
+  constraints: { integer?: boolean; min?: number } = {},
+): number {
+  const v = numberOption(opts, name, constraints);
+  if (v === undefined) throw new UsageError(`missing required option --${name}`);
+  return v;
+}
+
+export function requiredChoice<T extends string>(opts: ParsedOptions, name: string, choices: readonly T[]): T {
+  const v = choiceOption(opts, name, choices);
+  if (v === undefined) throw new UsageError(`missing required option --${name}`);
+  return v;
 }

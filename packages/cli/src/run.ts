@@ -1,8 +1,12 @@
-/** Dispatch argv to a command and map errors to exit codes (2 bad input, 1 internal failure). */
-import { isConcordError } from '@concord/core';
-import { loadHdf5 } from '@concord/io';
-import { type Command, type CommandContext, helpText, parseCommandArgs, UsageError } from './command.ts';
-import { allCommands } from './commands/index.ts';
+/**
+ * Dispatch argv to a command and map errors to exit codes (2 bad input, 1 internal failure). Light on purpose:
+ * `concord --help` and `--version` import no analysis package; a command's module loads when it runs.
+ */
+
+import { isConcordError } from '@concord/core/errors';
+import { type CommandContext, helpText, parseCommandArgs, UsageError } from './command.ts';
+import { COMMAND_MANIFEST, findCommand } from './commands/index.ts';
+import { CLI_ERRORS } from './errors.ts';
 import { progressBar } from './progress-bar.ts';
 
 export interface RunOptions {
@@ -11,20 +15,24 @@ export interface RunOptions {
   stderr?: NodeJS.WritableStream;
 }
 
-function findCommand(argv: string[]): { cmd: Command; rest: string[] } | undefined {
-  const commands = allCommands();
-  const two = argv.slice(0, 2).join(' ');
-  const byTwo = commands.find((c) => c.name === two);
-  if (byTwo) return { cmd: byTwo, rest: argv.slice(2) };
-  const byOne = commands.find((c) => c.name === argv[0]);
-  if (byOne) return { cmd: byOne, rest: argv.slice(1) };
-  return undefined;
-}
-
 function overview(): string {
   const lines = ['Usage: concord <command> [options]   (concord <command> --help for details)', '', 'Commands:'];
-  for (const c of allCommands()) lines.push(`  ${c.name.padEnd(24)}${c.summary}`);
+  for (const c of COMMAND_MANIFEST) lines.push(`  ${c.name.padEnd(24)}${c.summary}`);
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * A failure: the message on stderr, and with --json also `{"error": {"code", "message"}}` on stdout, so a caller
+ * reading stdout always gets one JSON document.
+ */
+function fail(
+  io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; json: boolean },
+  prefix: string,
+  code: string,
+  message: string,
+): void {
+  io.stderr.write(`${prefix}${message}\n`);
+  if (io.json) io.stdout.write(`${JSON.stringify({ error: { code, message } })}\n`);
 }
 
 export async function runCli(argv: string[], opts: RunOptions = {}): Promise<number> {
@@ -35,16 +43,19 @@ export async function runCli(argv: string[], opts: RunOptions = {}): Promise<num
     return argv.length === 0 ? 2 : 0;
   }
   if (argv[0] === '--version') {
-    const { VERSION } = await import('@concord/core');
+    const { VERSION } = await import('@concord/core/version');
     stdout.write(`${VERSION}\n`);
     return 0;
   }
-  const found = findCommand(argv);
+  const found = await findCommand(argv);
   if (!found) {
-    const sub = allCommands().filter((c) => c.name.startsWith(`${argv[0]} `));
+    const sub = COMMAND_MANIFEST.filter((c) => c.name.startsWith(`${argv[0]} `));
     const hint = sub.length ? ` (subcommands: ${sub.map((c) => c.name).join(', ')})` : '';
-    stderr.write(
-      `concord: unknown command '${argv.slice(0, sub.length ? 2 : 1).join(' ')}'${hint}; run concord --help for the list\n`,
+    fail(
+      { stdout, stderr, json: argv.includes('--json') },
+      'concord: ',
+      CLI_ERRORS.USAGE,
+      `unknown command '${argv.slice(0, sub.length ? 2 : 1).join(' ')}'${hint}; run concord --help for the list`,
     );
     return 2;
   }
@@ -76,15 +87,17 @@ export async function runCli(argv: string[], opts: RunOptions = {}): Promise<num
       },
     };
     // HDF5 / MAT v7.3 support is loaded on demand (it is slow to load): when any argument names such a file.
-    if (rest.some((a) => /\.(mat|set|h5|hdf5)$/i.test(a))) await loadHdf5();
+    if (rest.some((a) => /\.(mat|set|h5|hdf5)$/i.test(a))) await (await import('@concord/io')).loadHdf5();
     const code = await cmd.run(parsed, positionals, ctx);
     return code ?? 0;
   } catch (e) {
+    const io = { stdout, stderr, json };
     if (e instanceof UsageError || (isConcordError(e) && e.badInput)) {
-      stderr.write(`concord ${cmd.name}: ${oneLine((e as Error).message)}\n`);
+      fail(io, `concord ${cmd.name}: `, (e as { code: string }).code, oneLine((e as Error).message));
       return 2;
     }
-    stderr.write(`concord ${cmd.name}: internal error: ${oneLine(e instanceof Error ? e.message : String(e))}\n`);
+    const code = isConcordError(e) ? e.code : CLI_ERRORS.INTERNAL;
+    fail(io, `concord ${cmd.name}: internal error: `, code, oneLine(e instanceof Error ? e.message : String(e)));
     if (process.env.CONCORD_DEBUG && e instanceof Error && e.stack) stderr.write(`${e.stack}\n`);
     return 1;
   }

@@ -240,6 +240,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("argsortStable", Napi::Function::New(env, concord::ArgsortStable));
   exports.Set("scanNumericArrays", Napi::Function::New(env, concord::ScanNumericArrays));
   exports.Set("firstNonFinite", Napi::Function::New(env, concord::FirstNonFiniteValue));
+  exports.Set("gemmInto", Napi::Function::New(env, concord::GemmInto));
+  exports.Set("setThreads", Napi::Function::New(env, concord::SetThreads));
+  exports.Set("im2col", Napi::Function::New(env, concord::Im2col));
+  exports.Set("col2im", Napi::Function::New(env, concord::Col2im));
+  exports.Set("tanhInPlace", Napi::Function::New(env, concord::TanhInPlace));
+  exports.Set("adamStep", Napi::Function::New(env, concord::AdamStep));
   return exports;
 }
 

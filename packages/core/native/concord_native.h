@@ -17,4 +17,12 @@ Napi::Value ScanNumericArrays(const Napi::CallbackInfo& info);
 // firstNonFinite(values: Float32Array | Float64Array): see finite.cc.
 Napi::Value FirstNonFiniteValue(const Napi::CallbackInfo& info);
 
+// Training kernels (see training.cc): gemmInto, setThreads, im2col, col2im, tanhInPlace, adamStep.
+Napi::Value GemmInto(const Napi::CallbackInfo& info);
+Napi::Value SetThreads(const Napi::CallbackInfo& info);
+Napi::Value Im2col(const Napi::CallbackInfo& info);
+Napi::Value Col2im(const Napi::CallbackInfo& info);
+Napi::Value TanhInPlace(const Napi::CallbackInfo& info);
+Napi::Value AdamStep(const Napi::CallbackInfo& info);
+
 }  // namespace concord

@@ -86,11 +86,13 @@ describe('Dataset', () => {
     }
     expect(err).toBeInstanceOf(ShapeError);
     expect((err as Error).message).toMatch(/obsDescriptors\.stim has 2 entries, expected 3/);
-    expect(codeOf(() => new Dataset(Matrix.zeros(3, 2), { channelDescriptors: { name: ['x'] } }))).toBe('ERR_SHAPE');
+    expect(codeOf(() => new Dataset(Matrix.zeros(3, 2), { channelDescriptors: { name: ['x'] } }))).toBe(
+      'ERR_CORE_SHAPE',
+    );
   });
 
   it('an unknown descriptor is a typed error listing the known ones', () => {
-    expect(codeOf(() => sample().obsDescriptor('condition'))).toBe('ERR_DESCRIPTOR');
+    expect(codeOf(() => sample().obsDescriptor('condition'))).toBe('ERR_CORE_DESCRIPTOR');
     expect(() => sample().obsDescriptor('condition')).toThrow(/'stim', 'run', 'session'/);
   });
 
@@ -168,10 +170,10 @@ describe('TemporalDataset', () => {
   });
 
   it('shape and descriptor length errors', () => {
-    expect(codeOf(() => new TemporalDataset(new Float64Array(5), [1, 2, 3]))).toBe('ERR_SHAPE');
+    expect(codeOf(() => new TemporalDataset(new Float64Array(5), [1, 2, 3]))).toBe('ERR_CORE_SHAPE');
     expect(
       codeOf(() => new TemporalDataset(new Float64Array(6), [1, 2, 3], { timeDescriptors: { time: [0, 1] } })),
-    ).toBe('ERR_SHAPE');
+    ).toBe('ERR_CORE_SHAPE');
   });
 
   it('timeSlice gives the observations × channels dataset at one time', () => {
@@ -182,7 +184,7 @@ describe('TemporalDataset', () => {
       [202, 212],
     ]);
     expect(ds.descriptors.time).toBe(0.1);
-    expect(codeOf(() => temporal().timeSlice(4))).toBe('ERR_TIME_INDEX');
+    expect(codeOf(() => temporal().timeSlice(4))).toBe('ERR_CORE_TIME_INDEX');
   });
 
   it('splitObs and subsetObs keep the (o, c, t) blocks', () => {

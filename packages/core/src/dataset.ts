@@ -12,7 +12,7 @@ import {
   indicesWhere,
   selectDescriptors,
 } from './descriptors.ts';
-import { ParameterError } from './errors.ts';
+import { CORE_ERRORS, ParameterError } from './errors.ts';
 import { type DType, Matrix } from './matrix.ts';
 
 export interface DatasetInit {
@@ -166,7 +166,7 @@ export class Dataset {
 export function assertHasObs(ds: Dataset, min: number, what: string): void {
   if (ds.nObs < min)
     throw new ParameterError(
-      'ERR_TOO_FEW_OBSERVATIONS',
+      CORE_ERRORS.TOO_FEW_OBSERVATIONS,
       what,
       `needs at least ${min} observations, received ${ds.nObs}`,
     );

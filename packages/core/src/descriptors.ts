@@ -3,7 +3,7 @@
  * Unique values are ordered as numpy's np.unique orders them (numbers ascending, strings by code point), so
  * conditions come out in the same order as in rsatoolbox.
  */
-import { ParameterError, ShapeError } from './errors.ts';
+import { CORE_ERRORS, ParameterError, ShapeError } from './errors.ts';
 
 export type DescriptorValue = string | number;
 export type Descriptor = DescriptorValue[];
@@ -49,7 +49,7 @@ export function uniqueInOrder(values: readonly DescriptorValue[]): DescriptorVal
 export function checkDescriptors(kind: string, descriptors: Descriptors, expectedLength: number): void {
   for (const [name, col] of Object.entries(descriptors)) {
     if (!Array.isArray(col))
-      throw new ParameterError('ERR_DESCRIPTOR', `${kind}.${name}`, `expected an array, received ${typeof col}`);
+      throw new ParameterError(CORE_ERRORS.DESCRIPTOR, `${kind}.${name}`, `expected an array, received ${typeof col}`);
     if (col.length !== expectedLength) {
       throw new ShapeError(
         `${kind}.${name} has ${col.length} entries, expected ${expectedLength} (one per ${kind === 'obsDescriptors' ? 'observation' : kind === 'channelDescriptors' ? 'channel' : 'time point'})`,
@@ -67,7 +67,7 @@ export function getDescriptor(kind: string, descriptors: Descriptors, name: stri
   const col = descriptors[name];
   if (!col) {
     throw new ParameterError(
-      'ERR_DESCRIPTOR',
+      CORE_ERRORS.DESCRIPTOR,
       'descriptor',
       `'${name}' is not one of the ${kind} (${
         Object.keys(descriptors)

@@ -20,9 +20,9 @@ describe('errors', () => {
       [new ConcordError('ERR_X', 'm'), 'ERR_X', Error, true],
       [new ConcordTypeError('ERR_T', 'm'), 'ERR_T', TypeError, true],
       [new ConcordRangeError('ERR_R', 'm'), 'ERR_R', RangeError, true],
-      [new ShapeError('m'), 'ERR_SHAPE', RangeError, true],
+      [new ShapeError('m'), 'ERR_CORE_SHAPE', RangeError, true],
       [new ParameterError('ERR_P', 'method', 'm'), 'ERR_P', TypeError, true],
-      [new NonFiniteError('x', 3, Number.NaN), 'ERR_NON_FINITE', RangeError, true],
+      [new NonFiniteError('x', 3, Number.NaN), 'ERR_CORE_NON_FINITE', RangeError, true],
       [new FileFormatError('ERR_F', 'a.npy', 'm'), 'ERR_F', Error, true],
       [new InternalError('ERR_I', 'm'), 'ERR_I', Error, false],
     ];
@@ -43,7 +43,7 @@ describe('errors', () => {
   });
 
   it('FileFormatError names the file, the field and the byte offset', () => {
-    const e = new FileFormatError('ERR_NPY_HEADER', 'data/x.npy', 'bad shape', { field: 'shape', offset: 10 });
+    const e = new FileFormatError('ERR_IO_NPY_HEADER', 'data/x.npy', 'bad shape', { field: 'shape', offset: 10 });
     expect(e.message).toBe('data/x.npy (field shape, byte offset 10): bad shape');
     expect(e.details).toMatchObject({ file: 'data/x.npy', field: 'shape', offset: 10 });
   });
@@ -67,7 +67,7 @@ describe('errors', () => {
     } catch (e) {
       err = e;
     }
-    expect((err as ParameterError).code).toBe('ERR_UNKNOWN_METHOD');
+    expect((err as ParameterError).code).toBe('ERR_CORE_UNKNOWN_METHOD');
     expect((err as Error).message).toBe(`method: expected one of 'cosine', 'spearman'; received "pearson"`);
     expect(() => checkChoice('m', 3, ['a'], 'ERR_CUSTOM')).toThrow(/received 3/);
   });

@@ -3,6 +3,38 @@
  * (exit 2 for bad input) and the HTTP service (status table) dispatch on, plus structured `details`.
  */
 
+/** Stable error codes of @concord/core (every code thrown in this package is listed here). */
+export const CORE_ERRORS = {
+  /** A shape mismatch (ShapeError). */
+  SHAPE: 'ERR_CORE_SHAPE',
+  /** A NaN or ±Inf where the computation cannot accept it (NonFiniteError). */
+  NON_FINITE: 'ERR_CORE_NON_FINITE',
+  /** A method / choice string outside its allowed values (checkChoice's default). */
+  UNKNOWN_METHOD: 'ERR_CORE_UNKNOWN_METHOD',
+  /** A descriptor of the wrong length or kind. */
+  DESCRIPTOR: 'ERR_CORE_DESCRIPTOR',
+  /** Too few observations for an operation (e.g. splitting a dataset). */
+  TOO_FEW_OBSERVATIONS: 'ERR_CORE_TOO_FEW_OBSERVATIONS',
+  /** A time index outside a temporal dataset. */
+  TIME_INDEX: 'ERR_CORE_TIME_INDEX',
+  /** An element type that is not float32/float64. */
+  DTYPE: 'ERR_CORE_DTYPE',
+  /** An RNG argument outside its range, or an invalid seed. */
+  RNG_RANGE: 'ERR_CORE_RNG_RANGE',
+  SEED: 'ERR_CORE_SEED',
+  /** CONCORD_BACKEND names no backend; a forced backend that does not load. */
+  BACKEND: 'ERR_CORE_BACKEND',
+  BACKEND_UNAVAILABLE: 'ERR_CORE_BACKEND_UNAVAILABLE',
+  /** Decompositions: a matrix that is not positive definite, singular, or an iteration that did not converge. */
+  NOT_POSITIVE_DEFINITE: 'ERR_CORE_NOT_POSITIVE_DEFINITE',
+  SINGULAR: 'ERR_CORE_SINGULAR',
+  NO_CONVERGENCE: 'ERR_CORE_NO_CONVERGENCE',
+  /** Internal failures of the native (LAPACK) and onnxruntime backends. */
+  NATIVE_LAPACK: 'ERR_CORE_NATIVE_LAPACK',
+  ONNX_FAILED: 'ERR_CORE_ONNX_FAILED',
+  ONNX_TIMEOUT: 'ERR_CORE_ONNX_TIMEOUT',
+} as const;
+
 export interface ErrorDetails {
   /** The file involved, when the error is about a file. */
   file?: string;
@@ -74,7 +106,7 @@ export class ConcordRangeError extends RangeError implements ConcordErrorLike {
 /** A shape mismatch; the message names every shape involved. */
 export class ShapeError extends ConcordRangeError {
   constructor(message: string, details?: ErrorDetails) {
-    super('ERR_SHAPE', message, details);
+    super(CORE_ERRORS.SHAPE, message, details);
   }
 }
 
@@ -101,7 +133,7 @@ export class ParameterError extends ConcordTypeError {
 /** A non-finite value where the computation cannot accept it. */
 export class NonFiniteError extends ConcordRangeError {
   constructor(where: string, index: number, value: number) {
-    super('ERR_NON_FINITE', `${where}: non-finite value ${value} at flat index ${index}`, {
+    super(CORE_ERRORS.NON_FINITE, `${where}: non-finite value ${value} at flat index ${index}`, {
       field: where,
       offset: index,
       received: value,
@@ -137,7 +169,7 @@ export function checkChoice<T extends string>(
   parameter: string,
   value: unknown,
   choices: readonly T[],
-  code = 'ERR_UNKNOWN_METHOD',
+  code: string = CORE_ERRORS.UNKNOWN_METHOD,
 ): T {
   if (typeof value === 'string' && (choices as readonly string[]).includes(value)) return value as T;
   throw new ParameterError(

@@ -44,8 +44,8 @@ describe('Matrix construction and shape checks', () => {
   });
 
   it('rejects negative or fractional shapes and non-float data', () => {
-    expect(codeOf(() => new Matrix(-1, 2))).toBe('ERR_SHAPE');
-    expect(codeOf(() => new Matrix(1.5, 2))).toBe('ERR_SHAPE');
+    expect(codeOf(() => new Matrix(-1, 2))).toBe('ERR_CORE_SHAPE');
+    expect(codeOf(() => new Matrix(1.5, 2))).toBe('ERR_CORE_SHAPE');
     expect(() => new Matrix(1, 2, new Int32Array(2) as unknown as Float64Array)).toThrow(ConcordTypeError);
   });
 
@@ -73,7 +73,7 @@ describe('views share memory, everything else copies', () => {
     v.set(0, 0, 99);
     expect(m.get(1, 0)).toBe(99);
     expect(v.data.buffer).toBe(m.data.buffer);
-    expect(codeOf(() => m.rowRange(1, 3))).toBe('ERR_SHAPE');
+    expect(codeOf(() => m.rowRange(1, 3))).toBe('ERR_CORE_SHAPE');
   });
 
   it('clone, selectRows, selectCols, transpose and column are copies', () => {
@@ -119,8 +119,8 @@ describe('transpose, selectRows, selectCols', () => {
       [3, 1],
       [6, 4],
     ]);
-    expect(codeOf(() => m.selectRows([2]))).toBe('ERR_SHAPE');
-    expect(codeOf(() => m.selectCols([-1]))).toBe('ERR_SHAPE');
+    expect(codeOf(() => m.selectRows([2]))).toBe('ERR_CORE_SHAPE');
+    expect(codeOf(() => m.selectCols([-1]))).toBe('ERR_CORE_SHAPE');
     expect(m.selectCols([]).shape).toEqual([2, 0]);
   });
 });
@@ -153,7 +153,7 @@ describe('ndarray and ml-matrix round trips (the real packages)', () => {
       [5, 6],
     ]);
     expect(Matrix.fromNdarray(ndarray(new Float32Array(4), [2, 2])).dtype).toBe('float32');
-    expect(codeOf(() => Matrix.fromNdarray(ndarray(new Float64Array(8), [2, 2, 2])))).toBe('ERR_SHAPE');
+    expect(codeOf(() => Matrix.fromNdarray(ndarray(new Float64Array(8), [2, 2, 2])))).toBe('ERR_CORE_SHAPE');
   });
 
   it('toNdarray gives a real ndarray sharing memory; toMlMatrix a real ml-matrix copy', () => {
@@ -191,6 +191,6 @@ describe('non-finite checks', () => {
     m.set(1, 2, Number.POSITIVE_INFINITY);
     expect(m.hasNonFinite()).toBe(true);
     expect(() => m.assertFinite('activations')).toThrow(/activations \[row 1, col 2\]/);
-    expect(codeOf(() => m.assertFinite('x'))).toBe('ERR_NON_FINITE');
+    expect(codeOf(() => m.assertFinite('x'))).toBe('ERR_CORE_NON_FINITE');
   });
 });

@@ -3,7 +3,7 @@
  */
 import { Matrix as MlMatrix } from 'ml-matrix';
 import ndarray, { type NdArray } from 'ndarray';
-import { ConcordTypeError, NonFiniteError, ShapeError } from './errors.ts';
+import { CORE_ERRORS, ConcordTypeError, NonFiniteError, ShapeError } from './errors.ts';
 import { firstNonFinite } from './kernels/finite.ts';
 
 export type DType = 'float64' | 'float32';
@@ -31,7 +31,7 @@ export class Matrix {
     if (data === undefined) data = new Float64Array(rows * cols);
     else if (!(data instanceof Float64Array || data instanceof Float32Array)) {
       throw new ConcordTypeError(
-        'ERR_DTYPE',
+        CORE_ERRORS.DTYPE,
         `Matrix: data must be a Float64Array or Float32Array, received ${(data as object)?.constructor?.name}`,
       );
     }

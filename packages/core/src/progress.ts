@@ -11,6 +11,8 @@ export interface ProgressEvent {
   /** Units in all (0 when unknown). */
   total: number;
   message?: string;
+  /** Named numbers of the current state (training: epoch, batch, loss, accuracy), for UIs that show more than a bar. */
+  values?: Readonly<Record<string, number>>;
 }
 
 export type ProgressCallback = (event: ProgressEvent) => void;

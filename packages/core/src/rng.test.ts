@@ -24,7 +24,7 @@ describe('Rng', () => {
   });
 
   it('rejects a non-integer seed with a typed error', () => {
-    expect(codeOf(() => new Rng(1.5))).toBe('ERR_SEED');
+    expect(codeOf(() => new Rng(1.5))).toBe('ERR_CORE_SEED');
   });
 
   it('random() is in [0, 1) with mean 1/2 and variance 1/12 within 5 standard errors', () => {
@@ -81,8 +81,8 @@ describe('Rng', () => {
     const expected = n / k;
     const chi2 = counts.reduce((s, c) => s + (c - expected) ** 2 / expected, 0);
     expect(chi2).toBeLessThan(22.46); // chi-square 6 d.o.f., p = 0.001
-    expect(codeOf(() => rng.int(0))).toBe('ERR_RNG_RANGE');
-    expect(codeOf(() => rng.int(2.5))).toBe('ERR_RNG_RANGE');
+    expect(codeOf(() => rng.int(0))).toBe('ERR_CORE_RNG_RANGE');
+    expect(codeOf(() => rng.int(2.5))).toBe('ERR_CORE_RNG_RANGE');
   });
 
   it('permutation is a permutation, and each position is uniform over values', () => {
@@ -100,7 +100,7 @@ describe('Rng', () => {
     const s = new Rng(9).sampleWithoutReplacement(50, 20);
     expect(new Set(s).size).toBe(20);
     for (const v of s) expect(v >= 0 && v < 50).toBe(true);
-    expect(codeOf(() => new Rng(9).sampleWithoutReplacement(3, 4))).toBe('ERR_RNG_RANGE');
+    expect(codeOf(() => new Rng(9).sampleWithoutReplacement(3, 4))).toBe('ERR_CORE_RNG_RANGE');
   });
 
   it('fork gives a reproducible stream independent of the parent', () => {

@@ -2,7 +2,7 @@
  * Seeded pseudo-random numbers (xoshiro128**, seeded through splitmix32). Library code never uses
  * Math.random: the same seed gives the same stream on every platform.
  */
-import { ParameterError } from './errors.ts';
+import { CORE_ERRORS, ParameterError } from './errors.ts';
 
 function splitmix32(state: { s: number }): number {
   state.s = (state.s + 0x9e3779b9) | 0;
@@ -21,7 +21,8 @@ export class Rng {
   readonly seed: number;
 
   constructor(seed: number) {
-    if (!Number.isInteger(seed)) throw new ParameterError('ERR_SEED', 'seed', `expected an integer, received ${seed}`);
+    if (!Number.isInteger(seed))
+      throw new ParameterError(CORE_ERRORS.SEED, 'seed', `expected an integer, received ${seed}`);
     this.seed = seed;
     // Fold 53-bit integers into 32 bits without losing the high part.
     const st = { s: (seed | 0) ^ Math.floor(seed / 0x100000000) };
@@ -79,7 +80,7 @@ export class Rng {
   /** Integer uniform in [0, n). */
   int(n: number): number {
     if (!(n > 0) || !Number.isInteger(n))
-      throw new ParameterError('ERR_RNG_RANGE', 'n', `expected a positive integer, received ${n}`);
+      throw new ParameterError(CORE_ERRORS.RNG_RANGE, 'n', `expected a positive integer, received ${n}`);
     // Rejection sampling avoids modulo bias.
     if (n <= 0x100000000) {
       const limit = 0x100000000 - (0x100000000 % n);
@@ -122,7 +123,7 @@ export class Rng {
 
   /** k distinct indices from 0..n-1, in random order. */
   sampleWithoutReplacement(n: number, k: number): Int32Array {
-    if (k > n) throw new ParameterError('ERR_RNG_RANGE', 'k', `cannot draw ${k} distinct items from ${n}`);
+    if (k > n) throw new ParameterError(CORE_ERRORS.RNG_RANGE, 'k', `cannot draw ${k} distinct items from ${n}`);
     return this.permutation(n).slice(0, k);
   }
 

@@ -13,7 +13,7 @@ import {
   indicesWhere,
   selectDescriptors,
 } from './descriptors.ts';
-import { ParameterError, ShapeError } from './errors.ts';
+import { CORE_ERRORS, ParameterError, ShapeError } from './errors.ts';
 import { allocate, type DType, dtypeOf, type FloatArray, Matrix } from './matrix.ts';
 
 export interface TemporalDatasetInit {
@@ -105,7 +105,7 @@ export class TemporalDataset {
   /** The Dataset at time index `t` (observations × channels). */
   timeSlice(t: number): Dataset {
     if (!(t >= 0 && t < this.nTimes))
-      throw new ParameterError('ERR_TIME_INDEX', 't', `expected an index in [0, ${this.nTimes}), received ${t}`);
+      throw new ParameterError(CORE_ERRORS.TIME_INDEX, 't', `expected an index in [0, ${this.nTimes}), received ${t}`);
     const m = Matrix.zeros(this.nObs, this.nChannels, this.dtype);
     const T = this.nTimes;
     for (let i = 0; i < this.nObs * this.nChannels; i++) m.data[i] = this.data[i * T + t];

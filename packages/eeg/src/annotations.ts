@@ -5,7 +5,9 @@
 import type { Annotation } from './raw.ts';
 
 export function roundToMicrosecond(seconds: number): number {
-  return Math.round(seconds * 1e6) / 1e6;
+  // times beyond ~1e302 s would overflow when scaled to microseconds: they are whole microseconds already
+  const r = Math.round(seconds * 1e6) / 1e6;
+  return Number.isFinite(r) ? r : seconds;
 }
 
 /**
@@ -18,7 +20,8 @@ export function cropAnnotations(annotations: Annotation[], tmax: number): { kept
   for (const a of annotations) {
     const onset = roundToMicrosecond(a.onset);
     const end = roundToMicrosecond(a.onset + (Number.isNaN(a.duration) ? 0 : a.duration));
-    if (onset > tmax || end < 0) {
+    // a non-finite onset (a corrupt marker) lies nowhere in the recording
+    if (!Number.isFinite(onset) || onset > tmax || end < 0) {
       omitted++;
       continue;
     }

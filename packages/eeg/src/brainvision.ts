@@ -3,12 +3,17 @@
  * IEEE_FLOAT_32 samples, MULTIPLEXED or VECTORIZED, per-channel resolution × unit (V, mV, µV/uV, nV; an empty unit
  * means µV); channels with a non-voltage unit are 'misc' (µS, S, C: SI-scaled; others, e.g. ARU: resolution only); with a [Coordinates]
  * section, channels at radius 0 are 'misc' (as MNE types them). Markers become annotations 'Type/Description' at
- * (position − 1) / sfreq lasting size / sfreq. Header text is UTF-8 when Codepage says so, latin-1 otherwise.
+ * (position − 1) / sfreq lasting size / sfreq (a size that is not a plain integer is 0, as in MNE). Header text is
+ * decoded in the codepage a `Codepage=` line names (ANSI = Windows-1252), UTF-8 when none is named, latin-1 when the
+ * bytes are invalid in that encoding; keys and section names are case-insensitive, ':' works as '=' (configparser).
+ * Float samples that are NaN or infinite are a corrupt file (typed error), as are resolutions or sampling
+ * intervals that make the scaling or the rate non-finite.
  */
 import { existsSync } from 'node:fs';
 import { dirname, extname, join } from 'node:path';
+import { FileFormatError } from '@concord/core';
 import { cropAnnotations } from './annotations.ts';
-import { EEG_ERRORS, FileFormatError } from './errors.ts';
+import { EEG_ERRORS } from './errors.ts';
 import { checkedFileSize, readExactly, withFd } from './file-access.ts';
 import { type Annotation, type ChannelType, Raw, type RawInfo } from './raw.ts';
 
@@ -27,11 +32,20 @@ function parseUnit(unit: string): { scale: number; base: string } {
 }
 const CHUNK_BYTES = 8 << 20;
 
+/**
+ * Header text as MNE decodes it: the codepage named by a `Codepage=` line (ANSI = Windows-1252), UTF-8 when none
+ * is named, and latin-1 when the bytes are not valid in that encoding (older recordings).
+ */
 function decodeText(bytes: Uint8Array): string {
-  // Codepage=UTF-8 is declared in the text itself (ASCII-compatible); without it the file is latin-1
-  const probe = new TextDecoder('latin1').decode(bytes.subarray(0, Math.min(bytes.length, 4096)));
-  const utf8 = /^\s*Codepage\s*=\s*UTF-8/im.test(probe);
-  return new TextDecoder(utf8 ? 'utf-8' : 'latin1').decode(bytes);
+  const probe = new TextDecoder('latin1').decode(bytes.subarray(0, Math.min(bytes.length, 1 << 16)));
+  const declared = /Codepage=(.+)/.exec(probe)?.[1].trim() ?? 'UTF-8';
+  const label = declared.toUpperCase() === 'ANSI' ? 'windows-1252' : declared;
+  try {
+    return new TextDecoder(label, { fatal: true }).decode(bytes);
+  } catch {
+    // an unknown codepage label or bytes invalid in it: latin-1, which decodes anything
+    return new TextDecoder('latin1').decode(bytes);
+  }
 }
 
 function readText(path: string, what: string): string {
@@ -43,27 +57,38 @@ function readText(path: string, what: string): string {
   });
 }
 
+/**
+ * INI sections as MNE reads them through Python's configparser: keys are case-insensitive ('DataFile' =
+ * 'datafile'), '=' or ':' separates a key from its value, both trimmed, lines starting with ';' or '#' are
+ * comments, and everything from '[Comment]' on is free text. Section names are matched case-insensitively too
+ * (MNE accepts 'Common infos' from NeurOne exports and finds '[Marker Infos]' in any case).
+ */
 function parseIni(text: string): { firstLine: string; sections: Sections } {
   const sections: Sections = new Map();
   let current: Map<string, string> | undefined;
-  const lines = text.split(/\r?\n/);
+  const commentAt = text.indexOf('[Comment]');
+  const lines = (commentAt >= 0 ? text.slice(0, commentAt) : text).split(/\r?\n|\r/);
   for (const raw of lines) {
     const line = raw.trim();
-    if (line === '' || line.startsWith(';')) continue;
+    if (line === '' || line.startsWith(';') || line.startsWith('#')) continue;
     const sec = /^\[(.+)\]$/.exec(line);
     if (sec) {
-      current = new Map();
-      sections.set(sec[1], current);
+      const name = sec[1].trim().toLowerCase();
+      current = sections.get(name) ?? new Map();
+      sections.set(name, current);
       continue;
     }
-    const eq = line.indexOf('=');
-    if (current && eq > 0) current.set(line.slice(0, eq).trim(), line.slice(eq + 1));
+    const eq = line.search(/[=:]/);
+    if (current && eq > 0) {
+      const key = line.slice(0, eq).trim().toLowerCase();
+      if (!current.has(key)) current.set(key, line.slice(eq + 1).trim());
+    }
   }
-  return { firstLine: lines[0]?.trim() ?? '', sections };
+  return { firstLine: text.split(/\r?\n|\r/, 1)[0]?.trim() ?? '', sections };
 }
 
 function field(path: string, sections: Sections, section: string, key: string, required: boolean): string | undefined {
-  const v = sections.get(section)?.get(key);
+  const v = sections.get(section.toLowerCase())?.get(key.toLowerCase());
   if (v === undefined && required)
     throw new FileFormatError(EEG_ERRORS.badHeader, path, `missing ${key}= in [${section}]`, {
       field: `${section}.${key}`,
@@ -96,13 +121,26 @@ function parseSegmentDate(s: string | undefined): Date | null {
   return Number.isFinite(ms) ? new Date(ms) : null;
 }
 
+/** The `Mk<n>=` lines of the [Marker Infos] section (any case), as MNE finds them. */
+function markerLines(text: string): { key: string; value: string }[] {
+  const out: { key: string; value: string }[] = [];
+  let inside = false;
+  for (const raw of text.split(/\r?\n|\r/)) {
+    const line = raw.trim();
+    if (/^\[.*\]$/.test(line)) {
+      inside = line.toLowerCase() === '[marker infos]';
+      continue;
+    }
+    const m = inside ? /^(Mk\d+)=(.*)$/.exec(line) : null;
+    if (m) out.push({ key: m[1], value: m[2] });
+  }
+  return out;
+}
+
 function readMarkers(path: string, sfreq: number): { annotations: Annotation[]; measDate: Date | null } {
-  const { sections } = parseIni(readText(path, 'BrainVision marker file'));
   const annotations: Annotation[] = [];
   let measDate: Date | null = null;
-  const markers = sections.get('Marker Infos') ?? new Map<string, string>();
-  for (const [key, value] of markers) {
-    if (!/^Mk\d+$/.test(key)) continue;
+  for (const { key, value } of markerLines(readText(path, 'BrainVision marker file'))) {
     const f = splitFields(value);
     const position = Number(f[2]);
     if (!Number.isFinite(position))
@@ -112,11 +150,12 @@ function readMarkers(path: string, sfreq: number): { annotations: Annotation[]; 
         `marker position must be a number, received ${JSON.stringify(f[2])}`,
         { field: `Marker Infos.${key}` },
       );
-    const size = f[3] !== undefined && f[3].trim() !== '' ? Number(f[3]) : 1;
+    // MNE: a size that is not a plain non-negative integer is 0
+    const size = f[3] !== undefined && /^\d+$/.test(f[3]) ? Number(f[3]) : 0;
     if (f[0] === 'New Segment' && measDate === null) measDate = parseSegmentDate(f[5]);
     annotations.push({
       onset: (position - 1) / sfreq,
-      duration: (Number.isFinite(size) ? size : 1) / sfreq,
+      duration: size / sfreq,
       description: `${f[0]}/${f[1] ?? ''}`,
     });
   }
@@ -126,14 +165,12 @@ function readMarkers(path: string, sfreq: number): { annotations: Annotation[]; 
 /** Read a BrainVision recording from its header (.vhdr or .ahdr). */
 export function readRawBrainVision(path: string): Raw {
   const { firstLine, sections } = parseIni(readText(path, 'BrainVision header'));
-  if (!/^Brain ?Vision/i.test(firstLine)) {
-    throw new FileFormatError(
-      EEG_ERRORS.unknownFormat,
-      path,
-      `first line must name a BrainVision header, received ${JSON.stringify(firstLine.slice(0, 60))}`,
-      { field: 'identification line', offset: 0 },
+  const warnings: string[] = [];
+  // MNE only warns about an unknown identification line (other software writes its own)
+  if (!/^Brain ?Vision/i.test(firstLine))
+    warnings.push(
+      `unknown identification line ${JSON.stringify(firstLine.slice(0, 60))}; read as a BrainVision header`,
     );
-  }
   const isVamp = extname(path).toLowerCase() === '.ahdr';
   const dir = dirname(path);
   const dataFormat = field(path, sections, 'Common Infos', 'DataFormat', false) ?? 'BINARY';
@@ -167,6 +204,13 @@ export function readRawBrainVision(path: string): Raw {
     false,
   );
   const sfreq = 1e6 / interval;
+  if (!Number.isFinite(sfreq))
+    throw new FileFormatError(
+      EEG_ERRORS.badHeader,
+      path,
+      `SamplingInterval=${interval} µs gives a sampling rate of ${sfreq} Hz`,
+      { field: 'Common Infos.SamplingInterval' },
+    );
   const formatName = (field(path, sections, 'Binary Infos', 'BinaryFormat', true) ?? '').toUpperCase();
   if (!(formatName in FORMATS)) {
     throw new FileFormatError(
@@ -192,7 +236,6 @@ export function readRawBrainVision(path: string): Raw {
   // V-Amp files store one extra (marker) column after the announced channels
   const stored = isVamp ? nch + 1 : nch;
   const frameBytes = stored * bps;
-  const warnings: string[] = [];
   // MNE counts samples from the data file size (Analyzer exports may announce more DataPoints than they hold)
   const nTimes = Math.floor(dataSize / frameBytes);
   const dpText = field(path, sections, 'Common Infos', 'DataPoints', false);
@@ -207,14 +250,14 @@ export function readRawBrainVision(path: string): Raw {
       `data file size ${dataSize} is not a multiple of ${frameBytes} bytes per sample; the trailing ${dataSize % frameBytes} bytes are ignored`,
     );
 
-  const chInfos = sections.get('Channel Infos');
-  const coords = sections.get('Coordinates');
+  const chInfos = sections.get('channel infos');
+  const coords = sections.get('coordinates');
   const chNames: string[] = [];
   const chTypes: ChannelType[] = [];
   const units: string[] = [];
   const scales: number[] = [];
   for (let i = 1; i <= nch; i++) {
-    const entry = chInfos?.get(`Ch${i}`);
+    const entry = chInfos?.get(`ch${i}`);
     if (entry === undefined)
       throw new FileFormatError(EEG_ERRORS.badHeader, path, `missing Ch${i}= (NumberOfChannels=${nch})`, {
         field: `Channel Infos.Ch${i}`,
@@ -222,18 +265,20 @@ export function readRawBrainVision(path: string): Raw {
     const f = splitFields(entry);
     const resText = (f[2] ?? '').trim();
     const resolution = resText === '' ? 1 : Number(resText);
-    if (!Number.isFinite(resolution))
+    // the largest INT_32 sample times the resolution must stay finite
+    if (!Number.isFinite(resolution * 2 ** 31))
       throw new FileFormatError(
         EEG_ERRORS.badHeader,
         path,
-        `resolution must be a number, received ${JSON.stringify(resText)}`,
+        `resolution must be a finite number, received ${JSON.stringify(resText)}`,
         { field: `Channel Infos.Ch${i}` },
       );
-    const unit = (f[3] ?? '').trim();
+    // MNE drops stray 0xC2 bytes (the first half of a UTF-8 'µ' read as latin-1)
+    const unit = (f[3] ?? '').trim().replaceAll('\xc2', '');
     const { scale: unitScale, base } = parseUnit(unit);
     let type: ChannelType = base === 'V' ? 'eeg' : 'misc';
     if (coords && type === 'eeg') {
-      const c = coords.get(`Ch${i}`);
+      const c = coords.get(`ch${i}`);
       if (c === undefined || Number(splitFields(c)[0]) === 0) type = 'misc';
     }
     chNames.push(f[0]);
@@ -271,6 +316,25 @@ export function readRawBrainVision(path: string): Raw {
     reader: (channels, start, stop, out) => {
       const read = sampleDecoder(format);
       const len = stop - start;
+      // float samples can be NaN or infinite in a corrupt file (integers times a finite resolution cannot)
+      const isFloat = format === 'IEEE_FLOAT_32';
+      const checkFinite = (
+        values: Float64Array,
+        from: number,
+        n: number,
+        offsetOf: (t: number) => number,
+        ch: number,
+      ) => {
+        for (let t = 0; t < n; t++) {
+          if (!Number.isFinite(values[from + t]))
+            throw new FileFormatError(
+              EEG_ERRORS.badHeader,
+              dataPath,
+              `sample of channel ${chNames[ch]} is ${values[from + t]}; samples must be finite`,
+              { offset: offsetOf(t), field: 'samples' },
+            );
+        }
+      };
       withFd(dataPath, (fd) => {
         if (orientation === 'VECTORIZED') {
           const buf = new Uint8Array(len * bps);
@@ -280,6 +344,7 @@ export function readRawBrainVision(path: string): Raw {
             readExactly(fd, dataPath, buf, 0, len * bps, (ch * nTimes + start) * bps);
             const s = scales[ch];
             for (let t = 0; t < len; t++) out[k * len + t] = read(view, t * bps) * s;
+            if (isFloat) checkFinite(out, k * len, len, (t) => (ch * nTimes + start + t) * bps, ch);
           }
           return;
         }
@@ -294,6 +359,7 @@ export function readRawBrainVision(path: string): Raw {
             const s = scales[ch];
             const rowBase = k * len - start;
             for (let t = t0; t < t1; t++) out[rowBase + t] = read(view, (t - t0) * frameBytes + ch * bps) * s;
+            if (isFloat) checkFinite(out, rowBase + t0, t1 - t0, (t) => (t0 + t) * frameBytes + ch * bps, ch);
           }
         }
       });

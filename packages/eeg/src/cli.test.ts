@@ -65,7 +65,7 @@ describeWithSharedData(['eeg'], 'concord eeg info', () => {
   it('bad input exits 2 with a one-line message naming the problem', () => {
     const dir = concord('eeg', 'info', sharedData('eeg'), '--json');
     expect(dir.code).toBe(2);
-    expect(dir.stdout).toBe('');
+    expect(JSON.parse(dir.stdout).error.message).toMatch(/directory/); // --json: the error as a JSON document
     expect(dir.stderr).toMatch(/directory/);
     const range = concord('eeg', 'info', sharedData('eeg', 'mne-python', 'edf', 'test.edf'), '--samples', '3070:5');
     expect(range.code).toBe(2);

@@ -7,6 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { FileFormatError } from '@concord/core';
 import {
   isMatArray,
   isMatCell,
@@ -18,7 +19,7 @@ import {
 } from '@concord/io';
 import { cropAnnotations } from './annotations.ts';
 import { Epochs } from './epochs.ts';
-import { EEG_ERRORS, FileFormatError } from './errors.ts';
+import { EEG_ERRORS } from './errors.ts';
 import type { Events } from './events.ts';
 import { checkedFileSize, readExactly, withFd } from './file-access.ts';
 import { type Annotation, type ChannelType, Raw, type RawInfo } from './raw.ts';
@@ -85,12 +86,17 @@ interface EeglabHeader {
   /** Embedded data (channels × pnts × trials in MATLAB order, C-order values), or null when in a .fdt file. */
   embedded: ArrayLike<number> | null;
   fdt: string | null;
+  /** Non-fatal oddities (a renamed .fdt). */
+  warnings: string[];
 }
 
 function readHeader(path: string): EeglabHeader {
   checkedFileSize(path, 'EEGLAB .set file');
+  const warnings: string[] = [];
   const vars = readMat(path);
-  const eeg = (vars.EEG ?? vars) as MatValue;
+  const top = (vars.EEG ?? vars) as MatValue;
+  // MNE also accepts an EEG structure nested inside EEG
+  const eeg = isMatStruct(top) && top.nbchan === undefined && isMatStruct(top.EEG) ? top.EEG : top;
   if (!isMatStruct(eeg) || eeg.nbchan === undefined) {
     throw new FileFormatError(
       EEG_ERRORS.badHeader,
@@ -114,8 +120,65 @@ function readHeader(path: string): EeglabHeader {
         field: name,
       });
   }
-  if (!(srate > 0))
-    throw new FileFormatError(EEG_ERRORS.badHeader, path, `must be > 0, received ${srate}`, { field: 'EEG.srate' });
+  if (!(srate > 0 && Number.isFinite(srate)))
+    throw new FileFormatError(EEG_ERRORS.badHeader, path, `must be a finite number > 0, received ${srate}`, {
+      field: 'EEG.srate',
+    });
+  if (!Number.isFinite(xmin))
+    throw new FileFormatError(EEG_ERRORS.badHeader, path, `must be finite, received ${xmin}`, { field: 'EEG.xmin' });
+  // the data's size is checked before anything is built per channel (a corrupt nbchan of 1e9 must not build names)
+  const values = nch * pnts * trials;
+  if (!Number.isSafeInteger(values * 4))
+    throw new FileFormatError(
+      EEG_ERRORS.badHeader,
+      path,
+      `nbchan × pnts × trials = ${nch} × ${pnts} × ${trials} is too large for any file`,
+      { field: 'EEG.nbchan' },
+    );
+  let embedded: ArrayLike<number> | null = null;
+  let fdt: string | null = null;
+  if (isMatArray(eeg.data)) {
+    if (eeg.data.data.length !== values) {
+      throw new FileFormatError(
+        EEG_ERRORS.badHeader,
+        path,
+        `EEG.data has ${eeg.data.data.length} values, nbchan × pnts × trials = ${values}`,
+        { field: 'EEG.data' },
+      );
+    }
+    embedded = eeg.data.data as ArrayLike<number>;
+  } else if (typeof eeg.data === 'string' && eeg.data !== '') {
+    fdt = join(dirname(path), basename(eeg.data.replaceAll('\\', '/')));
+    // MNE: when the named .fdt is missing but one named after the .set exists, the file was renamed on disk
+    const renamed = join(dirname(path), `${basename(path).replace(/\.set$/i, '')}.fdt`);
+    if (!existsSync(fdt) && existsSync(renamed)) {
+      warnings.push(
+        `Data file name in EEG.data (${eeg.data}) is incorrect, the file name must have changed on disk, using the correct file name (${basename(renamed)}).`,
+      );
+      fdt = renamed;
+    }
+    if (!existsSync(fdt)) {
+      throw new FileFormatError(
+        EEG_ERRORS.missingCompanion,
+        path,
+        `data file ${JSON.stringify(eeg.data)} named by EEG.data does not exist (looked for ${fdt})`,
+        { field: 'EEG.data' },
+      );
+    }
+    const size = checkedFileSize(fdt, 'EEGLAB .fdt data file');
+    const need = values * 4;
+    if (size < need)
+      throw new FileFormatError(
+        EEG_ERRORS.truncated,
+        fdt,
+        `nbchan × pnts × trials × 4 bytes = ${need}, the file has ${size}`,
+        { field: 'EEG.pnts', offset: size },
+      );
+  } else {
+    throw new FileFormatError(EEG_ERRORS.badHeader, path, 'EEG.data is neither an array nor the name of a .fdt file', {
+      field: 'EEG.data',
+    });
+  }
   const locs = structs(eeg.chanlocs);
   const hasLocs = locs.length === nch;
   const chNames = hasLocs
@@ -134,43 +197,17 @@ function readHeader(path: string): EeglabHeader {
         return [x, y, z].some(Number.isNaN) ? null : [-y / 1000, x / 1000, z / 1000];
       })
     : null;
-  let embedded: ArrayLike<number> | null = null;
-  let fdt: string | null = null;
-  if (isMatArray(eeg.data)) {
-    if (eeg.data.data.length !== nch * pnts * trials) {
-      throw new FileFormatError(
-        EEG_ERRORS.badHeader,
-        path,
-        `EEG.data has ${eeg.data.data.length} values, nbchan × pnts × trials = ${nch * pnts * trials}`,
-        { field: 'EEG.data' },
-      );
-    }
-    embedded = eeg.data.data as ArrayLike<number>;
-  } else if (typeof eeg.data === 'string' && eeg.data !== '') {
-    fdt = join(dirname(path), basename(eeg.data.replaceAll('\\', '/')));
-    if (!existsSync(fdt)) {
-      throw new FileFormatError(
-        EEG_ERRORS.missingCompanion,
-        path,
-        `data file ${JSON.stringify(eeg.data)} named by EEG.data does not exist (looked for ${fdt})`,
-        { field: 'EEG.data' },
-      );
-    }
-    const size = checkedFileSize(fdt, 'EEGLAB .fdt data file');
-    const need = nch * pnts * trials * 4;
-    if (size < need)
-      throw new FileFormatError(
-        EEG_ERRORS.truncated,
-        fdt,
-        `nbchan × pnts × trials × 4 bytes = ${need}, the file has ${size}`,
-        { field: 'EEG.pnts', offset: size },
-      );
-  } else {
-    throw new FileFormatError(EEG_ERRORS.badHeader, path, 'EEG.data is neither an array nor the name of a .fdt file', {
-      field: 'EEG.data',
-    });
-  }
-  return { path, nch, chTypes, positions, pnts, trials, srate, xmin, chNames, eeg, embedded, fdt };
+  return { path, nch, chTypes, positions, pnts, trials, srate, xmin, chNames, eeg, embedded, fdt, warnings };
+}
+
+/** A non-finite sample is a corrupt file, not data: a typed error naming where it is. */
+function nonFinite(file: string, field: string, v: number, channel: number, sample: number, offset?: number): never {
+  throw new FileFormatError(
+    EEG_ERRORS.badHeader,
+    file,
+    `sample ${sample} of channel ${channel} is ${v}; samples must be finite`,
+    offset === undefined ? { field } : { field, offset },
+  );
 }
 
 /** Fill out[k·len + t] with channels × [start, stop) of trial `trial` (volts). */
@@ -191,11 +228,15 @@ function readSamples(
     const tr = h.trials;
     for (let k = 0; k < channels.length; k++) {
       const c = channels[k];
-      for (let t = 0; t < len; t++) out[k * len + t] = Number(d[(c * pnts + start + t) * tr + trial]) * CAL;
+      for (let t = 0; t < len; t++) {
+        const v = Number(d[(c * pnts + start + t) * tr + trial]);
+        if (!Number.isFinite(v)) nonFinite(h.path, 'EEG.data', v, c, start + t);
+        out[k * len + t] = v * CAL;
+      }
     }
     return;
   }
-  const fdt = h.fdt!;
+  const fdt = h.fdt ?? '';
   const frame = nch * 4;
   const framesPerChunk = Math.max(1, Math.floor(CHUNK_BYTES / frame));
   withFd(fdt, (fd) => {
@@ -206,7 +247,11 @@ function readSamples(
       readExactly(fd, fdt, buf, 0, (t1 - t0) * frame, (base + t0) * frame);
       for (let k = 0; k < channels.length; k++) {
         const c = channels[k];
-        for (let t = t0; t < t1; t++) out[k * len + t - start] = view.getFloat32((t - t0) * frame + c * 4, true) * CAL;
+        for (let t = t0; t < t1; t++) {
+          const v = view.getFloat32((t - t0) * frame + c * 4, true);
+          if (!Number.isFinite(v)) nonFinite(fdt, 'samples', v, c, t, (base + t) * frame + c * 4);
+          out[k * len + t - start] = v * CAL;
+        }
       }
     }
   });
@@ -245,7 +290,7 @@ export function readRawEeglab(path: string): Raw {
       description: text(ev.type),
     });
   }
-  const warnings: string[] = [];
+  const warnings = [...h.warnings];
   const cropped = cropAnnotations(annotations, h.pnts / h.srate);
   if (cropped.omitted > 0) warnings.push(`Omitted ${cropped.omitted} annotation(s) that were outside data range.`);
   if (annotations.some((a) => a.description === 'boundary')) {

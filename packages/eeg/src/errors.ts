@@ -1,6 +1,4 @@
 /** Error codes of @concord/eeg. Every file error names the file and the header field or byte offset. */
-export { FileFormatError, ParameterError } from '@concord/core';
-
 export const EEG_ERRORS = {
   /** The file ends before the header or the data the header announces. */
   truncated: 'ERR_EEG_TRUNCATED',

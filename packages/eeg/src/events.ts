@@ -4,8 +4,8 @@
  * `mne.events_from_annotations`; `readEvents` reads .eve text and FIF event files like `mne.read_events`.
  */
 import { readFileSync } from 'node:fs';
-import { checkChoice } from '@concord/core';
-import { EEG_ERRORS, FileFormatError, ParameterError } from './errors.ts';
+import { checkChoice, FileFormatError, ParameterError } from '@concord/core';
+import { EEG_ERRORS } from './errors.ts';
 import { FIFF, findBlocks, readFifTree, tagInts, tagString } from './fif/tags.ts';
 import { checkedFileSize, withFd } from './file-access.ts';
 import type { Annotation, Picks, Raw } from './raw.ts';

@@ -3,7 +3,8 @@
  * directory or an empty file fails the same way, and windows are read with pread (never the whole file).
  */
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
-import { EEG_ERRORS, FileFormatError } from './errors.ts';
+import { FileFormatError } from '@concord/core';
+import { EEG_ERRORS } from './errors.ts';
 
 /** Size of a regular, non-empty file; a typed error otherwise. */
 export function checkedFileSize(path: string, what = 'file'): number {

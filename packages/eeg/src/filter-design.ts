@@ -3,7 +3,8 @@
  * automatic transition bandwidths, automatic length 3.3 / transition · sfreq (odd), and the filter built as a sum
  * of scipy.signal.firwin low-pass pieces, one per band edge, each of the length its own transition needs.
  */
-import { EEG_ERRORS, ParameterError } from './errors.ts';
+import { ParameterError } from '@concord/core';
+import { EEG_ERRORS } from './errors.ts';
 
 /** MNE's length factors: filter length = factor / transition bandwidth (in seconds). */
 const HAMMING_LENGTH_FACTOR = 3.3;

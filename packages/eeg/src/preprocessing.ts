@@ -3,8 +3,8 @@
  * zero-phase FIR band-/high-/low-pass and notch filters with MNE's defaults, average or channel re-referencing,
  * FFT resampling, and baseline correction of epoched arrays.
  */
-import { Matrix, type ProgressCallback } from '@concord/core';
-import { EEG_ERRORS, ParameterError } from './errors.ts';
+import { Matrix, ParameterError, type ProgressCallback } from '@concord/core';
+import { EEG_ERRORS } from './errors.ts';
 import { type DesignedFilter, designFilter, type FilterSpec } from './filter-design.ts';
 import { OverlapAddFilter } from './overlap-add.ts';
 import { PARALLEL_MIN_SAMPLES, startWorkerHalf } from './parallel-filter.ts';

@@ -2,8 +2,8 @@
  * `Raw`: a continuous recording, MNE-style. It holds the measurement info and annotations and reads samples on
  * demand through a channel reader, so file-backed recordings load only the window and channels asked for.
  */
-import { Matrix } from '@concord/core';
-import { EEG_ERRORS, ParameterError } from './errors.ts';
+import { Matrix, ParameterError } from '@concord/core';
+import { EEG_ERRORS } from './errors.ts';
 
 /** Channel types as MNE names them. */
 export type ChannelType =

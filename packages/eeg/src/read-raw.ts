@@ -1,9 +1,10 @@
 /** `readRaw(path)`: choose the reader by file extension (a table, so an unknown extension lists the known ones). */
 import { extname } from 'node:path';
+import { FileFormatError } from '@concord/core';
 import { readRawBrainVision } from './brainvision.ts';
 import { readRawEdf } from './edf/read-edf.ts';
 import { readRawEeglab } from './eeglab.ts';
-import { EEG_ERRORS, FileFormatError } from './errors.ts';
+import { EEG_ERRORS } from './errors.ts';
 import { readRawFif } from './fif/read-fif.ts';
 import { checkedFileSize } from './file-access.ts';
 import type { Raw } from './raw.ts';

@@ -6,7 +6,7 @@ import { describeWithSharedData, sharedData } from '@concord/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findBidsRuns, readBoldSidecar } from './bids.ts';
 import { FMRI_ERRORS } from './errors.ts';
-import { readEvents } from './events.ts';
+import { readBidsEvents } from './events.ts';
 import { writeNifti } from './write-nifti.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'concord-bids-'));
@@ -57,7 +57,7 @@ describe('BIDS folder', () => {
   });
 
   it('events: numeric and text columns, n/a as NaN / null, n/a duration as 0', () => {
-    const ev = readEvents(join(func, 'sub-01_task-faces_run-1_events.tsv'));
+    const ev = readBidsEvents(join(func, 'sub-01_task-faces_run-1_events.tsv'));
     expect(ev.columnNames).toEqual(['onset', 'duration', 'trial_type', 'response_time', 'stim_file']);
     expect(Array.from(ev.onset)).toEqual([1.5, 5]);
     expect(Array.from(ev.duration)).toEqual([2, 0]);
@@ -82,7 +82,7 @@ describe('BIDS folder', () => {
 describeWithSharedData(['nifti', 'pymvpa-haxby2001'], 'Haxby events files', () => {
   it('every run has the 8 categories once, 22.5 s blocks (PyMVPA openfmri layout)', () => {
     for (let r = 1; r <= 12; r++) {
-      const ev = readEvents(
+      const ev = readBidsEvents(
         sharedData(
           'nifti',
           'pymvpa-haxby2001',

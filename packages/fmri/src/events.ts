@@ -109,8 +109,11 @@ export function eventsFromRows(rows: string[][], file: string): EventsTable {
   return { file, columnNames: header, onset, duration, trialType, modulation, columns, length: n };
 }
 
-/** Read a BIDS events file. */
-export function readEvents(path: string): EventsTable {
+/**
+ * Read a BIDS events file (`*_events.tsv`: onset, duration, trial_type, ...). Named apart from @concord/eeg's
+ * `readEvents`, which reads MNE event files (.eve / FIF) as MNE's `read_events` does.
+ */
+export function readBidsEvents(path: string): EventsTable {
   try {
     if (!statSync(path).isFile()) throw new Error('not a file');
   } catch {

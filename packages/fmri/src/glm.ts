@@ -22,7 +22,7 @@ import {
 } from '@concord/core';
 import { type DesignMatrix, type DesignOptions, designMatrix } from './design.ts';
 import { FMRI_ERRORS } from './errors.ts';
-import { type EventsTable, readEvents } from './events.ts';
+import { type EventsTable, readBidsEvents } from './events.ts';
 import type { NiftiMasker } from './masker.ts';
 import type { NiftiImage } from './nifti-image.ts';
 import { readNiftiSync } from './read-nifti.ts';
@@ -215,7 +215,7 @@ export function glmBetas(runs: GlmRunInput[], opts: GlmBetasOptions = {}): Datas
   const progress = new ProgressReporter('glm', totalUnits, opts.onProgress);
   runs.forEach((input, r) => {
     const runLabel = input.run ?? r + 1;
-    const events = typeof input.events === 'string' ? readEvents(input.events) : input.events;
+    const events = typeof input.events === 'string' ? readBidsEvents(input.events) : input.events;
     const { y, tr: imgTr } = runMatrix(input, opts.masker);
     if (nVoxels >= 0 && y.cols !== nVoxels)
       throw new ParameterError(

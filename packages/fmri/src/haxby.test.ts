@@ -18,7 +18,7 @@ import { describeWithSharedData, hasPythonModules, runPythonJson, sharedData } f
 import { calcRdm } from '@concord/rsa';
 import { expect, it } from 'vitest';
 import { designMatrix } from './design.ts';
-import { readEvents } from './events.ts';
+import { readBidsEvents } from './events.ts';
 import { glmBetas } from './glm.ts';
 import { NiftiMasker } from './masker.ts';
 import { readNifti } from './read-nifti.ts';
@@ -146,7 +146,7 @@ describeWithSharedData(
       ]);
       for (const r of [0, 7]) {
         const y = masker.transform(runs[r].data);
-        const dm = designMatrix(readEvents(runs[r].events), { nScans: 121, tr: 2.5 });
+        const dm = designMatrix(readBidsEvents(runs[r].events), { nScans: 121, tr: 2.5 });
         const ref = runPythonJson<number[][]>(
           `import numpy as np\nresult = np.linalg.lstsq(np.array(data['x']), np.array(data['y']), rcond=None)[0][:8].tolist()`,
           { x: dm.matrix.toArray(), y: y.toArray() },

@@ -287,10 +287,13 @@ export async function readNifti(path: string, opts: ReadNiftiOptions = {}): Prom
     await iterator.return(undefined);
     source = fileChunks(dataFile, dataStart);
   }
-  if (filled < need) {
+  // a gzip stream is read to its end even when the voxels are complete, so its CRC-32 and length trailer are
+  // checked (readNiftiSync's gunzip checks them too: both readers must reject the same corrupt files)
+  const gz = isGzip(dataFile);
+  if (filled < need || gz) {
     for await (const c of source) {
       take(c);
-      if (filled >= need) break;
+      if (filled >= need && !gz) break;
     }
   } else await source.return(undefined);
   if (filled < need) truncated(dataFile, header, dataStart, filled, need);
@@ -399,7 +402,7 @@ export async function* iterateNiftiVolumes(
         filled = 0;
       }
     }
-    if (t >= nVol) break;
+    // no break after the last volume: the gzip trailer (CRC-32, length) is checked at the end of the stream
   }
   if (t < nVol) truncated(dataFile, header, dataStart, t * volBytes + filled, nVol * volBytes);
 }

@@ -1,7 +1,7 @@
 /**
  * The searchlight inner loop, shared by the main thread and the worker threads: for each centre, gather its
  * sphere's voxels, build the condition × condition RDM (correlation or euclidean, rsatoolbox definitions) and
- * compare it with the model RDMs (spearman, corr or cosine). Typed arrays only, buffers reused across centres.
+ * compare it with the model RDMs (spearman, corr or cosine). Typed arrays only, buffers reused across centers.
  */
 
 export const FAST_RDM_METHODS = ['correlation', 'euclidean'] as const;
@@ -22,7 +22,7 @@ export interface KernelData {
   models: Float64Array;
   nModels: number;
   minVoxels: number;
-  /** Output nCentres × nModels (NaN for centres below minVoxels). */
+  /** Output nCentres × nModels (NaN for centers below minVoxels). */
   out: Float64Array;
   /**
    * Optional G = XᵀX for a row-major X (voxels × conditions), e.g. core's gramT (BLAS syrk when the native backend
@@ -148,7 +148,7 @@ function normalise(v: Float64Array, centre: boolean): void {
   for (let i = 0; i < n; i++) v[i] *= s;
 }
 
-/** Process centres [start, end). */
+/** Process centers [start, end). */
 export function runSearchlightChunk(k: KernelData, start: number, end: number): void {
   const { nCond, data, offsets, neighbours, models, nModels, out } = k;
   const nPairs = (nCond * (nCond - 1)) / 2;

@@ -1,11 +1,12 @@
 /**
  * Searchlight RSA over a mask.
  *
- * Spheres: every mask voxel is a centre; its neighbourhood is every MASK voxel whose distance from the centre is
- * ≤ radius (inclusion rule `distance ≤ radius`, as rsatoolbox's get_volume_searchlight), in voxel units or, with
- * `units: 'mm'`, in millimetres through the affine (anisotropic and oblique grids handled). Spheres are truncated
- * at the mask boundary; centres with fewer than `minVoxels` neighbours get NaN (rsatoolbox's `threshold` t
- * corresponds to minVoxels = ceil(t × full sphere size)).
+ * Spheres: every mask voxel is a centre; its neighbourhood is every MASK voxel inside the sphere, by one of two rules
+ * (`sphere`): 'rsatoolbox' (default) — distance < radius in voxel units, as rsatoolbox's get_volume_searchlight
+ * (radius 2: 27 voxels); 'nilearn' — distance ≤ radius in millimetres through the affine (anisotropic and oblique
+ * grids handled), as nilearn's SearchLight (radius 4 mm on 2 mm voxels: 33 voxels). `units` overrides the rule's
+ * units. Spheres are truncated at the mask boundary; centers with fewer than `minVoxels` neighbours get NaN
+ * (rsatoolbox's `threshold` t corresponds to minVoxels = ceil(t × full sphere size)).
  *
  * Per centre: an RDM of the conditions (observations averaged per `descriptor` as calcRdm does) and its comparison
  * with one or more model RDMs. Fast path (typed-array kernel, worker threads): RDM 'correlation' or 'euclidean'
@@ -15,6 +16,7 @@
 import { availableParallelism } from 'node:os';
 import {
   ConcordError,
+  checkChoice,
   compareDescriptorValues,
   Dataset,
   Matrix,
@@ -41,22 +43,46 @@ import { writeNifti } from './write-nifti.ts';
 
 export interface Neighbourhoods {
   /** Masked column index of each centre. */
-  centres: Int32Array;
+  centers: Int32Array;
   offsets: Int32Array;
   neighbours: Int32Array;
   /** Size of a full (untruncated) sphere. */
   fullSphere: number;
 }
 
-/** Sphere offsets (di, dj, dk) with distance ≤ radius (voxels, or mm through the affine's rotation-zoom part). */
-export function sphereOffsets(radius: number, units: 'voxels' | 'mm' = 'voxels', affine?: number[][]): number[][] {
+/** Which voxels a sphere holds: rsatoolbox's `distance < radius` in voxels, or nilearn's `distance ≤ radius` in mm. */
+export type SphereRule = 'rsatoolbox' | 'nilearn';
+export const SPHERE_RULES: readonly SphereRule[] = ['rsatoolbox', 'nilearn'];
+
+export interface SphereOptions {
+  /** 'rsatoolbox' (default): distance < radius, voxels; 'nilearn': distance ≤ radius, mm. */
+  sphere?: SphereRule;
+  /** Units of the radius; default the rule's own (rsatoolbox: 'voxels', nilearn: 'mm'). */
+  units?: 'voxels' | 'mm';
+}
+
+/**
+ * Sphere offsets (di, dj, dk) inside the radius by the rule's comparison (strict for rsatoolbox, inclusive for
+ * nilearn), in voxels or in mm through the affine's rotation-zoom part (needed for 'mm').
+ */
+export function sphereOffsets(radius: number, opts: SphereOptions = {}, affine?: number[][]): number[][] {
   if (!(radius >= 0))
     throw new ParameterError(FMRI_ERRORS.BAD_PARAMETER, 'radius', `expected a non-negative number, received ${radius}`);
-  const rzs = units === 'mm' ? affine! : undefined;
+  const rule = checkChoice('sphere', opts.sphere ?? 'rsatoolbox', SPHERE_RULES, FMRI_ERRORS.BAD_PARAMETER);
+  const units = opts.units ?? (rule === 'nilearn' ? 'mm' : 'voxels');
+  let rzs: number[][] | undefined;
+  if (units === 'mm') {
+    if (affine === undefined)
+      throw new ParameterError(FMRI_ERRORS.BAD_PARAMETER, 'units', "'mm' needs the image's affine");
+    rzs = affine;
+  }
   const minZoom = rzs ? Math.min(...[0, 1, 2].map((j) => Math.hypot(rzs[0][j], rzs[1][j], rzs[2][j]))) : 1;
   const r = Math.ceil(radius / minZoom + 1e-9);
   const out: number[][] = [];
+  // Lattice distances that equal the radius mathematically (e.g. 2 mm·√2 in mm) must land on the intended side of
+  // the comparison despite rounding: inclusive adds a relative 1e-9, strict subtracts it.
   const eps = 1e-9 * Math.max(1, radius);
+  const inside = rule === 'nilearn' ? (d: number) => d <= radius + eps : (d: number) => d < radius - eps;
   for (let di = -r; di <= r; di++) {
     for (let dj = -r; dj <= r; dj++) {
       for (let dk = -r; dk <= r; dk++) {
@@ -67,7 +93,7 @@ export function sphereOffsets(radius: number, units: 'voxels' | 'mm' = 'voxels',
           const z = rzs[2][0] * di + rzs[2][1] * dj + rzs[2][2] * dk;
           d = Math.sqrt(x * x + y * y + z * z);
         } else d = Math.sqrt(di * di + dj * dj + dk * dk);
-        if (d <= radius + eps) out.push([di, dj, dk]);
+        if (inside(d)) out.push([di, dj, dk]);
       }
     }
   }
@@ -77,23 +103,23 @@ export function sphereOffsets(radius: number, units: 'voxels' | 'mm' = 'voxels',
 /** Neighbourhoods of every mask voxel (or of the given centre columns) within the mask. */
 export function searchlightNeighbourhoods(
   masker: NiftiMasker,
-  opts: { radius: number; units?: 'voxels' | 'mm'; centres?: ArrayLike<number> },
+  opts: SphereOptions & { radius: number; centers?: ArrayLike<number> },
 ): Neighbourhoods {
   const [nx, ny, nz] = masker.shape;
   const lookup = new Int32Array(nx * ny * nz).fill(-1);
   const idx = masker.voxelIndices;
   for (let c = 0; c < idx.length; c++) lookup[idx[c]] = c;
-  const offs = sphereOffsets(opts.radius, opts.units ?? 'voxels', masker.affine);
-  const centres = opts.centres ? Int32Array.from(opts.centres) : Int32Array.from({ length: idx.length }, (_, i) => i);
-  const offsets = new Int32Array(centres.length + 1);
+  const offs = sphereOffsets(opts.radius, opts, masker.affine);
+  const centers = opts.centers ? Int32Array.from(opts.centers) : Int32Array.from({ length: idx.length }, (_, i) => i);
+  const offsets = new Int32Array(centers.length + 1);
   const neigh: number[] = [];
   const coords = masker.voxelCoordinates();
-  for (let c = 0; c < centres.length; c++) {
-    const col = centres[c];
+  for (let c = 0; c < centers.length; c++) {
+    const col = centers[c];
     if (!(col >= 0 && col < idx.length))
       throw new ParameterError(
         FMRI_ERRORS.BAD_PARAMETER,
-        'centres',
+        'centers',
         `centre ${col} is not a mask column (0..${idx.length - 1})`,
       );
     const [i, j, k] = coords[col];
@@ -107,13 +133,12 @@ export function searchlightNeighbourhoods(
     }
     offsets[c + 1] = neigh.length;
   }
-  return { centres, offsets, neighbours: Int32Array.from(neigh), fullSphere: offs.length };
+  return { centers, offsets, neighbours: Int32Array.from(neigh), fullSphere: offs.length };
 }
 
-export interface SearchlightOptions {
+export interface SearchlightOptions extends SphereOptions {
   radius: number;
-  units?: 'voxels' | 'mm';
-  /** Centres with fewer mask voxels in their sphere get NaN (default 2: an RDM needs more than one voxel). */
+  /** Centers with fewer mask voxels in their sphere get NaN (default 2: an RDM needs more than one voxel). */
   minVoxels?: number;
   /** calcRdm method (default 'correlation'). */
   method?: string;
@@ -126,8 +151,8 @@ export interface SearchlightOptions {
   noise?: (voxels: Int32Array) => Matrix;
   /** Model RDM(s): Rdms or vectors in scipy squareform order (one per row). */
   models: Rdms | Matrix | ArrayLike<number>;
-  /** Subset of centres (mask column indices). */
-  centres?: ArrayLike<number>;
+  /** Subset of centers (mask column indices). */
+  centers?: ArrayLike<number>;
   /** Worker threads for the fast path (default: available cores; 1 = in-process). */
   threads?: number;
   /** Sphere products through BLAS (core's native backend) when it is loaded (default true). */
@@ -140,23 +165,23 @@ export class SearchlightResult {
     /** nCentres × nModels comparison values (NaN below minVoxels). */
     readonly values: Matrix,
     /** Masked column index of each centre. */
-    readonly centres: Int32Array,
+    readonly centers: Int32Array,
     /** Voxels in each centre's (truncated) sphere. */
     readonly sphereSizes: Int32Array,
     private readonly masker: NiftiMasker,
   ) {}
 
-  /** The comparison values as an image on the mask grid (one volume per model; NaN outside the centres). */
+  /** The comparison values as an image on the mask grid (one volume per model; NaN outside the centers). */
   toImage(): NiftiImage {
     const nModels = this.values.cols;
     const m = Matrix.zeros(nModels, this.masker.nVoxels, 'float32').data.fill(Number.NaN);
     const out = new Matrix(nModels, this.masker.nVoxels, m);
-    for (let c = 0; c < this.centres.length; c++)
-      for (let k = 0; k < nModels; k++) out.data[k * out.cols + this.centres[c]] = this.values.get(c, k);
+    for (let c = 0; c < this.centers.length; c++)
+      for (let k = 0; k < nModels; k++) out.data[k * out.cols + this.centers[c]] = this.values.get(c, k);
     return this.masker.inverseTransform(out, { datatype: 'float32' });
   }
 
-  /** Write the map(s) as NIfTI (.nii or .nii.gz), atomically. Voxels outside the mask are 0, centres dropped for minVoxels NaN. */
+  /** Write the map(s) as NIfTI (.nii or .nii.gz), atomically. Voxels outside the mask are 0, centers dropped for minVoxels NaN. */
   writeMaps(path: string): void {
     writeNifti(path, this.toImage());
   }
@@ -251,7 +276,7 @@ export async function searchlight(
   const nb = searchlightNeighbourhoods(masker, opts);
   const minVoxels = opts.minVoxels ?? 2;
   const models = modelMatrix(opts.models);
-  const nCentres = nb.centres.length;
+  const nCentres = nb.centers.length;
   const progress = new ProgressReporter('searchlight', nCentres, opts.onProgress);
   const sizes = Int32Array.from({ length: nCentres }, (_, c) => nb.offsets[c + 1] - nb.offsets[c]);
   const fast =
@@ -262,7 +287,7 @@ export async function searchlight(
   if (!fast)
     return new SearchlightResult(
       generalSearchlight(ds, nb, method, compareMethod, models, minVoxels, opts, progress),
-      nb.centres,
+      nb.centers,
       sizes,
       masker,
     );
@@ -322,7 +347,7 @@ export async function searchlight(
     await Promise.all(tasks);
   }
   progress.finish();
-  return new SearchlightResult(new Matrix(nCentres, models.rows, Float64Array.from(out)), nb.centres, sizes, masker);
+  return new SearchlightResult(new Matrix(nCentres, models.rows, Float64Array.from(out)), nb.centers, sizes, masker);
 }
 
 /** Any calcRdm / compareRdms method, in-process through @concord/rsa (RDMs batched for the comparison). */
@@ -336,7 +361,7 @@ function generalSearchlight(
   opts: SearchlightOptions,
   progress: ProgressReporter,
 ): Matrix {
-  const nCentres = nb.centres.length;
+  const nCentres = nb.centers.length;
   const out = Matrix.zeros(nCentres, models.rows);
   const batch = 256;
   for (let s = 0; s < nCentres; s += batch) {

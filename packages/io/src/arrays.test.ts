@@ -40,7 +40,7 @@ describe('npy <-> Matrix', () => {
       expect.unreachable();
     } catch (e) {
       expect(e).toBeInstanceOf(FileFormatError);
-      expect((e as FileFormatError).code).toBe('ERR_NPY_SHAPE');
+      expect((e as FileFormatError).code).toBe('ERR_IO_NPY_SHAPE');
       expect((e as Error).message).toContain('(2, 2, 2)');
     }
   });

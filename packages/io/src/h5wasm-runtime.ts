@@ -2,11 +2,12 @@
  * h5wasm (the HDF5 C library compiled to WebAssembly), loaded on demand. Loading it costs about 1.5 s and several
  * hundred MB when running under tsx (which rewrites its 4 MB module), so `@concord/io` does not load it at import:
  * call `await loadHdf5()` once before reading or writing HDF5 / MATLAB v7.3 files. After that every HDF5 reader and
- * writer is synchronous. A reader called before it fails with ERR_HDF5_NOT_LOADED saying so.
+ * writer is synchronous. A reader called before it fails with ERR_IO_HDF5_NOT_LOADED saying so.
  */
 
 import { ConcordError } from '@concord/core';
 import type * as H5 from 'h5wasm/node';
+import { IO_ERRORS } from './errors.ts';
 
 let runtime: typeof H5 | undefined;
 let loading: Promise<typeof H5> | undefined;
@@ -33,7 +34,7 @@ export function hdf5Loaded(): boolean {
 export function h5(file = '<hdf5>'): typeof H5 {
   if (!runtime) {
     throw new ConcordError(
-      'ERR_HDF5_NOT_LOADED',
+      IO_ERRORS.HDF5_NOT_LOADED,
       `${file}: HDF5 / MATLAB v7.3 support is loaded on demand; call \`await loadHdf5()\` from @concord/io once before reading or writing such files`,
       { file },
       { badInput: false },

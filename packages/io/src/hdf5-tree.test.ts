@@ -122,9 +122,9 @@ describe('writeHdf5Tree errors: typed, naming the node, no partial file', () => 
     });
   }
 
-  it('reading bytes that are not HDF5 is ERR_HDF5', () => {
+  it('reading bytes that are not HDF5 is ERR_IO_HDF5', () => {
     expect(() => decodeHdf5Tree(new TextEncoder().encode('not an hdf5 file at all'), 'x.h5')).toThrow(
-      expect.objectContaining({ code: 'ERR_HDF5' }),
+      expect.objectContaining({ code: 'ERR_IO_HDF5' }),
     );
   });
 
@@ -139,7 +139,7 @@ describe('writeHdf5Tree errors: typed, naming the node, no partial file', () => 
         err = e;
       }
       expect(err, `cut at ${cut}`).toBeInstanceOf(FileFormatError);
-      expect((err as FileFormatError).code, `cut at ${cut}`).toMatch(/^ERR_HDF5/);
+      expect((err as FileFormatError).code, `cut at ${cut}`).toMatch(/^ERR_IO_HDF5/);
     }
     // Damage inside the superblock's addresses.
     const damaged = good.slice();

@@ -40,8 +40,8 @@ export const hdf5 = {
 
 /** Error codes of the tree reader/writer (besides IO_ERRORS.HDF5 for unreadable files). */
 export const HDF5_TREE_ERRORS = {
-  WRITE: 'ERR_HDF5_WRITE',
-  UNSUPPORTED: 'ERR_HDF5_UNSUPPORTED',
+  WRITE: IO_ERRORS.HDF5_WRITE,
+  UNSUPPORTED: IO_ERRORS.HDF5_UNSUPPORTED,
 } as const;
 
 let fileCounter = 0;
@@ -279,7 +279,7 @@ function readGroup(g: h5wasm.Group, file: string, depth: number): Hdf5TreeGroup 
   return Object.keys(attrs).length ? { kind: 'group', children, attrs } : { kind: 'group', children };
 }
 
-/** The whole file (bytes) as a tree. Reference and compound datasets are an ERR_HDF5_UNSUPPORTED error. */
+/** The whole file (bytes) as a tree. Reference and compound datasets are an ERR_IO_HDF5_UNSUPPORTED error. */
 export function decodeHdf5Tree(buf: Uint8Array, file = '<buffer>'): Hdf5TreeGroup {
   return withHdf5(buf, file, (f) => readGroup(f, file, 0));
 }

@@ -65,7 +65,7 @@ describeWithSharedData(setPath, 'HDF5 datasets of a MAT v7.3 file as h5py reads 
       expect.unreachable();
     } catch (e) {
       expect(e).toBeInstanceOf(FileFormatError);
-      expect((e as FileFormatError).code).toBe('ERR_HDF5_NOT_FOUND');
+      expect((e as FileFormatError).code).toBe('ERR_IO_HDF5_NOT_FOUND');
       expect((e as Error).message).toContain('#refs#');
     }
   });

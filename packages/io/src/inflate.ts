@@ -19,6 +19,7 @@ export function inflateBounded(
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'ERR_BUFFER_TOO_LARGE') {
+      // Node's zlib code for output beyond maxOutputLength (not one of ours)
       throw new FileFormatError(
         code,
         file,

@@ -320,7 +320,7 @@ describe('unsupported classes', () => {
     expect(Object.keys(m.variables.s as MatStruct)).toEqual(['ok']);
     expect(m.warnings.map((w) => w.path)).toEqual(['label', 's.fh']);
     expect(warnings).toEqual(m.warnings);
-    expect(m.warnings[0].code).toBe('ERR_MAT_UNSUPPORTED_CLASS');
+    expect(m.warnings[0].code).toBe('ERR_IO_MAT_UNSUPPORTED_CLASS');
     expect(m.warnings[0].message).toContain('opaque');
   });
 
@@ -330,7 +330,7 @@ describe('unsupported classes', () => {
       expect.unreachable();
     } catch (e) {
       expect(e).toBeInstanceOf(FileFormatError);
-      expect((e as FileFormatError).code).toBe('ERR_MAT_UNSUPPORTED_CLASS');
+      expect((e as FileFormatError).code).toBe('ERR_IO_MAT_UNSUPPORTED_CLASS');
       expect((e as Error).message).toContain('objects.mat');
       expect((e as Error).message).toContain('label');
     }
@@ -350,23 +350,23 @@ describe('bad MAT input gives a typed error naming the file', () => {
     }
   };
   it('short file, wrong endian indicator, unknown version, v4-looking file', () => {
-    expectCode(good.subarray(0, 100), 'ERR_MAT_HEADER');
+    expectCode(good.subarray(0, 100), 'ERR_IO_MAT_HEADER');
     const badEndian = good.slice();
     badEndian[126] = 0x41;
-    expectCode(badEndian, 'ERR_MAT_HEADER');
+    expectCode(badEndian, 'ERR_IO_MAT_HEADER');
     const badVersion = good.slice();
     badVersion[124] = 7;
-    expectCode(badVersion, 'ERR_MAT_VERSION');
+    expectCode(badVersion, 'ERR_IO_MAT_VERSION');
     const v4 = good.slice();
     v4.set([0, 0, 0, 0], 0);
     v4.set([0, 0], 126);
-    expectCode(v4, 'ERR_MAT_VERSION');
+    expectCode(v4, 'ERR_IO_MAT_VERSION');
   });
   it('truncated data and a lying element size', () => {
-    expectCode(good.subarray(0, good.length - 12), 'ERR_MAT_TRUNCATED');
+    expectCode(good.subarray(0, good.length - 12), 'ERR_IO_MAT_TRUNCATED');
     const lying = good.slice();
     new DataView(lying.buffer).setUint32(132, 1 << 30, true);
-    expectCode(lying, 'ERR_MAT_TRUNCATED');
+    expectCode(lying, 'ERR_IO_MAT_TRUNCATED');
   });
   it('a compressed variable that inflates past maxBytes, and corrupt zlib data', () => {
     const inner = doubleVar(
@@ -376,16 +376,16 @@ describe('bad MAT input gives a typed error naming the file', () => {
     const z = zlibSync(inner);
     const bomb = concat(header(), element(15, z).subarray(0, 8 + z.length));
     expect(arr(decodeMat(bomb, 'ok.mat').big).shape).toEqual([1, 200_000]);
-    expectCode(bomb, 'ERR_MAT_COMPRESSED', { maxBytes: 100_000 });
+    expectCode(bomb, 'ERR_IO_MAT_COMPRESSED', { maxBytes: 100_000 });
     const corrupt = bomb.slice();
     corrupt.fill(0xff, 140, 160);
-    expectCode(corrupt, 'ERR_MAT_COMPRESSED');
+    expectCode(corrupt, 'ERR_IO_MAT_COMPRESSED');
   });
   it('v7.3 header without HDF5 data', () => {
     const h = header();
     h.set(new TextEncoder().encode('MATLAB 7.3 MAT-file'));
     new DataView(h.buffer).setUint16(124, 0x0200, true);
-    expectCode(concat(h, new Uint8Array(600)), 'ERR_MAT_HEADER');
+    expectCode(concat(h, new Uint8Array(600)), 'ERR_IO_MAT_HEADER');
   });
   it('a missing file', () => {
     expect(() => readMat(join(dir, 'missing.mat'))).toThrow(FileFormatError);

@@ -236,32 +236,32 @@ describe('bad .npy input gives a typed error naming the file', () => {
     return out;
   };
   const cases: [string, Uint8Array, string][] = [
-    ['bad magic', Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]), 'ERR_NPY_MAGIC'],
-    ['truncated data', good.subarray(0, good.length - 5), 'ERR_NPY_TRUNCATED'],
+    ['bad magic', Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]), 'ERR_IO_NPY_MAGIC'],
+    ['truncated data', good.subarray(0, good.length - 5), 'ERR_IO_NPY_TRUNCATED'],
     [
       'header shape larger than the data',
       withHeader("{'descr': '<f8', 'fortran_order': False, 'shape': (3, 3), }"),
-      'ERR_NPY_TRUNCATED',
+      'ERR_IO_NPY_TRUNCATED',
     ],
     [
       'header shape smaller than the data',
       withHeader("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }"),
-      'ERR_NPY_HEADER',
+      'ERR_IO_NPY_HEADER',
     ],
-    ['unsupported dtype', withHeader("{'descr': '<c16', 'fortran_order': False, 'shape': (3,), }"), 'ERR_NPY_DTYPE'],
-    ['object dtype', withHeader("{'descr': '|O', 'fortran_order': False, 'shape': (6,), }"), 'ERR_NPY_DTYPE'],
+    ['unsupported dtype', withHeader("{'descr': '<c16', 'fortran_order': False, 'shape': (3,), }"), 'ERR_IO_NPY_DTYPE'],
+    ['object dtype', withHeader("{'descr': '|O', 'fortran_order': False, 'shape': (6,), }"), 'ERR_IO_NPY_DTYPE'],
     [
       'negative dimension',
       withHeader("{'descr': '<f8', 'fortran_order': False, 'shape': (-1, 6), }"),
-      'ERR_NPY_HEADER',
+      'ERR_IO_NPY_HEADER',
     ],
-    ['no shape', withHeader("{'descr': '<f8', 'fortran_order': False, }"), 'ERR_NPY_HEADER'],
+    ['no shape', withHeader("{'descr': '<f8', 'fortran_order': False, }"), 'ERR_IO_NPY_HEADER'],
     [
       'header length past the end',
       Uint8Array.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, 0xff, 0xff, 0x7b]),
-      'ERR_NPY_TRUNCATED',
+      'ERR_IO_NPY_TRUNCATED',
     ],
-    ['unknown version', Uint8Array.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 9, 0, 0, 0, 0]), 'ERR_NPY_HEADER'],
+    ['unknown version', Uint8Array.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 9, 0, 0, 0, 0]), 'ERR_IO_NPY_HEADER'],
   ];
   for (const [what, buf, code] of cases) {
     it(what, () => {

@@ -58,7 +58,7 @@ describe('parseTable', () => {
       expect.unreachable();
     } catch (e) {
       expect(e).toBeInstanceOf(FileFormatError);
-      expect((e as FileFormatError).code).toBe('ERR_TABLE');
+      expect((e as FileFormatError).code).toBe('ERR_IO_TABLE');
       expect((e as Error).message).toContain('bad.tsv');
       expect((e as Error).message).toContain('line 3');
     }

@@ -3,7 +3,7 @@
  * and deflated entries. Deflate goes through Node's native zlib, several times faster than a JS inflater on the
  * tens of MB an activation archive holds. Every offset and size is checked against the archive's length.
  */
-import { inflateRawSync } from 'node:zlib';
+import { crc32, inflateRawSync } from 'node:zlib';
 import { FileFormatError } from '@concord/core';
 import { IO_ERRORS } from './errors.ts';
 
@@ -19,6 +19,8 @@ export interface ZipEntry {
   compressedSize: number;
   size: number;
   localOffset: number;
+  /** CRC-32 of the uncompressed bytes, from the central directory. */
+  crc32: number;
 }
 
 function u64(dv: DataView, p: number): number {
@@ -63,6 +65,7 @@ export function zipEntries(buf: Uint8Array, file: string): ZipEntry[] {
       fail(`central directory entry ${i} is malformed`, p);
     const flags = dv.getUint16(p + 8, true);
     const method = dv.getUint16(p + 10, true);
+    const crc = dv.getUint32(p + 16, true);
     let compressedSize = dv.getUint32(p + 20, true);
     let size = dv.getUint32(p + 24, true);
     const nameLen = dv.getUint16(p + 28, true);
@@ -90,7 +93,7 @@ export function zipEntries(buf: Uint8Array, file: string): ZipEntry[] {
       e += 4 + len;
     }
     if (flags & 1) fail(`entry '${name}' is encrypted`, p);
-    entries.push({ name, method, compressedSize, size, localOffset });
+    entries.push({ name, method, compressedSize, size, localOffset, crc32: crc });
     p += 46 + nameLen + extraLen + commentLen;
   }
   return entries;
@@ -117,7 +120,7 @@ export function zipEntryData(buf: Uint8Array, entry: ZipEntry, file: string): Ui
   if (entry.method === 0) {
     if (entry.size !== entry.compressedSize)
       throw new FileFormatError(IO_ERRORS.ZIP, where, 'stored entry with different sizes', { offset: at });
-    return raw;
+    return checkCrc(raw, entry, where, start);
   }
   if (entry.method !== 8)
     throw new FileFormatError(
@@ -144,5 +147,18 @@ export function zipEntryData(buf: Uint8Array, entry: ZipEntry, file: string): Ui
       `inflates to ${out.length} bytes, the directory says ${entry.size}`,
       { offset: start },
     );
-  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  return checkCrc(new Uint8Array(out.buffer, out.byteOffset, out.byteLength), entry, where, start);
+}
+
+/** The entry's bytes when their CRC-32 matches the directory's (numpy's zipfile raises BadZipFile otherwise). */
+function checkCrc(data: Uint8Array, entry: ZipEntry, where: string, start: number): Uint8Array {
+  const actual = crc32(data) >>> 0;
+  if (actual !== entry.crc32)
+    throw new FileFormatError(
+      IO_ERRORS.ZIP,
+      where,
+      `CRC-32 of the entry's data is ${actual.toString(16).padStart(8, '0')}, the directory says ${entry.crc32.toString(16).padStart(8, '0')} (corrupt data)`,
+      { offset: start, field: 'crc-32' },
+    );
+  return data;
 }

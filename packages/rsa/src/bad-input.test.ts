@@ -19,7 +19,7 @@ describe('calcRdm bad input', () => {
   });
 
   it('unknown method lists the valid ones', () => {
-    expect(() => calcRdm(ds([[1], [2]]), { method: 'cityblock' })).toThrow(code('ERR_RDM_UNKNOWN_METHOD', 'method'));
+    expect(() => calcRdm(ds([[1], [2]]), { method: 'cityblock' })).toThrow(code('ERR_RSA_UNKNOWN_METHOD', 'method'));
     expect(() => calcRdm(ds([[1], [2]]), { method: 'cityblock' })).toThrow(
       /'euclidean', 'correlation', 'mahalanobis', 'crossnobis', 'poisson', 'poisson_cv'/,
     );
@@ -37,7 +37,7 @@ describe('calcRdm bad input', () => {
         ),
         { descriptor: 'conds' },
       ),
-    ).toThrow(code('ERR_RDM_TOO_FEW_CONDITIONS', 'descriptor'));
+    ).toThrow(code('ERR_RSA_TOO_FEW_CONDITIONS', 'descriptor'));
     expect(() => calcRdm(ds([[1, 2]]), { method: 'correlation' })).toThrow(/at least 2 conditions/);
   });
 
@@ -47,7 +47,7 @@ describe('calcRdm bad input', () => {
     );
     expect(() =>
       calcRdm(ds([[1], [2]], { conds: [0, 1] }), { method: 'crossnobis', descriptor: 'conds', cvDescriptor: 'run' }),
-    ).toThrow(code('ERR_RDM_DESCRIPTOR', 'cvDescriptor'));
+    ).toThrow(code('ERR_RSA_DESCRIPTOR', 'cvDescriptor'));
   });
 
   it('constant patterns under correlation give NaN exactly for their pairs (rsatoolbox divides 0 by 0 there too)', () => {
@@ -64,6 +64,73 @@ describe('calcRdm bad input', () => {
     expect(Number.isNaN(v[2])).toBe(true); // (1,2)
   });
 
+  it('one NaN cell: only the pairs of its condition are NaN under euclidean, correlation and mahalanobis (rsatoolbox: |x|²+|y|²−2x·y)', () => {
+    const rows = [
+      [1, 2, 3, 0.5],
+      [4, Number.NaN, 1, 2],
+      [0, 1, 5, 1],
+      [2, 2, 1, 3],
+    ];
+    const pairs: [number, number][] = [];
+    for (let i = 0; i < 4; i++) for (let j = i + 1; j < 4; j++) pairs.push([i, j]);
+    for (const method of ['euclidean', 'correlation', 'mahalanobis'] as const) {
+      const v = calcRdm(ds(rows), {
+        method,
+        noise: method === 'mahalanobis' ? Matrix.identity(4) : undefined,
+      }).getVector(0);
+      pairs.forEach(([i, j], k) => {
+        if (i === 1 || j === 1) expect(v[k], `${method} (${i},${j})`).toBeNaN();
+        else if (method !== 'correlation') {
+          const direct = rows[i].reduce((s, x, c) => s + (x - rows[j][c]) ** 2, 0) / 4;
+          expect(v[k]).toBeCloseTo(direct, 12);
+        } else expect(Number.isFinite(v[k])).toBe(true);
+      });
+    }
+  });
+
+  it('an indefinite noise precision matrix is ERR_RSA_NOISE (it gave negative squared distances)', () => {
+    const data = ds(
+      [
+        [0, 0],
+        [1, 3],
+        [3, 1],
+        [0.5, 4],
+      ],
+      { cond: ['a', 'b', 'a', 'b'], run: [0, 0, 1, 1] },
+    );
+    const indefinite = Matrix.from([
+      [1, 0],
+      [0, -0.5],
+    ]);
+    for (const method of ['mahalanobis', 'crossnobis'] as const)
+      expect(() => calcRdm(data, { method, descriptor: 'cond', cvDescriptor: 'run', noise: indefinite })).toThrow(
+        code('ERR_RSA_NOISE', 'noise'),
+      );
+    expect(() => calcRdm([data, data], { method: 'mahalanobis', noise: [Matrix.identity(2), indefinite] })).toThrow(
+      code('ERR_RSA_NOISE', 'noise[1]'),
+    );
+    // semidefinite (a channel with no weight) and a non-symmetric matrix with a definite symmetric part are fine
+    const semidefinite = Matrix.from([
+      [1, 0],
+      [0, 0],
+    ]);
+    const v = calcRdm(data, { method: 'mahalanobis', noise: semidefinite }).getVector(0);
+    for (const d of v) expect(d).toBeGreaterThanOrEqual(0);
+    const skewed = Matrix.from([
+      [2, 1],
+      [-1, 1],
+    ]);
+    const w = calcRdm(data, { method: 'mahalanobis', noise: skewed }).getVector(0);
+    const u = calcRdm(data, {
+      method: 'mahalanobis',
+      noise: Matrix.from([
+        [2, 0],
+        [0, 1],
+      ]),
+    }).getVector(0);
+    for (let k = 0; k < w.length; k++) expect(w[k]).toBeCloseTo(u[k], 12);
+  });
+
   it('noise precision of the wrong shape, or a list for one dataset', () => {
     expect(() =>
       calcRdm(
@@ -73,7 +140,7 @@ describe('calcRdm bad input', () => {
         ]),
         { method: 'mahalanobis', noise: Matrix.identity(3) },
       ),
-    ).toThrow(code('ERR_RDM_NOISE', 'noise'));
+    ).toThrow(code('ERR_RSA_NOISE', 'noise'));
     expect(() =>
       calcRdm(
         ds([
@@ -82,7 +149,7 @@ describe('calcRdm bad input', () => {
         ]),
         { method: 'mahalanobis', noise: [Matrix.identity(2)] },
       ),
-    ).toThrow(code('ERR_RDM_NOISE', 'noise'));
+    ).toThrow(code('ERR_RSA_NOISE', 'noise'));
   });
 
   it('cross-validation without a descriptor, with one fold, or unequal repeats without cvDescriptor', () => {
@@ -95,9 +162,9 @@ describe('calcRdm bad input', () => {
       ],
       { conds: ['a', 'b', 'a', 'b'], runs: [0, 0, 0, 0] },
     );
-    expect(() => calcRdm(d, { method: 'crossnobis' })).toThrow(code('ERR_RDM_DESCRIPTOR', 'descriptor'));
+    expect(() => calcRdm(d, { method: 'crossnobis' })).toThrow(code('ERR_RSA_DESCRIPTOR', 'descriptor'));
     expect(() => calcRdm(d, { method: 'crossnobis', descriptor: 'conds', cvDescriptor: 'runs' })).toThrow(
-      code('ERR_RDM_CROSS_VALIDATION', 'cvDescriptor'),
+      code('ERR_RSA_CROSS_VALIDATION', 'cvDescriptor'),
     );
     const unequal = ds([[1], [2], [3]], { conds: ['a', 'b', 'a'] });
     expect(() => calcRdm(unequal, { method: 'crossnobis', descriptor: 'conds' })).toThrow(
@@ -119,7 +186,7 @@ describe('calcRdm bad input', () => {
         ]),
         { method: 'poisson' },
       ),
-    ).toThrow(code('ERR_RDM_DOMAIN', 'data'));
+    ).toThrow(code('ERR_RSA_DOMAIN', 'data'));
   });
 });
 
@@ -129,17 +196,19 @@ describe('compareRdms / noiseCeiling bad input', () => {
     [2, 3, 1],
   ]);
   it('unknown method, RDMs over different numbers of conditions', () => {
-    expect(() => compareRdms(a, a, { method: 'pearson' })).toThrow(code('ERR_RDM_UNKNOWN_METHOD', 'method'));
+    expect(() => compareRdms(a, a, { method: 'pearson' })).toThrow(code('ERR_RSA_UNKNOWN_METHOD', 'method'));
     expect(() => compareRdms(a, Rdms.fromVectors([1, 2, 3, 4, 5, 6]), { method: 'cosine' })).toThrow(
-      code('ERR_RDM_VECTOR_LENGTH', 'b'),
+      code('ERR_RSA_VECTOR_LENGTH', 'b'),
     );
   });
 
-  it('NaN at a different number of positions; NaN under methods that need complete RDMs', () => {
+  it('NaN leaving fewer than 2 common entries; NaN under methods that need complete RDMs', () => {
     const nan = Rdms.fromVectors([Number.NaN, 2, 3]);
-    expect(() => compareRdms(a, nan, { method: 'cosine' })).toThrow(code('ERR_RDM_NAN_POSITIONS'));
-    expect(() => compareRdms(nan, nan, { method: 'bures' })).toThrow(code('ERR_RDM_NAN_POSITIONS'));
-    expect(() => compareRdms(nan, nan, { method: 'neg_riem_dist' })).toThrow(code('ERR_RDM_NAN_POSITIONS'));
+    expect(() => compareRdms(Rdms.fromVectors([1, Number.NaN, 2]), nan, { method: 'cosine' })).toThrow(
+      code('ERR_RSA_NAN_POSITIONS'),
+    );
+    expect(() => compareRdms(nan, nan, { method: 'bures' })).toThrow(code('ERR_RSA_NAN_POSITIONS'));
+    expect(() => compareRdms(nan, nan, { method: 'neg_riem_dist' })).toThrow(code('ERR_RSA_NAN_POSITIONS'));
     expect(() => compareRdms(nan, nan, { method: 'cosine_cov', sigmaK: Matrix.identity(3) })).toThrow(
       /cannot handle sigma_k and nans/,
     );
@@ -147,11 +216,11 @@ describe('compareRdms / noiseCeiling bad input', () => {
 
   it('sigmaK of the wrong shape or not positive definite', () => {
     expect(() => compareRdms(a, a, { method: 'cosine_cov', sigmaK: Matrix.identity(4) })).toThrow(
-      code('ERR_RDM_NOISE', 'sigmaK'),
+      code('ERR_RSA_NOISE', 'sigmaK'),
     );
-    expect(() => compareRdms(a, a, { method: 'cosine_cov', sigmaK: [1, 2] })).toThrow(code('ERR_RDM_NOISE', 'sigmaK'));
+    expect(() => compareRdms(a, a, { method: 'cosine_cov', sigmaK: [1, 2] })).toThrow(code('ERR_RSA_NOISE', 'sigmaK'));
     expect(() => compareRdms(a, a, { method: 'cosine_cov', sigmaK: Matrix.zeros(3, 3) })).toThrow(
-      code('ERR_RDM_NOISE', 'sigmaK'),
+      code('ERR_RSA_NOISE', 'sigmaK'),
     );
   });
 
@@ -163,17 +232,17 @@ describe('compareRdms / noiseCeiling bad input', () => {
 
   it('noise ceiling needs two subjects and a poolable method', () => {
     expect(() => noiseCeiling(Rdms.fromVectors([1, 2, 3]), { method: 'cosine' })).toThrow(
-      code('ERR_RDM_TOO_FEW_RDMS', 'rdms'),
+      code('ERR_RSA_TOO_FEW_RDMS', 'rdms'),
     );
-    expect(() => noiseCeiling(a, { method: 'bures' })).toThrow(code('ERR_RDM_UNKNOWN_METHOD', 'method'));
-    expect(() => poolRdms(a, 'bures')).toThrow(code('ERR_RDM_UNKNOWN_METHOD', 'method'));
+    expect(() => noiseCeiling(a, { method: 'bures' })).toThrow(code('ERR_RSA_UNKNOWN_METHOD', 'method'));
+    expect(() => poolRdms(a, 'bures')).toThrow(code('ERR_RSA_UNKNOWN_METHOD', 'method'));
   });
 
   it('noise estimation: unknown method, too few residuals, bad shrinkage', () => {
     expect(() => covFromResiduals(Matrix.zeros(5, 2), { method: 'ledoit' })).toThrow(
-      code('ERR_RDM_UNKNOWN_METHOD', 'method'),
+      code('ERR_RSA_UNKNOWN_METHOD', 'method'),
     );
-    expect(() => covFromResiduals(Matrix.zeros(1, 2))).toThrow(code('ERR_SHAPE'));
-    expect(() => covFromResiduals(Matrix.identity(3), { shrinkage: 2 })).toThrow(code('ERR_RDM_NOISE', 'shrinkage'));
+    expect(() => covFromResiduals(Matrix.zeros(1, 2))).toThrow(code('ERR_CORE_SHAPE'));
+    expect(() => covFromResiduals(Matrix.identity(3), { shrinkage: 2 })).toThrow(code('ERR_RSA_NOISE', 'shrinkage'));
   });
 });

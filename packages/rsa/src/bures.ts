@@ -5,7 +5,7 @@
  */
 import { eigh, Matrix, matmul } from '@concord/core';
 
-export function doubleCentredKernel(v: ArrayLike<number>, n: number): Matrix {
+export function doubleCenteredKernel(v: ArrayLike<number>, n: number): Matrix {
   const g = Matrix.zeros(n, n);
   let k = 0;
   for (let i = 0; i < n; i++) {
@@ -30,7 +30,7 @@ export interface BuresPrepared {
 }
 
 export function prepareBures(v: ArrayLike<number>, n: number): BuresPrepared {
-  const kernel = doubleCentredKernel(v, n);
+  const kernel = doubleCenteredKernel(v, n);
   const { values, vectors } = eigh(kernel);
   const scaled = Matrix.zeros(n, n);
   for (let i = 0; i < n; i++)

@@ -18,6 +18,7 @@ import {
   type Dataset,
   type Descriptors,
   type DescriptorValue,
+  eigh,
   gram,
   Matrix,
   matmul,
@@ -425,6 +426,42 @@ function checkNoise(noise: Matrix | undefined, nChannels: number, parameter: str
   return noise.astype('float64');
 }
 
+/**
+ * A precision matrix must be positive semidefinite: with a negative eigenvalue, (x−y)ᵀΛ(x−y) is negative for some
+ * pairs and the "distances" are meaningless (rsatoolbox computes them silently). Only the symmetric part of Λ enters
+ * the quadratic form, so that is what is checked; eigenvalues down to −1e-10 × the largest |eigenvalue| count as 0.
+ */
+function checkSemidefinite(noise: Matrix, parameter: string): void {
+  const p = noise.rows;
+  const sym = Matrix.zeros(p, p);
+  for (let i = 0; i < p; i++)
+    for (let j = 0; j < p; j++) sym.data[i * p + j] = (noise.data[i * p + j] + noise.data[j * p + i]) / 2;
+  sym.assertFinite(parameter);
+  const { values } = eigh(sym);
+  const smallest = values[0];
+  const largest = Math.max(Math.abs(values[0]), Math.abs(values[p - 1]));
+  if (smallest < -1e-10 * largest) {
+    throw new ParameterError(
+      RSA_ERRORS.NOISE,
+      parameter,
+      `the precision matrix is not positive semidefinite: its smallest eigenvalue is ${smallest} (largest |eigenvalue| ${largest}), so some squared distances would be negative; pass a covariance estimate's inverse (e.g. from covFromResiduals)`,
+      { received: smallest },
+    );
+  }
+}
+
+/** Check every distinct precision matrix once (a list may repeat one matrix for many datasets). */
+function checkNoises(noise: Matrix | Matrix[] | undefined): void {
+  if (noise === undefined) return;
+  const list = Array.isArray(noise) ? noise : [noise];
+  const seen = new Set<Matrix>();
+  list.forEach((m, i) => {
+    if (!(m instanceof Matrix) || m.rows !== m.cols || seen.has(m)) return; // shapes are checked per dataset
+    seen.add(m);
+    checkSemidefinite(m.astype('float64'), Array.isArray(noise) ? `noise[${i}]` : 'noise');
+  });
+}
+
 function calcSingle(ds: Dataset, opts: CalcRdmOptions, method: RdmMethod, noise: Matrix | undefined): Rdms {
   if (ds.nChannels < 1)
     throw new ConcordRangeError(RSA_ERRORS.TOO_FEW_CONDITIONS, 'calcRdm: the dataset has no channels', {
@@ -488,6 +525,7 @@ function combine(list: Rdms[], descriptor: string | undefined): Rdms {
 /** One RDM per dataset (nRdms = number of datasets). */
 export function calcRdm(data: Dataset | Dataset[], opts: CalcRdmOptions = {}): Rdms {
   const method = checkChoice('method', opts.method ?? 'euclidean', RDM_METHODS, RSA_ERRORS.UNKNOWN_METHOD);
+  if (method === 'mahalanobis' || method === 'crossnobis') checkNoises(opts.noise);
   if (!Array.isArray(data)) {
     if (Array.isArray(opts.noise))
       throw new ParameterError(

@@ -1,7 +1,8 @@
 /**
  * compareRdms: every rsatoolbox RDM comparator (rsatoolbox.rdm.compare), returning an nA × nB matrix of
- * similarities. NaN entries are removed per RDM as rsatoolbox does (every RDM must have the same number of them;
- * the cov-weighted methods use the NaN pattern of the first RDM of `a`, like rsatoolbox).
+ * similarities. NaN entries: when every RDM of `a` and `b` has its NaN at the same positions they are removed as
+ * rsatoolbox does. Otherwise each pair of RDMs is compared on the entries that are present in both (pairwise-complete),
+ * where rsatoolbox's count-only check would pair misaligned entries and return a plausible but wrong value.
  */
 import { ConcordRangeError, checkChoice, crossProduct, Matrix, ParameterError } from '@concord/core';
 import { buresMetric, buresSimilarity, prepareBures } from './bures.ts';
@@ -115,11 +116,10 @@ function parseSigma(s: CompareOptions['sigmaK'], n: number): SigmaK {
   return { kind: 'diag', values };
 }
 
-function parse(
+function checkedVectors(
   a: Rdms | Matrix | ArrayLike<number>,
   b: Rdms | Matrix | ArrayLike<number>,
-  sigmaK: CompareOptions['sigmaK'],
-): Parsed {
+): { va: Matrix; vb: Matrix; n: number } {
   const va = vectorsOf(a, 'a');
   const vb = vectorsOf(b, 'b');
   if (va.cols !== vb.cols) {
@@ -137,7 +137,11 @@ function parse(
     throw new ConcordRangeError(RSA_ERRORS.TOO_FEW_RDMS, 'compareRdms: received an empty set of RDMs', {
       field: va.rows === 0 ? 'a' : 'b',
     });
-  const n = checkedConditions(va.cols, 'a');
+  return { va, vb, n: checkedConditions(va.cols, 'a') };
+}
+
+/** `a` and `b` whose RDMs all have their NaN entries at the same positions (rsatoolbox's case). */
+function parseAligned(va: Matrix, vb: Matrix, n: number, sigmaK: CompareOptions['sigmaK']): Parsed {
   const valid = new Uint8Array(va.cols);
   for (let k = 0; k < va.cols; k++) valid[k] = Number.isNaN(va.data[k]) ? 0 : 1;
   const pa = dropNan(va, 'a');
@@ -311,5 +315,63 @@ export function compareRdms(
   opts: CompareOptions = {},
 ): Matrix {
   const method = checkChoice('method', opts.method ?? 'cosine', COMPARE_METHODS, RSA_ERRORS.UNKNOWN_METHOD);
-  return METHOD_TABLE[method](parse(a, b, opts.sigmaK));
+  const { va, vb, n } = checkedVectors(a, b);
+  if (sameNanPositions(va, vb)) return METHOD_TABLE[method](parseAligned(va, vb, n, opts.sigmaK));
+  return pairwiseComplete(va, vb, n, (p) => METHOD_TABLE[method](p), opts.sigmaK);
+}
+
+/** Whether every RDM vector of `a` and `b` has NaN exactly where the first one of `a` has. */
+function sameNanPositions(va: Matrix, vb: Matrix): boolean {
+  const p = va.cols;
+  const first = va.data;
+  for (const m of [va, vb]) {
+    const d = m.data;
+    for (let r = 0; r < m.rows; r++)
+      for (let k = 0; k < p; k++) if (Number.isNaN(d[r * p + k]) !== Number.isNaN(first[k])) return false;
+  }
+  return true;
+}
+
+/**
+ * Every pair (i, j) compared on the entries present in both RDM i of `a` and RDM j of `b`, through the same method
+ * table (the cov-weighted methods see that pair's pattern of missing entries).
+ */
+function pairwiseComplete(
+  va: Matrix,
+  vb: Matrix,
+  n: number,
+  compare: (p: Parsed) => Matrix,
+  sigmaK: CompareOptions['sigmaK'],
+): Matrix {
+  const p = va.cols;
+  const sigma = parseSigma(sigmaK, n);
+  const out = Matrix.zeros(va.rows, vb.rows);
+  const valid = new Uint8Array(p);
+  for (let i = 0; i < va.rows; i++) {
+    const x = va.row(i);
+    for (let j = 0; j < vb.rows; j++) {
+      const y = vb.row(j);
+      let m = 0;
+      for (let k = 0; k < p; k++) {
+        valid[k] = Number.isNaN(x[k]) || Number.isNaN(y[k]) ? 0 : 1;
+        m += valid[k];
+      }
+      if (m < 2) {
+        throw new ConcordRangeError(
+          RSA_ERRORS.NAN_POSITIONS,
+          `compareRdms: RDM ${i} of a and RDM ${j} of b have ${m} entries that are not NaN in both (of ${p}); a comparison needs at least 2`,
+          { field: 'b', expected: 2, received: m },
+        );
+      }
+      const a1 = Matrix.zeros(1, m);
+      const b1 = Matrix.zeros(1, m);
+      for (let k = 0, t = 0; k < p; k++) {
+        if (!valid[k]) continue;
+        a1.data[t] = x[k];
+        b1.data[t++] = y[k];
+      }
+      out.data[i * vb.rows + j] = compare({ a: a1, b: b1, n, valid: valid.slice(), hasNan: m < p, sigma }).data[0];
+    }
+  }
+  return out;
 }

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Dataset, Matrix } from '@concord/core';
-import { describeWithSharedData, sharedData } from '@concord/core/testing';
+import { describeWithSharedData, expectClose, sharedData } from '@concord/core/testing';
 import { expect, it } from 'vitest';
 import { calcRdm } from './calc-rdm.ts';
 import { compareRdms } from './compare.ts';
@@ -20,26 +20,6 @@ type Json = any;
 
 function load(name: string): Json {
   return JSON.parse(readFileSync(sharedData('reference', 'rsa', name), 'utf8'));
-}
-
-export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = TOL, what = ''): void {
-  expect(actual.length, `${what} length`).toBe(expected.length);
-  let worst = 0;
-  let at = -1;
-  for (let i = 0; i < expected.length; i++) {
-    const e = expected[i];
-    const a = actual[i];
-    if (Number.isNaN(e)) {
-      expect(Number.isNaN(a), `${what}[${i}] should be NaN`).toBe(true);
-      continue;
-    }
-    const err = Math.abs(a - e) / Math.max(1, Math.abs(e));
-    if (!(err <= worst)) {
-      worst = err;
-      at = i;
-    }
-  }
-  expect(worst, `${what}: worst relative error at ${at}: ${actual[at]} vs ${expected[at]}`).toBeLessThanOrEqual(tol);
 }
 
 describeWithSharedData(
@@ -174,7 +154,7 @@ describeWithSharedData(
             if (expected.error) {
               // rsatoolbox raised (LinAlgError for a tied model under neg_riem_dist): we throw a typed error.
               expect(() => compareRdms(x, y, { method, ...extra })).toThrow(
-                expect.objectContaining({ code: 'ERR_RDM_NOT_POSITIVE_DEFINITE' }),
+                expect.objectContaining({ code: 'ERR_RSA_NOT_POSITIVE_DEFINITE' }),
               );
               return;
             }

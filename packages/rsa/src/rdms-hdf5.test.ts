@@ -2,7 +2,7 @@
  * The tree layout of rsatoolbox's HDF5 RDM files. Expected names, dtypes and attribute placement are read off
  * rsatoolbox's own code (rsatoolbox/io/hdf5.py write_dict_hdf5/_write_to_group/_write_list over RDMs.to_dict(),
  * rsatoolbox/rdm/rdms.py load_rdm/rdms_from_dict); rsatoolbox itself is not installed here. File-level round trips
- * and h5py cross-checks are in packages/cli/src/rdm-files.test.ts.
+ * and h5py cross-checks are in packages/rsa/src/node/rdm-files.test.ts.
  */
 import { ConcordTypeError, Matrix } from '@concord/core';
 import { describe, expect, it } from 'vitest';
@@ -97,7 +97,7 @@ describe('rdmsToHdf5Tree: rsatoolbox write_dict_hdf5 layout', () => {
       expect.unreachable();
     } catch (e) {
       expect(e).toBeInstanceOf(ConcordTypeError);
-      expect((e as ConcordTypeError).code).toBe('ERR_RDM_FORMAT');
+      expect((e as ConcordTypeError).code).toBe('ERR_RSA_FORMAT');
       expect((e as ConcordTypeError).details.field).toBe('descriptors.fn');
     }
   });
@@ -164,6 +164,6 @@ describe('rdmsFromHdf5Tree', () => {
           dissimilarities: { kind: 'dataset', dtype: 'float64', shape: [1, 4], data: new Float64Array(4) },
         },
       }),
-    ).toThrow(expect.objectContaining({ code: 'ERR_RDM_VECTOR_LENGTH' }));
+    ).toThrow(expect.objectContaining({ code: 'ERR_RSA_VECTOR_LENGTH' }));
   });
 });

@@ -37,15 +37,15 @@ describe('Rdms', () => {
     const diag = r.getMatrix(0);
     diag.set(2, 2, 1);
     expect(() => Rdms.fromMatrices(diag)).toThrow(/diagonal entry \[2,2\] = 1/);
-    expect(() => Rdms.fromMatrices(Matrix.zeros(2, 3))).toThrow(expect.objectContaining({ code: 'ERR_SHAPE' }));
+    expect(() => Rdms.fromMatrices(Matrix.zeros(2, 3))).toThrow(expect.objectContaining({ code: 'ERR_CORE_SHAPE' }));
   });
 
-  it('throws ERR_RDM_VECTOR_LENGTH naming the parameter when the length is not n(n-1)/2', () => {
+  it('throws ERR_RSA_VECTOR_LENGTH naming the parameter when the length is not n(n-1)/2', () => {
     for (const len of [0, 2, 4, 5, 7, 65]) {
       expect(conditionsFromLength(len) === undefined || len === 0).toBe(true);
       expect(() => Rdms.fromVectors(new Float64Array(len).fill(1))).toThrow(
         expect.objectContaining({
-          code: 'ERR_RDM_VECTOR_LENGTH',
+          code: 'ERR_RSA_VECTOR_LENGTH',
           details: expect.objectContaining({ field: 'dissimilarities' }),
         }),
       );
@@ -69,8 +69,8 @@ describe('Rdms', () => {
     // (3,0)=3, (3,1)=5, (0,1)=1
     expect(Array.from(perm.getVector(0))).toEqual([3, 5, 1]);
     expect(perm.patternDescriptors.stim).toEqual(['d', 'a', 'b']);
-    expect(() => r.subset('session', 1)).toThrow(expect.objectContaining({ code: 'ERR_DESCRIPTOR' }));
-    expect(() => r.selectPatterns([0])).toThrow(expect.objectContaining({ code: 'ERR_RDM_TOO_FEW_CONDITIONS' }));
+    expect(() => r.subset('session', 1)).toThrow(expect.objectContaining({ code: 'ERR_CORE_DESCRIPTOR' }));
+    expect(() => r.selectPatterns([0])).toThrow(expect.objectContaining({ code: 'ERR_RSA_TOO_FEW_CONDITIONS' }));
   });
 
   it('round-trips through JSON, NaN as null', () => {
@@ -86,7 +86,7 @@ describe('Rdms', () => {
     expect(back.patternDescriptors.conds).toEqual(['x', 'y', 'z']);
     expect(back.descriptors.roi).toBe('V1');
     expect(Number.isNaN(back.getVector(0)[1])).toBe(true);
-    expect(() => Rdms.fromJSON({ nope: 1 })).toThrow(expect.objectContaining({ code: 'ERR_RDM_FORMAT' }));
+    expect(() => Rdms.fromJSON({ nope: 1 })).toThrow(expect.objectContaining({ code: 'ERR_RSA_FORMAT' }));
   });
 
   it("round-trips through rsatoolbox's to_dict form", () => {
@@ -103,7 +103,7 @@ describe('Rdms', () => {
     });
     expect(back.dissimilarityMeasure).toBe('squared euclidean');
     expect(back.patternDescriptors.index).toEqual([0, 1, 2]);
-    expect(() => Rdms.fromDict({})).toThrow(expect.objectContaining({ code: 'ERR_RDM_FORMAT' }));
+    expect(() => Rdms.fromDict({})).toThrow(expect.objectContaining({ code: 'ERR_RSA_FORMAT' }));
   });
 
   it('rejects descriptors of the wrong length and concatenates sets', () => {
@@ -116,7 +116,7 @@ describe('Rdms', () => {
     expect(c.nRdms).toBe(2);
     expect(c.rdmDescriptors.subject).toEqual(['s1', 's2']);
     expect(() => Rdms.concat([a, Rdms.fromVectors([1, 2, 3, 4, 5, 6])])).toThrow(
-      expect.objectContaining({ code: 'ERR_RDM_VECTOR_LENGTH' }),
+      expect.objectContaining({ code: 'ERR_RSA_VECTOR_LENGTH' }),
     );
     expect(vectorToMatrix([7], 2).toArray()).toEqual([
       [0, 7],

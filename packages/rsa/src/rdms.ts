@@ -77,7 +77,7 @@ export class Rdms {
 
   /**
    * From RDM vectors: a Matrix (one RDM per row), nested arrays, or one flat vector (one RDM). Throws
-   * ERR_RDM_VECTOR_LENGTH when the length is not n(n-1)/2.
+   * ERR_RSA_VECTOR_LENGTH when the length is not n(n-1)/2.
    */
   static fromVectors(vectors: Matrix | ArrayLike<ArrayLike<number>> | ArrayLike<number>, init: RdmsInit = {}): Rdms {
     return new Rdms(toVectorsMatrix(vectors), init);

@@ -15,7 +15,7 @@ export interface Basis {
   features: number;
 }
 
-export function centredBasis(x: Matrix): Basis {
+export function centeredBasis(x: Matrix): Basis {
   const { u, s } = svd(centerColumns(x, 'float64'));
   const tol = Math.max(x.rows, x.cols) * 2.220446049250313e-16 * (s[0] ?? 0);
   let r = 0;

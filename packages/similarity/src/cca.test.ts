@@ -105,13 +105,13 @@ describe('CCA invariants', () => {
   });
   it('bad input: mismatched rows, constant sides, NaN, threshold out of range', () => {
     const c = cases[0];
-    expect(() => meanCca(c.x, c.y.rowRange(0, 10))).toThrow(expect.objectContaining({ code: 'ERR_SHAPE' }));
+    expect(() => meanCca(c.x, c.y.rowRange(0, 10))).toThrow(expect.objectContaining({ code: 'ERR_CORE_SHAPE' }));
     const constant = c.x.clone();
     constant.data.fill(3);
     expect(() => svcca(constant, c.y)).toThrow(expect.objectContaining({ code: 'ERR_SIMILARITY_CONSTANT_FEATURES' }));
     const nan = c.y.clone();
     nan.data[5] = Number.NaN;
-    expect(() => pwcca(c.x, nan)).toThrow(expect.objectContaining({ code: 'ERR_NON_FINITE' }));
+    expect(() => pwcca(c.x, nan)).toThrow(expect.objectContaining({ code: 'ERR_CORE_NON_FINITE' }));
     expect(() => svcca(c.x, c.y, { threshold: 1.5 })).toThrow(
       expect.objectContaining({ code: 'ERR_SIMILARITY_OPTION' }),
     );

@@ -4,7 +4,7 @@
  * (numerically stabler than inverting covariance matrices, and defined when features outnumber examples).
  */
 import { centerColumns, type Matrix, matmul, svd } from '@concord/core';
-import { type Basis, centredBasis, firstColumns } from './basis.ts';
+import { type Basis, centeredBasis, firstColumns } from './basis.ts';
 import { constantFeatures } from './errors.ts';
 import { checkPair, checkVariance, type SimilarityResult, unitInterval } from './result.ts';
 
@@ -27,8 +27,8 @@ function bases(metric: string, x: Matrix, y: Matrix): [Basis, Basis] {
   checkPair(metric, x, y, 2);
   checkVariance(metric, 'X', x);
   checkVariance(metric, 'Y', y);
-  const bx = centredBasis(x);
-  const by = centredBasis(y);
+  const bx = centeredBasis(x);
+  const by = centeredBasis(y);
   if (bx.rank === 0) throw constantFeatures(metric, 'X', `${x.rows}×${x.cols}`);
   if (by.rank === 0) throw constantFeatures(metric, 'Y', `${y.rows}×${y.cols}`);
   return [bx, by];

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { Matrix, matmul, Rng } from '@concord/core';
+import { availableBackends, isConcordError, Matrix, matmul, Rng, setBackend } from '@concord/core';
 import { describeWithSharedData, sharedData } from '@concord/core/testing';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cka } from './cka.ts';
 import { fullMatrixMedian } from './kernels.ts';
 import { MinibatchCka, minibatchCka } from './minibatch-cka.ts';
@@ -264,7 +264,7 @@ describe('cka bad input', () => {
   const x = randn(rng, 10, 4);
   it('different numbers of examples: a ShapeError naming both shapes', () => {
     expect(() => cka(x, randn(rng, 9, 4))).toThrow(
-      expect.objectContaining({ code: 'ERR_SHAPE', message: expect.stringContaining('10×4') }),
+      expect.objectContaining({ code: 'ERR_CORE_SHAPE', message: expect.stringContaining('10×4') }),
     );
   });
   it('fewer than 4 examples for debiased CKA', () => {
@@ -287,10 +287,10 @@ describe('cka bad input', () => {
     const bad = x.clone();
     bad.set(2, 1, Number.NaN);
     expect(() => cka(bad, x)).toThrow(
-      expect.objectContaining({ code: 'ERR_NON_FINITE', message: expect.stringContaining('row 2, col 1') }),
+      expect.objectContaining({ code: 'ERR_CORE_NON_FINITE', message: expect.stringContaining('row 2, col 1') }),
     );
     bad.set(2, 1, Number.POSITIVE_INFINITY);
-    expect(() => cka(x, bad, { kernel: 'rbf' })).toThrow(expect.objectContaining({ code: 'ERR_NON_FINITE' }));
+    expect(() => cka(x, bad, { kernel: 'rbf' })).toThrow(expect.objectContaining({ code: 'ERR_CORE_NON_FINITE' }));
   });
   it('unknown kernel lists the valid ones; sigma/threshold with the linear kernel are rejected', () => {
     expect(() => cka(x, x, { kernel: 'poly' as never })).toThrow(
@@ -319,5 +319,86 @@ describe('cka bad input', () => {
     expect(r.value).toBeNaN();
     expect(r.details.hsicXX).toBe(0);
     expect(r.details.reason).toMatch(/not positive/);
+  });
+});
+
+describe('cka is scale-invariant in floating point, on every backend that loads', () => {
+  const rng = new Rng(41);
+  const x = randn(rng, 24, 9);
+  const y = randn(rng, 24, 6);
+  const scaled = (m: Matrix, s: number, dtype: 'float64' | 'float32' = 'float64') => {
+    const out = Matrix.zeros(m.rows, m.cols, dtype);
+    for (let i = 0; i < m.data.length; i++) out.data[i] = m.data[i] * s;
+    return out;
+  };
+  const variants: { name: string; opts: Parameters<typeof cka>[2] }[] = [
+    { name: 'linear, feature route', opts: { route: 'feature' } },
+    { name: 'linear, Gram route', opts: { route: 'gram' } },
+    { name: 'debiased linear, feature route', opts: { debiased: true, route: 'feature' } },
+    { name: 'debiased linear, Gram route', opts: { debiased: true, route: 'gram' } },
+    { name: 'RBF (median heuristic)', opts: { kernel: 'rbf' } },
+    { name: 'debiased RBF', opts: { kernel: 'rbf', debiased: true } },
+  ];
+  for (const name of availableBackends().map((b) => b.name)) {
+    describe(`backend ${name}`, () => {
+      beforeAll(() => setBackend(name));
+      afterAll(() => setBackend(undefined));
+      for (const v of variants) {
+        it(`${v.name}: X·1e150 and X·1e-200 give CKA(X, Y) to 1e-12 (was 0 / "constant features")`, () => {
+          const ref = cka(x, y, v.opts).value;
+          expect(Number.isFinite(ref)).toBe(true);
+          for (const s of [1e150, 1e-200]) {
+            expect(relErr(cka(scaled(x, s), y, v.opts).value, ref)).toBeLessThan(1e-12);
+            expect(relErr(cka(scaled(x, s), scaled(y, 1 / s), v.opts).value, ref)).toBeLessThan(1e-12);
+          }
+        });
+      }
+      it('float32 inputs scaled by 1e30 (linear, both routes, both estimators) give the unscaled value', () => {
+        for (const debiased of [false, true]) {
+          for (const route of ['feature', 'gram'] as const) {
+            const ref = cka(x, y, { debiased, route }).value;
+            for (const precision of ['float64', 'float32'] as const) {
+              const r = cka(scaled(x, 1e30, 'float32'), scaled(y, 1e30, 'float32'), { debiased, route, precision });
+              expect(relErr(r.value, ref)).toBeLessThan(1e-5);
+            }
+          }
+        }
+      });
+    });
+  }
+  it('HSIC terms in details stay in the units of the inputs (scale by s² per side)', () => {
+    const r1 = cka(x, y);
+    const r2 = cka(scaled(x, 2 ** 40), y);
+    expect(relErr(r2.details.hsicXY as number, (r1.details.hsicXY as number) * 2 ** 80)).toBeLessThan(1e-14);
+    expect(relErr(r2.details.hsicXX as number, (r1.details.hsicXX as number) * 2 ** 160)).toBeLessThan(1e-14);
+    const rbf1 = cka(x, y, { kernel: 'rbf' });
+    const rbf2 = cka(scaled(x, 2 ** 40), y, { kernel: 'rbf' });
+    expect(rbf2.details.sigmaX).toBe((rbf1.details.sigmaX as number) * 2 ** 40);
+    expect(rbf2.value).toBe(rbf1.value);
+  });
+  it('minibatch CKA: an overflowing batch is a typed error (was NaN)', () => {
+    let caught: unknown;
+    try {
+      new MinibatchCka().update(scaled(x, 1e150), y);
+    } catch (e) {
+      caught = e;
+    }
+    expect((caught as { code?: string })?.code).toBe('ERR_SIMILARITY_NON_FINITE');
+  });
+  it('an overflow in an intermediate is a typed error, never a value', () => {
+    const big = Matrix.from([
+      [1.7e308, 1],
+      [1.7e308, 2],
+      [-1, 3],
+      [5, 1],
+    ]);
+    let caught: unknown;
+    try {
+      cka(big, Matrix.from([[1], [2], [3], [5]]));
+    } catch (e) {
+      caught = e;
+    }
+    expect(isConcordError(caught)).toBe(true);
+    expect((caught as { code: string }).code).toBe('ERR_CORE_NON_FINITE');
   });
 });

@@ -14,7 +14,7 @@ import {
   matmul,
   withScratchFloat64,
 } from '@concord/core';
-import { badOption, constantFeatures, SIMILARITY_ERROR_CODES } from './errors.ts';
+import { badOption, constantFeatures, nonFiniteIntermediate, SIMILARITY_ERROR_CODES } from './errors.ts';
 import {
   frobeniusInner,
   RBF_MEDIANS,
@@ -23,6 +23,7 @@ import {
   symmetricInnerTriplet,
   unbiasedTripletSymmetric,
 } from './kernels.ts';
+import { ldexp, maxAbs, normalisingExponent, scaleByPowerOfTwo } from './power-of-two-scale.ts';
 import {
   asMatrix,
   booleanOption,
@@ -72,10 +73,49 @@ function linearCosts(n: number, p: number, q: number): { feature: number; gram: 
   return { feature: 2 * n * p * q + norm(p) + norm(q), gram: n * n * (p + q) };
 }
 
+/**
+ * X with its column means removed, then multiplied by 2^−exponent so that its largest |value| lies in [0.5, 1):
+ * CKA is invariant to isotropic scaling, and a power of two rescales exactly, so this changes no digit of the result
+ * while keeping every product away from overflow (inputs near 1e150, float32 near 1e30) and underflow (1e-200).
+ * `into` receives the copy (e.g. a scratch buffer).
+ */
+function centredNormalised(
+  x: Matrix,
+  precision: DType,
+  side: string,
+  into?: Float64Array,
+): { xc: Matrix; exponent: number } {
+  const xc = centerColumns(x, precision, into);
+  const largest = maxAbs(xc.data, `cka: ${side} after centring`);
+  if (largest === 0) throw constantFeatures('cka', side, `${x.rows}×${x.cols}`);
+  const exponent = normalisingExponent(largest);
+  scaleByPowerOfTwo(xc.data, -exponent);
+  return { xc, exponent };
+}
+
+/**
+ * The HSIC terms of the normalised data, checked (anything non-finite is an error, never a CKA of 0 or NaN), and
+ * the same terms in the units of the inputs for `details` (linear kernel: HSIC(X, Y) scales with s_X²·s_Y²).
+ */
+function checkedTerms(
+  h: { xy: number; xx: number; yy: number },
+  ex: number,
+  ey: number,
+  scale: number,
+): { xy: number; xx: number; yy: number } {
+  for (const [name, v] of Object.entries(h))
+    if (!Number.isFinite(v)) throw nonFiniteIntermediate('cka', `HSIC term ${name}`, v);
+  return {
+    xy: ldexp(h.xy * scale, 2 * ex + 2 * ey),
+    xx: ldexp(h.xx * scale, 4 * ex),
+    yy: ldexp(h.yy * scale, 4 * ey),
+  };
+}
+
 function linearBiased(x: Matrix, y: Matrix, forced: 'auto' | 'feature' | 'gram', precision: DType): SimilarityResult {
   const n = x.rows;
-  const xc = centerColumns(x, precision);
-  const yc = centerColumns(y, precision);
+  const { xc, exponent: ex } = centredNormalised(x, precision, 'X');
+  const { xc: yc, exponent: ey } = centredNormalised(y, precision, 'Y');
   const costs = linearCosts(n, x.cols, y.cols);
   let xy: number;
   let xx: number;
@@ -91,9 +131,9 @@ function linearBiased(x: Matrix, y: Matrix, forced: 'auto' | 'feature' | 'gram',
     route = 'gram';
     ({ xy, xx, yy } = symmetricInnerTriplet(gram(xc), gram(yc)));
   }
+  const hsic = checkedTerms({ xy, xx, yy }, ex, ey, 1 / ((n - 1) * (n - 1)));
   if (xx === 0) throw constantFeatures('cka', 'X', `${x.rows}×${x.cols}`);
   if (yy === 0) throw constantFeatures('cka', 'Y', `${y.rows}×${y.cols}`);
-  const scale = 1 / ((n - 1) * (n - 1));
   return {
     metric: 'cka',
     value: xy / Math.sqrt(xx * yy),
@@ -101,9 +141,9 @@ function linearBiased(x: Matrix, y: Matrix, forced: 'auto' | 'feature' | 'gram',
       kernel: 'linear',
       debiased: false,
       route,
-      hsicXY: xy * scale,
-      hsicXX: xx * scale,
-      hsicYY: yy * scale,
+      hsicXY: hsic.xy,
+      hsicXX: hsic.xx,
+      hsicYY: hsic.yy,
       n,
     },
   };
@@ -145,28 +185,42 @@ function linearDebiased(x: Matrix, y: Matrix, forced: 'auto' | 'feature' | 'gram
   const costs = linearCosts(n, x.cols, y.cols);
   const route = forced === 'auto' ? (2 * costs.feature < costs.gram ? 'feature' : 'gram') : forced;
   let h: { xy: number; xx: number; yy: number };
+  const exponents = { X: 0, Y: 0 };
   if (route === 'gram') {
-    // U-centring removes a column offset exactly (X·Xᵀ changes by a·1ᵀ + 1·aᵀ + c·11ᵀ), so float64 data whose
-    // offset is small next to its spread (centred energy ≥ 1% of raw) need no centred copy: as Kornblith et al.'s
-    // code does. Otherwise each centred copy is written into a scratch buffer and only feeds its Gram matrix.
-    // In float64 the two n×n Gram matrices are temporaries too, in scratch buffers.
-    const centredGram = (m: Matrix, into?: Float64Array) => {
+    // U-centring removes a column offset exactly (X·Xᵀ changes by a·1ᵀ + 1·aᵀ + c·11ᵀ), so float64 data of a
+    // moderate scale whose offset is small next to its spread (centred energy ≥ 1% of raw) need no centred copy: as
+    // Kornblith et al.'s code does. Otherwise each centred, normalised copy is written into a scratch buffer and only
+    // feeds its Gram matrix. In float64 the two n×n Gram matrices are temporaries too, in scratch buffers.
+    const centredGram = (m: Matrix, side: 'X' | 'Y', into?: Float64Array) => {
       if (precision === 'float64' && m.dtype === 'float64') {
-        const g = gram(m, into);
-        if (smallOffset(m, g)) return g;
-        return withScratchFloat64(m.rows * m.cols, (s) => gram(centerColumns(m, 'float64', s), into));
+        const largest = maxAbs(m.data, `cka: ${side}`);
+        if (largest >= RAW_GRAM_RANGE[0] && largest <= RAW_GRAM_RANGE[1]) {
+          const g = gram(m, into);
+          if (smallOffset(m, g)) return g;
+        }
+        return withScratchFloat64(m.rows * m.cols, (s) => {
+          const { xc, exponent } = centredNormalised(m, 'float64', side, s);
+          exponents[side] = exponent;
+          return gram(xc, into);
+        });
       }
-      return gram(centerColumns(m, precision));
+      const { xc, exponent } = centredNormalised(m, precision, side);
+      exponents[side] = exponent;
+      return gram(xc);
     };
     h =
       precision === 'float64'
         ? withScratchFloat64(n * n, (gx) =>
-            withScratchFloat64(n * n, (gy) => unbiasedTripletSymmetric(centredGram(x, gx), centredGram(y, gy))),
+            withScratchFloat64(n * n, (gy) =>
+              unbiasedTripletSymmetric(centredGram(x, 'X', gx), centredGram(y, 'Y', gy)),
+            ),
           )
-        : unbiasedTripletSymmetric(centredGram(x), centredGram(y));
+        : unbiasedTripletSymmetric(centredGram(x, 'X'), centredGram(y, 'Y'));
   } else {
-    const xc = centerColumns(x, precision);
-    const yc = centerColumns(y, precision);
+    const { xc, exponent: ex } = centredNormalised(x, precision, 'X');
+    const { xc: yc, exponent: ey } = centredNormalised(y, precision, 'Y');
+    exponents.X = ex;
+    exponents.Y = ey;
     const c = matmul(xc, yc, { transA: true });
     const rx = rowNorms(xc);
     const ry = rowNorms(yc);
@@ -179,13 +233,30 @@ function linearDebiased(x: Matrix, y: Matrix, forced: 'auto' | 'feature' | 'gram
       yy: helper(gramNormSquared(yc), ry, ry) * f,
     };
   }
-  return debiasedResult(h, { kernel: 'linear', debiased: true, route, n });
+  const reported = checkedTerms(h, exponents.X, exponents.Y, 1);
+  return debiasedResult(h, reported, { kernel: 'linear', debiased: true, route, n });
 }
 
-function debiasedResult(h: { xy: number; xx: number; yy: number }, base: Record<string, unknown>): SimilarityResult {
-  const details: Record<string, unknown> = { ...base, hsicXY: h.xy, hsicXX: h.xx, hsicYY: h.yy };
+/**
+ * Largest |value| of float64 data whose raw Gram matrix is formed without a normalised copy: 2^±100 keeps the
+ * fourth powers the HSIC terms reach (n²·p²·max⁴) far inside the float64 range.
+ */
+const RAW_GRAM_RANGE = [2 ** -100, 2 ** 100] as const;
+
+/** `h`: the unbiased HSIC terms the CKA is formed from; `reported`: the same in the inputs' units (details). */
+function debiasedResult(
+  h: { xy: number; xx: number; yy: number },
+  reported: { xy: number; xx: number; yy: number },
+  base: Record<string, unknown>,
+): SimilarityResult {
+  const details: Record<string, unknown> = {
+    ...base,
+    hsicXY: reported.xy,
+    hsicXX: reported.xx,
+    hsicYY: reported.yy,
+  };
   if (!(h.xx > 0 && h.yy > 0)) {
-    details.reason = `an unbiased self-HSIC estimate is not positive (X: ${h.xx}, Y: ${h.yy}); the debiased CKA is undefined`;
+    details.reason = `an unbiased self-HSIC estimate is not positive (X: ${reported.xx}, Y: ${reported.yy}); the debiased CKA is undefined`;
     return { metric: 'cka', value: Number.NaN, details };
   }
   return { metric: 'cka', value: h.xy / Math.sqrt(h.xx * h.yy), details };
@@ -234,8 +305,8 @@ export function cka(xIn: Representation, yIn: Representation, opts: CkaOptions =
   }
   if (precision !== 'float64') throw badOption('precision', 'float32 applies to the linear kernel only', precision);
 
-  const rx = rbfKernel(x, { ...opts, threshold });
-  const ry = rbfKernel(y, { ...opts, threshold });
+  const rx = rbfOfNormalised(x, 'X', { ...opts, threshold });
+  const ry = rbfOfNormalised(y, 'Y', { ...opts, threshold });
   const base = {
     kernel,
     debiased,
@@ -245,15 +316,40 @@ export function cka(xIn: Representation, yIn: Representation, opts: CkaOptions =
     threshold: opts.sigma !== undefined ? null : threshold,
     median: opts.median ?? 'full',
   };
-  if (debiased) return debiasedResult(unbiasedTripletSymmetric(rx.kernel, ry.kernel), base);
+  if (debiased) {
+    const h = unbiasedTripletSymmetric(rx.kernel, ry.kernel);
+    return debiasedResult(h, checkedTerms(h, 0, 0, 1), base);
+  }
   const h = symmetricInnerTriplet(
     doubleCenter(rx.kernel, { inPlace: true }),
     doubleCenter(ry.kernel, { inPlace: true }),
   );
-  const f = 1 / ((x.rows - 1) * (x.rows - 1));
+  const hsic = checkedTerms(h, 0, 0, 1 / ((x.rows - 1) * (x.rows - 1)));
   return {
     metric: 'cka',
     value: h.xy / Math.sqrt(h.xx * h.yy),
-    details: { ...base, hsicXY: h.xy * f, hsicXX: h.xx * f, hsicYY: h.yy * f },
+    details: { ...base, hsicXY: hsic.xy, hsicXX: hsic.xx, hsicYY: hsic.yy },
   };
+}
+
+/**
+ * The RBF kernel of X. With the median heuristic the kernel does not depend on X's scale, so X is first brought to
+ * a largest |value| in [0.5, 1) by a power of two (exact): squared distances of data near 1e150 would overflow. The
+ * bandwidth is reported in X's own units. A fixed sigma is in X's units, so X is used as given.
+ */
+function rbfOfNormalised(
+  x: Matrix,
+  side: string,
+  opts: { sigma?: number; threshold?: number; median?: RbfMedian },
+): { kernel: Matrix; sigma: number } {
+  if (opts.sigma !== undefined) {
+    const r = rbfKernel(x, opts);
+    maxAbs(r.kernel.data, `cka: RBF kernel of ${side}`);
+    return r;
+  }
+  const copy = x.dtype === 'float64' ? x.clone() : x.astype('float64');
+  const exponent = normalisingExponent(maxAbs(copy.data, `cka: ${side}`));
+  scaleByPowerOfTwo(copy.data, -exponent);
+  const r = rbfKernel(copy, opts);
+  return { kernel: r.kernel, sigma: ldexp(r.sigma, exponent) };
 }

@@ -87,13 +87,13 @@ export function summarize(values: Float64Array): { median: number; mean: number;
  * Column means, and the matrix with them subtracted: a new float64 matrix, or `m` itself (changed in place) when
  * `inPlace` is set and m is float64 (for fresh copies such as selectRows results).
  */
-export function centreWithMeans(m: Matrix, inPlace = false): { centred: Matrix; means: Float64Array } {
+export function centerWithMeans(m: Matrix, inPlace = false): { centered: Matrix; means: Float64Array } {
   const means = new Float64Array(m.cols);
   const c = inPlace && m.dtype === 'float64' ? m : m.astype('float64').clone();
   for (let i = 0; i < c.rows; i++) for (let j = 0; j < c.cols; j++) means[j] += c.data[i * c.cols + j];
   for (let j = 0; j < c.cols; j++) means[j] /= c.rows;
   for (let i = 0; i < c.rows; i++) for (let j = 0; j < c.cols; j++) c.data[i * c.cols + j] -= means[j];
-  return { centred: c, means };
+  return { centered: c, means };
 }
 
 /** m − means (row-broadcast): a new float64 matrix, or m itself when `inPlace` and m is float64. */

@@ -1,5 +1,5 @@
 /**
- * Error codes of @concord/similarity. Shape problems use core's ShapeError (ERR_SHAPE); the codes here cover the
+ * Error codes of @concord/similarity. Shape problems use core's ShapeError (ERR_CORE_SHAPE); the codes here cover the
  * conditions specific to the metrics.
  */
 import { ConcordRangeError, ParameterError } from '@concord/core';
@@ -15,6 +15,8 @@ export const SIMILARITY_ERROR_CODES = {
   input: 'ERR_SIMILARITY_INPUT',
   /** An unknown metric or kernel name. */
   unknownMetric: 'ERR_SIMILARITY_UNKNOWN_METRIC',
+  /** An intermediate quantity came out NaN or infinite (overflow): reported instead of a meaningless value. */
+  nonFinite: 'ERR_SIMILARITY_NON_FINITE',
 } as const;
 
 export function tooFewExamples(metric: string, needed: number, received: number): ConcordRangeError {
@@ -37,4 +39,13 @@ export function badOption(parameter: string, message: string, received: unknown)
   return new ParameterError(SIMILARITY_ERROR_CODES.badOption, parameter, `${message}; received ${String(received)}`, {
     received,
   });
+}
+
+/** A NaN or ±Inf in an intermediate (e.g. an HSIC term that overflowed): an error, never a silent 0 or NaN. */
+export function nonFiniteIntermediate(metric: string, what: string, value: number): ConcordRangeError {
+  return new ConcordRangeError(
+    SIMILARITY_ERROR_CODES.nonFinite,
+    `${metric}: the ${what} is ${value}, not a finite number (an overflow or a NaN in the computation); no value can be given`,
+    { field: what, received: value },
+  );
 }

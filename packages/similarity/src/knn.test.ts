@@ -95,10 +95,10 @@ describe('nearest-neighbour measures: invariants and bad input', () => {
       expect.objectContaining({ code: 'ERR_SIMILARITY_TOO_FEW_EXAMPLES' }),
     );
     expect(() => cknna(x, y, { topk: 1 })).toThrow(expect.objectContaining({ code: 'ERR_SIMILARITY_OPTION' }));
-    expect(() => mutualKnn(x, y.rowRange(0, 20))).toThrow(expect.objectContaining({ code: 'ERR_SHAPE' }));
+    expect(() => mutualKnn(x, y.rowRange(0, 20))).toThrow(expect.objectContaining({ code: 'ERR_CORE_SHAPE' }));
     const nan = x.clone();
     nan.data[0] = Number.NaN;
-    expect(() => cknna(nan, y)).toThrow(expect.objectContaining({ code: 'ERR_NON_FINITE' }));
+    expect(() => cknna(nan, y)).toThrow(expect.objectContaining({ code: 'ERR_CORE_NON_FINITE' }));
     const constant = x.clone();
     constant.data.fill(2);
     expect(() => mutualKnn(x, constant)).toThrow(expect.objectContaining({ code: 'ERR_SIMILARITY_CONSTANT_FEATURES' }));

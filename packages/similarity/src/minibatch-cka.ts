@@ -4,7 +4,7 @@
  * at a time, so activation sets too large to hold at once can be streamed through `MinibatchCka.update`.
  */
 import { checkChoice, type Matrix, type ProgressCallback, ProgressReporter, Rng } from '@concord/core';
-import { SIMILARITY_ERROR_CODES } from './errors.ts';
+import { nonFiniteIntermediate, SIMILARITY_ERROR_CODES } from './errors.ts';
 import { linearKernel, rbfKernel, unbiasedTripletSymmetric } from './kernels.ts';
 import { checkPair, integerOption, positiveNumber, type SimilarityResult } from './result.ts';
 
@@ -41,6 +41,11 @@ export class MinibatchCka {
     const k = this.kernel === 'linear' ? linearKernel(x) : rbfKernel(x, { sigma: this.sigma }).kernel;
     const l = this.kernel === 'linear' ? linearKernel(y) : rbfKernel(y, { sigma: this.sigma }).kernel;
     const h = unbiasedTripletSymmetric(k, l);
+    // Batches are summed in the inputs' units (a per-batch rescaling would weight batches differently), so an
+    // overflow is reported rather than averaged into a NaN.
+    for (const [name, v] of Object.entries(h))
+      if (!Number.isFinite(v))
+        throw nonFiniteIntermediate('minibatch cka', `HSIC term ${name} of batch ${this.batches}`, v);
     this.xy += h.xy;
     this.xx += h.xx;
     this.yy += h.yy;

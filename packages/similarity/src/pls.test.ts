@@ -128,7 +128,7 @@ describe('PLS regression', () => {
     expect(() => plsEncoding(x, x, { nComponents: 0 })).toThrow(
       expect.objectContaining({ code: 'ERR_SIMILARITY_OPTION' }),
     );
-    expect(() => plsEncoding(x, x.rowRange(0, 10))).toThrow(expect.objectContaining({ code: 'ERR_SHAPE' }));
+    expect(() => plsEncoding(x, x.rowRange(0, 10))).toThrow(expect.objectContaining({ code: 'ERR_CORE_SHAPE' }));
     const constant = x.clone();
     constant.data.fill(1);
     expect(() => plsEncoding(constant, x)).toThrow(

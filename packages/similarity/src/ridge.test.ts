@@ -136,7 +136,7 @@ describe('ridge encoding on simulated data', () => {
   });
   it('bad input: mismatched rows, bad alphas, folds out of range, NaN responses, constant features', () => {
     const { x, y } = simulate(new Rng(56), 20, 4, 2, 1);
-    expect(() => ridgeEncoding(x, y.rowRange(0, 19))).toThrow(expect.objectContaining({ code: 'ERR_SHAPE' }));
+    expect(() => ridgeEncoding(x, y.rowRange(0, 19))).toThrow(expect.objectContaining({ code: 'ERR_CORE_SHAPE' }));
     expect(() => ridgeEncoding(x, y, { alphas: [1, -2] })).toThrow(
       expect.objectContaining({ code: 'ERR_SIMILARITY_OPTION' }),
     );
@@ -149,7 +149,7 @@ describe('ridge encoding on simulated data', () => {
     expect(() => ridgeEncoding(x, y, { folds: 1 })).toThrow(expect.objectContaining({ code: 'ERR_SIMILARITY_OPTION' }));
     const nan = y.clone();
     nan.data[3] = Number.NaN;
-    expect(() => ridgeEncoding(x, nan)).toThrow(expect.objectContaining({ code: 'ERR_NON_FINITE' }));
+    expect(() => ridgeEncoding(x, nan)).toThrow(expect.objectContaining({ code: 'ERR_CORE_NON_FINITE' }));
     const constant = x.clone();
     constant.data.fill(4);
     expect(() => ridgeEncoding(constant, y)).toThrow(

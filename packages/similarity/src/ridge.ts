@@ -20,7 +20,7 @@ import {
   ProgressReporter,
 } from '@concord/core';
 import {
-  centreWithMeans,
+  centerWithMeans,
   columnPearson,
   type FoldOptions,
   kFoldSplits,
@@ -204,9 +204,9 @@ export function ridgeEncoding(x: Matrix, y: Matrix, opts: RidgeOptions = {}): Si
   for (const test of splits) {
     const train = trainIndices(n, test);
     const m = train.length;
-    const { centred: xtr, means: xm } = centreWithMeans(x.selectRows(train), true);
+    const { centered: xtr, means: xm } = centerWithMeans(x.selectRows(train), true);
     const xte = subtractMeans(x.selectRows(test), xm, true);
-    const { centred: ytr, means: ym } = centreWithMeans(y.selectRows(train), true);
+    const { centered: ytr, means: ym } = centerWithMeans(y.selectRows(train), true);
     const yte = y.selectRows(test).astype('float64');
     const { u, s, a } = foldDecomposition(xtr, xte);
     const r = s.length;

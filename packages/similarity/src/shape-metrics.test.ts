@@ -113,7 +113,9 @@ describe('shape-metric invariants', () => {
     expect(() => procrustesDistance(c.x, c.y, { alpha: 2 })).toThrow(
       expect.objectContaining({ code: 'ERR_SIMILARITY_OPTION' }),
     );
-    expect(() => angularShapeMetric(c.x, c.y.rowRange(0, 5))).toThrow(expect.objectContaining({ code: 'ERR_SHAPE' }));
+    expect(() => angularShapeMetric(c.x, c.y.rowRange(0, 5))).toThrow(
+      expect.objectContaining({ code: 'ERR_CORE_SHAPE' }),
+    );
     const constant = Matrix.zeros(c.x.rows, 3).astype('float64');
     constant.data.fill(1);
     expect(() => angularShapeMetric(constant, c.y)).toThrow(

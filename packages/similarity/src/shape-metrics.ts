@@ -4,7 +4,7 @@
  * alpha = 1 (default): no whitening (orthogonal Procrustes); alpha = 0: full whitening (CCA-like).
  */
 import { type Matrix, matmul, svd } from '@concord/core';
-import { type Basis, centredBasis } from './basis.ts';
+import { type Basis, centeredBasis } from './basis.ts';
 import { checkPair, checkVariance, type SimilarityResult, unitInterval } from './result.ts';
 
 /** netrep's floor for covariance eigenvalues in the whitening. */
@@ -41,8 +41,8 @@ interface ShapeParts {
 function shapeParts(metric: string, x: Matrix, y: Matrix, alphaOpt: unknown): ShapeParts {
   const alpha = unitInterval('alpha', alphaOpt, 1);
   checkPair(metric, x, y, 2);
-  const bx = centredBasis(x);
-  const by = centredBasis(y);
+  const bx = centeredBasis(x);
+  const by = centeredBasis(y);
   const padded = Math.max(x.cols, y.cols);
   const sx = whitenedSingularValues(bx, alpha, padded);
   const sy = whitenedSingularValues(by, alpha, padded);

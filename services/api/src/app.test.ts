@@ -267,7 +267,7 @@ describe('arrays: .npy uploads stored by hash, usable as {arrayId}', () => {
     expectErrorBody(hugeRes.json(), 400, 'ERR_API_UPLOAD_HEADER');
     expect(hugeRes.json().message).toMatch(/header length \d+ exceeds/);
     const truncated = npy(data).subarray(0, 300);
-    expectErrorBody((await bad(truncated)).json(), 400, 'ERR_NPY_TRUNCATED');
+    expectErrorBody((await bad(truncated)).json(), 400, 'ERR_IO_NPY_TRUNCATED');
     const tooBig = Buffer.concat([npy([[1]]).subarray(0, 0), Buffer.alloc(5 * 1024 * 1024)]);
     expect((await bad(tooBig)).statusCode).toBe(413);
     const json = await bad('{"a":1}', 'application/json');
@@ -413,7 +413,7 @@ describe('hostile clients get the right 4xx and the service stays up', () => {
       'unknown rdm method',
       () => post('/v1/rdm', { data, conditions, method: 'manhattan' }),
       400,
-      'ERR_RDM_UNKNOWN_METHOD',
+      'ERR_RSA_UNKNOWN_METHOD',
       'body.method',
     ],
     [
@@ -444,7 +444,7 @@ describe('hostile clients get the right 4xx and the service stays up', () => {
       422,
       undefined,
     ],
-    ['x/y rows differ', () => post('/v1/cka', { x, y: y.slice(1) }), 422, 'ERR_SHAPE'],
+    ['x/y rows differ', () => post('/v1/cka', { x, y: y.slice(1) }), 422, 'ERR_CORE_SHAPE'],
     ['body is an array', () => post('/v1/cka', [1, 2, 3]), 400, 'ERR_API_VALIDATION'],
     [
       'wrong content type',

@@ -264,7 +264,7 @@ export class ArrayStore {
       if (total !== need) {
         throw new ApiError(
           400,
-          'ERR_NPY_TRUNCATED',
+          'ERR_IO_NPY_TRUNCATED',
           `body (.npy upload): shape (${header.shape.join(', ')}) of ${header.dtype} needs ${need} bytes in all, the body has ${total}`,
           {
             field: 'body',

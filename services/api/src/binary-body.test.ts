@@ -274,7 +274,7 @@ describe('binary bodies on every compute route', () => {
           headers: { 'content-type': 'application/x-npy' },
         }),
       400,
-      'ERR_NPY_TRUNCATED',
+      'ERR_IO_NPY_TRUNCATED',
     ],
     [
       'not .npy at all',

@@ -72,7 +72,7 @@ export function splitNpyStream(bytes: Buffer, maxHeaderBytes: number): BinaryArr
     if (end > rest.length)
       throw new ApiError(
         400,
-        'ERR_NPY_TRUNCATED',
+        'ERR_IO_NPY_TRUNCATED',
         `body: ${source}: shape (${head.shape.join(', ')}) of ${head.dtype} needs ${end} bytes, ${rest.length} remain`,
         { field: 'body', offset: at },
       );

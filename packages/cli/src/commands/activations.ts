@@ -4,7 +4,16 @@
  * is imported only when one of these commands runs, so other commands start fast.
  */
 import { isAbsolute, resolve } from 'node:path';
-import { type Command, choiceOption, numberOption, type ParsedOptions, stringOption, UsageError } from '../command.ts';
+import {
+  type Command,
+  choiceOption,
+  numberOption,
+  type ParsedOptions,
+  requiredNumber,
+  requiredString,
+  stringOption,
+  UsageError,
+} from '../command.ts';
 
 function abs(cwd: string, p: string): string {
   return isAbsolute(p) ? p : resolve(cwd, p);
@@ -68,7 +77,7 @@ const layers: Command = {
   details: 'Shapes use the model\'s symbol (e.g. "N" or "batch") for a dynamic batch axis; null means unknown.',
   async run(opts, _pos, ctx) {
     const { loadModel } = await import('@concord/activations');
-    const model = await loadModel(abs(ctx.cwd, stringOption(opts, 'model')!));
+    const model = await loadModel(abs(ctx.cwd, requiredString(opts, 'model')));
     try {
       if (!opts['no-probe']) await model.inferShapes();
       const result = {
@@ -181,19 +190,19 @@ const extract: Command = {
     const stimuliDir = stringOption(opts, 'stimuli');
     if ((inputs === undefined) === (stimuliDir === undefined))
       throw new UsageError('concord activations extract: give exactly one of --inputs X.npy or --stimuli DIR');
-    const layerNames = stringOption(opts, 'layers')!
+    const layerNames = requiredString(opts, 'layers')
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean);
     if (layerNames.length === 0) throw new UsageError('--layers: expected comma-separated layer names');
-    const batchSize = numberOption(opts, 'batch-size', { integer: true, min: 1 })!;
+    const batchSize = requiredNumber(opts, 'batch-size', { integer: true, min: 1 });
     const threads = numberOption(opts, 'threads', { integer: true, min: 1 });
-    const seed = numberOption(opts, 'seed', { integer: true, min: 0 })!;
+    const seed = requiredNumber(opts, 'seed', { integer: true, min: 0 });
     const size = numberOption(opts, 'size', { integer: true, min: 1 });
     const reduce = parseReduce(stringOption(opts, 'reduce'), seed);
     const act = await import('@concord/activations');
     const model = await act.loadModel(
-      abs(ctx.cwd, stringOption(opts, 'model')!),
+      abs(ctx.cwd, requiredString(opts, 'model')),
       threads !== undefined ? { threads } : {},
     );
     try {
@@ -204,16 +213,16 @@ const extract: Command = {
             mean: numberList(opts, 'mean'),
             std: numberList(opts, 'std'),
             layout: choiceOption(opts, 'layout', act.LAYOUTS) ?? (model.format === 'onnx' ? 'nchw' : 'nhwc'),
-            ...(stringOption(opts, 'list') ? { list: abs(ctx.cwd, stringOption(opts, 'list')!) } : {}),
+            ...(stringOption(opts, 'list') ? { list: abs(ctx.cwd, requiredString(opts, 'list')) } : {}),
             ...(stringOption(opts, 'variable') ? { variable: stringOption(opts, 'variable') } : {}),
           });
       ctx.log(`${stimuli.count} stimuli of shape [${stimuli.shape.join(', ')}] → ${model.file}`);
-      const out = stringOption(opts, 'out')!;
+      const out = requiredString(opts, 'out');
       const r = await act.extractToFile(model, stimuli, abs(ctx.cwd, out), {
         layers: layerNames,
         batchSize,
         ...(reduce ? { reduce } : {}),
-        ...(stringOption(opts, 'cache') ? { cacheDir: abs(ctx.cwd, stringOption(opts, 'cache')!) } : {}),
+        ...(stringOption(opts, 'cache') ? { cacheDir: abs(ctx.cwd, requiredString(opts, 'cache')) } : {}),
         onProgress: ctx.progress('activations'),
       });
       const result = {

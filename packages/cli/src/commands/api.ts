@@ -3,7 +3,7 @@
  * database). The service package is imported on use, so other commands do not pay for loading Fastify.
  */
 import { resolve } from 'node:path';
-import { type Command, numberOption, stringOption, UsageError } from '../command.ts';
+import { type Command, numberOption, requiredNumber, requiredString, UsageError } from '../command.ts';
 
 const dataDirOption = {
   'data-dir': {
@@ -66,19 +66,19 @@ const serve: Command = {
     'lets in-flight requests finish, stops the workers and closes the database, then exits 0.\n' +
     'Once any API key exists (concord api-key create), every /v1 route needs "Authorization: Bearer <key>".',
   async run(opts, _pos, ctx) {
-    const port = numberOption(opts, 'port', { integer: true, min: 0 })!;
+    const port = requiredNumber(opts, 'port', { integer: true, min: 0 });
     if (port > 65535) throw new UsageError(`--port: expected an integer from 0 to 65535, received '${opts.port}'`);
     const threads = numberOption(opts, 'threads', { integer: true, min: 0 });
     const inlineBelow = numberOption(opts, 'inline-below', { integer: true, min: 0 });
-    const bodyLimit = numberOption(opts, 'body-limit', { integer: true, min: 1024 })!;
-    const uploadLimit = numberOption(opts, 'upload-limit', { integer: true, min: 1024 })!;
-    const level = stringOption(opts, 'log-level')!;
+    const bodyLimit = requiredNumber(opts, 'body-limit', { integer: true, min: 1024 });
+    const uploadLimit = requiredNumber(opts, 'upload-limit', { integer: true, min: 1024 });
+    const level = requiredString(opts, 'log-level');
     if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace'].includes(level))
       throw new UsageError(`--log-level: expected one of fatal, error, warn, info, debug, received '${level}'`);
     const { startServer } = await import('@concord/api/server');
     const dataDir = await dataDirOf(opts, ctx.cwd);
     const server = await startServer({
-      host: stringOption(opts, 'host')!,
+      host: requiredString(opts, 'host'),
       port,
       dataDir,
       bodyLimit,
@@ -116,7 +116,7 @@ const keyCreate: Command = {
     const { openDatabase, ApiKeyStore } = await import('@concord/api');
     const db = openDatabase(await dataDirOf(opts, ctx.cwd));
     try {
-      const created = new ApiKeyStore(db).create(stringOption(opts, 'name')!, rateLimit ?? null, { admin });
+      const created = new ApiKeyStore(db).create(requiredString(opts, 'name'), rateLimit ?? null, { admin });
       ctx.output(
         created,
         (r: typeof created) =>

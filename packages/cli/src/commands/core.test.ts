@@ -105,10 +105,10 @@ describe('concord bench gemm', () => {
     ['--backend', 'gpu'],
     ['--bogus'],
   ]) {
-    it(`bad flags ${args.join(' ')} exit 2 with a one-line message and nothing on stdout`, async () => {
+    it(`bad flags ${args.join(' ')} exit 2 with a one-line message and (--json) an error document on stdout`, async () => {
       const r = await runCaptured(['bench', 'gemm', ...args, '--json']);
       expect(r.status).toBe(2);
-      expect(r.stdout).toBe('');
+      expect(JSON.parse(r.stdout).error.code).toMatch(/^ERR_/);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     });
   }

@@ -11,7 +11,7 @@ import {
   setBackend,
   VERSION,
 } from '@concord/core';
-import { type Command, choiceOption, numberOption, UsageError } from '../command.ts';
+import { type Command, choiceOption, requiredChoice, requiredNumber, UsageError } from '../command.ts';
 
 const info: Command = {
   name: 'info',
@@ -58,10 +58,10 @@ const benchGemm: Command = {
   },
   details: 'gflops counts 2·n²·p floating-point operations (the general product), as numpy comparisons do.',
   run(opts, _pos, ctx) {
-    const n = numberOption(opts, 'n', { integer: true, min: 1 })!;
-    const p = numberOption(opts, 'p', { integer: true, min: 1 })!;
-    const repeats = numberOption(opts, 'repeats', { integer: true, min: 1 })!;
-    const dtype = choiceOption(opts, 'dtype', ['f64', 'f32'] as const)!;
+    const n = requiredNumber(opts, 'n', { integer: true, min: 1 });
+    const p = requiredNumber(opts, 'p', { integer: true, min: 1 });
+    const repeats = requiredNumber(opts, 'repeats', { integer: true, min: 1 });
+    const dtype = requiredChoice(opts, 'dtype', ['f64', 'f32'] as const);
     const name = choiceOption(opts, 'backend', BACKEND_NAMES);
     if (name) {
       const r = loadBackend(name as BackendName);

@@ -8,28 +8,17 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describeWithSharedData, sharedData } from '@concord/core/testing';
+import { describeWithSharedData, expectClose, sharedData } from '@concord/core/testing';
 import { readNpy, writeNpy } from '@concord/io';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../run.ts';
+import { runCliCaptured } from '../testing.ts';
 
 const repoRoot = fileURLToPath(new URL('../../../..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'concord-rsa-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-class Capture {
-  text = '';
-  write(chunk: string | Uint8Array): boolean {
-    this.text += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-    return true;
-  }
-}
-
-async function run(argv: string[]) {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  const status = await runCli([...argv, '--quiet'], { stdout: stdout as never, stderr: stderr as never, cwd: dir });
-  return { status, stdout: stdout.text, stderr: stderr.text };
+function run(argv: string[]) {
+  return runCliCaptured(argv, dir);
 }
 
 let fileCounter = 0;
@@ -47,25 +36,6 @@ function json(value: unknown): string {
   const path = join(dir, `f${fileCounter++}.json`);
   writeFileSync(path, JSON.stringify(value));
   return path;
-}
-
-function expectClose(
-  actual: ArrayLike<number | null>,
-  expected: ArrayLike<number | string | null>,
-  tol: number,
-  what: string,
-): void {
-  expect(actual.length, what).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    const e = expected[i];
-    const a = actual[i];
-    if (e === null || e === 'NaN') {
-      expect(a, `${what}[${i}]`).toBeNull();
-      continue;
-    }
-    const err = Math.abs((a as number) - (e as number)) / Math.max(1, Math.abs(e as number));
-    expect(err, `${what}[${i}]: ${a} vs ${e}`).toBeLessThanOrEqual(tol);
-  }
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: reference JSON

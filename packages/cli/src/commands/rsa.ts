@@ -2,6 +2,7 @@
  * `concord rdm`, `concord compare`, `concord noise-ceiling`: rsatoolbox's calc_rdm, compare and
  * boot_noise_ceiling on .npy / JSON files. Contracts (names, flags, JSON fields) are public; see issue 3.
  */
+
 import { extname, resolve } from 'node:path';
 import { Dataset, type DescriptorValue, FileFormatError, type Matrix } from '@concord/core';
 import { readFileChecked, readMatrixNpy, writeNpy } from '@concord/io';
@@ -14,8 +15,9 @@ import {
   RDM_METHODS,
   Rdms,
 } from '@concord/rsa';
-import { type Command, numberOption, stringOption, UsageError } from '../command.ts';
-import { loadRdms, rdmFileFormat, saveRdms } from '../rdm-files.ts';
+import { loadRdms, rdmFileFormat, saveRdms } from '@concord/rsa/node';
+import { type Command, numberOption, requiredString, UsageError } from '../command.ts';
+import { CLI_ERRORS } from '../errors.ts';
 
 function requiredPath(opts: Record<string, unknown>, name: string, cwd: string): string {
   const v = opts[name];
@@ -30,18 +32,18 @@ function readLabels(path: string, flag: string): DescriptorValue[] {
   try {
     parsed = JSON.parse(text);
   } catch (e) {
-    throw new FileFormatError('ERR_JSON', path, `${flag}: not valid JSON (${(e as Error).message})`);
+    throw new FileFormatError(CLI_ERRORS.JSON, path, `${flag}: not valid JSON (${(e as Error).message})`);
   }
   if (!Array.isArray(parsed))
     throw new FileFormatError(
-      'ERR_JSON',
+      CLI_ERRORS.JSON,
       path,
       `${flag}: expected a JSON array with one label per observation, received ${typeof parsed}`,
     );
   parsed.forEach((v, i) => {
     if (typeof v !== 'string' && typeof v !== 'number') {
       throw new FileFormatError(
-        'ERR_JSON',
+        CLI_ERRORS.JSON,
         path,
         `${flag}: entry ${i} is ${v === null ? 'null' : typeof v}; labels must be strings or numbers`,
         { field: `[${i}]` },
@@ -102,7 +104,7 @@ const rdm: Command = {
     'Output: {"method", "conditions" (sorted unique labels = RDM rows), "dissimilarities" (upper triangle, (0,1),(0,2),…)}.\n' +
     'euclidean is the squared distance divided by the number of channels, as in rsatoolbox. NaN is written as null.',
   run(opts, _pos, ctx) {
-    const method = stringOption(opts, 'method')!;
+    const method = requiredString(opts, 'method');
     const outFormat = typeof opts.out === 'string' ? rdmFileFormat(opts.out, '--out') : undefined;
     const dataPath = requiredPath(opts, 'data', ctx.cwd);
     const x = readMatrixNpy(dataPath, { vectorAs: 'column' });
@@ -173,7 +175,7 @@ const compare: Command = {
   details:
     'Output: {"method", "values"}: an nA × nB matrix. NaN entries in the inputs are excluded as rsatoolbox does; NaN results are written as null.',
   run(opts, _pos, ctx) {
-    const method = stringOption(opts, 'method')!;
+    const method = requiredString(opts, 'method');
     const a = readVectors(requiredPath(opts, 'a', ctx.cwd));
     const b = readVectors(requiredPath(opts, 'b', ctx.cwd));
     const sigmaK =
@@ -204,7 +206,7 @@ const noiseCeilingCommand: Command = {
   details:
     'Output: {"method", "lower", "upper"}: lower = mean over subjects of the comparison with the pool of the others, upper = with the pool of all.',
   run(opts, _pos, ctx) {
-    const method = stringOption(opts, 'method')!;
+    const method = requiredString(opts, 'method');
     const rdms = readRdms(requiredPath(opts, 'rdms', ctx.cwd));
     const { lower, upper } = noiseCeiling(rdms, { method });
     const result = { method, lower, upper };

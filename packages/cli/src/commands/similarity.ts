@@ -20,6 +20,8 @@ import {
   choiceOption,
   numberOption,
   type ParsedOptions,
+  requiredChoice,
+  requiredString,
   stringOption,
   UsageError,
 } from '../command.ts';
@@ -40,8 +42,8 @@ const inputOptions = {
 } as const;
 
 function readPair(opts: ParsedOptions, ctx: CommandContext): [Matrix, Matrix] {
-  const x = readMatrixNpy(resolve(ctx.cwd, stringOption(opts, 'x')!));
-  const y = readMatrixNpy(resolve(ctx.cwd, stringOption(opts, 'y')!));
+  const x = readMatrixNpy(resolve(ctx.cwd, requiredString(opts, 'x')));
+  const y = readMatrixNpy(resolve(ctx.cwd, requiredString(opts, 'y')));
   return [x, y];
 }
 
@@ -82,7 +84,7 @@ const ckaCommand: Command = {
   details:
     'Rows are examples (stimuli/conditions), columns are features; the two files may have different numbers of columns.\nJSON: {"metric":"cka","kernel":...,"debiased":bool,"value":v, ...} (value null when undefined; see details.reason).',
   run(opts, _pos, ctx) {
-    const kernel = choiceOption(opts, 'kernel', CKA_KERNELS)!;
+    const kernel = requiredChoice(opts, 'kernel', CKA_KERNELS);
     const threshold = numberOption(opts, 'threshold');
     const sigma = numberOption(opts, 'sigma');
     if (kernel === 'linear' && (threshold !== undefined || sigma !== undefined))
@@ -158,7 +160,7 @@ const similarityCommand: Command = {
   details:
     'X rows and Y rows are the same examples. ridge and pls predict every column of Y from X (encoding models); value = median over targets of the fold-averaged Pearson r, `mean` beside it.\nJSON: {"metric":...,"value":v, ...details}',
   run(opts, _pos, ctx) {
-    const metric = choiceOption(opts, 'metric', SIMILARITY_METRICS)! as SimilarityMetric;
+    const metric = requiredChoice(opts, 'metric', SIMILARITY_METRICS) as SimilarityMetric;
     const o: Record<string, unknown> = { metric };
     const num = (flag: string, key: string, integer = false) => {
       const v = numberOption(opts, flag, { integer });

@@ -1,8 +1,7 @@
 /** `concord compare-models --config study.json|yaml`: the end-to-end brain–model comparison study. */
 import { resolve } from 'node:path';
-import { type Command, stringOption } from '../command.ts';
-import { loadStudyConfig } from '../study/config.ts';
-import { runStudy } from '../study/run-study.ts';
+import { loadStudyConfig, runStudy } from '@concord/pipeline';
+import { type Command, requiredString, stringOption } from '../command.ts';
 
 const compareModels: Command = {
   name: 'compare-models',
@@ -19,7 +18,7 @@ const compareModels: Command = {
     'See data/studies/default.json for the README main job.',
   ].join('\n'),
   async run(opts, _pos, ctx) {
-    const { config } = loadStudyConfig(resolve(ctx.cwd, stringOption(opts, 'config')!));
+    const { config } = loadStudyConfig(resolve(ctx.cwd, requiredString(opts, 'config')));
     const out = stringOption(opts, 'output');
     if (out) config.output = resolve(ctx.cwd, out);
     const t0 = performance.now();

@@ -4,8 +4,9 @@
  * centring) is composed on top in `kernels.ts`.
  * Backends: 'native' (N-API addon over OpenBLAS/LAPACKE), 'onnx' (onnxruntime-node, products only), 'js'.
  */
-import { ParameterError } from '../errors.ts';
+import { CORE_ERRORS, ParameterError } from '../errors.ts';
 import type { FloatArray, Matrix } from '../matrix.ts';
+import { jsTrainingKernels, type TrainingKernels } from './training.ts';
 
 export type BackendName = 'native' | 'onnx' | 'js';
 export const BACKEND_NAMES: readonly BackendName[] = ['native', 'onnx', 'js'];
@@ -65,6 +66,8 @@ export interface LinalgBackend {
   axpy?(alpha: number, x: Float32Array | Float64Array, y: Float32Array | Float64Array): void;
   /** Index of the first NaN/±Inf, or -1 (see kernels/finite.ts); present when `operations` has 'finite'. */
   firstNonFinite?(values: Float32Array | Float64Array): number;
+  /** The training engine's kernels (gemm into a given output, im2col, Adam), when the backend has them. */
+  readonly training?: TrainingKernels;
 }
 
 export interface BackendLoadResult {
@@ -112,7 +115,7 @@ export function forcedBackend(): BackendName | undefined {
     if (env) {
       if (!(BACKEND_NAMES as readonly string[]).includes(env)) {
         throw new ParameterError(
-          'ERR_BACKEND',
+          CORE_ERRORS.BACKEND,
           'CONCORD_BACKEND',
           `expected one of ${BACKEND_NAMES.join(', ')}, received '${env}'`,
         );
@@ -129,7 +132,11 @@ export function setBackend(name: BackendName | undefined): void {
   if (name !== undefined) {
     const r = loadBackend(name);
     if (!r.backend)
-      throw new ParameterError('ERR_BACKEND_UNAVAILABLE', 'backend', `'${name}' is not available here: ${r.reason}`);
+      throw new ParameterError(
+        CORE_ERRORS.BACKEND_UNAVAILABLE,
+        'backend',
+        `'${name}' is not available here: ${r.reason}`,
+      );
   }
   forced = name;
 }
@@ -157,7 +164,7 @@ export function backendFor(op: Operation, flops = Infinity): LinalgBackend {
     const r = loadBackend(f);
     if (!r.backend)
       throw new ParameterError(
-        'ERR_BACKEND_UNAVAILABLE',
+        CORE_ERRORS.BACKEND_UNAVAILABLE,
         'CONCORD_BACKEND',
         `'${f}' is not available here: ${r.reason}`,
       );
@@ -186,6 +193,25 @@ export function fasterBackendFor(op: Operation): LinalgBackend | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The training kernels of the named backend (default: the forced one, else native when it loads, else js). The
+ * onnx backend has none: it falls back to the TypeScript twin.
+ */
+export function trainingKernelsFor(name?: BackendName): TrainingKernels {
+  const pick = name ?? forcedBackend();
+  if (pick) {
+    const r = loadBackend(pick);
+    if (!r.backend)
+      throw new ParameterError(
+        CORE_ERRORS.BACKEND_UNAVAILABLE,
+        'backend',
+        `'${pick}' is not available here: ${r.reason}`,
+      );
+    return r.backend.training ?? jsTrainingKernels;
+  }
+  return loadBackend('native').backend?.training ?? jsTrainingKernels;
 }
 
 /** What `concord info` reports. */

@@ -155,7 +155,7 @@ for (const backend of backends) {
       });
 
       it('rejects mismatched inner dimensions with a ShapeError naming both shapes', () => {
-        expectCode(() => backend.gemm(random(3, 4, 1), random(5, 2, 2), false, false), 'ERR_SHAPE');
+        expectCode(() => backend.gemm(random(3, 4, 1), random(5, 2, 2), false, false), 'ERR_CORE_SHAPE');
       });
 
       it('propagates NaN like BLAS (no silent zeros)', () => {
@@ -276,12 +276,12 @@ for (const backend of backends) {
         });
       }
 
-      it('a symmetric indefinite matrix throws ERR_NOT_POSITIVE_DEFINITE (a RangeError)', () => {
+      it('a symmetric indefinite matrix throws ERR_CORE_NOT_POSITIVE_DEFINITE (a RangeError)', () => {
         const bad = Matrix.from([
           [1, 2],
           [2, 1],
         ]);
-        expectCode(() => backend.cholesky(bad), 'ERR_NOT_POSITIVE_DEFINITE');
+        expectCode(() => backend.cholesky(bad), 'ERR_CORE_NOT_POSITIVE_DEFINITE');
         expect(() => backend.cholesky(bad)).toThrow(ConcordRangeError);
       });
     });
@@ -309,7 +309,7 @@ for (const backend of backends) {
         expect(relErr(inv, ref)).toBeLessThan(1e-15);
       });
 
-      it('a singular matrix throws ERR_SINGULAR', () => {
+      it('a singular matrix throws ERR_CORE_SINGULAR', () => {
         expectCode(
           () =>
             backend.inverse(
@@ -318,7 +318,7 @@ for (const backend of backends) {
                 [2, 4],
               ]),
             ),
-          'ERR_SINGULAR',
+          'ERR_CORE_SINGULAR',
         );
       });
     });

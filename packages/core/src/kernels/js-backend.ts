@@ -10,12 +10,13 @@ import {
   Matrix as MlMatrix,
   SingularValueDecomposition,
 } from 'ml-matrix';
-import { ConcordRangeError } from '../errors.ts';
+import { CORE_ERRORS, ConcordRangeError } from '../errors.ts';
 import { assertShape, type FloatArray, Matrix, shapeStr } from '../matrix.ts';
 import { axpyTypeScript } from './axpy.ts';
 import type { EighResult, LinalgBackend, Operation, SvdResult } from './backend.ts';
 import { firstNonFiniteTypeScript } from './finite.ts';
 import { argsortTypeScript, ranksTypeScript } from './ranks.ts';
+import { jsTrainingKernels } from './training.ts';
 
 function resultDtype(a: Matrix, b: Matrix) {
   return a.dtype === 'float32' && b.dtype === 'float32' ? 'float32' : 'float64';
@@ -88,6 +89,7 @@ export const jsBackend: LinalgBackend = {
   ranks: ranksTypeScript,
   argsort: argsortTypeScript,
   firstNonFinite: firstNonFiniteTypeScript,
+  training: jsTrainingKernels,
   threads: () => 1,
   describe: () => 'plain TypeScript (ml-matrix for decompositions)',
 
@@ -150,7 +152,7 @@ export const jsBackend: LinalgBackend = {
     assertShape(a.rows === a.cols, `cholesky: expected a square matrix, received ${shapeStr(a)}`);
     const c = new CholeskyDecomposition(toMl(a));
     if (!c.isPositiveDefinite())
-      throw new ConcordRangeError('ERR_NOT_POSITIVE_DEFINITE', 'cholesky: the matrix is not positive definite');
+      throw new ConcordRangeError(CORE_ERRORS.NOT_POSITIVE_DEFINITE, 'cholesky: the matrix is not positive definite');
     return Matrix.from(c.lowerTriangularMatrix.to2DArray());
   },
 
@@ -158,7 +160,8 @@ export const jsBackend: LinalgBackend = {
     assertShape(a.rows === a.cols, `inverse: expected a square matrix, received ${shapeStr(a)}`);
     if (a.rows === 0) return Matrix.zeros(0, 0);
     const lu = new LuDecomposition(toMl(a));
-    if (lu.isSingular()) throw new ConcordRangeError('ERR_SINGULAR', `inverse: the ${shapeStr(a)} matrix is singular`);
+    if (lu.isSingular())
+      throw new ConcordRangeError(CORE_ERRORS.SINGULAR, `inverse: the ${shapeStr(a)} matrix is singular`);
     return Matrix.from(lu.solve(MlMatrix.eye(a.rows)).to2DArray());
   },
 };

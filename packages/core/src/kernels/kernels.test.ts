@@ -106,8 +106,8 @@ for (const backend of availableBackends()) {
         1e-12,
       );
       expect(maxAbsDiff(matmul(x, a), naiveProduct(x, a))).toBeLessThan(1e-12);
-      expect(codeOf(() => matmul(x, y))).toBe('ERR_SHAPE');
-      expect(codeOf(() => crossProduct(x, random(5, 7, 1)))).toBe('ERR_SHAPE');
+      expect(codeOf(() => matmul(x, y))).toBe('ERR_CORE_SHAPE');
+      expect(codeOf(() => crossProduct(x, random(5, 7, 1)))).toBe('ERR_CORE_SHAPE');
     });
 
     it('float32 products stay float32', () => {
@@ -166,7 +166,7 @@ describe('backend selection', () => {
   it('forcing an unavailable backend is a typed error naming the reason', () => {
     registerBackendLoader('native', () => ({ reason: 'disabled by this test' }));
     try {
-      expect(codeOf(() => setBackend('native'))).toBe('ERR_BACKEND_UNAVAILABLE');
+      expect(codeOf(() => setBackend('native'))).toBe('ERR_CORE_BACKEND_UNAVAILABLE');
     } finally {
       registerBackendLoader('native', loadNativeBackend);
     }
@@ -200,7 +200,7 @@ describe('squaredDistances', () => {
     const x = random(7, 10, 8);
     const y = random(4, 10, 9);
     expect(maxAbsDiff(squaredDistances(x, y), direct(x, y))).toBeLessThan(1e-11);
-    expect(codeOf(() => squaredDistances(x, random(4, 9, 1)))).toBe('ERR_SHAPE');
+    expect(codeOf(() => squaredDistances(x, random(4, 9, 1)))).toBe('ERR_CORE_SHAPE');
   });
 
   it('keeps its precision on data with a large common offset (where |x|²+|y|²−2x·y alone would cancel)', () => {
@@ -228,6 +228,30 @@ describe('squaredDistances', () => {
     for (let i = 0; i < 5; i++)
       for (let j = 0; j < 6; j++) expect(Math.abs(d.get(i, j) - ref.get(i, j)) / ref.get(i, j)).toBeLessThan(1e-8);
   });
+
+  for (const backend of availableBackends().map((b) => b.name)) {
+    it(`a NaN cell makes only its own row's distances NaN (as numpy's |x|²+|y|²−2x·y), backend ${backend}`, () => {
+      setBackend(backend);
+      try {
+        const x = random(8, 40, 14);
+        x.set(3, 17, Number.NaN);
+        const d = squaredDistances(x);
+        const ref = direct(x, x);
+        for (let i = 0; i < 8; i++) {
+          for (let j = 0; j < 8; j++) {
+            if (i === j) continue;
+            if (i === 3 || j === 3) expect(d.get(i, j)).toBeNaN();
+            else expect(Math.abs(d.get(i, j) - ref.get(i, j))).toBeLessThan(1e-11);
+          }
+        }
+        const y = random(5, 40, 15);
+        const dxy = squaredDistances(x, y);
+        for (let i = 0; i < 8; i++) for (let j = 0; j < 5; j++) expect(Number.isNaN(dxy.get(i, j))).toBe(i === 3);
+      } finally {
+        setBackend(undefined);
+      }
+    });
+  }
 
   it('float32 input is computed in float64', () => {
     const x = random(6, 9, 13, 'float32');
@@ -270,7 +294,7 @@ describe('centring', () => {
     const again = k.clone();
     expect(doubleCenter(again, { inPlace: true })).toBe(again);
     expect(maxAbsDiff(again, ref)).toBeLessThan(1e-13);
-    expect(codeOf(() => doubleCenter(random(2, 3, 1)))).toBe('ERR_SHAPE');
+    expect(codeOf(() => doubleCenter(random(2, 3, 1)))).toBe('ERR_CORE_SHAPE');
   });
 
   it('rowSquaredNorms and columnMeans', () => {
@@ -393,8 +417,8 @@ describe('gram into a given array', () => {
           expect(g.data).toBe(into);
           expect(Array.from(into)).toEqual(Array.from(fn(x).data));
         }
-        expect(codeOf(() => gram(x, new Float64Array(48)))).toBe('ERR_SHAPE');
-        expect(codeOf(() => gram(x, new Float32Array(49)))).toBe('ERR_SHAPE');
+        expect(codeOf(() => gram(x, new Float64Array(48)))).toBe('ERR_CORE_SHAPE');
+        expect(codeOf(() => gram(x, new Float32Array(49)))).toBe('ERR_CORE_SHAPE');
       }
     } finally {
       setBackend(undefined);
@@ -512,7 +536,7 @@ describe('decomposition kernels reject non-finite input with a typed error', () 
     ['cholesky', () => cholesky(bad)],
     ['inverse', () => inverse(bad)],
   ] as const) {
-    it(name, () => expect(codeOf(fn)).toBe('ERR_NON_FINITE'));
+    it(name, () => expect(codeOf(fn)).toBe('ERR_CORE_NON_FINITE'));
   }
 });
 

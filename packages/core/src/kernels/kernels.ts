@@ -2,7 +2,7 @@
  * The compute kernels every metric uses. Products and decompositions dispatch to the fastest backend that
  * loaded (see backend.ts); distances and centring are memory-bound and written once here (ranks: ranks.ts).
  */
-import { ConcordRangeError, ShapeError } from '../errors.ts';
+import { CORE_ERRORS, ConcordRangeError, ShapeError } from '../errors.ts';
 import { allocate, assertShape, type DType, type FloatArray, Matrix, shapeStr } from '../matrix.ts';
 import { withScratchFloat64 } from '../scratch.ts';
 import { backendFor, type EighResult, type SvdResult } from './backend.ts';
@@ -107,6 +107,25 @@ export function columnMeans(x: Matrix): Float64Array {
   return m;
 }
 
+/** Column means over the finite entries only (0 for a column without any): a shift that NaN/Inf cannot spread. */
+function columnMeansOfFinite(x: Matrix): Float64Array {
+  const m = new Float64Array(x.cols);
+  const count = new Float64Array(x.cols);
+  const d = x.data;
+  for (let i = 0; i < x.rows; i++) {
+    const off = i * x.cols;
+    for (let j = 0; j < x.cols; j++) {
+      const v = d[off + j];
+      if (Number.isFinite(v)) {
+        m[j] += v;
+        count[j]++;
+      }
+    }
+  }
+  for (let j = 0; j < x.cols; j++) m[j] = count[j] > 0 ? m[j] / count[j] : 0;
+  return m;
+}
+
 /**
  * X with every column's mean subtracted: a new matrix of `dtype` (default: X's own; means in float64), or written
  * into `into` (rows·cols elements of that dtype, e.g. a scratch buffer).
@@ -181,7 +200,9 @@ export function squaredDistances(x: Matrix, y?: Matrix): Matrix {
       x.cols === y.cols,
       `squaredDistances: X is ${shapeStr(x)} and Y is ${shapeStr(y)}; they need the same number of columns`,
     );
-  const mean = columnMeans(x);
+  // NaN-ignoring means: a NaN then stays in its own row (its pairs become NaN, as numpy's |x|² + |y|² − 2x·y gives)
+  // instead of spreading through the shift into every row.
+  const mean = columnMeansOfFinite(x);
   const shiftInto = (m: Matrix, out: Float64Array): Matrix => {
     const src = m.data;
     const p = m.cols;
@@ -222,7 +243,7 @@ export function toDtype(data: ArrayLike<number>, dtype: DType): FloatArray {
 export function assertAllFinite(where: string, data: ArrayLike<number>): void {
   for (let i = 0; i < data.length; i++) {
     if (!Number.isFinite(data[i]))
-      throw new ConcordRangeError('ERR_NON_FINITE', `${where}: non-finite value ${data[i]} at flat index ${i}`, {
+      throw new ConcordRangeError(CORE_ERRORS.NON_FINITE, `${where}: non-finite value ${data[i]} at flat index ${i}`, {
         field: where,
         offset: i,
         received: data[i],

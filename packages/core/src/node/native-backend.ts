@@ -7,11 +7,13 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { ConcordRangeError, InternalError } from '../errors.ts';
+import { CORE_ERRORS, ConcordRangeError, InternalError } from '../errors.ts';
 import type { BackendLoadResult, EighResult, LinalgBackend, Operation, SvdResult } from '../kernels/backend.ts';
+import { convOutputSize, type TrainingKernels } from '../kernels/training.ts';
 import { allocate, assertShape, type FloatArray, Matrix, shapeStr } from '../matrix.ts';
 
-export interface NativeAddon {
+export interface NativeAddon
+  extends Partial<Pick<TrainingKernels, 'gemmInto' | 'tanhInPlace' | 'adamStep' | 'setThreads'>> {
   gemm(
     a: FloatArray,
     b: FloatArray,
@@ -33,6 +35,32 @@ export interface NativeAddon {
   argsortStable(values: Float64Array, order: Uint32Array): void;
   axpy(alpha: number, x: FloatArray, y: FloatArray): void;
   firstNonFinite(values: Float32Array | Float64Array): number;
+  // Training kernels (native/training.cc), absent from addons built before them: gemmInto, tanhInPlace, adamStep and
+  // setThreads have TrainingKernels' signatures (inherited above); im2col/col2im also take the output size.
+  im2col?(
+    x: FloatArray,
+    cols: FloatArray,
+    c: number,
+    h: number,
+    w: number,
+    k: number,
+    s: number,
+    p: number,
+    oh: number,
+    ow: number,
+  ): void;
+  col2im?(
+    cols: FloatArray,
+    x: FloatArray,
+    c: number,
+    h: number,
+    w: number,
+    k: number,
+    s: number,
+    p: number,
+    oh: number,
+    ow: number,
+  ): void;
   scanNumericArrays(
     bytes: Uint8Array,
     minLength: number,
@@ -49,13 +77,38 @@ function float64Copy(a: Matrix): Float64Array {
 
 function lapackFailure(routine: string, info: number, a: Matrix): never {
   // info < 0 means an illegal argument: a bug on our side, not bad input.
-  throw new InternalError('ERR_NATIVE_LAPACK', `${routine} failed on a ${shapeStr(a)} matrix (LAPACK info ${info})`, {
-    received: info,
-  });
+  throw new InternalError(
+    CORE_ERRORS.NATIVE_LAPACK,
+    `${routine} failed on a ${shapeStr(a)} matrix (LAPACK info ${info})`,
+    {
+      received: info,
+    },
+  );
+}
+
+/** The training kernels over the addon, when it was built with native/training.cc. */
+function nativeTrainingKernels(addon: NativeAddon): TrainingKernels | undefined {
+  const { gemmInto, setThreads, im2col, col2im, tanhInPlace, adamStep } = addon;
+  if (!gemmInto || !setThreads || !im2col || !col2im || !tanhInPlace || !adamStep) return undefined;
+  return {
+    name: 'native',
+    gemmInto,
+    im2col(x, cols, c, h, w, k, stride, pad) {
+      im2col(x, cols, c, h, w, k, stride, pad, convOutputSize(h, k, stride, pad), convOutputSize(w, k, stride, pad));
+    },
+    col2im(cols, x, c, h, w, k, stride, pad) {
+      col2im(cols, x, c, h, w, k, stride, pad, convOutputSize(h, k, stride, pad), convOutputSize(w, k, stride, pad));
+    },
+    tanhInPlace,
+    adamStep,
+    setThreads,
+  };
 }
 
 function createNativeBackend(addon: NativeAddon): LinalgBackend {
+  const training = nativeTrainingKernels(addon);
   return {
+    ...(training ? { training } : {}),
     name: 'native',
     // An addon built before ranks existed lacks averageRanks; ranks then stay in TypeScript.
     operations: new Set<Operation>([
@@ -102,7 +155,7 @@ function createNativeBackend(addon: NativeAddon): LinalgBackend {
       const info = addon.eigh(vectors, values, n);
       if (info > 0)
         throw new ConcordRangeError(
-          'ERR_NO_CONVERGENCE',
+          CORE_ERRORS.NO_CONVERGENCE,
           `eigh: the eigenvalue algorithm did not converge for the ${shapeStr(a)} matrix (LAPACK dsyevd info ${info})`,
         );
       if (info < 0) lapackFailure('dsyevd', info, a);
@@ -120,7 +173,7 @@ function createNativeBackend(addon: NativeAddon): LinalgBackend {
       const info = addon.svd(work, s, u, vt, m, n);
       if (info > 0)
         throw new ConcordRangeError(
-          'ERR_NO_CONVERGENCE',
+          CORE_ERRORS.NO_CONVERGENCE,
           `svd: the SVD did not converge for the ${shapeStr(a)} matrix (LAPACK dgesdd info ${info})`,
         );
       if (info < 0) lapackFailure('dgesdd', info, a);
@@ -133,7 +186,7 @@ function createNativeBackend(addon: NativeAddon): LinalgBackend {
       const info = addon.cholesky(l, a.rows);
       if (info > 0) {
         throw new ConcordRangeError(
-          'ERR_NOT_POSITIVE_DEFINITE',
+          CORE_ERRORS.NOT_POSITIVE_DEFINITE,
           `cholesky: the ${shapeStr(a)} matrix is not positive definite (leading minor of order ${info} is not positive)`,
           { received: info },
         );
@@ -163,7 +216,7 @@ function createNativeBackend(addon: NativeAddon): LinalgBackend {
       const info = addon.inverse(inv, a.rows);
       if (info > 0)
         throw new ConcordRangeError(
-          'ERR_SINGULAR',
+          CORE_ERRORS.SINGULAR,
           `inverse: the ${shapeStr(a)} matrix is singular (zero pivot at position ${info} of its LU factorisation)`,
           { received: info },
         );

@@ -18,7 +18,7 @@ afterEach(() => {
 });
 
 describe.runIf(onnx)('onnx backend worker', () => {
-  it('a product that exceeds CONCORD_ONNX_TIMEOUT_MS throws ERR_ONNX_TIMEOUT, then a fresh worker serves', () => {
+  it('a product that exceeds CONCORD_ONNX_TIMEOUT_MS throws ERR_CORE_ONNX_TIMEOUT, then a fresh worker serves', () => {
     const x = Matrix.zeros(400, 4000);
     new Rng(1).fillNormal(x.data);
     process.env.CONCORD_ONNX_TIMEOUT_MS = '1';
@@ -29,7 +29,7 @@ describe.runIf(onnx)('onnx backend worker', () => {
       err = e;
     }
     expect(isConcordError(err)).toBe(true);
-    expect((err as { code: string }).code).toBe('ERR_ONNX_TIMEOUT');
+    expect((err as { code: string }).code).toBe('ERR_CORE_ONNX_TIMEOUT');
     expect((err as { badInput: boolean }).badInput).toBe(false);
     delete process.env.CONCORD_ONNX_TIMEOUT_MS;
     const small = Matrix.from([
@@ -66,7 +66,7 @@ ${body}`;
       CONCORD_ONNX_TIMEOUT_MS: '1',
     });
     expect(r.error).toBeUndefined();
-    expect(r.stdout.trim()).toBe('ERR_ONNX_TIMEOUT');
+    expect(r.stdout.trim()).toBe('ERR_CORE_ONNX_TIMEOUT');
     expect(r.status).toBe(0);
   });
 });

@@ -10,7 +10,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
-import { InternalError } from '../errors.ts';
+import { CORE_ERRORS, InternalError } from '../errors.ts';
 import type { BackendLoadResult, LinalgBackend, Operation } from '../kernels/backend.ts';
 import { jsBackend } from '../kernels/js-backend.ts';
 import { allocate, assertShape, type DType, type FloatArray, Matrix } from '../matrix.ts';
@@ -113,7 +113,7 @@ function call(
     if (left <= 0) {
       retireWorker(h, true);
       throw new InternalError(
-        'ERR_ONNX_TIMEOUT',
+        CORE_ERRORS.ONNX_TIMEOUT,
         `onnx backend: ${what} did not finish within ${Math.round(timeoutMs)} ms; the worker is retired (set CONCORD_ONNX_TIMEOUT_MS to allow longer)`,
         { field: 'CONCORD_ONNX_TIMEOUT_MS', received: timeoutMs },
       );
@@ -123,7 +123,7 @@ function call(
   const reply = receiveMessageOnPort(h.replies)?.message as { error?: string; version?: string } | undefined;
   if (Atomics.load(h.control, 0) === FAILED) {
     throw new InternalError(
-      'ERR_ONNX_FAILED',
+      CORE_ERRORS.ONNX_FAILED,
       `onnx backend: ${what} failed in onnxruntime: ${reply?.error ?? 'no message'}`,
     );
   }

@@ -3,7 +3,8 @@
  * fresh clone has no ../shared; CI always has it).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -32,7 +33,7 @@ export function sharedDataSkipReason(...parts: string[]): string {
   return `skipped: ${sharedData(...parts)} is absent (third-party reference data lives in ../shared/data beside the repository; CI always has it)`;
 }
 
-import { describe } from 'vitest';
+import { afterAll, describe, expect } from 'vitest';
 
 /**
  * describe() that runs only when ../shared/data/<parts> exists, and otherwise shows up as skipped with the reason
@@ -43,18 +44,35 @@ export function describeWithSharedData(parts: string[], name: string, fn: () => 
   else describe.skip(`${name} [${sharedDataSkipReason(...parts)}]`, fn);
 }
 
-const pythonModulesChecked = new Map<string, boolean>();
+/**
+ * Python interpreters tried in order: the one on the PATH, then Debian's (python3-torch, python3-mne and friends
+ * install there, while a PATH python such as pyenv's may lack them).
+ */
+const PYTHON_CANDIDATES = ['python3', '/usr/bin/python3'];
+const pythonForModules = new Map<string, string | null>();
 
-/** True when `python3` can import every module (cached per module list). */
-export function hasPythonModules(modules: readonly string[] = ['numpy']): boolean {
-  const key = modules.join(',');
-  let ok = pythonModulesChecked.get(key);
-  if (ok === undefined) {
-    const r = spawnSync('python3', ['-c', modules.map((m) => `import ${m}`).join('; ')], { encoding: 'utf8' });
-    ok = r.status === 0;
-    pythonModulesChecked.set(key, ok);
+/** The first interpreter that can import every module (cached per module list), or null. */
+export function pythonWithModules(modules: readonly string[] = ['numpy']): string | null {
+  const key = [...modules].sort().join(',');
+  let exe = pythonForModules.get(key);
+  if (exe === undefined) {
+    const probe = modules.map((m) => `import ${m}`).join('; ') || 'pass';
+    exe = PYTHON_CANDIDATES.find((c) => spawnSync(c, ['-c', probe], { encoding: 'utf8' }).status === 0) ?? null;
+    pythonForModules.set(key, exe);
   }
-  return ok;
+  return exe;
+}
+
+/** True when some python3 can import every module (cached per module list). */
+export function hasPythonModules(modules: readonly string[] = ['numpy']): boolean {
+  return pythonWithModules(modules) !== null;
+}
+
+/** Top-level modules a snippet imports (`import a.b`, `from a import b`), so it runs where they exist. */
+function importedModules(snippet: string): string[] {
+  const found = new Set<string>();
+  for (const m of snippet.matchAll(/^\s*(?:import|from)\s+([A-Za-z_]\w*)/gm)) found.add(m[1]);
+  return [...found];
 }
 
 /**
@@ -64,7 +82,8 @@ export function hasPythonModules(modules: readonly string[] = ['numpy']): boolea
  */
 export function runPythonJson<T = unknown>(snippet: string, input: unknown = null): T {
   const script = `import json, sys\ndata = json.loads(sys.stdin.read())\nresult = None\n${snippet}\nsys.stdout.write(json.dumps(result))\n`;
-  const r = spawnSync('python3', ['-c', script], {
+  const exe = pythonWithModules(importedModules(snippet)) ?? 'python3';
+  const r = spawnSync(exe, ['-c', script], {
     input: JSON.stringify(input),
     encoding: 'utf8',
     maxBuffer: 1 << 28,
@@ -79,5 +98,50 @@ export function runPythonJson<T = unknown>(snippet: string, input: unknown = nul
  */
 export function describeWithPython(modules: readonly string[], name: string, fn: () => void): void {
   if (hasPythonModules(modules)) describe(name, fn);
-  else describe.skip(`${name} [skipped: python3 with ${modules.join(', ')} is not available]`, fn);
+  else
+    describe.skip(`${name} [skipped: no python3 (${PYTHON_CANDIDATES.join(', ')}) imports ${modules.join(', ')}]`, fn);
+}
+
+/** A missing value in a reference: NaN, or JSON's null / "NaN" for it. */
+function isMissing(v: unknown): boolean {
+  return v === null || v === 'NaN' || (typeof v === 'number' && Number.isNaN(v));
+}
+
+/**
+ * Element-wise closeness to a reference: |actual − expected| / max(1, |expected|) ≤ tol (relative for large values,
+ * absolute near 0), reporting the worst element. Missing values (NaN, or null / "NaN" in JSON) must be missing on
+ * both sides. Scalars are compared as one-element arrays.
+ */
+export function expectClose(
+  actual: ArrayLike<number | null> | number | null,
+  expected: ArrayLike<number | string | null> | number | string | null,
+  tol = 1e-9,
+  what = 'value',
+): void {
+  const a: ArrayLike<number | null> = typeof actual === 'number' || actual === null ? [actual] : actual;
+  const e: ArrayLike<number | string | null> =
+    typeof expected === 'number' || typeof expected === 'string' || expected === null ? [expected] : expected;
+  expect(a.length, `${what}: length`).toBe(e.length);
+  let worst = 0;
+  let at = -1;
+  for (let i = 0; i < e.length; i++) {
+    if (isMissing(e[i])) {
+      expect(isMissing(a[i]), `${what}[${i}] should be missing (NaN/null), received ${a[i]}`).toBe(true);
+      continue;
+    }
+    const ev = Number(e[i]);
+    const err = Math.abs(Number(a[i]) - ev) / Math.max(1, Math.abs(ev));
+    if (!(err <= worst)) {
+      worst = err;
+      at = i;
+    }
+  }
+  expect(worst, `${what}: worst error at [${at}]: ${a[at]} vs ${e[at]}`).toBeLessThanOrEqual(tol);
+}
+
+/** A fresh temporary directory, removed after the suite (call at the top level of a test file or in a describe). */
+export function tempDir(prefix = 'concord-test-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }

@@ -2,7 +2,8 @@
  * EDF / EDF+ / BDF / BDF+ header parsing (the fixed 256-byte part and 256 bytes per signal). Every numeric field is
  * checked; a bad one raises a FileFormatError naming the field, the signal and its byte offset.
  */
-import { EEG_ERRORS, FileFormatError } from '../errors.ts';
+import { FileFormatError } from '@concord/core';
+import { EEG_ERRORS } from '../errors.ts';
 
 export interface EdfSignalHeader {
   label: string;
@@ -68,17 +69,22 @@ function numberField(
   field: string,
   integer: boolean,
 ): number {
-  const s = ascii(buf, offset, length);
+  // MNE reads a field up to its first NUL and accepts a decimal comma in the physical and digital ranges
+  let s = ascii(buf, offset, length);
+  const nul = s.indexOf('\0');
+  if (nul >= 0) s = s.slice(0, nul).trim();
+  if (!integer) s = s.replace(',', '.');
   // EDF numbers are plain ASCII decimals; Number('') is 0 and Number('0x10') is 16, so check the text itself
   const ok = integer ? /^[+-]?\d+$/.test(s) : /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s);
-  if (!ok)
+  const value = Number(s);
+  if (!ok || !Number.isFinite(value) || (integer && !Number.isSafeInteger(value)))
     throw new FileFormatError(
       EEG_ERRORS.badHeader,
       file,
-      `expected ${integer ? 'an integer' : 'a number'}, received ${JSON.stringify(s)}`,
+      `expected ${integer ? 'an integer' : 'a finite number'}, received ${JSON.stringify(s)}`,
       { field, offset },
     );
-  return Number(s);
+  return value;
 }
 
 function parseStart(date: string, time: string): Date | null {
@@ -198,14 +204,15 @@ export function parseEdfHeader(file: string, buf: Uint8Array, fileSize: number):
         },
       );
     }
-    if (!s.isAnnotation && s.digitalMax <= s.digitalMin) {
+    // a data signal without samples has no sampling rate (and would reach the resampler with length 0)
+    if (!s.isAnnotation && s.samplesPerRecord === 0) {
       throw new FileFormatError(
         EEG_ERRORS.badHeader,
         file,
-        `digital maximum (${s.digitalMax}) must exceed digital minimum (${s.digitalMin})`,
+        `samples per record of data signal ${i} (${s.label}) must be ≥ 1, received 0`,
         {
-          field: `digitalMax of signal ${i} (${s.label})`,
-          offset: FIXED + ns * (16 + 80 + 8 * 4) + i * 8,
+          field: `samplesPerRecord of signal ${i}`,
+          offset: FIXED + ns * (16 + 80 + 8 * 5 + 80) + i * 8,
         },
       );
     }

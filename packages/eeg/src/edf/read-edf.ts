@@ -8,8 +8,10 @@
  * (stim channels with a zero-order hold), so every channel shares `info.sfreq`; `info.fileSfreq` keeps the rates
  * in the file. Duplicate labels are kept as written (MNE appends running numbers).
  */
+
+import { FileFormatError } from '@concord/core';
 import { cropAnnotations } from '../annotations.ts';
-import { EEG_ERRORS, FileFormatError } from '../errors.ts';
+import { EEG_ERRORS } from '../errors.ts';
 import { checkedFileSize, readExactly, withFd } from '../file-access.ts';
 import { type Annotation, type ChannelType, Raw, type RawInfo } from '../raw.ts';
 import { fftResample, holdResample } from '../resample.ts';
@@ -170,10 +172,24 @@ export function readRawEdf(path: string, options: ReadEdfOptions = {}): Raw {
     let annotations = recordedAnnotations;
     const dataSignals = h.signals.map((s, i) => (s.isAnnotation ? -1 : i)).filter((i) => i >= 0);
     const sprMax = dataSignals.reduce((m, i) => Math.max(m, h.signals[i].samplesPerRecord), 0);
-    const hasData = dataSignals.length > 0 && h.recordDuration > 0 && sprMax > 0;
-    if (dataSignals.length > 0 && !hasData)
-      warnings.push('record duration or samples per record is 0: no samples can be read');
-    const sfreq = hasData ? sprMax / h.recordDuration : 0;
+    // MNE: a record duration of 0 is read as 1 s (typically an annotation-only file)
+    let duration = h.recordDuration;
+    if (duration === 0) {
+      duration = 1;
+      warnings.push('duration of a data record is 0: read as 1 s (as MNE does)');
+    }
+    const hasData = dataSignals.length > 0;
+    // an annotation-only file (no data signals, e.g. a hypnogram) takes its rate from its annotation signal, as MNE
+    const sfreq = hasData
+      ? sprMax / duration
+      : h.signals.reduce((m, s) => Math.max(m, s.samplesPerRecord), 0) / duration || 1 / duration;
+    if (!(Number.isFinite(sfreq) && sfreq > 0))
+      throw new FileFormatError(
+        EEG_ERRORS.badHeader,
+        path,
+        `duration of a data record ${h.recordDuration} s with ${sprMax} samples per record gives a sampling rate of ${sfreq} Hz`,
+        { field: 'duration of a data record', offset: 244 },
+      );
     const extraStim = new Set((options.stimChannels ?? []).map((s) => s.toLowerCase()));
     const layout: EdfChannelLayout = { signal: [], scale: [], offset: [], isStim: [] };
     const chTypes: ChannelType[] = [];
@@ -184,14 +200,38 @@ export function readRawEdf(path: string, options: ReadEdfOptions = {}): Raw {
       const lower = s.label.toLowerCase();
       const isStim = STIM_NAMES.has(lower) || extraStim.has(lower);
       const unitScale = UNIT_SCALE[s.physicalDimension];
-      const cal = (s.physicalMax - s.physicalMin) / (s.digitalMax - s.digitalMin);
+      // MNE: a digital or physical range of 0 (undefined scaling) is taken as 1
+      let digitalRange = s.digitalMax - s.digitalMin;
+      let physicalRange = s.physicalMax - s.physicalMin;
+      if (digitalRange === 0 && !isStim) {
+        digitalRange = 1;
+        warnings.push(`Scaling factor is not defined in channel ${s.label} (digital minimum = maximum): taken as 1`);
+      }
+      if (physicalRange === 0 && !isStim) {
+        physicalRange = 1;
+        warnings.push(`Physical range is not defined in channel ${s.label} (physical minimum = maximum): taken as 1`);
+      }
+      const cal = physicalRange / digitalRange;
+      const scale = isStim ? 1 : cal * (unitScale ?? 1);
+      const offset = isStim ? 0 : (s.physicalMin - s.digitalMin * cal) * (unitScale ?? 1);
+      // finite fields can still overflow (1e300 / 1e-300): every sample would be non-finite
+      if (!(Number.isFinite(scale) && Number.isFinite(offset) && Number.isFinite(scale * 8388608 + offset)))
+        throw new FileFormatError(
+          EEG_ERRORS.badHeader,
+          path,
+          `physical range [${s.physicalMin}, ${s.physicalMax}] over digital range [${s.digitalMin}, ${s.digitalMax}] gives a non-finite scaling`,
+          {
+            field: `physicalMax of signal ${i} (${s.label})`,
+            offset: 256 + h.signals.length * (16 + 80 + 8 + 8) + i * 8,
+          },
+        );
       layout.signal.push(i);
       layout.isStim.push(isStim);
-      layout.scale.push(isStim ? 1 : cal * (unitScale ?? 1));
-      layout.offset.push(isStim ? 0 : (s.physicalMin - s.digitalMin * cal) * (unitScale ?? 1));
+      layout.scale.push(scale);
+      layout.offset.push(offset);
       chTypes.push(isStim ? 'stim' : 'eeg');
       units.push(isStim ? '' : unitScale !== undefined ? 'V' : s.physicalDimension);
-      fileSfreq.push(hasData ? s.samplesPerRecord / h.recordDuration : 0);
+      fileSfreq.push(s.samplesPerRecord / duration);
     }
     const uneven = fileSfreq.some((f) => f !== sfreq);
     if (uneven)
@@ -199,20 +239,19 @@ export function readRawEdf(path: string, options: ReadEdfOptions = {}): Raw {
         `channels with lower sampling rates (${[...new Set(fileSfreq)].join(', ')} Hz) are upsampled to ${sfreq} Hz record by record (as MNE does)`,
       );
     if (h.variant.endsWith('+D')) {
-      const gaps = recordOnsets.every((t) => Number.isFinite(t))
-        ? recordGaps(recordOnsets, h.recordDuration, sfreq)
-        : null;
+      const gaps = recordOnsets.every((t) => Number.isFinite(t)) ? recordGaps(recordOnsets, duration, sfreq) : null;
       if (gaps === null)
         warnings.push(`${h.variant}: discontinuous recording read as if continuous (some records have no time stamp)`);
       else if (gaps.length > 0) {
-        annotations = annotationsOnRecords(annotations, recordOnsets, h.recordDuration, gaps);
+        annotations = annotationsOnRecords(annotations, recordOnsets, duration, gaps);
         const total = gaps.reduce((s, g) => s + g.seconds, 0);
         warnings.push(
           `${h.variant}: ${gaps.length} gap(s) between records (${Number(total.toFixed(6))} s without data in all; the first before record ${gaps[0].record}, ${Number(gaps[0].seconds.toFixed(6))} s): the records are read back to back, annotations are moved onto them and each gap is marked 'BAD_ACQ_SKIP'`,
         );
       }
     }
-    const measDate = h.startDate ? new Date(h.startDate.getTime() + Math.round(firstRecordOnset * 1e6) / 1e3) : null;
+    const startMs = h.startDate ? h.startDate.getTime() + Math.round(firstRecordOnset * 1e6) / 1e3 : Number.NaN;
+    const measDate = Number.isFinite(startMs) && Math.abs(startMs) <= 8.64e15 ? new Date(startMs) : null;
     const info: RawInfo = {
       chNames: dataSignals.map((i) => h.signals[i].label),
       chTypes,

@@ -6,8 +6,9 @@
  * Records are streamed (bounded memory) into a temporary file renamed over the target at the end.
  */
 import type { Matrix, ProgressCallback } from '@concord/core';
+import { FileFormatError, ParameterError } from '@concord/core';
 import { writeStreamAtomic } from '../atomic-stream.ts';
-import { EEG_ERRORS, FileFormatError, ParameterError } from '../errors.ts';
+import { EEG_ERRORS } from '../errors.ts';
 import { type Annotation, type ChannelType, Raw } from '../raw.ts';
 
 export interface WriteEdfOptions {

@@ -10,8 +10,9 @@
 
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { FileFormatError } from '@concord/core';
 import { cropAnnotations } from '../annotations.ts';
-import { EEG_ERRORS, FileFormatError } from '../errors.ts';
+import { EEG_ERRORS } from '../errors.ts';
 import { checkedFileSize, readExactly, withFd } from '../file-access.ts';
 import { type Annotation, type ChannelType, type Projection, Raw, type RawInfo } from '../raw.ts';
 import {
@@ -79,6 +80,13 @@ function readChInfo(view: DataView): ChannelInfo {
   return { name, type, cal: cal * range, unit };
 }
 
+/**
+ * Skips stand for samples without bytes in the file, so a corrupt count would make a recording of any length: one
+ * tag may skip at most 2^31 samples, and all skips together at most 1000 × the stored samples (or 10^6).
+ */
+const MAX_SKIP_SAMPLES = 2 ** 31;
+const MAX_SKIP_RATIO = 1000;
+
 const BYTES: Record<number, number> = {
   [FIFF.T_SHORT]: 2,
   [FIFF.T_DAU_PACK16]: 2,
@@ -125,10 +133,21 @@ export function readRawFif(path: string): Raw {
       throw new FileFormatError(EEG_ERRORS.badHeader, path, 'no FIFF_NCHAN in the measurement info', {
         field: 'FIFF_NCHAN',
       });
-    if (!(sfreq > 0))
-      throw new FileFormatError(EEG_ERRORS.badHeader, path, `sampling frequency must be > 0, received ${sfreq}`, {
-        field: 'FIFF_SFREQ',
-      });
+    if (!(sfreq > 0 && Number.isFinite(sfreq)))
+      throw new FileFormatError(
+        EEG_ERRORS.badHeader,
+        path,
+        `sampling frequency must be a finite number > 0, received ${sfreq}`,
+        { field: 'FIFF_SFREQ' },
+      );
+    const badCal = chs.findIndex((c) => !Number.isFinite(c.cal));
+    if (badCal >= 0)
+      throw new FileFormatError(
+        EEG_ERRORS.badHeader,
+        path,
+        `channel ${chs[badCal].name}: calibration × range is ${chs[badCal].cal}, expected a finite number`,
+        { field: 'FIFF_CH_INFO' },
+      );
     if (chs.length !== nchan)
       throw new FileFormatError(
         EEG_ERRORS.badHeader,
@@ -364,8 +383,16 @@ function layoutBuffers(
   const buffers: Buffer[] = [];
   for (; k < tags.length; k++) {
     const t = tags[k];
-    if (t.kind === FIFF.DATA_SKIP) nskip = tagNumber(path, fd, t);
-    else if (t.kind === FIFF.DATA_BUFFER) {
+    if (t.kind === FIFF.DATA_SKIP) {
+      nskip = tagNumber(path, fd, t);
+      if (!(Number.isSafeInteger(nskip) && nskip >= 0 && nskip <= MAX_SKIP_SAMPLES))
+        throw new FileFormatError(
+          EEG_ERRORS.badHeader,
+          path,
+          `a skip of ${nskip} buffers (expected 0 to ${MAX_SKIP_SAMPLES})`,
+          { offset: t.dataPos - 12, field: 'FIFF_DATA_SKIP' },
+        );
+    } else if (t.kind === FIFF.DATA_BUFFER) {
       const bytes = BYTES[t.type];
       if (bytes === undefined)
         throw new FileFormatError(
@@ -396,10 +423,25 @@ function layoutBuffers(
       pos += nsamp;
     } else if (t.kind === FIFF.DATA_SKIP_SAMP) {
       const n = tagNumber(path, fd, t);
+      if (!(Number.isSafeInteger(n) && n >= 0 && n <= MAX_SKIP_SAMPLES))
+        throw new FileFormatError(
+          EEG_ERRORS.badHeader,
+          path,
+          `a skip of ${n} samples (expected 0 to ${MAX_SKIP_SAMPLES})`,
+          { offset: t.dataPos - 12, field: 'FIFF_DATA_SKIP_SAMP' },
+        );
       buffers.push({ path, first: pos, nsamp: n, tag: null });
       pos += n;
     }
   }
+  const stored = buffers.reduce((n, b) => n + (b.tag ? b.nsamp : 0), 0);
+  if (pos - stored > Math.max(1e6, MAX_SKIP_RATIO * stored))
+    throw new FileFormatError(
+      EEG_ERRORS.badHeader,
+      path,
+      `skips add ${pos - stored} samples to the ${stored} stored (at most ${MAX_SKIP_RATIO}× the stored samples or 10^6)`,
+      { field: 'FIFF_DATA_SKIP' },
+    );
   return { buffers, firstSamp, nTimes: pos };
 }
 
@@ -445,7 +487,18 @@ function readWindow(
         for (let k = 0; k < channels.length; k++) {
           const c = channels[k];
           const cal = cals[c];
-          for (let t = t0; t < t1; t++) out[k * len + t - start] = get(((t - b0) * nchan + c) * bytes) * cal;
+          for (let t = t0; t < t1; t++) {
+            const v = get(((t - b0) * nchan + c) * bytes) * cal;
+            // float buffers can hold NaN/infinity in a corrupt file: not data
+            if (!Number.isFinite(v))
+              throw new FileFormatError(
+                EEG_ERRORS.badHeader,
+                path,
+                `sample ${t} of channel ${c} is ${v}; samples must be finite`,
+                { offset: b.tag.dataPos + ((t - b0) * nchan + c) * bytes, field: 'FIFF_DATA_BUFFER' },
+              );
+            out[k * len + t - start] = v;
+          }
         }
       }
     });

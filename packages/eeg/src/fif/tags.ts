@@ -3,7 +3,8 @@
  * (FIFF_BLOCK_START / FIFF_BLOCK_END). We walk the chain with positional reads of the 16-byte tag headers, so the
  * data of large tags (raw buffers) is only read when asked for.
  */
-import { EEG_ERRORS, FileFormatError } from '../errors.ts';
+import { FileFormatError } from '@concord/core';
+import { EEG_ERRORS } from '../errors.ts';
 import { readExactly } from '../file-access.ts';
 
 export const FIFF = {
@@ -180,11 +181,12 @@ export function tagMatrix(path: string, fd: number, tag: FifTag): { rows: number
   const element = tag.type & ~FIFF.T_MATRIX;
   const width = element === FIFF.T_DOUBLE ? 8 : element === FIFF.T_FLOAT ? 4 : 0;
   const v = readTagData(path, fd, tag);
-  const ndim = tag.size >= 4 ? v.getInt32(tag.size - 4) : -1;
   const bad = (why: string) =>
     new FileFormatError(EEG_ERRORS.badHeader, path, `matrix tag kind ${tag.kind}: ${why}`, {
       offset: tag.dataPos - 12,
     });
+  if (tag.size < 12) throw bad(`${tag.size} data bytes cannot hold a 2-D matrix's dimensions (12 bytes)`);
+  const ndim = v.getInt32(tag.size - 4);
   if (!(tag.type & FIFF.T_MATRIX) || width === 0)
     throw bad(`expected a float or double matrix, received type ${tag.type}`);
   if (ndim !== 2) throw bad(`expected 2 dimensions, received ${ndim}`);
@@ -197,7 +199,23 @@ export function tagMatrix(path: string, fd: number, tag: FifTag): { rows: number
   return { rows, cols, data };
 }
 
+/** Bytes a numeric tag's type needs; a shorter tag is corrupt (reading it through a DataView would throw). */
+const NUMBER_WIDTH: Record<number, number> = {
+  [FIFF.T_INT]: 4,
+  [FIFF.T_FLOAT]: 4,
+  [FIFF.T_DOUBLE]: 8,
+  [FIFF.T_SHORT]: 2,
+};
+
 export function tagNumber(path: string, fd: number, tag: FifTag): number {
+  const width = NUMBER_WIDTH[tag.type];
+  if (width !== undefined && tag.size < width)
+    throw new FileFormatError(
+      EEG_ERRORS.badHeader,
+      path,
+      `tag kind ${tag.kind} has ${tag.size} data bytes, its type ${tag.type} needs ${width}`,
+      { offset: tag.dataPos - 8, field: 'tag size' },
+    );
   const v = readTagData(path, fd, tag);
   switch (tag.type) {
     case FIFF.T_INT:

@@ -112,11 +112,11 @@ describe('error status table', () => {
     expect(statusFor(new ApiError(413, API_ERRORS.BODY_TOO_LARGE, 'x'))).toBe(413);
     expect(statusFor(new ShapeError('x'))).toBe(422);
     expect(statusFor(new NonFiniteError('x', 0, Number.NaN))).toBe(422);
-    expect(statusFor(new ParameterError('ERR_RDM_UNKNOWN_METHOD', 'method', 'x'))).toBe(400);
+    expect(statusFor(new ParameterError('ERR_RSA_UNKNOWN_METHOD', 'method', 'x'))).toBe(400);
     expect(statusFor(new ConcordRangeError('ERR_SOMETHING_NEW', 'x'))).toBe(422);
     expect(statusFor(Object.assign(new Error('x'), { code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' }))).toBe(415);
     expect(statusFor(Object.assign(new Error('x'), { code: 'FST_ERR_CTP_BODY_TOO_LARGE' }))).toBe(413);
-    expect(statusFor(new InternalError('ERR_BACKEND', 'x'))).toBe(500);
+    expect(statusFor(new InternalError('ERR_CORE_BACKEND', 'x'))).toBe(500);
     expect(statusFor(new TypeError('x'))).toBe(500);
     const internal = errorBody(new Error('secret path /etc/x at line 3'));
     expect(internal).toEqual({

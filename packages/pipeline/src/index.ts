@@ -1,0 +1,29 @@
+/** @concord/pipeline: studies planned into items, an artifact store, and the executors that run them. */
+export { PIPELINE_ERRORS } from './errors.ts';
+export { ArtifactStore } from './plan/artifact-store.ts';
+export { canonicalJson, contentKey } from './plan/content-key.ts';
+export { registerItemKind, resolveItemKind } from './plan/registry.ts';
+export { type PlanRunResult, runPlanInProcess, topologicalOrder } from './plan/run-in-process.ts';
+export type { ItemContext, ItemKind, Json, Plan, PlanItem } from './plan/types.ts';
+export {
+  type BrainConfig,
+  loadStudyConfig,
+  type MetricConfig,
+  type NetworkConfig,
+  resolvePath,
+  type SimulationConfig,
+  type StimuliConfig,
+  type StudyConfig,
+  StudyConfigError,
+  validateStudyConfig,
+} from './study/config.ts';
+export {
+  CV_PEAK_LABEL,
+  isLayerSummary,
+  meanAndSem,
+  RESULT_COLUMNS,
+  type ResultRow,
+  resultsToCsv,
+  writeResults,
+} from './study/results.ts';
+export { type RunStudyOptions, runStudy, type StudyOutcome } from './study/run-study.ts';

@@ -1,0 +1,31 @@
+/**
+ * Item kinds by name. Workers in other processes resolve a kind through this table, so every kind is registered
+ * here with a lazy import of its module (a worker loads only what it runs).
+ */
+
+import { ConcordError } from '@concord/core';
+import { PIPELINE_ERRORS } from '../errors.ts';
+import type { ItemKind } from './types.ts';
+
+const KIND_MODULES: Record<string, () => Promise<ItemKind>> = {
+  // 'train': () => import('../learning-study/train-item.ts').then((m) => m.trainItem),
+};
+
+const extraKinds = new Map<string, ItemKind>();
+
+/** Registers a kind in this process (tests' no-op and poisoned items; kinds defined by a notebook). */
+export function registerItemKind(kind: ItemKind): void {
+  extraKinds.set(kind.kind, kind);
+}
+
+export async function resolveItemKind(kind: string): Promise<ItemKind> {
+  const extra = extraKinds.get(kind);
+  if (extra) return extra;
+  const load = KIND_MODULES[kind];
+  if (!load)
+    throw new ConcordError(
+      PIPELINE_ERRORS.UNKNOWN_ITEM_KIND,
+      `unknown item kind '${kind}'; expected one of ${[...Object.keys(KIND_MODULES), ...extraKinds.keys()].join(', ')}`,
+    );
+  return load();
+}

@@ -1,0 +1,319 @@
+/**
+ * The study file of `concord compare-models --config study.json|yaml`. Validated in full before any heavy work:
+ * a broken entry (missing file, unknown metric, unknown layer, bad option) is reported naming the entry.
+ */
+
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import type { ReduceSpec } from '@concord/activations';
+import { ConcordError } from '@concord/core';
+import { parse as parseYaml } from 'yaml';
+import { PIPELINE_ERRORS } from '../errors.ts';
+
+export class StudyConfigError extends ConcordError {
+  constructor(entry: string, message: string) {
+    super(PIPELINE_ERRORS.STUDY_CONFIG, `${entry}: ${message}`, { field: entry });
+  }
+}
+
+/** Where the stimuli come from. */
+export type StimuliConfig =
+  | { generate: { categories?: string[]; perCategory?: number; size?: number; seed?: number } }
+  | { dir: string; list?: string }
+  /** An .npy tensor (fed as is) or a MAT file holding the images (`variable` names it). */
+  | { file: string; variable?: string; labels?: string[] };
+
+export interface NetworkConfig {
+  name: string;
+  /** An .onnx file or a TensorFlow.js model.json; or 'builtin:mobilenet_v2' for the network that ships with nsfwjs. */
+  model?: string;
+  /** Ready activations (.npz, one entry per layer) instead of a model. */
+  activations?: string;
+  layers: string[];
+  /** Input preprocessing for images. */
+  preprocess?: { size?: number; mean?: number[]; std?: number[]; layout?: 'nchw' | 'nhwc' };
+  /** Reduction while streaming: 'none' (default), 'gap' (global average pooling), or a reduction spec of @concord/activations. */
+  reduce?: 'none' | 'gap' | ReduceSpec;
+  batchSize?: number;
+}
+
+export interface SimulationConfig {
+  /** Which network layer's geometry the simulated brain carries. */
+  network: string;
+  layer: string;
+  subjects?: number;
+  seed?: number;
+  /** Noise level relative to the signal's standard deviation. */
+  noise?: number;
+}
+
+export type BrainConfig =
+  | {
+      name: string;
+      type: 'eeg';
+      /** One recording per subject (EDF/BDF/BrainVision/EEGLAB/FIF); events from annotations named by condition. */
+      files?: string[];
+      simulate?: SimulationConfig & { sfreq?: number; channels?: number; repetitions?: number };
+      tmin?: number;
+      tmax?: number;
+      /** Average time points into bins of this many seconds. */
+      binWidth?: number;
+      /**
+       * The window [from, to] in seconds, fixed before looking at the data, over which layers are compared (each
+       * subject's mean score over the bins whose centre lies inside). Default: every bin from 0 s on.
+       */
+      window?: [number, number];
+      rdmMethod?: string;
+    }
+  | {
+      name: string;
+      type: 'fmri';
+      /** Per subject: runs (BOLD NIfTI + events TSV) and an ROI mask. */
+      subjects?: { runs: { bold: string; events: string }[]; mask: string; tr?: number }[];
+      simulate?: SimulationConfig & { runs?: number; tr?: number };
+      rdmMethod?: string;
+    }
+  | {
+      name: string;
+      type: 'rdms';
+      /** RDM vectors, one RDM per row (.npy) or a MAT file variable. */
+      file: string;
+      variable?: string;
+      /**
+       * Who each RDM belongs to, when a subject has several RDMs (sessions): the subject of every RDM in file order,
+       * or a regular expression over a text field of the MAT struct array (named group `subject`, optionally
+       * `session`). A subject's RDMs are averaged into one: subjects are the unit of inference (means, standard
+       * errors, noise ceiling). Without it every RDM counts as a subject.
+       */
+      subjects?: string[] | { field?: string; pattern: string };
+    };
+
+export interface MetricConfig {
+  type: 'rsa' | 'cka' | 'encoding';
+  /** RSA: RDM method for model activations (default 'correlation'). */
+  modelRdmMethod?: string;
+  /** RSA: comparator (default 'spearman'). */
+  compare?: string;
+  /** CKA: 'linear' or 'rbf'; debiased. */
+  kernel?: 'linear' | 'rbf';
+  debiased?: boolean;
+  /** Encoding: 'ridge' or 'pls'. */
+  model?: 'ridge' | 'pls';
+  folds?: number;
+}
+
+export interface StudyConfig {
+  name: string;
+  /** Output folder (results.csv, results.json, report.html, figures/). */
+  output: string;
+  /** Activation cache folder (default <output>/../.concord-cache). */
+  cache?: string;
+  stimuli: StimuliConfig;
+  networks: NetworkConfig[];
+  brain: BrainConfig[];
+  metrics: MetricConfig[];
+  seed?: number;
+}
+
+const METRIC_TYPES = ['rsa', 'cka', 'encoding'] as const;
+const BRAIN_TYPES = ['eeg', 'fmri', 'rdms'] as const;
+
+export function loadStudyConfig(path: string): { config: StudyConfig; baseDir: string } {
+  if (!existsSync(path)) throw new StudyConfigError('--config', `no such file '${path}'`);
+  const text = readFileSync(path, 'utf8');
+  let raw: unknown;
+  try {
+    raw = /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text);
+  } catch (e) {
+    throw new StudyConfigError(
+      path,
+      `not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'}: ${(e as Error).message.split('\n')[0]}`,
+    );
+  }
+  const baseDir = dirname(resolve(path));
+  return { config: validateStudyConfig(raw, baseDir), baseDir };
+}
+
+function isObj(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function resolvePath(baseDir: string, p: string): string {
+  return isAbsolute(p) ? p : resolve(baseDir, p);
+}
+
+function requireFile(entry: string, baseDir: string, p: unknown): string {
+  if (typeof p !== 'string' || !p)
+    throw new StudyConfigError(entry, `expected a file path, received ${JSON.stringify(p)}`);
+  if (p.startsWith('builtin:')) return p;
+  const full = resolvePath(baseDir, p);
+  if (!existsSync(full)) throw new StudyConfigError(entry, `file not found: ${full}`);
+  return full;
+}
+
+/** The `subjects` of an 'rdms' brain entry: a list of labels, or {field, pattern} with a named group `subject`. */
+function rdmSubjects(entry: string, v: unknown): string[] | { field: string; pattern: string } {
+  if (Array.isArray(v)) {
+    if (v.length === 0 || !v.every((s) => typeof s === 'string' || typeof s === 'number'))
+      throw new StudyConfigError(entry, 'expected a non-empty list of subject labels, one per RDM in file order');
+    return v.map(String);
+  }
+  if (isObj(v) && typeof v.pattern === 'string') {
+    let re: RegExp;
+    try {
+      re = new RegExp(v.pattern);
+    } catch (e) {
+      throw new StudyConfigError(`${entry}.pattern`, `not a regular expression: ${(e as Error).message}`);
+    }
+    if (!re.source.includes('(?<subject>'))
+      throw new StudyConfigError(`${entry}.pattern`, 'needs a named group (?<subject>...)');
+    return { field: typeof v.field === 'string' ? v.field : 'name', pattern: v.pattern };
+  }
+  throw new StudyConfigError(
+    entry,
+    'expected a list of subject labels (one per RDM) or {field, pattern} with a named group (?<subject>...)',
+  );
+}
+
+/** Check structure, names and files; resolve relative paths against the study file's folder. */
+export function validateStudyConfig(raw: unknown, baseDir: string): StudyConfig {
+  if (!isObj(raw)) throw new StudyConfigError('study', 'expected an object at the top level');
+  const name = typeof raw.name === 'string' ? raw.name : 'study';
+  const output = resolvePath(baseDir, typeof raw.output === 'string' ? raw.output : `out/${name}`);
+  // stimuli
+  const st = raw.stimuli;
+  if (!isObj(st)) throw new StudyConfigError('stimuli', 'expected an object with one of generate, dir, npy');
+  let stimuli: StimuliConfig;
+  if (isObj(st.generate)) stimuli = { generate: st.generate as never };
+  else if (typeof st.dir === 'string')
+    stimuli = {
+      dir: requireFile('stimuli.dir', baseDir, st.dir),
+      ...(typeof st.list === 'string' ? { list: requireFile('stimuli.list', baseDir, st.list) } : {}),
+    };
+  else if (typeof st.file === 'string')
+    stimuli = {
+      file: requireFile('stimuli.file', baseDir, st.file),
+      ...(typeof st.variable === 'string' ? { variable: st.variable } : {}),
+      ...(Array.isArray(st.labels) ? { labels: st.labels.map(String) } : {}),
+    };
+  else throw new StudyConfigError('stimuli', 'expected one of generate: {...}, dir: FOLDER, file: FILE (.npy or .mat)');
+  // networks
+  if (!Array.isArray(raw.networks) || raw.networks.length === 0)
+    throw new StudyConfigError('networks', 'expected a non-empty list');
+  const names = new Set<string>();
+  const networks: NetworkConfig[] = raw.networks.map((n, i) => {
+    const entry = `networks[${i}]${isObj(n) && typeof n.name === 'string' ? ` (${n.name})` : ''}`;
+    if (!isObj(n)) throw new StudyConfigError(entry, 'expected an object');
+    if (typeof n.name !== 'string' || !n.name) throw new StudyConfigError(entry, 'missing name');
+    if (names.has(n.name)) throw new StudyConfigError(entry, `duplicate network name '${n.name}'`);
+    names.add(n.name);
+    if (!Array.isArray(n.layers) || n.layers.length === 0 || !n.layers.every((l) => typeof l === 'string'))
+      throw new StudyConfigError(`${entry}.layers`, 'expected a non-empty list of layer names');
+    if ((n.model === undefined) === (n.activations === undefined))
+      throw new StudyConfigError(entry, 'give exactly one of model (a network file) or activations (an .npz file)');
+    const out: NetworkConfig = { ...(n as unknown as NetworkConfig) };
+    if (n.model !== undefined) out.model = requireFile(`${entry}.model`, baseDir, n.model);
+    if (n.activations !== undefined) out.activations = requireFile(`${entry}.activations`, baseDir, n.activations);
+    return out;
+  });
+  // brain
+  if (!Array.isArray(raw.brain) || raw.brain.length === 0)
+    throw new StudyConfigError('brain', 'expected a non-empty list of brain datasets');
+  const brain: BrainConfig[] = raw.brain.map((b, i) => {
+    const entry = `brain[${i}]${isObj(b) && typeof b.name === 'string' ? ` (${b.name})` : ''}`;
+    if (!isObj(b)) throw new StudyConfigError(entry, 'expected an object');
+    if (typeof b.name !== 'string' || !b.name) throw new StudyConfigError(entry, 'missing name');
+    if (!(BRAIN_TYPES as readonly unknown[]).includes(b.type))
+      throw new StudyConfigError(
+        `${entry}.type`,
+        `expected one of ${BRAIN_TYPES.join(', ')}, received ${JSON.stringify(b.type)}`,
+      );
+    const sim = b.simulate;
+    if (isObj(sim)) {
+      if (!names.has(String(sim.network)))
+        throw new StudyConfigError(
+          `${entry}.simulate.network`,
+          `unknown network '${sim.network}'; networks are ${[...names].join(', ')}`,
+        );
+      const net = networks.find((n) => n.name === sim.network)!;
+      if (!net.layers.includes(String(sim.layer)))
+        throw new StudyConfigError(
+          `${entry}.simulate.layer`,
+          `'${sim.layer}' is not among the layers of ${net.name} (${net.layers.join(', ')})`,
+        );
+    }
+    if (b.type === 'eeg') {
+      const files = Array.isArray(b.files)
+        ? b.files.map((f, k) => requireFile(`${entry}.files[${k}]`, baseDir, f))
+        : undefined;
+      if (!files && !isObj(sim))
+        throw new StudyConfigError(entry, 'give files (one recording per subject) or simulate');
+      const w = b.window;
+      if (
+        w !== undefined &&
+        !(
+          Array.isArray(w) &&
+          w.length === 2 &&
+          w.every((x) => typeof x === 'number' && Number.isFinite(x)) &&
+          w[0] <= w[1]
+        )
+      )
+        throw new StudyConfigError(
+          `${entry}.window`,
+          `expected [from, to] in seconds with from ≤ to, received ${JSON.stringify(w)}`,
+        );
+      return { ...(b as object), ...(files ? { files } : {}) } as BrainConfig;
+    }
+    if (b.type === 'fmri') {
+      if (!Array.isArray(b.subjects) && !isObj(sim))
+        throw new StudyConfigError(entry, 'give subjects (runs + mask) or simulate');
+      const subjects = Array.isArray(b.subjects)
+        ? b.subjects.map((s, k) => {
+            if (!isObj(s) || !Array.isArray(s.runs))
+              throw new StudyConfigError(`${entry}.subjects[${k}]`, 'expected {runs: [{bold, events}], mask}');
+            return {
+              ...s,
+              mask: requireFile(`${entry}.subjects[${k}].mask`, baseDir, s.mask),
+              runs: s.runs.map((r, q) => {
+                if (!isObj(r))
+                  throw new StudyConfigError(`${entry}.subjects[${k}].runs[${q}]`, 'expected {bold, events}');
+                return {
+                  bold: requireFile(`${entry}.subjects[${k}].runs[${q}].bold`, baseDir, r.bold),
+                  events: requireFile(`${entry}.subjects[${k}].runs[${q}].events`, baseDir, r.events),
+                };
+              }),
+            };
+          })
+        : undefined;
+      return { ...(b as object), ...(subjects ? { subjects } : {}) } as BrainConfig;
+    }
+    return {
+      ...(b as object),
+      file: requireFile(`${entry}.file`, baseDir, b.file),
+      ...(b.subjects !== undefined ? { subjects: rdmSubjects(`${entry}.subjects`, b.subjects) } : {}),
+    } as BrainConfig;
+  });
+  // metrics
+  if (!Array.isArray(raw.metrics) || raw.metrics.length === 0)
+    throw new StudyConfigError('metrics', 'expected a non-empty list');
+  const metrics: MetricConfig[] = raw.metrics.map((m, i) => {
+    const entry = `metrics[${i}]`;
+    if (!isObj(m)) throw new StudyConfigError(entry, 'expected an object');
+    if (!(METRIC_TYPES as readonly unknown[]).includes(m.type))
+      throw new StudyConfigError(
+        `${entry}.type`,
+        `unknown metric ${JSON.stringify(m.type)}; expected one of ${METRIC_TYPES.join(', ')}`,
+      );
+    return m as unknown as MetricConfig;
+  });
+  return {
+    name,
+    output,
+    ...(typeof raw.cache === 'string' ? { cache: resolvePath(baseDir, raw.cache) } : {}),
+    stimuli,
+    networks,
+    brain,
+    metrics,
+    ...(typeof raw.seed === 'number' ? { seed: raw.seed } : {}),
+  };
+}
