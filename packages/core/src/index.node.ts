@@ -8,7 +8,13 @@ import { loadOnnxBackend } from './node/onnx-backend.ts';
 
 export * from './index.ts';
 export { type NumericJsonArrays, type NumericJsonScanner, numericJsonScanner } from './node/json-numbers.ts';
-export { SOURCE_CONDITION, type WorkerModule, workerModule } from './node/worker-module.ts';
+export {
+  SOURCE_CONDITION,
+  type WorkerModule,
+  type WorkerThreadStart,
+  workerModule,
+  workerThreadStart,
+} from './node/worker-module.ts';
 
 registerBackendLoader('native', loadNativeBackend);
 registerBackendLoader('onnx', loadOnnxBackend);

@@ -9,7 +9,7 @@
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { type Matrix, workerModule } from '@concord/core';
+import { type Matrix, type WorkerThreadStart, workerThreadStart } from '@concord/core';
 import type { RowSource } from './preprocessing.ts';
 
 /** Below this many samples (rows × length) one thread is faster than starting a worker. */
@@ -23,29 +23,13 @@ export interface WorkerHalf {
   finish(out: Matrix): boolean;
 }
 
-/**
- * How to start the worker: the compiled module as is, or (from the TypeScript sources) an eval'd bootstrap that
- * registers tsx's loader in the worker thread itself, then imports the worker module.
- */
-function bootstrap(): { code: string | URL; eval: boolean; execArgv: string[] } | null {
+/** How to start the worker (core's workerThreadStart), or null to filter on one thread. */
+function bootstrap(): WorkerThreadStart | null {
   const setting = process.env.CONCORD_EEG_THREADS;
   if (setting === '1') return null;
   // a second thread only pays when a core is free (on a busy machine it just waits for a share of the same cores)
   if (setting !== '2' && loadavg()[0] > availableParallelism() - 1) return null;
-  const worker = workerModule(import.meta.url, 'filter-worker');
-  if (worker.compiled) return { code: worker.url, eval: false, execArgv: [] };
-  try {
-    const api = import.meta.resolve('tsx/esm/api');
-    const url = JSON.stringify(worker.url.href);
-    return {
-      code: `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${url}); })`,
-      eval: true,
-      // the source condition only: the bootstrap registers the loader itself
-      execArgv: worker.conditionArgv,
-    };
-  } catch {
-    return null;
-  }
+  return workerThreadStart(import.meta.url, 'filter-worker');
 }
 
 export function startWorkerHalf(source: RowSource, n: number, h: Float64Array, rows: number[]): WorkerHalf | null {

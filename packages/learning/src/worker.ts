@@ -2,9 +2,11 @@
  * Training off the main thread: `runTrainingInWorker` starts a worker_threads Worker running `runTraining` (the
  * worker reads the dataset itself, so no image data crosses threads), forwards its progress events, and resolves
  * with the summary or rejects with the worker's error rebuilt with its code (so the CLI still exits 2 on bad input).
+ * The worker is the compiled worker-entry.js under dist/ (plain Node, no loader) or, from the sources,
+ * worker-entry.ts through tsx's loader registered in the thread (core's workerThreadStart).
  */
 import { Worker } from 'node:worker_threads';
-import { ConcordError, InternalError, type ProgressEvent } from '@concord/core';
+import { ConcordError, InternalError, type ProgressEvent, workerThreadStart } from '@concord/core';
 import type { RunOptions, RunSummary } from './run.ts';
 
 type WorkerMessage =
@@ -18,8 +20,15 @@ export type WorkerRunOptions = Omit<RunOptions, 'onProgress' | 'loadedDataset'> 
 
 export function runTrainingInWorker(opts: WorkerRunOptions): Promise<RunSummary> {
   const { onProgress, ...data } = opts;
-  // The bootstrap loads worker-entry.ts through tsx, whatever loader the parent used (tsx, vitest).
-  const worker = new Worker(new URL('./worker-bootstrap.mjs', import.meta.url), { workerData: data });
+  const start = workerThreadStart(import.meta.url, 'worker-entry');
+  if (start === null)
+    return Promise.reject(
+      new InternalError(
+        'ERR_LEARNING_WORKER',
+        'training worker: running from the TypeScript sources needs tsx, which cannot be resolved; build with pnpm build and run the compiled package',
+      ),
+    );
+  const worker = new Worker(start.code, { eval: start.eval, execArgv: start.execArgv, workerData: data });
   return new Promise((resolveRun, rejectRun) => {
     let settled = false;
     worker.on('message', (m: WorkerMessage) => {

@@ -9,7 +9,14 @@
  * every other comparator (or RDMs with NaN) builds each sample literally and uses @concord/rsa's compareRdms.
  * evalBootstrapParallel runs the samples on worker threads (S2's parallel.ts) with the same bytes as the others.
  */
-import { ConcordRangeError, checkChoice, Matrix, ParameterError, type ProgressOptions } from '@concord/core';
+import {
+  ConcordRangeError,
+  checkChoice,
+  Matrix,
+  ParameterError,
+  type ProgressOptions,
+  workerModule,
+} from '@concord/core';
 import { COMPARE_METHODS, compareRdms, Rdms } from '@concord/rsa';
 import { type BootstrapJobInput, evaluateBootstrapChunk } from './bootstrap-chunk.ts';
 import {
@@ -349,7 +356,7 @@ export async function evalBootstrapParallel(
   const input = jobInput(k, p, opts);
   const parts = await runChunked<BootstrapJobInput, Float64Array>(
     {
-      module: new URL('./bootstrap-chunk.ts', import.meta.url).href,
+      module: workerModule(import.meta.url, 'bootstrap-chunk').url.href,
       exportName: 'evaluateBootstrapChunk',
       input,
       nItems: input.draws.length,

@@ -4,13 +4,14 @@
  * and its chunk index (random draws inside a chunk come from `chunkRng(seed, index)`), never on which thread ran
  * it, so results are identical whatever the number of threads. Threads pull chunks from a shared counter; the main
  * thread works too, and computes itself any chunk a failed worker did not return.
- * Workers import TypeScript through tsx's loader (as packages/eeg's parallel filter does); where tsx cannot be
- * resolved, or with one thread, everything runs on the main thread. CONCORD_STATS_THREADS overrides the default
+ * Workers start from the compiled chunk-worker.js under dist/ (plain Node, no loader), or from the TypeScript sources
+ * through tsx's loader registered in the thread (core's workerThreadStart, as packages/eeg's parallel filter does);
+ * where tsx cannot be resolved from the sources, or with one thread, everything runs on the main thread. CONCORD_STATS_THREADS overrides the default
  * thread count (the number of cores).
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { InternalError, type ProgressOptions, ProgressReporter, Rng } from '@concord/core';
+import { InternalError, type ProgressOptions, ProgressReporter, Rng, workerThreadStart } from '@concord/core';
 import { STATS_ERRORS } from './errors.ts';
 
 export interface ChunkSpec {
@@ -23,7 +24,10 @@ export interface ChunkSpec {
 export type ChunkFunction<I, R> = (input: I, chunk: ChunkSpec) => R;
 
 export interface ChunkedJob<I> {
-  /** URL (href) of the module exporting the chunk function; pass `new URL('./x.ts', import.meta.url).href`. */
+  /**
+   * URL (href) of the module exporting the chunk function: `import.meta.url` of the calling module, or
+   * `workerModule(import.meta.url, 'x').url.href` for a sibling (the `.js` file once compiled, the `.ts` one in src/).
+   */
   module: string;
   exportName: string;
   input: I;
@@ -84,16 +88,6 @@ export function runChunkedSync<I, R>(
   return out;
 }
 
-function workerBootstrap(): string | null {
-  try {
-    const api = import.meta.resolve('tsx/esm/api');
-    const entry = new URL('./chunk-worker.ts', import.meta.url).href;
-    return `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
-  } catch {
-    return null;
-  }
-}
-
 const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Run a chunked job on up to `threads` threads; results in chunk order. */
@@ -106,8 +100,8 @@ export async function runChunked<I, R>(job: ChunkedJob<I>, options: RunChunkedOp
   }
   const run = fn as ChunkFunction<I, R>;
   const threads = Math.max(1, Math.min(options.threads ?? defaultThreads(), chunks.length));
-  const code = threads > 1 ? workerBootstrap() : null;
-  if (code === null) return runChunkedSync(run, job.input, job.nItems, job.chunkSize, options);
+  const start = threads > 1 ? workerThreadStart(import.meta.url, 'chunk-worker') : null;
+  if (start === null) return runChunkedSync(run, job.input, job.nItems, job.chunkSize, options);
 
   const progress = new ProgressReporter(options.stage ?? 'permutations', job.nItems, options.onProgress);
   const results: (R | undefined)[] = new Array(chunks.length);
@@ -128,8 +122,9 @@ export async function runChunked<I, R>(job: ChunkedJob<I>, options: RunChunkedOp
   for (let w = 1; w < threads; w++) {
     let worker: Worker;
     try {
-      worker = new Worker(code, {
-        eval: true,
+      worker = new Worker(start.code, {
+        eval: start.eval,
+        execArgv: start.execArgv,
         workerData: { module: job.module, exportName: job.exportName, input: job.input, chunks, counter },
       });
     } catch {

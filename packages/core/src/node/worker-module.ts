@@ -32,3 +32,42 @@ export function workerModule(launcherUrl: string, stem: string): WorkerModule {
     execArgv: [...conditionArgv, '--import', 'tsx'],
   };
 }
+
+/** What `new Worker(code, { eval, execArgv })` needs to start a worker_threads Worker on a worker module. */
+export interface WorkerThreadStart {
+  /** The compiled module's URL, or (from the sources) the source text of a bootstrap to evaluate. */
+  code: URL | string;
+  eval: boolean;
+  execArgv: string[];
+  /** True when the worker runs compiled JavaScript without any loader. */
+  compiled: boolean;
+}
+
+/**
+ * How to start the worker module `stem` beside the launcher in a worker_threads Worker. Compiled: the `.js` file as
+ * is, no flags. From the sources: an evaluated bootstrap that registers tsx's loader in the worker thread itself and
+ * then imports the `.ts` module (a Worker's `--import` flag is not honoured by every runner, e.g. vitest), with the
+ * source condition. Null from the sources when tsx cannot be resolved (a caller then works on its own thread or
+ * reports it). `resolveTsx` is for tests.
+ */
+export function workerThreadStart(
+  launcherUrl: string,
+  stem: string,
+  resolveTsx: () => string = () => import.meta.resolve('tsx/esm/api'),
+): WorkerThreadStart | null {
+  const worker = workerModule(launcherUrl, stem);
+  if (worker.compiled) return { code: worker.url, eval: false, execArgv: [], compiled: true };
+  let api: string;
+  try {
+    api = resolveTsx();
+  } catch {
+    return null;
+  }
+  return {
+    code: `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(worker.url.href)}); })`,
+    eval: true,
+    // the source condition only: the bootstrap registers the loader itself
+    execArgv: worker.conditionArgv,
+    compiled: false,
+  };
+}
