@@ -1,0 +1,208 @@
+#!/usr/bin/env node
+/**
+ * Executes the notebooks in notebooks/ through their real Jupyter kernels (`jupyter nbconvert --execute`) and either
+ * stores the fresh outputs (--update) or checks that the stored ones are current (--check, the default).
+ *
+ *   node scripts/notebooks-run.mjs [--update | --check] [--json] [NAME.ipynb ...]
+ *   node scripts/notebooks-run.mjs --probe      prints 'ok' or why the notebooks cannot run here
+ *
+ * --check exits 1 when a cell errors (an `error` output or anything on stderr) or when the executed outputs differ
+ * from the stored ones after normalising what legitimately varies between runs (durations, temporary paths,
+ * loopback ports, memory addresses, ids from the service, image bytes); it prints a line diff per changed cell.
+ * Exit 3 means the check could not run (no jupyter, or a kernel is not installed): callers skip visibly.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { installKernel, jupyterPath, pythonWithIpykernel } from './notebooks-kernel.mjs';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const notebooksDir = join(root, 'notebooks');
+const JUPYTER = process.env.CONCORD_JUPYTER ?? 'jupyter';
+/** A cell's whole run; the slowest notebook (learning rules) needs well under a minute on 2 cores. */
+const CELL_TIMEOUT_S = 300;
+
+export function listNotebooks() {
+  return readdirSync(notebooksDir)
+    .filter((f) => f.endsWith('.ipynb'))
+    .sort();
+}
+
+/** Why the notebooks cannot be executed here, or null when they can. */
+export function missingPrerequisite() {
+  const v = spawnSync(JUPYTER, ['nbconvert', '--version'], { encoding: 'utf8' });
+  if (v.error || v.status !== 0) return 'jupyter nbconvert is not installed (Debian: jupyter-nbconvert)';
+  const py = pythonWithIpykernel();
+  if (!py) return 'no python3 with ipykernel (Debian: python3-ipykernel)';
+  if (!existsSync(join(notebooksDir, 'node_modules', 'tslab', 'package.json')))
+    return 'tslab is not installed in notebooks/node_modules (pnpm install)';
+  if (!existsSync(join(root, 'packages', 'core', 'dist', 'index.js'))) return 'packages are not compiled (pnpm build)';
+  return null;
+}
+
+/** Executes one notebook into a temporary directory; returns the executed notebook (parsed) and nbconvert's log. */
+export function executeNotebook(name) {
+  const out = mkdtempSync(join(tmpdir(), 'concord-nb-'));
+  try {
+    // Kernels load the compiled dist/: a `--conditions=@concord/source` inherited from a test runner's NODE_OPTIONS
+    // would send them to the TypeScript sources.
+    const { NODE_OPTIONS: _inherited, ...rest } = process.env;
+    const env = { ...rest, JUPYTER_PATH: jupyterPath, PYDEVD_DISABLE_FILE_VALIDATION: '1' };
+    const r = spawnSync(
+      JUPYTER,
+      [
+        'nbconvert',
+        '--to',
+        'notebook',
+        '--execute',
+        '--allow-errors',
+        `--ExecutePreprocessor.timeout=${CELL_TIMEOUT_S}`,
+        '--output-dir',
+        out,
+        join(notebooksDir, name),
+      ],
+      { cwd: notebooksDir, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+    );
+    const file = join(out, name);
+    if (r.status !== 0 || !existsSync(file)) {
+      throw new Error(`jupyter nbconvert failed on ${name} (exit ${r.status}):\n${r.stderr}`);
+    }
+    return { notebook: JSON.parse(readFileSync(file, 'utf8')), log: r.stderr };
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+const text = (t) => (Array.isArray(t) ? t.join('') : (t ?? ''));
+
+/** Replaces the parts of an output text that differ between runs without the result changing. */
+export function normaliseText(s) {
+  return s
+    .replace(/\b\d+(\.\d+)?\s?(ms|s|seconds?|min)\b/g, '<duration>')
+    .replace(/\/tmp\/[\w.\-/]+/g, '<tmp>')
+    .replace(/(127\.0\.0\.1|localhost):\d+/g, '$1:<port>')
+    .replace(/0x[0-9a-f]{6,}/gi, '<address>')
+    .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, '<uuid>')
+    .replace(/\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z?\b/g, '<timestamp>')
+    .replace(/[ \t]+$/gm, '');
+}
+
+/** The comparable form of one cell's outputs: one line list. */
+export function normaliseOutputs(outputs) {
+  const lines = [];
+  for (const o of outputs ?? []) {
+    if (o.output_type === 'stream') lines.push(`[${o.name}]`, ...normaliseText(text(o.text)).split('\n'));
+    else if (o.output_type === 'error') lines.push(`[error] ${o.ename}: ${normaliseText(o.evalue)}`);
+    else {
+      for (const [mime, value] of Object.entries(o.data ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
+        if (mime.startsWith('image/')) lines.push(`[${mime}]`);
+        else lines.push(`[${mime}]`, ...normaliseText(text(value)).split('\n'));
+      }
+    }
+  }
+  return lines.filter((l, i, a) => !(l === '' && (i === a.length - 1 || a[i + 1].startsWith('['))));
+}
+
+/** Errors in an executed notebook: error outputs and stderr streams (tslab reports type errors on stderr). */
+export function cellErrors(nb) {
+  const errors = [];
+  nb.cells.forEach((c, i) => {
+    if (c.cell_type !== 'code') return;
+    for (const o of c.outputs ?? []) {
+      if (o.output_type === 'error') errors.push(`cell ${i + 1}: ${o.ename}: ${o.evalue}`);
+      if (o.output_type === 'stream' && o.name === 'stderr')
+        errors.push(`cell ${i + 1} wrote to stderr: ${text(o.text)}`);
+    }
+  });
+  return errors;
+}
+
+/** A line diff (longest common subsequence; cells are short) with - for stored and + for executed lines. */
+export function lineDiff(a, b) {
+  const n = a.length;
+  const m = b.length;
+  const lcs = Array.from({ length: n + 1 }, () => new Int32Array(m + 1));
+  for (let i = n - 1; i >= 0; i--)
+    for (let j = m - 1; j >= 0; j--)
+      lcs[i][j] = a[i] === b[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+  const out = [];
+  let i = 0;
+  let j = 0;
+  while (i < n || j < m) {
+    if (i < n && j < m && a[i] === b[j]) {
+      i++;
+      j++;
+    } else if (j < m && (i === n || lcs[i][j + 1] >= lcs[i + 1][j])) out.push(`+ ${b[j++]}`);
+    else out.push(`- ${a[i++]}`);
+  }
+  return out;
+}
+
+/** Differences between the stored and the executed notebook's outputs, one readable block per changed cell. */
+export function outputDrift(stored, executed) {
+  const drift = [];
+  const code = (nb) => nb.cells.filter((c) => c.cell_type === 'code');
+  const a = code(stored);
+  const b = code(executed);
+  if (a.length !== b.length) return [`the stored notebook has ${a.length} code cells, the executed one ${b.length}`];
+  for (let k = 0; k < a.length; k++) {
+    const before = normaliseOutputs(a[k].outputs);
+    const after = normaliseOutputs(b[k].outputs);
+    if (before.join('\n') === after.join('\n')) continue;
+    const first = text(a[k].source).split('\n')[0];
+    drift.push(`code cell ${k + 1} (${first}):\n${lineDiff(before, after).join('\n')}`);
+  }
+  return drift;
+}
+
+/** The stored form: executed outputs without per-run timing metadata, written atomically. */
+export function storeNotebook(name, executed) {
+  for (const c of executed.cells) {
+    if (c.metadata) delete c.metadata.execution;
+  }
+  const file = join(notebooksDir, name);
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(executed, null, 1)}\n`);
+  renameSync(tmp, file);
+}
+
+function main(argv) {
+  const update = argv.includes('--update');
+  const json = argv.includes('--json');
+  const names = argv.filter((a) => !a.startsWith('--'));
+  const missing = missingPrerequisite();
+  if (argv.includes('--probe')) {
+    console.log(missing ?? 'ok');
+    process.exit(0);
+  }
+  if (missing) {
+    console.error(`notebooks: cannot execute: ${missing}`);
+    process.exit(3);
+  }
+  installKernel();
+  const report = [];
+  for (const name of names.length ? names : listNotebooks()) {
+    const stored = JSON.parse(readFileSync(join(notebooksDir, name), 'utf8'));
+    const { notebook } = executeNotebook(name);
+    const errors = cellErrors(notebook);
+    const drift = update ? [] : outputDrift(stored, notebook);
+    if (update && errors.length === 0) storeNotebook(name, notebook);
+    report.push({ name, errors, drift, stored: update && errors.length === 0 });
+    if (!json) {
+      const state = errors.length ? 'ERRORS' : drift.length ? 'OUTPUTS CHANGED' : update ? 'stored' : 'current';
+      console.log(`${name}: ${state}`);
+      for (const e of errors) console.log(`  ${e.replace(/\n/g, '\n  ')}`);
+      for (const d of drift) console.log(`  ${d.replace(/\n/g, '\n  ')}`);
+    }
+  }
+  if (json) console.log(JSON.stringify(report, null, 2));
+  const failed = report.some((r) => r.errors.length || r.drift.length);
+  if (failed && update) console.error('notebooks: not stored where a cell errored (see above)');
+  else if (failed)
+    console.error('notebooks: re-run `pnpm --filter @concord/notebooks update` if the change is intended');
+  process.exit(failed ? 1 : 0);
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main(process.argv.slice(2));
