@@ -1,16 +1,19 @@
 /**
  * The compiled build (scripts/build.mjs, `pnpm build`): it is built here into a temporary tree that has no src/, no
  * tsx and no root node_modules (`--out DIR`), so everything below runs only emitted JavaScript under plain Node — the
- * `concord` bin, a real command, and the worker threads the packages start (eeg two-thread filter, fmri searchlight
- * pool, api compute pool, core's onnx backend worker). The repository's own dist/ is left alone.
+ * `concord` bin, real commands (rdm, train rules, a small training on its worker thread, a cluster permutation test on
+ * the stats chunk workers; each checked against the same command run from the TypeScript sources), and the worker
+ * threads the packages start (eeg two-thread filter, fmri searchlight pool, api compute pool, core's onnx backend
+ * worker). The compiled processes are recorded by a preload (RECORD_CJS): their Node flags, every module they resolve
+ * and every Worker they start — no TypeScript, no tsx, no loader flags. The repository's own dist/ is left alone.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Matrix, Rng } from '@concord/core';
 import { repoPath } from '@concord/core/testing';
-import { writeMatrixNpy } from '@concord/io';
+import { writeMatrixNpy, writeNpy } from '@concord/io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const dir = mkdtempSync(join(tmpdir(), 'concord-build-'));
@@ -35,7 +38,61 @@ function node(args: string[], extra: Record<string, string> = {}) {
 
 const bin = () => join(stage, 'packages/cli/dist/main.js');
 
+interface Recorded {
+  execArgv: string[];
+  /** file: URLs of every module the main thread resolved. */
+  modules: string[];
+  workers: { file: string; eval: boolean; execArgv: string[] | null }[];
+}
+
+/** The compiled bin under plain Node with the recording preload; what it did is returned with its output. */
+function compiled(args: string[], extra: Record<string, string> = {}) {
+  const record = join(dir, `record-${Math.random().toString(36).slice(2)}`);
+  const r = node(['--require', join(dir, 'record.cjs'), bin(), ...args], { ...extra, CONCORD_RECORD: record });
+  const lines = existsSync(record) ? readFileSync(record, 'utf8').trim().split('\n') : [];
+  const last = lines.filter((l) => l.startsWith('{"execArgv"')).pop();
+  const recorded: Recorded = last ? JSON.parse(last) : { execArgv: [], modules: [], workers: [] };
+  recorded.modules = lines.filter((l) => l.startsWith('file:'));
+  return { ...r, recorded };
+}
+
+/** The same command from the TypeScript sources (what `pnpm concord:dev` runs). */
+function fromSources(args: string[], extra: Record<string, string> = {}) {
+  return node(
+    ['--conditions=@concord/source', '--import', 'tsx', repoPath('packages/cli/src/main.ts'), ...args],
+    extra,
+  );
+}
+
+/** Only emitted JavaScript of the staged tree ran, with no loader flag and no TypeScript anywhere. */
+function expectPlainCompiled(rec: Recorded): void {
+  expect(rec.execArgv).toEqual(['--require', join(dir, 'record.cjs')]);
+  expect(rec.modules.length).toBeGreaterThan(0);
+  for (const url of rec.modules) {
+    expect(url, url).not.toMatch(/\.(ts|tsx|mts|cts)$|\/tsx\//);
+    if (url.includes('/packages/') || url.includes('/services/')) {
+      expect(url.startsWith(`file://${stage}/`), url).toBe(true);
+      expect(url, url).toMatch(/\/dist\//);
+    }
+  }
+  for (const w of rec.workers) {
+    expect(w.eval, w.file).toBe(false);
+    expect(w.execArgv ?? [], w.file).toEqual([]);
+    expect(w.file.startsWith(`file://${stage}/`), w.file).toBe(true);
+    expect(w.file, w.file).toMatch(/\/dist\/.*\.m?js$/);
+  }
+}
+
+const haveDigits = ['/usr/lib/python3/dist-packages', '/usr/share/scikit-learn'].some((d) =>
+  existsSync(
+    d.endsWith('dist-packages')
+      ? join(d, 'sklearn/datasets/data/digits.csv.gz')
+      : join(d, 'datasets/data/digits.csv.gz'),
+  ),
+);
+
 beforeAll(() => {
+  writeFileSync(join(dir, 'record.cjs'), RECORD_CJS);
   const r = node([repoPath('scripts/build.mjs'), '--quiet', '--out', stage]);
   expect(r.code, r.stderr).toBe(0);
 }, 300_000);
@@ -54,14 +111,20 @@ describe('the compiled build', () => {
     expect(readFileSync(join(stage, 'packages/cli/dist/main.js'), 'utf8').startsWith('#!/usr/bin/env node')).toBe(true);
   });
 
-  it('concord --version and --help run from the compiled bin', () => {
+  it('concord --version and --help run from the compiled bin; --help loads only the CLI shell and the manifest', () => {
     const version = node([bin(), '--version']);
     expect(version.code, version.stderr).toBe(0);
     const source = readFileSync(repoPath('packages/core/src/version.ts'), 'utf8');
     expect(version.stdout.trim()).toBe(/VERSION = '([^']+)'/.exec(source)?.[1]);
-    const help = node([bin(), '--help']);
+    const help = compiled(['--help']);
     expect(help.code, help.stderr).toBe(0);
     expect(help.stdout).toMatch(/^ {2}rdm /m);
+    expect(help.stdout).toMatch(/^ {2}permutation-test /m);
+    expectPlainCompiled(help.recorded);
+    // no command module, no analysis package, no third-party package: only cli's shell and core's error classes
+    const loaded = help.recorded.modules.map((u) => u.slice(`file://${stage}/`.length));
+    expect(loaded.filter((u) => /commands\/(?!index\.js$)/.test(u))).toEqual([]);
+    expect(loaded.filter((u) => u.includes('node_modules') || !/^packages\/(cli|core)\/dist\//.test(u))).toEqual([]);
   });
 
   it('concord rdm --json from the compiled bin: squared euclidean distance / channels (rsatoolbox)', () => {
@@ -89,6 +152,70 @@ describe('the compiled build', () => {
     got.dissimilarities.forEach((d, k) => {
       expect(d).toBeCloseTo(expected[k], 12);
     });
+  });
+
+  it('concord train rules --json: the compiled bin lists what the sources list', () => {
+    const c = compiled(['train', 'rules', '--json']);
+    expect(c.code, c.stderr).toBe(0);
+    expectPlainCompiled(c.recorded);
+    const s = fromSources(['train', 'rules', '--json']);
+    expect(s.code, s.stderr).toBe(0);
+    const { rules } = JSON.parse(c.stdout) as { rules: { name: string }[] };
+    expect(rules.map((r) => r.name)).toEqual(expect.arrayContaining(['bp', 'fa', 'dfa']));
+    expect({ rules }).toEqual(JSON.parse(s.stdout));
+  });
+
+  it.skipIf(!haveDigits)(
+    `concord train on the compiled learning worker thread: the same network as from the sources${haveDigits ? '' : ' [skipped: no python3-sklearn digits.csv.gz]'}`,
+    () => {
+      const args = (out: string) => [
+        'train',
+        ...['--rule', 'bp', '--arch', 'mlp', '--hidden', '16', '--dataset', 'digits', '--epochs', '2'],
+        ...['--limit-train', '400', '--limit-test', '200', '--seed', '3', '--out', out, '--json', '--quiet'],
+      ];
+      mkdirSync(join(dir, 'train-c'));
+      mkdirSync(join(dir, 'train-s'));
+      const c = compiled(args(join(dir, 'train-c/net.onnx')));
+      expect(c.code, c.stderr).toBe(0);
+      expectPlainCompiled(c.recorded);
+      expect(c.recorded.workers.map((w) => w.file)).toEqual([`file://${stage}/packages/learning/dist/worker-entry.js`]);
+      const s = fromSources(args(join(dir, 'train-s/net.onnx')));
+      expect(s.code, s.stderr).toBe(0);
+      const strip = (out: string) => {
+        const { trainSeconds: _t, secondsPerEpoch: _e, onnx: _o, ...rest } = JSON.parse(out) as Record<string, unknown>;
+        return rest;
+      };
+      const summary = strip(c.stdout) as { epochs: number; trainLoss: number[] };
+      expect(summary.epochs).toBe(2);
+      expect(summary.trainLoss).toHaveLength(2);
+      expect(summary).toEqual(strip(s.stdout));
+      expect(readFileSync(join(dir, 'train-c/net.onnx')).equals(readFileSync(join(dir, 'train-s/net.onnx')))).toBe(
+        true,
+      );
+    },
+  );
+
+  it('concord stats cluster-test on the compiled chunk workers (2 threads) = the sources on one thread', () => {
+    // 12 subjects × 200 time points, a bump in the middle; 25,000 permutations is above the CLI's threading cut-off
+    const rng = new Rng(8);
+    const data = new Float64Array(12 * 200);
+    for (let s = 0; s < 12; s++)
+      for (let t = 0; t < 200; t++) data[s * 200 + t] = rng.normal() + (t >= 80 && t < 120 ? 1 : 0);
+    writeNpy(join(dir, 'cluster.npy'), { data, shape: [12, 200] });
+    const args = ['stats', 'cluster-test', '--data', join(dir, 'cluster.npy'), '--threshold', '2.5'];
+    args.push('--n-permutations', '25000', '--seed', '4', '--json', '--quiet');
+    const c = compiled(args, { CONCORD_STATS_THREADS: '2' });
+    expect(c.code, c.stderr).toBe(0);
+    expectPlainCompiled(c.recorded);
+    expect(c.recorded.workers.map((w) => w.file)).toEqual([`file://${stage}/packages/stats/dist/chunk-worker.js`]);
+    const s = fromSources(args, { CONCORD_STATS_THREADS: '1' });
+    expect(s.code, s.stderr).toBe(0);
+    const result = JSON.parse(c.stdout) as { clusters: { start: number; stop: number }[]; pValues: number[] };
+    // the bump is found (a cluster inside it with a small p), whatever noise clusters come with it
+    const bump = result.clusters.findIndex((k) => k.start >= 70 && k.stop <= 130 && k.stop - k.start >= 10);
+    expect(bump).toBeGreaterThanOrEqual(0);
+    expect(result.pValues[bump]).toBeLessThan(0.05);
+    expect(result).toEqual(JSON.parse(s.stdout));
   });
 
   it('worker threads start the compiled workers (no eval, no loader) and agree with the main thread', () => {
@@ -120,6 +247,40 @@ describe('the compiled build', () => {
     }
   });
 });
+
+/**
+ * Preloaded (--require) into the compiled bin: records its Node flags, every Worker it constructs, and (through a
+ * module resolve hook, which runs on Node's hooks thread) every module URL it resolves, into $CONCORD_RECORD.
+ */
+const RECORD_CJS = `
+const { appendFileSync } = require('node:fs');
+const { register, syncBuiltinESMExports } = require('node:module');
+const wt = require('node:worker_threads');
+const log = process.env.CONCORD_RECORD;
+const workers = [];
+const Original = wt.Worker;
+wt.Worker = class extends Original {
+  constructor(file, opts = {}) {
+    workers.push({ file: String(file).slice(0, 300), eval: Boolean(opts.eval), execArgv: opts.execArgv ?? null });
+    super(file, opts);
+  }
+};
+syncBuiltinESMExports();
+const hooks = [
+  'import { appendFileSync } from "node:fs";',
+  'let log;',
+  'export function initialize(data) { log = data.log; }',
+  'export async function resolve(specifier, context, next) {',
+  '  const r = await next(specifier, context);',
+  '  if (r.url.startsWith("file:")) appendFileSync(log, r.url + "\\\\n");',
+  '  return r;',
+  '}',
+].join('\\n');
+register('data:text/javascript,' + encodeURIComponent(hooks), { data: { log } });
+process.on('exit', () => {
+  appendFileSync(log, JSON.stringify({ execArgv: process.execArgv, workers }) + '\\n');
+});
+`;
 
 /**
  * Run in plain Node against the staged tree (argv[2]); records every Worker the packages construct (filename, eval,
