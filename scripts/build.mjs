@@ -5,7 +5,8 @@
  * program. Cross-package imports resolve to the sibling packages' sources through the `@concord/source` export
  * condition while the emitted files keep the bare `@concord/<pkg>` specifiers, which plain Node resolves to `dist/`
  * through each package's exports map. Relative `.ts` specifiers become `.js` (rewriteRelativeImportExtensions).
- * Files in `src/` that are not TypeScript (plain `.mjs` workers) are copied beside the output. Type errors are
+ * Files in `src/` that are not TypeScript (plain `.mjs` workers) are copied beside the output, except test fixtures
+ * and source-only bootstraps that import tsx (e.g. the api's worker-entry.mjs): nothing in dist/ refers to tsx. Type errors are
  * `pnpm typecheck`'s job (noCheck keeps this step fast); problems that stop the emit still fail the build.
  *
  * The exports-map convention (every entry of every workspace package):
@@ -100,11 +101,13 @@ if (bad.length > 0)
 
 const rootNames = [];
 const assets = [];
+/** A plain-JavaScript bootstrap that loads TypeScript through tsx: used from src/ only, never shipped in dist/. */
+const isSourceOnly = (f) => /\.[cm]?js$/.test(f) && /from ['"]tsx(\/|['"])/.test(readFileSync(f, 'utf8'));
 for (const pkg of packages) {
   for (const f of walk(join(pkg, 'src'))) {
     if (f.endsWith('.ts')) {
       if (!isTest(f)) rootNames.push(f);
-    } else assets.push({ pkg, file: f });
+    } else if (!isSourceOnly(f) && !/\/fixtures\//.test(f)) assets.push({ pkg, file: f });
   }
 }
 
