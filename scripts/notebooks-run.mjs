@@ -3,7 +3,7 @@
  * Executes the notebooks in notebooks/ through their real Jupyter kernels (`jupyter nbconvert --execute`) and either
  * stores the fresh outputs (--update) or checks that the stored ones are current (--check, the default).
  *
- *   node scripts/notebooks-run.mjs [--update | --check] [--json] [NAME.ipynb ...]
+ *   node scripts/notebooks-run.mjs [--update | --check] [--json] [--keep DIR] [NAME.ipynb ...]
  *   node scripts/notebooks-run.mjs --probe      prints 'ok' or why the notebooks cannot run here
  *
  * --check exits 1 when a cell errors (an `error` output or anything on stderr) or when the executed outputs differ
@@ -171,7 +171,7 @@ export function storeNotebook(name, executed) {
 function main(argv) {
   const update = argv.includes('--update');
   const json = argv.includes('--json');
-  const names = argv.filter((a) => !a.startsWith('--'));
+  const names = argv.filter((a, i) => !a.startsWith('--') && argv[i - 1] !== '--keep');
   const missing = missingPrerequisite();
   if (argv.includes('--probe')) {
     console.log(missing ?? 'ok');
@@ -189,6 +189,10 @@ function main(argv) {
     const errors = cellErrors(notebook);
     const drift = update ? [] : outputDrift(stored, notebook);
     if (update && errors.length === 0) storeNotebook(name, notebook);
+    // --keep DIR: the executed notebook as it came out, errors included (for looking at a failing run).
+    const keep = argv.indexOf('--keep');
+    if (keep >= 0 && argv[keep + 1])
+      writeFileSync(join(resolve(argv[keep + 1]), name), JSON.stringify(notebook, null, 1));
     report.push({ name, errors, drift, stored: update && errors.length === 0 });
     if (!json) {
       const state = errors.length ? 'ERRORS' : drift.length ? 'OUTPUTS CHANGED' : update ? 'stored' : 'current';
