@@ -134,8 +134,8 @@ export function lineDiff(a, b) {
     if (i < n && j < m && a[i] === b[j]) {
       i++;
       j++;
-    } else if (j < m && (i === n || lcs[i][j + 1] >= lcs[i + 1][j])) out.push(`+ ${b[j++]}`);
-    else out.push(`- ${a[i++]}`);
+    } else if (i < n && (j === m || lcs[i + 1][j] >= lcs[i][j + 1])) out.push(`- ${a[i++]}`);
+    else out.push(`+ ${b[j++]}`);
   }
   return out;
 }
@@ -152,7 +152,7 @@ export function outputDrift(stored, executed) {
     const after = normaliseOutputs(b[k].outputs);
     if (before.join('\n') === after.join('\n')) continue;
     const first = text(a[k].source).split('\n')[0];
-    drift.push(`code cell ${k + 1} (${first}):\n${lineDiff(before, after).join('\n')}`);
+    drift.push(`code cell ${k + 1} (${first}) — stored (-) vs executed (+):\n${lineDiff(before, after).join('\n')}`);
   }
   return drift;
 }
