@@ -13,6 +13,7 @@ export {
   type WorkerModule,
   type WorkerThreadStart,
   workerModule,
+  workerProcessArgv,
   workerThreadStart,
 } from './node/worker-module.ts';
 

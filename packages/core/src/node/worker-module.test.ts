@@ -1,5 +1,10 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { SOURCE_CONDITION, workerModule, workerThreadStart } from './worker-module.ts';
+import { SOURCE_CONDITION, workerModule, workerProcessArgv, workerThreadStart } from './worker-module.ts';
 
 describe('workerModule / workerThreadStart', () => {
   it('a compiled launcher starts the compiled sibling with no flags and no eval', () => {
@@ -37,5 +42,28 @@ describe('workerModule / workerThreadStart', () => {
         throw new Error('Cannot find package tsx');
       }),
     ).toBeNull();
+  });
+
+  it('worker processes: the compiled file alone, or the .ts file under tsx with the source condition (and it runs)', () => {
+    expect(workerProcessArgv('file:///x/dist/launcher.js', 'w')).toEqual(['/x/dist/w.js']);
+    const dir = mkdtempSync(join(tmpdir(), 'concord-worker-module-'));
+    try {
+      // a TypeScript child that reports its flags and uses a type annotation only tsx can strip
+      writeFileSync(
+        join(dir, 'child.ts'),
+        'const n: number = 6 * 7;\nconsole.log(JSON.stringify({ n, argv: process.execArgv }));\n',
+      );
+      const argv = workerProcessArgv(pathToFileURL(join(dir, 'launcher.ts')).href, 'child');
+      expect(argv).toEqual([`--conditions=${SOURCE_CONDITION}`, '--import', expect.any(String), join(dir, 'child.ts')]);
+      expect(argv[2]).toMatch(/^file:.*\/tsx\//);
+      const env = { ...process.env };
+      delete env.NODE_OPTIONS;
+      // run from the temporary folder: tsx is found by its resolved URL, not from the working directory
+      const r = spawnSync(process.execPath, argv, { cwd: dir, env, encoding: 'utf8', timeout: 60_000 });
+      expect(r.status, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toEqual({ n: 42, argv: argv.slice(0, 3) });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

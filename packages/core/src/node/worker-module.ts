@@ -1,10 +1,12 @@
 /**
- * Worker threads start from compiled JavaScript in production and from TypeScript under tsx/vitest. A launcher
+ * Worker threads (and worker processes) start from compiled JavaScript in production and from TypeScript under tsx/vitest. A launcher
  * finds out which from its own module URL: beside `dist/launcher.js` sits the compiled `dist/worker.js`, which plain
  * Node runs without any loader; beside `src/launcher.ts` sits `src/worker.ts`, which needs tsx and the
  * `@concord/source` export condition (so the worker's `@concord/*` imports reach the sources too, not a possibly
  * stale or absent dist/; a worker's explicit execArgv does not inherit the parent's command-line conditions).
  */
+
+import { fileURLToPath } from 'node:url';
 
 /** The export condition under which workspace packages resolve to their TypeScript sources (see scripts/build.mjs). */
 export const SOURCE_CONDITION = '@concord/source';
@@ -70,4 +72,26 @@ export function workerThreadStart(
     execArgv: worker.conditionArgv,
     compiled: false,
   };
+}
+
+/**
+ * Node's argv (after the executable) to run the module `stem` beside the launcher in a child process
+ * (`spawn(process.execPath, [...workerProcessArgv(import.meta.url, 'x'), ...args])`): the compiled `.js` file alone,
+ * or the `.ts` file with the source condition and tsx's loader (a child process honours `--import`; tsx is named by
+ * its resolved URL, so the child's working directory does not matter).
+ */
+export function workerProcessArgv(
+  launcherUrl: string,
+  stem: string,
+  resolveTsx: () => string = () => import.meta.resolve('tsx'),
+): string[] {
+  const worker = workerModule(launcherUrl, stem);
+  if (worker.compiled) return [fileURLToPath(worker.url)];
+  let tsx = 'tsx';
+  try {
+    tsx = resolveTsx();
+  } catch {
+    // left to Node's resolution from the working directory
+  }
+  return [...worker.conditionArgv, '--import', tsx, fileURLToPath(worker.url)];
 }
