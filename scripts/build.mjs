@@ -184,7 +184,8 @@ function stage(pkg) {
   mkdirSync(dir, { recursive: true });
   for (const name of readdirSync(pkg)) {
     if (name === 'src' || name === 'dist' || name === 'node_modules') continue;
-    if (name === 'package.json') cpSync(join(pkg, name), join(dir, name));
+    // (its own time, so the staged tree's dist/ stays newer than it, as after a build in place)
+    if (name === 'package.json') cpSync(join(pkg, name), join(dir, name), { preserveTimestamps: true });
     else symlinkSync(join(pkg, name), join(dir, name));
   }
   const modules = join(pkg, 'node_modules');

@@ -4,11 +4,11 @@
  * `concord` bin, real commands (rdm, train rules, a small training on its worker thread, a cluster permutation test on
  * the stats chunk workers; each checked against the same command run from the TypeScript sources), and the worker
  * threads the packages start (eeg two-thread filter, fmri searchlight pool, api compute pool, core's onnx backend
- * worker). The compiled processes are recorded by a preload (RECORD_CJS): their Node flags, every module they resolve
+ * worker), and `pnpm concord`'s launcher (compiled while current, sources once stale). The compiled processes are recorded by a preload (RECORD_CJS): their Node flags, every module they resolve
  * and every Worker they start — no TypeScript, no tsx, no loader flags. The repository's own dist/ is left alone.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Matrix, Rng } from '@concord/core';
@@ -125,6 +125,27 @@ describe('the compiled build', () => {
     const loaded = help.recorded.modules.map((u) => u.slice(`file://${stage}/`.length));
     expect(loaded.filter((u) => /commands\/(?!index\.js$)/.test(u))).toEqual([]);
     expect(loaded.filter((u) => u.includes('node_modules') || !/^packages\/(cli|core)\/dist\//.test(u))).toEqual([]);
+  });
+
+  it("pnpm concord's launcher runs the compiled bin in-process while the build is current, and not once a source is newer", () => {
+    mkdirSync(join(stage, 'scripts'), { recursive: true });
+    cpSync(repoPath('scripts/concord.mjs'), join(stage, 'scripts/concord.mjs'));
+    const launcher = join(stage, 'scripts/concord.mjs');
+    const current = node(['--require', join(dir, 'record.cjs'), launcher, '--help'], {
+      CONCORD_RECORD: join(dir, 'launcher-record'),
+    });
+    expect(current.code, current.stderr).toBe(0);
+    expect(current.stdout).toMatch(/^ {2}rdm /m);
+    expect(current.stderr).toBe('');
+    const loaded = readFileSync(join(dir, 'launcher-record'), 'utf8');
+    expect(loaded).toContain(`file://${stage}/packages/cli/dist/main.js`);
+    // a source edited after the build: the launcher turns to the sources (absent from this tree, so it fails) and says why
+    mkdirSync(join(stage, 'packages/rsa/src'), { recursive: true });
+    writeFileSync(join(stage, 'packages/rsa/src/edited.ts'), 'export const edited = 1;\n');
+    const stale = node([launcher, '--help']);
+    rmSync(join(stage, 'packages/rsa/src'), { recursive: true, force: true });
+    expect(stale.stderr).toContain('the build is older than the sources');
+    expect(stale.code).not.toBe(0);
   });
 
   it('concord rdm --json from the compiled bin: squared euclidean distance / channels (rsatoolbox)', () => {
