@@ -4,8 +4,9 @@
  * `concord` bin, real commands (rdm, train rules, a small training on its worker thread, a cluster permutation test on
  * the stats chunk workers; each checked against the same command run from the TypeScript sources), and the worker
  * threads the packages start (eeg two-thread filter, fmri searchlight pool, api compute pool, core's onnx backend
- * worker), and `pnpm concord`'s launcher (compiled while current, sources once stale). The compiled processes are recorded by a preload (RECORD_CJS): their Node flags, every module they resolve
- * and every Worker they start — no TypeScript, no tsx, no loader flags. The repository's own dist/ is left alone.
+ * worker), and `pnpm concord`'s launcher (compiled while current, sources once stale). The compiled processes are
+ * recorded by a preload (RECORD_CJS): their Node flags, every module they resolve and every Worker they start — no
+ * TypeScript, no tsx, no loader flags. The repository's own dist/ is left alone.
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
