@@ -13,6 +13,7 @@ export * from './errors.ts';
 export * from './hdf5-tree.ts';
 export * from './kernels/index.ts';
 export * from './matrix.ts';
+export type { Neighbourhoods } from './neighbourhoods.ts';
 export * from './progress.ts';
 export * from './rng.ts';
 export { withScratchFloat64 } from './scratch.ts';

@@ -16,4 +16,3 @@ export * from './projections.ts';
 export * from './raw.ts';
 export * from './read-raw.ts';
 export * from './resample.ts';
-export * from './time-resolved.ts';

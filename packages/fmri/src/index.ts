@@ -1,4 +1,7 @@
-/** @concord/fmri: NIfTI-1/2 images, maskers and atlases, BIDS events, GLM betas, searchlight RSA. */
+/**
+ * @concord/fmri: NIfTI-1/2 images, maskers and atlases, BIDS events, GLM betas, searchlight neighbourhoods and maps
+ * (the searchlight RSA itself is in @concord/rsa/node).
+ */
 
 export * from './affine.ts';
 export * from './bids.ts';
@@ -13,6 +16,12 @@ export * from './masker.ts';
 export * from './nifti-header.ts';
 export * from './nifti-image.ts';
 export * from './read-nifti.ts';
-export * from './searchlight.ts';
-export { FAST_COMPARE_METHODS, FAST_RDM_METHODS, rankInto } from './searchlight-kernel.ts';
+export {
+  SPHERE_RULES,
+  type SphereOptions,
+  type SphereRule,
+  searchlightImage,
+  searchlightNeighbourhoods,
+  sphereOffsets,
+} from './searchlight-neighbourhoods.ts';
 export * from './write-nifti.ts';
