@@ -7,7 +7,8 @@ export { buildNetwork, DEFAULT_MLP_HIDDEN } from './architectures.ts';
 export type { ImageDataset, ImageSet } from './dataset.ts';
 export { decodeCifar } from './datasets/cifar.ts';
 export { decodeIdx, readIdx } from './datasets/idx.ts';
-export { DATASET_NAMES, debianFashionMnistDir, loadDataset } from './datasets/load.ts';
+export { type ImageFolderOptions, isImageFolder, loadImageFolder } from './datasets/image-folder.ts';
+export { DATASET_NAMES, debianFashionMnistDir, type LoadDatasetOptions, loadDataset } from './datasets/load.ts';
 export { createOps } from './engine/ops.ts';
 export {
   checkArchitecture,
