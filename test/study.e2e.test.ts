@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoPath } from '@concord/core/testing';
+import { defined, repoPath } from '@concord/core/testing';
 import { CV_PEAK_LABEL, isLayerSummary, loadStudyConfig, type ResultRow, runStudy } from '@concord/pipeline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -68,8 +68,8 @@ describe('compare-models on a reduced study', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   const profile = (dataset: string, metric: string) =>
-    LAYERS.map(
-      (layer) =>
+    LAYERS.map((layer) =>
+      defined(
         rows.find(
           (r) =>
             r.dataset === dataset &&
@@ -77,7 +77,9 @@ describe('compare-models on a reduced study', () => {
             r.metric === metric &&
             // static data: the layer's row; EEG: the peak chosen by cross-validation
             ((r.time === null && !r.region.includes('(window')) || r.region.endsWith(CV_PEAK_LABEL)),
-        )!,
+        ),
+        `the ${dataset} ${metric} row of layer ${layer}`,
+      ),
     );
 
   it('writes real EDF and NIfTI files and reads them back', () => {
@@ -126,7 +128,7 @@ describe('compare-models on a reduced study', () => {
     expect(eegSummaries.filter((r) => r.region.endsWith(CV_PEAK_LABEL))).toHaveLength(LAYERS.length * 2);
     for (const r of rows.filter((q) => q.metric.startsWith('rsa'))) {
       expect(r.ceilingLower).not.toBeNull();
-      expect(r.ceilingUpper!).toBeGreaterThanOrEqual(r.ceilingLower!);
+      expect(defined(r.ceilingUpper)).toBeGreaterThanOrEqual(defined(r.ceilingLower));
     }
     for (const r of rows) expect(r.nSubjects).toBe(3);
   });

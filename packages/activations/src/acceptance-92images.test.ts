@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Dataset } from '@concord/core';
-import { describeWithSharedData, sharedData } from '@concord/core/testing';
+import { defined, describeWithSharedData, sharedData } from '@concord/core/testing';
 import { type MatArray, type MatStructArray, readMat } from '@concord/io';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadModel } from './load-model.ts';
@@ -135,16 +135,16 @@ describeWithSharedData(PARTS, 'MobileNetV2 (nsfwjs) over the 92 Kriegeskorte ima
     datasets = await model.extract(stimuli, { layers: LAYERS, batchSize: 8, reduce: [] });
     await model.dispose();
     for (const name of LAYERS) {
-      const ds = datasets.get(name)!;
+      const ds = defined(datasets.get(name));
       rdms.set(name, correlationRdm(ds.measurements.data, n, ds.nChannels));
     }
   }, 300_000);
 
   it('gives valid RDMs for every layer', () => {
     for (const name of LAYERS) {
-      const ds = datasets.get(name)!;
+      const ds = defined(datasets.get(name));
       expect(ds.nObs).toBe(n);
-      const rdm = rdms.get(name)!;
+      const rdm = defined(rdms.get(name));
       expect(rdm.every((v) => Number.isFinite(v) && v >= -1e-9 && v <= 2 + 1e-9)).toBe(true);
       // Distinct images give distinct patterns.
       expect(Math.min(...rdm)).toBeGreaterThan(0);
@@ -159,10 +159,10 @@ describeWithSharedData(PARTS, 'MobileNetV2 (nsfwjs) over the 92 Kriegeskorte ima
       layers: ['block_9_add', 'dense_3'],
       batchSize: 8,
     });
-    expect(again.get('dense_3')!.obsDescriptor('category')).toEqual(stimuli.descriptors.category.slice(0, 8));
+    expect(defined(again.get('dense_3')).obsDescriptor('category')).toEqual(stimuli.descriptors.category.slice(0, 8));
     for (const name of ['block_9_add', 'dense_3']) {
-      const first = datasets.get(name)!.measurements;
-      const second = again.get(name)!.measurements;
+      const first = defined(datasets.get(name)).measurements;
+      const second = defined(again.get(name)).measurements;
       expect(Array.from(second.data)).toEqual(Array.from(first.data.subarray(0, 8 * first.cols)));
     }
     await model.dispose();
@@ -173,8 +173,8 @@ describeWithSharedData(PARTS, 'MobileNetV2 (nsfwjs) over the 92 Kriegeskorte ima
       { layer: 'pixels', units: 175 * 175 * 3, hIT: spearman(pixels, hitRdm), animacy: spearman(pixels, animacyModel) },
     ];
     for (const name of LAYERS) {
-      const ds = datasets.get(name)!;
-      const rdm = rdms.get(name)!;
+      const ds = defined(datasets.get(name));
+      const rdm = defined(rdms.get(name));
       rows.push({ layer: name, units: ds.nChannels, hIT: spearman(rdm, hitRdm), animacy: spearman(rdm, animacyModel) });
     }
     process.stdout.write(

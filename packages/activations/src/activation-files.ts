@@ -69,11 +69,12 @@ export function writeActivations(
     layers: Record<string, { unitShape: number[]; reductions: Record<string, unknown>[] }>;
   },
 ): Record<string, LayerEntry> {
-  const keys = layerKeys([...datasets.keys()]);
+  // one key per name, in the map's (insertion) order
+  const keys = [...layerKeys([...datasets.keys()]).values()];
   const arrays: Record<string, { data: Float32Array; shape: number[] }> = {};
   const layers: Record<string, LayerEntry> = {};
-  for (const [name, ds] of datasets) {
-    const key = keys.get(name)!;
+  for (const [i, [name, ds]] of [...datasets].entries()) {
+    const key = keys[i];
     const m = ds.measurements;
     const data = m.data instanceof Float32Array ? m.data : Float32Array.from(m.data);
     arrays[key] = { data, shape: [m.rows, m.cols] };

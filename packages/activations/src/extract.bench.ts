@@ -49,7 +49,7 @@ async function measure(c: Case): Promise<void> {
     layers,
     batchSize: batch,
   }); // warm-up; also gives each layer's units per stimulus
-  const units = layers.map((l) => first.get(l)!.nChannels);
+  const units = layers.map((l) => first.get(l)?.nChannels ?? Number.NaN);
   const ours = await timeBestAsync(() => model.extract(stimuli, { layers, batchSize: batch }), 5);
 
   const session = await ort.InferenceSession.create(withExtraOutputs(bytes, layers, new Map()), {

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { defined } from '@concord/core/testing';
 import { loadHdf5, readNpz } from '@concord/io';
 import { afterAll, describe, expect, it } from 'vitest';
 import { provenancePath, readActivations } from './activation-files.ts';
@@ -46,8 +47,8 @@ describe('extractToFile: npz + provenance', () => {
     // Reading back restores values and stimulus descriptors.
     const back = readActivations(out);
     expect([...back.keys()]).toEqual(['hidden', 'out']);
-    expect(back.get('out')!.obsDescriptor('stimulus')).toEqual(names);
-    expect(Array.from(back.get('out')!.measurements.data)).toEqual(Array.from(npz.out.data as Float32Array));
+    expect(defined(back.get('out')).obsDescriptor('stimulus')).toEqual(names);
+    expect(Array.from(defined(back.get('out')).measurements.data)).toEqual(Array.from(npz.out.data as Float32Array));
     await model.dispose();
   });
 
@@ -66,21 +67,23 @@ describe('on-disk cache keyed by model, stimuli, preprocessing, layers and reduc
     const second = await extractWithProvenance(model, s, { layers: ['pre'], cacheDir });
     expect(first.cached).toBe(false);
     expect(second.cached).toBe(true);
-    expect(Array.from(second.datasets.get('pre')!.measurements.data)).toEqual(
-      Array.from(first.datasets.get('pre')!.measurements.data),
+    expect(Array.from(defined(second.datasets.get('pre')).measurements.data)).toEqual(
+      Array.from(defined(first.datasets.get('pre')).measurements.data),
     );
     const changed = x.slice();
     changed[0] += 1;
     const third = await extractWithProvenance(model, stimuliFromArray(changed, [n, 4]), { layers: ['pre'], cacheDir });
     expect(third.cached).toBe(false);
-    expect(third.datasets.get('pre')!.measurements.data[0]).not.toBe(first.datasets.get('pre')!.measurements.data[0]);
+    expect(defined(third.datasets.get('pre')).measurements.data[0]).not.toBe(
+      defined(first.datasets.get('pre')).measurements.data[0],
+    );
     const reduced = await extractWithProvenance(model, s, {
       layers: ['pre'],
       cacheDir,
       reduce: { kind: 'randomProjection', nComponents: 2, seed: 1 },
     });
     expect(reduced.cached).toBe(false);
-    expect(reduced.datasets.get('pre')!.nChannels).toBe(2);
+    expect(defined(reduced.datasets.get('pre')).nChannels).toBe(2);
     await model.dispose();
   });
 });
@@ -88,13 +91,15 @@ describe('on-disk cache keyed by model, stimuli, preprocessing, layers and reduc
 describe.skipIf(!hasNumpy)('reductions through extract and activation files from other tools (numpy/scipy)', () => {
   it('pca through extract equals numpy PCA of the layer (one fitting batch: exact PCA)', async () => {
     const model = await loadModel(modelFile);
-    const ds = (
-      await model.extract(stimuliFromArray(x, [n, 4]), {
-        layers: ['mm1'],
-        batchSize: 7,
-        reduce: { kind: 'pca', nComponents: 2 },
-      })
-    ).get('mm1')!;
+    const ds = defined(
+      (
+        await model.extract(stimuliFromArray(x, [n, 4]), {
+          layers: ['mm1'],
+          batchSize: 7,
+          reduce: { kind: 'pca', nComponents: 2 },
+        })
+      ).get('mm1'),
+    );
     const want = tinyMlpForward(mlp, x, n).mm1;
     const r = spawnSync(
       'python3',
@@ -139,12 +144,12 @@ scipy.io.savemat(sys.argv[1] + '/feat.mat', {'conv1': a, 'fc': b, 'label': 'x'})
     expect(r.status, r.stderr).toBe(0);
     const npz = readActivations(join(sub, 'feat.npz'), { conv1: 'arr_0', fc: 'arr_1' });
     expect([...npz.keys()]).toEqual(['conv1', 'fc']);
-    expect(npz.get('conv1')!.measurements.shape).toEqual([5, 6]);
-    expect(npz.get('conv1')!.measurements.get(4, 5)).toBe(29 * 0.5);
+    expect(defined(npz.get('conv1')).measurements.shape).toEqual([5, 6]);
+    expect(defined(npz.get('conv1')).measurements.get(4, 5)).toBe(29 * 0.5);
     const mat = readActivations(join(sub, 'feat.mat'));
     expect([...mat.keys()].sort()).toEqual(['conv1', 'fc']);
-    expect(mat.get('conv1')!.measurements.get(1, 2)).toBe(8 * 0.5);
-    expect(Array.from(mat.get('fc')!.measurements.data)).toEqual(Array.from({ length: 10 }, (_, i) => i));
+    expect(defined(mat.get('conv1')).measurements.get(1, 2)).toBe(8 * 0.5);
+    expect(Array.from(defined(mat.get('fc')).measurements.data)).toEqual(Array.from({ length: 10 }, (_, i) => i));
     const err = (() => {
       try {
         readActivations(join(sub, 'feat.npz'), { conv1: 'features' });
@@ -170,7 +175,7 @@ describe.skipIf(!pythonWithH5py)(
       const sub = join(dir, 'h5');
       mkdirSync(join(sub, 'split'), { recursive: true });
       const r = spawnSync(
-        pythonWithH5py!,
+        defined(pythonWithH5py),
         [
           '-c',
           `
@@ -197,16 +202,18 @@ print(json.dumps({'conv': conv.reshape(7, -1).tolist(), 'fc': fc.tolist()}))
       const ref = JSON.parse(r.stdout) as { conv: number[][]; fc: number[][] };
       const single = readActivations(join(sub, 'features.hdf5'));
       expect([...single.keys()]).toEqual(['features']);
-      const conv = single.get('features')!.measurements;
+      const conv = defined(single.get('features')).measurements;
       expect(conv.shape).toEqual([7, 12]);
       expect(conv.toArray()).toEqual(ref.conv);
       const split = readActivations(join(sub, 'split', 'features.hdf5'));
       expect([...split.keys()]).toEqual(['features']);
       // activations are kept as float32
       const f32 = (rows: number[][]) => rows.map((row) => row.map(Math.fround));
-      expect(split.get('features')!.measurements.toArray()).toEqual(f32(ref.fc));
+      expect(defined(split.get('features')).measurements.toArray()).toEqual(f32(ref.fc));
       const nested = readActivations(join(sub, 'nested.h5'), { layer1: 'model/layer1' });
-      expect(nested.get('layer1')!.measurements.toArray()).toEqual(f32(ref.fc.map((row) => row.map((v) => v * 2))));
+      expect(defined(nested.get('layer1')).measurements.toArray()).toEqual(
+        f32(ref.fc.map((row) => row.map((v) => v * 2))),
+      );
       // A string dataset is not a layer; asking for it is a typed error naming it.
       expect(() => readActivations(join(sub, 'nested.h5'), { names: 'model/names' })).toThrow(/model\/names/);
     });

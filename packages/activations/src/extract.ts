@@ -200,7 +200,13 @@ export async function extractActivations(
       }
       const outputs = await model.run(input, layers, into);
       for (const sink of sinks) {
-        const x = outputs.get(sink.name)!;
+        const x = outputs.get(sink.name);
+        if (x === undefined)
+          throw new ConcordError(
+            ACTIVATIONS_ERRORS.RUN_FAILED,
+            `${model.file}: the model returned no output for layer '${sink.name}' (batch ${start}..${end - 1})`,
+            { file: model.file, field: sink.name },
+          );
         if (x.shape[0] !== end - start) {
           throw new ConcordError(
             ACTIVATIONS_ERRORS.RUN_FAILED,
@@ -217,9 +223,9 @@ export async function extractActivations(
   };
 
   if (hasPca) {
-    await pass((sink, _start, y) => sink.pca!.partialFit(y));
-    for (const s of sinks) s.pca!.finishFit();
-    await pass((sink, start, y) => sink.store(start, sink.pca!.transform(y)));
+    await pass((sink, _start, y) => sink.pca?.partialFit(y));
+    for (const s of sinks) s.pca?.finishFit();
+    await pass((sink, start, y) => sink.store(start, sink.pca ? sink.pca.transform(y) : y));
   } else {
     await pass((sink, start, y) => sink.store(start, y));
   }

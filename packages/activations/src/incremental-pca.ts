@@ -73,24 +73,27 @@ export class IncrementalPca {
     for (const r of rows) for (let j = 0; j < d; j++) batchMean[j] += r[j];
     for (let j = 0; j < d; j++) batchMean[j] /= n;
     const nTotal = this.nSeen + n;
-    const prior =
-      this.nSeen > 0 && this.components && this.singular && this.mean ? Math.min(k, this.singular.length) : 0;
+    const prev =
+      this.nSeen > 0 && this.components && this.singular && this.mean
+        ? { components: this.components, singular: this.singular, mean: this.mean }
+        : undefined;
+    const prior = prev ? Math.min(k, prev.singular.length) : 0;
     const stackRows = prior + n + (prior > 0 ? 1 : 0);
     const stack = new Float64Array(stackRows * d);
-    for (let c = 0; c < prior; c++) {
-      const s = this.singular![c];
-      for (let j = 0; j < d; j++) stack[c * d + j] = s * this.components![c * d + j];
+    for (let c = 0; prev && c < prior; c++) {
+      const s = prev.singular[c];
+      for (let j = 0; j < d; j++) stack[c * d + j] = s * prev.components[c * d + j];
     }
     rows.forEach((r, i) => {
       const off = (prior + i) * d;
       for (let j = 0; j < d; j++) stack[off + j] = r[j] - batchMean[j];
     });
     const newMean = new Float64Array(d);
-    if (prior > 0) {
+    if (prev && prior > 0) {
       const f = Math.sqrt((this.nSeen / nTotal) * n);
       const off = (prior + n) * d;
-      for (let j = 0; j < d; j++) stack[off + j] = f * (this.mean![j] - batchMean[j]);
-      for (let j = 0; j < d; j++) newMean[j] = (this.mean![j] * this.nSeen + batchMean[j] * n) / nTotal;
+      for (let j = 0; j < d; j++) stack[off + j] = f * (prev.mean[j] - batchMean[j]);
+      for (let j = 0; j < d; j++) newMean[j] = (prev.mean[j] * this.nSeen + batchMean[j] * n) / nTotal;
     } else newMean.set(batchMean);
     const { s, vt } = svd(new Matrix(stackRows, d, stack));
     const keep = Math.min(k, s.length);
@@ -117,18 +120,19 @@ export class IncrementalPca {
 
   /** Project rows [b, ...] onto the fitted components: (x − mean)·Vᵀ, as sklearn's transform (no whitening). */
   transform(x: LayerOutput): LayerOutput {
-    if (!this.fitted)
+    const { singular, mean, components } = this;
+    if (!this.fitted || !singular || !mean || !components)
       throw new ParameterError(ACTIVATIONS_ERRORS.REDUCE, 'reduce', 'pca: transform before the fit finished');
     const b = x.shape[0];
     const d = this.d;
-    const k = this.singular!.length;
+    const k = singular.length;
     const out = new Float32Array(b * k);
     for (let i = 0; i < b; i++) {
       for (let c = 0; c < k; c++) {
         let acc = 0;
         const co = c * d;
         const xo = i * d;
-        for (let j = 0; j < d; j++) acc += (x.data[xo + j] - this.mean![j]) * this.components![co + j];
+        for (let j = 0; j < d; j++) acc += (x.data[xo + j] - mean[j]) * components[co + j];
         out[i * k + c] = acc;
       }
     }

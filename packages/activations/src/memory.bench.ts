@@ -40,7 +40,8 @@ const datasets = await model.extract(stimuli, {
   },
 });
 const seconds = (performance.now() - t0) / 1000;
-const ds = datasets.get('wide')!;
+const ds = datasets.get('wide');
+if (!ds) throw new Error("memory bench: the extraction returned no 'wide' layer");
 const peak = peakRssMiB();
 process.stdout.write(
   [

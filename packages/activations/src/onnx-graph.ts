@@ -109,7 +109,8 @@ export function decodeOnnxModel(bytes: Uint8Array, file: string): InstanceType<t
 
 /** Inputs (graph inputs that are not initializers), outputs and every node output, in graph order. */
 export function describeOnnxGraph(model: InstanceType<typeof onnx.ModelProto>): OnnxGraphInfo {
-  const g = model.graph!;
+  // a model without a graph describes as empty (checkOnnxModel refuses such files when they are loaded)
+  const g: NonNullable<InstanceType<typeof onnx.ModelProto>['graph']> = model.graph ?? {};
   const initializers = new Set((g.initializer ?? []).map((t) => t.name ?? ''));
   const known = new Map<string, TensorInfo>();
   for (const v of [...(g.input ?? []), ...(g.valueInfo ?? []), ...(g.output ?? [])])

@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { defined } from '@concord/core/testing';
 import { readNpz } from '@concord/io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel } from './load-model.ts';
@@ -33,7 +34,7 @@ describe('ONNX model built with onnx-proto (no python needed)', () => {
       ['out', 'MatMul'],
     ]);
     // 'hidden' has a value_info entry; the others are found by probing.
-    expect(model.layers.find((l) => l.name === 'mm1')!.shape).toBeNull();
+    expect(defined(model.layers.find((l) => l.name === 'mm1')).shape).toBeNull();
     await model.inferShapes();
     expect(model.layers.map((l) => l.shape)).toEqual([
       ['N', 3],
@@ -54,7 +55,7 @@ describe('ONNX model built with onnx-proto (no python needed)', () => {
       batchSize: 3,
     });
     for (const [name, expected] of Object.entries(want)) {
-      const ds = got.get(name)!;
+      const ds = defined(got.get(name));
       expect(ds.measurements.dtype).toBe('float32');
       expect(ds.nObs).toBe(n);
       expect(maxAbsDiff(ds.measurements.data, expected)).toBeLessThan(1e-5);
@@ -152,7 +153,7 @@ np.savez(sys.argv[2], x=x, conv1=conv1, relu1=relu1, pool1=pool1, conv2=conv2, s
       });
       for (const name of names) {
         const e = expected[name];
-        const ds = got.get(name)!;
+        const ds = defined(got.get(name));
         expect([ds.nObs, ds.nChannels]).toEqual([e.shape[0], e.data.length / e.shape[0]]);
         expect(ds.descriptors.unitShape).toEqual(e.shape.slice(1));
         expect(maxAbsDiff(ds.measurements.data, e.data as Float64Array), name).toBeLessThan(1e-5);
@@ -188,9 +189,9 @@ np.savez(os.path.join(sys.argv[1], 'ref.npz'), x=x, mm=x.astype(np.float64) @ W.
       const model = await loadOnnxModel(join(sub, 'ext.onnx'), { threads: 1 });
       expect(model.graph.externalData).toEqual(['ext.weights']);
       const got = await model.extract(stimuliFromArray(ref.x.data as Float32Array, [3, 6]), { layers: ['mm', 'act'] });
-      expect(maxAbsDiff(got.get('mm')!.measurements.data, ref.mm.data as Float64Array)).toBeLessThan(1e-5);
+      expect(maxAbsDiff(defined(got.get('mm')).measurements.data, ref.mm.data as Float64Array)).toBeLessThan(1e-5);
       expect(
-        maxAbsDiff(got.get('act')!.measurements.data, Array.from(ref.mm.data as Float64Array, Math.tanh)),
+        maxAbsDiff(defined(got.get('act')).measurements.data, Array.from(ref.mm.data as Float64Array, Math.tanh)),
       ).toBeLessThan(1e-5);
       await model.dispose();
       rmSync(join(sub, 'ext.weights'));
@@ -213,14 +214,14 @@ describe('first-batch outputs written in place from the declared shape', () => {
     // 'hidden' is declared float32 [N, 3]; offer a [4, 5] buffer as a wrong declaration would.
     const wrong = { data: new Float32Array(n * 5).fill(-7), shape: [n, 5] };
     const out = await model.run({ data: x, shape: [n, 4] }, ['hidden', 'out'], new Map([['hidden', wrong]]));
-    expect(out.get('hidden')!.shape).toEqual([n, 3]);
-    expect(out.get('hidden')!.data).not.toBe(wrong.data);
-    expect(maxAbsDiff(out.get('hidden')!.data, want.hidden)).toBeLessThan(1e-5);
-    expect(maxAbsDiff(out.get('out')!.data, want.out)).toBeLessThan(1e-5);
+    expect(defined(out.get('hidden')).shape).toEqual([n, 3]);
+    expect(defined(out.get('hidden')).data).not.toBe(wrong.data);
+    expect(maxAbsDiff(defined(out.get('hidden')).data, want.hidden)).toBeLessThan(1e-5);
+    expect(maxAbsDiff(defined(out.get('out')).data, want.out)).toBeLessThan(1e-5);
     // A right-shaped buffer is written in place.
     const right = { data: new Float32Array(n * 3), shape: [n, 3] };
     const again = await model.run({ data: x, shape: [n, 4] }, ['hidden'], new Map([['hidden', right]]));
-    expect(again.get('hidden')!.data).toBe(right.data);
+    expect(defined(again.get('hidden')).data).toBe(right.data);
     expect(maxAbsDiff(right.data, want.hidden)).toBeLessThan(1e-5);
     await model.dispose();
   });
@@ -237,9 +238,9 @@ describe('non-float tensors', () => {
     const got = await model.extract(stimuliFromArray(x, [n, 4]), { layers: ['asInt', 'hidden'], batchSize: 2 });
     const want = tinyMlpForward(m, x, n);
     // Cast float -> int64 truncates toward zero (computed in float32 first, as onnxruntime does).
-    const cast = got.get('asInt')!.measurements.data;
+    const cast = defined(got.get('asInt')).measurements.data;
     for (let i = 0; i < want.pre.length; i++) expect(cast[i]).toBe(Math.trunc(Math.fround(want.pre[i])) + 0);
-    expect(maxAbsDiff(got.get('hidden')!.measurements.data, want.hidden)).toBeLessThan(1e-5);
+    expect(maxAbsDiff(defined(got.get('hidden')).measurements.data, want.hidden)).toBeLessThan(1e-5);
     await model.dispose();
   });
 });

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '@concord/core';
+import { defined } from '@concord/core/testing';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel } from './load-model.ts';
@@ -42,9 +43,9 @@ describe('TF.js layers model from disk (MobileNetV2 backbone shipped in nsfwjs)'
       batchSize: 2,
       reduce: { kind: 'globalAveragePool' },
     });
-    const ds = got.get('dense_3')!;
+    const ds = defined(got.get('dense_3'));
     expect([ds.nObs, ds.nChannels]).toEqual([3, 5]);
-    const pooled = got.get('out_relu')!;
+    const pooled = defined(got.get('out_relu'));
     expect([pooled.nObs, pooled.nChannels]).toEqual([3, 1280]);
     // Row sums of a softmax head are 1 (the head ends in softmax).
     for (let i = 0; i < 3; i++)
@@ -55,9 +56,9 @@ describe('TF.js layers model from disk (MobileNetV2 backbone shipped in nsfwjs)'
       reduce: { kind: 'globalAveragePool' },
     });
     for (let j = 0; j < 5; j++)
-      expect(one.get('dense_3')!.measurements.get(0, j)).toBeCloseTo(ds.measurements.get(2, j), 5);
+      expect(defined(one.get('dense_3')).measurements.get(0, j)).toBeCloseTo(ds.measurements.get(2, j), 5);
     for (let j = 0; j < 1280; j += 97)
-      expect(one.get('out_relu')!.measurements.get(0, j)).toBeCloseTo(pooled.measurements.get(2, j), 4);
+      expect(defined(one.get('out_relu')).measurements.get(0, j)).toBeCloseTo(pooled.measurements.get(2, j), 4);
     await model.dispose();
   });
 
@@ -79,17 +80,19 @@ describe('TF.js layers model from disk (MobileNetV2 backbone shipped in nsfwjs)'
     const t = tf.tensor(x, [2, 224, 224, 3]);
     const y = ref.predict(t) as tf.Tensor;
     const want = y.dataSync();
-    const out = got.get('dense_3')!.measurements.data;
+    const out = defined(got.get('dense_3')).measurements.data;
     for (let i = 0; i < want.length; i++) expect(out[i]).toBeCloseTo(want[i], 6);
     // The raw out_relu layer keeps every unit in NHWC order: 7·7·1280; pooling is the mean over the 49 positions.
-    const raw = got.get('out_relu')!;
+    const raw = defined(got.get('out_relu'));
     expect(raw.nChannels).toBe(7 * 7 * 1280);
-    const pooled = (
-      await model.extract(stimuliFromArray(x, [2, 224, 224, 3]), {
-        layers: ['out_relu'],
-        reduce: { kind: 'globalAveragePool' },
-      })
-    ).get('out_relu')!;
+    const pooled = defined(
+      (
+        await model.extract(stimuliFromArray(x, [2, 224, 224, 3]), {
+          layers: ['out_relu'],
+          reduce: { kind: 'globalAveragePool' },
+        })
+      ).get('out_relu'),
+    );
     for (const [s, c] of [
       [0, 0],
       [1, 640],
@@ -134,17 +137,17 @@ describe('TF.js graph model from disk (nsfwjs mobilenet_v2_mid)', () => {
     const model = await loadModel(file);
     expect(model.format).toBe('tfjs-graph');
     expect(model.inputs[0].shape).toEqual(['N', 224, 224, 3]);
-    const relu = model.layers.find((l) => l.op === 'Relu6' || l.op === 'Relu' || l.op === '_FusedConv2D')!;
-    const last = model.layers.at(-1)!;
+    const relu = defined(model.layers.find((l) => l.op === 'Relu6' || l.op === 'Relu' || l.op === '_FusedConv2D'));
+    const last = defined(model.layers.at(-1));
     const got = await model.extract(stimuliFromArray(images(2, 5), [2, 224, 224, 3]), {
       layers: [relu.name, last.name],
     });
-    const out = got.get(last.name)!;
+    const out = defined(got.get(last.name));
     expect(out.nObs).toBe(2);
     expect(out.nChannels).toBe(5);
     for (let i = 0; i < 2; i++)
       expect(Array.from(out.measurements.row(i)).reduce((a: number, b: number) => a + b, 0)).toBeCloseTo(1, 5);
-    expect(got.get(relu.name)!.nChannels).toBeGreaterThan(1000);
+    expect(defined(got.get(relu.name)).nChannels).toBeGreaterThan(1000);
     await model.dispose();
   });
 });

@@ -101,7 +101,7 @@ function readShards(
   const parts: Uint8Array[] = [];
   const specs: tf.io.WeightsManifestEntry[] = [];
   let expected = 0;
-  for (const group of json.weightsManifest!) {
+  for (const group of json.weightsManifest ?? []) {
     for (const p of group.paths) {
       const shard = join(dir, p);
       let bytes: Uint8Array;
@@ -218,7 +218,11 @@ export class TfjsModel implements ActivationModel {
     const key = names.join('\u0000');
     let sub = this.subModels.get(key);
     if (!sub) {
-      const m = this.layersModel!;
+      const m = this.layersModel;
+      if (!m)
+        throw new ConcordError(ACTIVATIONS_ERRORS.MODEL_KIND, `${this.file}: a graph model has no Keras layers`, {
+          file: this.file,
+        });
       sub = tf.model({ inputs: m.inputs, outputs: names.map((n) => m.getLayer(n).output as tf.SymbolicTensor) });
       this.subModels.set(key, sub);
     }
@@ -262,11 +266,16 @@ export class TfjsModel implements ActivationModel {
 
   /** execute() when the graph allows it (no control flow); executeAsync otherwise. */
   private async executeGraph(x: tf.Tensor, names: string[]): Promise<tf.Tensor | tf.Tensor[]> {
+    const g = this.graphModel;
+    if (!g)
+      throw new ConcordError(ACTIVATIONS_ERRORS.MODEL_KIND, `${this.file}: a layers model has no graph to execute`, {
+        file: this.file,
+      });
     try {
-      return this.graphModel!.execute(x, names);
+      return g.execute(x, names);
     } catch (e) {
       if (!/executeAsync|dynamic|control flow/i.test((e as Error).message)) throw e;
-      return this.graphModel!.executeAsync(x, names);
+      return g.executeAsync(x, names);
     }
   }
 
@@ -274,8 +283,9 @@ export class TfjsModel implements ActivationModel {
     const unknown = this.layers.filter((l) => l.shape === null);
     if (unknown.length === 0) return this.layers;
     const input = singleInput(this);
-    if (!input.shape || input.shape.slice(1).some((d) => typeof d !== 'number')) return this.layers;
-    const shape = input.shape.map((d, i) => (i === 0 && typeof d !== 'number' ? 2 : (d as number)));
+    const inShape = input.shape;
+    if (!inShape || inShape.slice(1).some((d) => typeof d !== 'number')) return this.layers;
+    const shape = inShape.map((d, i) => (i === 0 && typeof d !== 'number' ? 2 : (d as number)));
     const x = tf.zeros(shape, input.dtype as 'float32');
     try {
       const names = unknown.map((l) => l.name);
@@ -285,7 +295,7 @@ export class TfjsModel implements ActivationModel {
       const ys = Array.isArray(r) ? r : [r];
       ys.forEach((y, i) => {
         const d: (number | string | null)[] = [...y.shape];
-        if (typeof input.shape![0] !== 'number' && d[0] === 2) d[0] = 'N';
+        if (typeof inShape[0] !== 'number' && d[0] === 2) d[0] = 'N';
         unknown[i].shape = d;
         unknown[i].dtype = y.dtype;
         y.dispose();

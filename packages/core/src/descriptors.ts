@@ -104,9 +104,9 @@ export function indicesWhere(col: Descriptor, values: DescriptorValue | readonly
 /** Group indices by descriptor value; groups in np.unique order. */
 export function groupIndices(col: Descriptor): { values: DescriptorValue[]; groups: number[][] } {
   const values = uniqueSorted(col);
-  const pos = new Map<DescriptorValue, number>();
-  for (let i = 0; i < values.length; i++) pos.set(values[i], i);
   const groups: number[][] = values.map(() => []);
-  for (let i = 0; i < col.length; i++) groups[pos.get(col[i])!].push(i);
+  const byValue = new Map<DescriptorValue, number[]>(values.map((v, i) => [v, groups[i]]));
+  // every value of `col` is among `values` (they were taken from it)
+  for (let i = 0; i < col.length; i++) byValue.get(col[i])?.push(i);
   return { values, groups };
 }

@@ -41,10 +41,15 @@ function edfFile(name = 'ok.edf'): { path: string; bytes: Buffer } {
 }
 
 describe('malformed EDF/BDF', () => {
-  it('truncated data: the record count disagrees with the file length', () => {
+  it('truncated data: the whole records are read with a warning (as MNE); no whole record at all is an error', () => {
     const { bytes } = edfFile();
+    const h = readEdfHeader(join(dir, 'ok.edf'));
     const p = join(dir, 'trunc.edf');
     writeFileSync(p, bytes.subarray(0, bytes.length - 10));
+    const raw = readRaw(p);
+    expect(raw.nTimes).toBe(300 - 300 / h.nRecordsInHeader);
+    expect(raw.warnings.join('\n')).toMatch(/incomplete data record.*\n.*counted from the file size/);
+    writeFileSync(p, bytes.subarray(0, h.headerBytes + h.recordBytes - 1));
     expectFileError(() => readRaw(p), EEG_ERRORS.truncated, p, /field number of data records, byte offset 236/);
   });
 
@@ -68,11 +73,11 @@ describe('malformed EDF/BDF', () => {
     c.write('999     ', 184, 'latin1');
     writeFileSync(p, c);
     expectFileError(() => readRaw(p), EEG_ERRORS.badHeader, p, /header bytes.*184/);
-    // samples per record of signal 0 inflated: the records no longer fit the file
+    // samples per record of signal 0 inflated far beyond the data: not one whole record fits the file
     const h = readEdfHeader(join(dir, 'ok.edf'));
     const d = Buffer.from(bytes);
     const ns = h.signals.length;
-    d.write('200     ', 256 + ns * (16 + 80 + 8 * 5 + 80), 'latin1');
+    d.write('20000   ', 256 + ns * (16 + 80 + 8 * 5 + 80), 'latin1');
     writeFileSync(p, d);
     expectFileError(() => readRaw(p), EEG_ERRORS.truncated, p, /number of data records/);
     const e = Buffer.from(bytes);

@@ -87,6 +87,8 @@ function parseIni(text: string): { firstLine: string; sections: Sections } {
   return { firstLine: text.split(/\r?\n|\r/, 1)[0]?.trim() ?? '', sections };
 }
 
+function field(path: string, sections: Sections, section: string, key: string, required: true): string;
+function field(path: string, sections: Sections, section: string, key: string, required: boolean): string | undefined;
 function field(path: string, sections: Sections, section: string, key: string, required: boolean): string | undefined {
   const v = sections.get(section.toLowerCase())?.get(key.toLowerCase());
   if (v === undefined && required)
@@ -222,7 +224,7 @@ export function readRawBrainVision(path: string): Raw {
   }
   const format = formatName as BinaryFormat;
   const bps = FORMATS[format];
-  const dataName = field(path, sections, 'Common Infos', 'DataFile', true)!;
+  const dataName = field(path, sections, 'Common Infos', 'DataFile', true);
   const dataPath = join(dir, dataName);
   if (!existsSync(dataPath)) {
     throw new FileFormatError(

@@ -1,6 +1,6 @@
 /** `concord eeg info` spawned for real: the JSON contract of issue 5, checked against MNE's reads. */
 import { spawnSync } from 'node:child_process';
-import { describeWithSharedData, repoPath, sharedData } from '@concord/core/testing';
+import { defined, describeWithSharedData, repoPath, sharedData } from '@concord/core/testing';
 import { expect, it } from 'vitest';
 import { expectClose, loadMneReference } from './mne-reference.ts';
 
@@ -33,7 +33,7 @@ describeWithSharedData(['eeg'], 'concord eeg info', () => {
       expectClose(out.data[0][t], v, 1e-6, `data[0][${t}]`);
     });
     // Status (raw codes): MNE's first event is code 4352 at sample 0
-    expect(out.data[138][0]).toBe(ref.events_find_events!.events[0][2]);
+    expect(out.data[138][0]).toBe(defined(ref.events_find_events).events[0][2]);
   });
 
   it('a window in the middle of a BDF', () => {

@@ -1,6 +1,6 @@
 /** EEGLAB .set (MAT v5 and v7.3/HDF5, embedded data or .fdt) against MNE 1.3's reads. */
 import { readFileSync } from 'node:fs';
-import { describeWithSharedData, sharedData } from '@concord/core/testing';
+import { defined, describeWithSharedData, sharedData } from '@concord/core/testing';
 import { loadHdf5 } from '@concord/io';
 import { expect, it } from 'vitest';
 import { readEpochsEeglab, readRawEeglab } from './eeglab.ts';
@@ -29,8 +29,8 @@ describeWithSharedData(['eeg', 'mne-testing-data', 'EEGLAB'], 'EEGLAB reader mat
       // float32 µV samples: MNE scales them in float64, as we do, so the tolerance stays 1e-9 relative
       expectMatchesMne(raw, ref, { scales: raw.info.chNames.map(() => 1e-12) });
       const { events, eventId } = eventsFromAnnotations(raw);
-      expect(eventId).toEqual(ref.events_from_annotations!.event_id);
-      const refEvents = ref.events_from_annotations!;
+      expect(eventId).toEqual(defined(ref.events_from_annotations).event_id);
+      const refEvents = defined(ref.events_from_annotations);
       expect(events.length).toBe(refEvents.count);
       expect(events.slice(0, refEvents.events.length)).toEqual(refEvents.events);
     });

@@ -1,7 +1,7 @@
 /** Events against MNE 1.3: find_events on stim channels, events_from_annotations, read_events (.eve and FIF). */
 import { readdirSync, readFileSync } from 'node:fs';
 import { Matrix } from '@concord/core';
-import { describeWithSharedData, sharedData } from '@concord/core/testing';
+import { defined, describeWithSharedData, sharedData } from '@concord/core/testing';
 import { describe, expect, it } from 'vitest';
 import { eventsFromAnnotations, findEvents, readEvents } from './events.ts';
 import { loadMneReference } from './mne-reference.ts';
@@ -19,7 +19,7 @@ describeWithSharedData(['eeg'], 'events match MNE 1.3', () => {
       const ref = loadMneReference(path);
       expect(ref.events_find_events?.call).toContain('shortest_event=1, initial_event=True');
       expect(findEvents(readRaw(path), { shortestEvent: 1, initialEvent: true })).toEqual(
-        ref.events_find_events!.events,
+        defined(ref.events_find_events).events,
       );
     });
   }
@@ -36,8 +36,8 @@ describeWithSharedData(['eeg'], 'events match MNE 1.3', () => {
       const path = sharedData('eeg', ...parts);
       const ref = loadMneReference(path);
       const { events, eventId } = eventsFromAnnotations(readRaw(path));
-      expect(eventId).toEqual(ref.events_from_annotations!.event_id);
-      expect(events).toEqual(ref.events_from_annotations!.events);
+      expect(eventId).toEqual(defined(ref.events_from_annotations).event_id);
+      expect(events).toEqual(defined(ref.events_from_annotations).events);
     });
   }
 

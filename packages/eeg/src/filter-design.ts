@@ -100,6 +100,7 @@ export function designFilter(sfreq: number, spec: FilterSpec): DesignedFilter {
   if (hFreq !== null) checkFreq('hFreq', hFreq, sfreq);
   const lTrans = lFreq === null ? null : (spec.lTransBandwidth ?? Math.min(Math.max(lFreq * 0.25, 2), lFreq));
   const hTrans = hFreq === null ? null : (spec.hTransBandwidth ?? Math.min(Math.max(hFreq * 0.25, 2), nyq - hFreq));
+  // below, `?? 0` on lTrans / hTrans is never taken: each is null only when its own edge (lFreq / hFreq) is null
   let freq: number[];
   let gain: number[];
   if (lFreq !== null && hFreq !== null && lFreq > hFreq) {
@@ -121,8 +122,8 @@ export function designFilter(sfreq: number, spec: FilterSpec): DesignedFilter {
         'hFreq',
         `must differ from lFreq (${lFreq}), received ${hFreq}`,
       );
-    const lStop = lFreq - lTrans!;
-    const hStop = hFreq + hTrans!;
+    const lStop = lFreq - (lTrans ?? 0);
+    const hStop = hFreq + (hTrans ?? 0);
     freq = [0, lStop, lFreq, hFreq, hStop, nyq];
     gain = [0, 0, 1, 1, 0, 0];
     if (hStop >= nyq) {
@@ -136,11 +137,11 @@ export function designFilter(sfreq: number, spec: FilterSpec): DesignedFilter {
       freq[0] = 0;
     }
   } else if (lFreq !== null) {
-    const lStop = lFreq - lTrans!;
+    const lStop = lFreq - (lTrans ?? 0);
     freq = lStop <= 0 ? [0, lFreq, nyq] : [0, lStop, lFreq, nyq];
     gain = lStop <= 0 ? [0, 1, 1] : [0, 0, 1, 1];
   } else if (hFreq !== null) {
-    const hStop = hFreq + hTrans!;
+    const hStop = hFreq + (hTrans ?? 0);
     freq = hStop >= nyq ? [0, hFreq, nyq] : [0, hFreq, hStop, nyq];
     gain = hStop >= nyq ? [1, 1, 0] : [1, 1, 0, 0];
   } else {

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Matrix, Rng } from '@concord/core';
-import { hasSharedData, sharedData } from '@concord/core/testing';
+import { defined, hasSharedData, sharedData } from '@concord/core/testing';
 import { readMatrixNpy, readNpy } from '@concord/io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeBdf, writeEdf } from './edf/write-edf.ts';
@@ -261,10 +261,10 @@ print(json.dumps({'types': raw.get_channel_types(), 'loc': [[float(v) for v in c
         const ref = JSON.parse(r.stdout.trim().split('\n').pop() as string) as { types: string[]; loc: number[][] };
         const raw = readRaw(path);
         expect(raw.info.chTypes).toEqual(ref.types);
-        const pos = raw.info.positions!;
+        const pos = defined(raw.info.positions);
         ref.loc.forEach((l, c) => {
           if (l.some(Number.isNaN)) expect(pos[c]).toBeNull();
-          else for (let k = 0; k < 3; k++) expect(Math.abs(pos[c]![k] - l[k])).toBeLessThan(1e-12);
+          else for (let k = 0; k < 3; k++) expect(Math.abs(defined(pos[c])[k] - l[k])).toBeLessThan(1e-12);
         });
       }
     });

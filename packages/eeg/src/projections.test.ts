@@ -2,10 +2,12 @@
  * SSP projections read from FIF files MNE wrote (Debian python3-mne) and applied as raw.apply_proj() applies them:
  * an EEG average-reference projector, two PCA projectors from compute_proj_raw, and a bad channel left out.
  */
+
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Matrix } from '@concord/core';
+import { defined } from '@concord/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readRawFif } from './fif/read-fif.ts';
 import { describeWithMne, runMne } from './mne-python.ts';
@@ -17,27 +19,29 @@ describe('makeProjector (math)', () => {
     const chNames = ['a', 'b', 'c', 'd', 'e', 'stim'];
     const v1 = [1, 2, 0, -1, 0.5];
     const v2 = [0, 1, 1, 1, -2];
-    const p = makeProjector(
-      [
-        {
-          description: 'one',
-          kind: 1,
-          active: false,
-          channels: chNames.slice(0, 5),
-          nVectors: 1,
-          vectors: Float64Array.from(v1),
-        },
-        {
-          description: 'two',
-          kind: 1,
-          active: false,
-          channels: chNames.slice(0, 5),
-          nVectors: 1,
-          vectors: Float64Array.from(v2),
-        },
-      ],
-      chNames,
-    )!;
+    const p = defined(
+      makeProjector(
+        [
+          {
+            description: 'one',
+            kind: 1,
+            active: false,
+            channels: chNames.slice(0, 5),
+            nVectors: 1,
+            vectors: Float64Array.from(v1),
+          },
+          {
+            description: 'two',
+            kind: 1,
+            active: false,
+            channels: chNames.slice(0, 5),
+            nVectors: 1,
+            vectors: Float64Array.from(v2),
+          },
+        ],
+        chNames,
+      ),
+    );
     // P² = P, Pᵀ = P, P·v = 0 for the vectors, the stim channel untouched
     for (let i = 0; i < 6; i++)
       for (let j = 0; j < 6; j++) {
@@ -91,7 +95,7 @@ print(json.dumps({'projs': [[p['desc'], int(p['kind']), bool(p['active']), int(p
       return new Float64Array(b.buffer, b.byteOffset, b.byteLength / 8);
     };
     const raw = readRawFif(join(dir, 'proj_raw.fif'));
-    expect(raw.info.projs!.map((p) => [p.description, p.kind, p.active, p.nVectors])).toEqual(ref.projs);
+    expect(defined(raw.info.projs).map((p) => [p.description, p.kind, p.active, p.nVectors])).toEqual(ref.projs);
     expect(raw.info.bads).toEqual(ref.bads);
     // read_raw_fif does not apply them (proj=False): the stored samples
     expect(Array.from(raw.getData().data)).toEqual(Array.from(read('plain.f8')));
@@ -101,7 +105,7 @@ print(json.dumps({'projs': [[p['desc'], int(p['kind']), bool(p['active']), int(p
     let scale = 0;
     for (const v of want) scale = Math.max(scale, Math.abs(v));
     for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i])).toBeLessThan(1e-12 * scale);
-    expect(projected.info.projs!.every((p) => p.active)).toBe(true);
+    expect(defined(projected.info.projs).every((p) => p.active)).toBe(true);
     // a Raw without projections is returned as it is
     const plain = Raw.fromArray(Matrix.zeros(2, 3), { chNames: ['a', 'b'], sfreq: 10 });
     expect(applyProj(plain)).toBe(plain);

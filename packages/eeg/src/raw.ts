@@ -262,13 +262,14 @@ export class Raw {
   pick(picks: Picks): Raw {
     const idx = this.pickIndices(picks);
     const reader = this.#reader;
+    const fileSfreq = this.info.fileSfreq;
     return new Raw({
       info: {
         ...this.info,
         chNames: idx.map((i) => this.info.chNames[i]),
         chTypes: idx.map((i) => this.info.chTypes[i]),
         units: idx.map((i) => this.info.units[i]),
-        ...(this.info.fileSfreq ? { fileSfreq: idx.map((i) => this.info.fileSfreq![i]) } : {}),
+        ...(fileSfreq ? { fileSfreq: idx.map((i) => fileSfreq[i]) } : {}),
       },
       nTimes: this.nTimes,
       annotations: this.annotations,

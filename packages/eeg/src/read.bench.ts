@@ -28,7 +28,7 @@ function mne(script: string): { seconds: number; peakMiB: number } | undefined {
     process.stderr.write(`MNE reference failed: ${r.stderr.split('\n').slice(-3).join(' ')}\n`);
     return undefined;
   }
-  const [s, m] = r.stdout.trim().split('\n').pop()!.split(' ').map(Number);
+  const [s, m] = (r.stdout.trim().split('\n').at(-1) ?? '').split(' ').map(Number);
   return { seconds: s, peakMiB: m };
 }
 

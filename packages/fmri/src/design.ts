@@ -144,13 +144,14 @@ export function designMatrix(events: EventsTable, opts: DesignOptions): DesignMa
   for (let i = 0; i < events.length; i++) {
     const c = conditionOf(i);
     if (c === null) continue;
-    if (!groups.has(c)) groups.set(c, []);
-    groups.get(c)!.push(i);
+    const g = groups.get(c);
+    if (g) g.push(i);
+    else groups.set(c, [i]);
   }
-  const conditions = [...groups.keys()].sort();
+  const sorted = [...groups].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const conditions = sorted.map(([c]) => c);
   const cols: Float64Array[] = [];
-  for (const c of conditions) {
-    const rows = groups.get(c)!;
+  for (const [, rows] of sorted) {
     cols.push(
       computeRegressor(
         rows.map((r) => events.onset[r]),

@@ -6,7 +6,7 @@
  * equal numpy.linalg.lstsq on the same data.
  */
 import { Matrix, Rng } from '@concord/core';
-import { describeWithPython, runPythonJson } from '@concord/core/testing';
+import { defined, describeWithPython, runPythonJson } from '@concord/core/testing';
 import { describe, expect, it } from 'vitest';
 import { cosineDrift, designMatrix } from './design.ts';
 import { FMRI_ERRORS } from './errors.ts';
@@ -139,7 +139,7 @@ for v in np.unique(rho):
 result = {'b': Bo.tolist(), 'rho': rho.tolist(), 'se': SE.tolist()}`,
         { x: dm.matrix.toArray(), y: y.toArray() },
       );
-      expect(Array.from(fit.rho!)).toEqual(ref.rho);
+      expect(Array.from(defined(fit.rho))).toEqual(ref.rho);
       for (let j = 0; j < fit.betas.rows; j++) {
         for (let v = 0; v < 30; v++) {
           expect(Math.abs(fit.betas.get(j, v) - ref.b[j][v])).toBeLessThan(1e-9 * Math.max(1, Math.abs(ref.b[j][v])));
@@ -215,11 +215,11 @@ describe('GLM on simulated BOLD with known betas', () => {
       expect(varZ).toBeGreaterThan(0.8);
       expect(varZ).toBeLessThan(1.25);
       if (noiseModel === 'ar1') {
-        const meanRho = fit.rho!.reduce((a, b) => a + b, 0) / fit.rho!.length;
+        const meanRho = defined(fit.rho).reduce((a, b) => a + b, 0) / defined(fit.rho).length;
         // residual autocorrelation of a fitted model is biased towards 0 (and nilearn truncates into 0.01 bins)
         expect(meanRho).toBeGreaterThan(rho - 0.12);
         expect(meanRho).toBeLessThan(rho);
-        for (const r of fit.rho!) expect(Math.round(r * 100) / 100).toBeCloseTo(r, 12); // 0.01 bins
+        for (const r of defined(fit.rho)) expect(Math.round(r * 100) / 100).toBeCloseTo(r, 12); // 0.01 bins
       }
     });
   }

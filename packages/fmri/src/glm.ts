@@ -130,8 +130,9 @@ export function fitGlm(y: Matrix, x: Matrix, opts: { noiseModel?: NoiseModel } =
   for (let j = 0; j < rho.length; j++) rho[j] = Math.trunc(rho[j] * 100) / 100;
   const groups = new Map<number, number[]>();
   rho.forEach((r, j) => {
-    if (!groups.has(r)) groups.set(r, []);
-    groups.get(r)!.push(j);
+    const g = groups.get(r);
+    if (g) g.push(j);
+    else groups.set(r, [j]);
   });
   const betas = Matrix.zeros(x.cols, y.cols);
   const se = Matrix.zeros(x.cols, y.cols);
@@ -232,7 +233,10 @@ export function glmBetas(runs: GlmRunInput[], opts: GlmBetasOptions = {}): Datas
         `run ${runLabel}: no repetition time (give options.tr or a 4-D image with pixdim[4])`,
       );
     const keep = opts.conditions ? new Set(opts.conditions) : undefined;
-    const isKept = (i: number) => events.trialType[i] !== null && (!keep || keep.has(events.trialType[i]!));
+    const isKept = (i: number) => {
+      const t = events.trialType[i];
+      return t !== null && (!keep || keep.has(t));
+    };
     const base: DesignOptions = {
       ...opts,
       nScans: y.rows,
@@ -254,7 +258,8 @@ export function glmBetas(runs: GlmRunInput[], opts: GlmBetasOptions = {}): Datas
       progress.tick();
     } else {
       for (let i = 0; i < events.length; i++) {
-        if (!isKept(i)) continue;
+        const trialType = events.trialType[i];
+        if (trialType === null || !isKept(i)) continue;
         const target = `__trial_${i}`;
         const dm = designMatrix(events, {
           ...base,
@@ -263,7 +268,7 @@ export function glmBetas(runs: GlmRunInput[], opts: GlmBetasOptions = {}): Datas
         if (i === 0 || rows.length === 0) warnings.push(...dm.warnings);
         const fit = fitGlm(y, dm.matrix, { noiseModel: opts.noiseModel ?? 'ols' });
         rows.push(Float64Array.from(fit.betas.row(dm.names.indexOf(target))));
-        conds.push(events.trialType[i]!);
+        conds.push(trialType);
         runLabels.push(runLabel);
         trials.push(i);
         onsets.push(events.onset[i]);

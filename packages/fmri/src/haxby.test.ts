@@ -14,7 +14,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Dataset, Matrix } from '@concord/core';
-import { describeWithSharedData, hasPythonModules, runPythonJson, sharedData } from '@concord/core/testing';
+import { defined, describeWithSharedData, hasPythonModules, runPythonJson, sharedData } from '@concord/core/testing';
 import { calcRdm } from '@concord/rsa';
 import { expect, it } from 'vitest';
 import { designMatrix } from './design.ts';
@@ -99,7 +99,7 @@ function averageBy(ds: Dataset): Dataset {
   const groups = new Map<string, number[]>();
   for (let i = 0; i < ds.nObs; i++) {
     if (!groups.has(key(i))) groups.set(key(i), []);
-    groups.get(key(i))!.push(i);
+    defined(groups.get(key(i))).push(i);
   }
   const m = Matrix.zeros(groups.size, ds.nChannels);
   const conds: number[] = [];

@@ -1,6 +1,6 @@
 /** Maskers on the real PyMVPA/Haxby images (reference voxel values from nibabel's JSON) and invariants. */
 import { readFileSync } from 'node:fs';
-import { describeWithSharedData, sharedData } from '@concord/core/testing';
+import { defined, describeWithSharedData, sharedData } from '@concord/core/testing';
 import { describe, expect, it } from 'vitest';
 import { FMRI_ERRORS } from './errors.ts';
 import { atlasLabels, NiftiLabelsMasker, NiftiMasker, regionMaskers } from './masker.ts';
@@ -97,7 +97,7 @@ describeWithSharedData(['nifti', 'pymvpa-haxby2001'], 'label atlas (Harvard-Oxfo
     expect([...regions.keys()]).toEqual(labels.labels);
     const [nx, ny, nz] = atlas.shape;
     for (const [g, label] of labels.labels.entries()) {
-      const pattern = regions.get(label)!.transform(bold);
+      const pattern = defined(regions.get(label)).transform(bold);
       for (const t of [0, 60, 120]) {
         let sum = 0;
         let n = 0;

@@ -77,10 +77,15 @@ export class NiftiImage {
   /** The on-disk datatype name ('int16', 'float32', ...); throws for datatypes Concord does not read. */
   get datatype(): NiftiDatatype {
     if (!this.header.datatype)
-      throw new FileFormatError(FMRI_ERRORS.UNSUPPORTED_DATATYPE, this.file, this.header.unsupportedReason!, {
-        field: 'datatype',
-        received: this.header.datatypeCode,
-      });
+      throw new FileFormatError(
+        FMRI_ERRORS.UNSUPPORTED_DATATYPE,
+        this.file,
+        this.header.unsupportedReason ?? `datatype code ${this.header.datatypeCode} is not supported`,
+        {
+          field: 'datatype',
+          received: this.header.datatypeCode,
+        },
+      );
     return this.header.datatype.name;
   }
 

@@ -73,14 +73,21 @@ function readWhole(path: string): Uint8Array {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipWhole(bytes, path) : bytes;
 }
 
+/** The header's datatype, or the typed error for one Concord does not read. */
+function datatypeOf(h: NiftiHeader, file: string): NonNullable<NiftiHeader['datatype']> {
+  if (!h.datatype) unsupported(h, file);
+  return h.datatype;
+}
+
 function dataByteLength(h: NiftiHeader, file: string): number {
   const nvox = h.shape.reduce((a, b) => a * b, 1);
-  const n = nvox * h.datatype!.bytes;
+  const bytes = datatypeOf(h, file).bytes;
+  const n = nvox * bytes;
   if (!Number.isSafeInteger(n) || n > 2 ** 32) {
     throw new FileFormatError(
       FMRI_ERRORS.BAD_HEADER,
       file,
-      `dims [${h.shape.join(', ')}] × ${h.datatype!.bytes} bytes = ${n} bytes of data, more than this reader supports (4 GiB)`,
+      `dims [${h.shape.join(', ')}] × ${bytes} bytes = ${n} bytes of data, more than this reader supports (4 GiB)`,
       { field: 'dim', received: h.shape },
     );
   }
@@ -103,7 +110,7 @@ function truncated(file: string, h: NiftiHeader, dataStart: number, have: number
   throw new FileFormatError(
     FMRI_ERRORS.TRUNCATED,
     file,
-    `data end early: dims [${h.shape.join(', ')}] of ${h.datatype!.name} need ${need} bytes from vox_offset ${dataStart}, but only ${Math.max(0, have)} are present (dims do not match the data size, or the file is truncated)`,
+    `data end early: dims [${h.shape.join(', ')}] of ${h.datatype?.name ?? `datatype code ${h.datatypeCode}`} need ${need} bytes from vox_offset ${dataStart}, but only ${Math.max(0, have)} are present (dims do not match the data size, or the file is truncated)`,
     { offset: dataStart + Math.max(0, have), field: 'dim', expected: need, received: Math.max(0, have) },
   );
 }
@@ -134,8 +141,8 @@ function resolveHeaderPath(path: string): string {
   return path;
 }
 
-function finishBytes(h: NiftiHeader, data: Uint8Array): Uint8Array {
-  if (!h.littleEndian) swapBytesInPlace(data, h.datatype!.bytes);
+function finishBytes(h: NiftiHeader, data: Uint8Array, file: string): Uint8Array {
+  if (!h.littleEndian) swapBytesInPlace(data, datatypeOf(h, file).bytes);
   return data;
 }
 
@@ -154,7 +161,7 @@ export function readNiftiSync(path: string, opts: Pick<ReadNiftiOptions, 'header
   // copy into an aligned buffer of its own (typed-array views need alignment; byte swapping must not touch src)
   const data = new Uint8Array(need);
   data.set(src.subarray(dataStart, dataStart + need));
-  return new NiftiImage(header, finishBytes(header, data), hdrPath);
+  return new NiftiImage(header, finishBytes(header, data, hdrPath), hdrPath);
 }
 
 /** A byte stream of a file, inflated when it is gzip. */
@@ -298,7 +305,7 @@ export async function readNifti(path: string, opts: ReadNiftiOptions = {}): Prom
   } else await source.return(undefined);
   if (filled < need) truncated(dataFile, header, dataStart, filled, need);
   progress.finish();
-  return new NiftiImage(header, finishBytes(header, data), hdrPath);
+  return new NiftiImage(header, finishBytes(header, data, hdrPath), hdrPath);
 }
 
 function nVolumesBytes(info: NiftiImage, bytesPer: number): number {
@@ -344,9 +351,13 @@ export async function* iterateNiftiVolumes(
   await region.iterator.return(undefined);
   const { header, dataFile, dataStart, missing } = locate(hdrPath, region.header);
   if (!header.datatype) unsupported(header, hdrPath);
-  if (dataFile === null) throw new FileFormatError(FMRI_ERRORS.MISSING_IMG, hdrPath, missing!, { field: 'data' });
+  if (dataFile === null)
+    throw new FileFormatError(FMRI_ERRORS.MISSING_IMG, hdrPath, missing ?? 'the data file of the pair is missing', {
+      field: 'data',
+    });
   const info = new NiftiImage(header, null, hdrPath, 'volume iteration: use the yielded data');
   const bytesPer = header.datatype.bytes;
+  const datatypeName = header.datatype.name;
   const volBytes = info.volumeSize * bytesPer;
   const available = availableBytes(dataFile);
   if (available.bytes - dataStart < volBytes)
@@ -358,7 +369,7 @@ export async function* iterateNiftiVolumes(
   const progress = new ProgressReporter('read', nVol, opts.onProgress);
   const decode = (buf: Uint8Array, index: number) => {
     if (!header.littleEndian) swapBytesInPlace(buf, bytesPer);
-    const raw = rawView(header.datatype!.name, buf);
+    const raw = rawView(datatypeName, buf);
     const out = opts.dtype === 'float32' ? new Float32Array(info.volumeSize) : new Float64Array(info.volumeSize);
     scaleInto(raw, 0, info.volumeSize, slope, inter, out, 0);
     progress.tick();

@@ -135,7 +135,8 @@ function defaultAffine(zooms?: number[]): Affine {
 function writeData(init: NiftiImageInit, dt: NiftiDatatype, v: DataView): void {
   const data = init.data;
   const n = data.length;
-  const range = INT_RANGES[dt];
+  // float datatypes have no range (and never look at it); an integer datatype without one would be a table bug
+  const range = INT_RANGES[dt] ?? [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY];
   const slope = init.sclSlope && Number.isFinite(init.sclSlope) ? init.sclSlope : 1;
   const inter = init.sclSlope && Number.isFinite(init.sclSlope) ? (init.sclInter ?? 0) : 0;
   const isBig = data instanceof BigInt64Array || data instanceof BigUint64Array;
@@ -146,11 +147,11 @@ function writeData(init: NiftiImageInit, dt: NiftiDatatype, v: DataView): void {
       let x: number;
       if (isBig) x = Number(data[i]);
       else x = Math.round((Number(data[i]) - inter) / slope);
-      if (!(x >= range![0] && x <= range![1])) {
+      if (!(x >= range[0] && x <= range[1])) {
         throw new ParameterError(
           FMRI_ERRORS.BAD_PARAMETER,
           'data',
-          `value ${data[i]} at flat index ${i} cannot be stored as ${dt} (range ${range![0]}..${range![1]}${slope !== 1 || inter !== 0 ? ` after scaling with slope ${slope}, inter ${inter}` : ''}); use a float datatype or scl_slope/scl_inter`,
+          `value ${data[i]} at flat index ${i} cannot be stored as ${dt} (range ${range[0]}..${range[1]}${slope !== 1 || inter !== 0 ? ` after scaling with slope ${slope}, inter ${inter}` : ''}); use a float datatype or scl_slope/scl_inter`,
         );
       }
       switch (dt) {

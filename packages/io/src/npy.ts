@@ -40,7 +40,7 @@ interface Header {
 
 /** Parse the Python-literal header dict, e.g. {'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }. */
 function parseHeader(text: string, file: string, offset: number): Header {
-  const fail = (msg: string, field?: string) => {
+  const fail: (msg: string, field?: string) => never = (msg, field) => {
     throw new FileFormatError(IO_ERRORS.NPY_HEADER, file, `${msg}; header was ${JSON.stringify(text.slice(0, 200))}`, {
       offset,
       field,
@@ -52,7 +52,7 @@ function parseHeader(text: string, file: string, offset: number): Header {
   if (!fo) fail('no fortran_order entry', 'fortran_order');
   const sh = /'shape'\s*:\s*\(([^)]*)\)/.exec(text);
   if (!sh) fail('no shape entry', 'shape');
-  const parts = sh![1]
+  const parts = sh[1]
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
@@ -61,7 +61,7 @@ function parseHeader(text: string, file: string, offset: number): Header {
     if (!Number.isSafeInteger(v)) fail(`shape entry '${p}' is not a non-negative integer`, 'shape');
     return v;
   });
-  return { descr: descr![1], fortranOrder: fo![1] === 'True', shape };
+  return { descr: descr[1], fortranOrder: fo[1] === 'True', shape };
 }
 
 function parseDescr(descr: string, file: string, offset: number): { dtype: NpDtype; littleEndian: boolean } {

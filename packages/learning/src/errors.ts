@@ -15,6 +15,8 @@
  * | ERR_LEARNING_IDX | a malformed IDX file (magic number, dimensions, truncation) |
  * | ERR_LEARNING_CIFAR | a malformed CIFAR binary batch |
  * | ERR_LEARNING_COUNT_MISMATCH | image and label counts differ |
+ * | ERR_LEARNING_IMAGE_FOLDER | an image-folder dataset without classes, with an empty class, or a test class the training split lacks |
+ * | ERR_LEARNING_IMAGE | an image file in a folder dataset that cannot be read or decoded (PNG/JPEG), or whose size differs |
  * | ERR_LEARNING_CHECKPOINT | a checkpoint that does not belong to this run or is corrupt |
  * | ERR_LEARNING_OUTPUT | the output path cannot be written |
  * | ERR_LEARNING_WORKER | the training worker thread failed (internal, exit 1) |
@@ -33,6 +35,8 @@ export const LEARNING_ERROR_CODES = [
   'ERR_LEARNING_IDX',
   'ERR_LEARNING_CIFAR',
   'ERR_LEARNING_COUNT_MISMATCH',
+  'ERR_LEARNING_IMAGE_FOLDER',
+  'ERR_LEARNING_IMAGE',
   'ERR_LEARNING_CHECKPOINT',
   'ERR_LEARNING_OUTPUT',
   'ERR_LEARNING_WORKER',

@@ -4,10 +4,11 @@
  */
 
 export { buildNetwork, DEFAULT_MLP_HIDDEN } from './architectures.ts';
-export * from './dataset.ts';
+export type { ImageDataset, ImageSet } from './dataset.ts';
 export { decodeCifar } from './datasets/cifar.ts';
 export { decodeIdx, readIdx } from './datasets/idx.ts';
-export { DATASET_NAMES, debianFashionMnistDir, loadDataset } from './datasets/load.ts';
+export { type ImageFolderOptions, isImageFolder, loadImageFolder } from './datasets/image-folder.ts';
+export { DATASET_NAMES, debianFashionMnistDir, type LoadDatasetOptions, loadDataset } from './datasets/load.ts';
 export { createOps } from './engine/ops.ts';
 export {
   checkArchitecture,
@@ -21,9 +22,51 @@ export {
 } from './engine/train.ts';
 export { LEARNING_ERROR_CODES } from './errors.ts';
 export { encodeOnnx, exportedLayerNames, ONNX_INPUT_NAME, ONNX_OPSET } from './export/onnx.ts';
-export * from './network.ts';
-export * from './rule.ts';
+export {
+  ACTIVATION_NAMES,
+  type ActivationLayer,
+  type ActivationName,
+  ARCHITECTURE_NAMES,
+  type ArchitectureName,
+  type Block,
+  blocks,
+  type Conv2dLayer,
+  createParam,
+  type DenseLayer,
+  type FlattenLayer,
+  type ForwardState,
+  isParametric,
+  type Layer,
+  layerInput,
+  logitsOf,
+  type Network,
+  networkParams,
+  type Param,
+  type ParametricLayer,
+  type PoolLayer,
+} from './network.ts';
+export type {
+  Batch,
+  CustomRule,
+  CustomTrainContext,
+  CustomTrainResult,
+  EngineOps,
+  Hyper,
+  HyperParameterSpec,
+  HyperValue,
+  LearningRule,
+  LossName,
+  OptimizerName,
+  RuleCriteria,
+  RuleDeclaration,
+  RuleInstance,
+  RuleSetupContext,
+  RuleStepContext,
+  StepResult,
+  TrainingDefaults,
+  UpdateRule,
+} from './rule.ts';
 export { getRule, RULES, ruleNames } from './rules/index.ts';
 export { type RunOptions, type RunSummary, runTraining, sidecarPath } from './run.ts';
-export * from './tensor.ts';
+export { dtypeOfTensor, rowsOf, sizeOf, type Tensor, tensor, zerosTensor } from './tensor.ts';
 export { runTrainingInWorker } from './worker.ts';

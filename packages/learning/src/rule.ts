@@ -185,12 +185,27 @@ export interface StepResult {
   readonly scores?: Tensor;
 }
 
+/**
+ * Layers whose input a rule's forward pass divides, row by row, by (its Euclidean length + epsilon) — forward-forward
+ * does so above its first block — so that the exported graph computes what the trained network computes.
+ */
+export interface InputNormalization {
+  /** Indices (into network.layers) of the layers whose input is length-normalised. */
+  readonly layers: readonly number[];
+  readonly epsilon: number;
+}
+
 export interface RuleInstance {
   /** Learned arrays beside the network's (updated by the optimiser, saved in checkpoints). */
   readonly auxParams: readonly Param[];
   /** Write the descent direction into the grads of the network's params and `auxParams` (they arrive zeroed). */
   step(ctx: RuleStepContext): StepResult;
   /** Class scores for evaluation (default: the network's logits), e.g. forward-forward's goodness per label. */
+  /**
+   * Length normalisations inside the rule's forward pass that the plain layer stack does not have (exported into the
+   * ONNX graph so its activations equal the trained network's); default none.
+   */
+  inputNormalization?(network: Network): InputNormalization | undefined;
   predict?(network: Network, x: Tensor, ops: EngineOps): Tensor;
   /** Non-parameter state to checkpoint (fixed random matrices are regenerated from the seed; no need to save them). */
   saveState?(): Record<string, FloatArray>;

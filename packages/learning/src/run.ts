@@ -203,8 +203,15 @@ export async function runTraining(opts: RunOptions): Promise<RunSummary> {
       scale: 'pixel values divided by 255, in [0, 1]; no further normalisation',
     },
   };
+  const normalizeInputs = r.instance.inputNormalization?.(r.network);
   writeFilesAtomic([
-    { path: opts.out, data: encodeOnnx(r.network, { docString: `${decl.name} on ${dataset.name}, seed ${seed}` }) },
+    {
+      path: opts.out,
+      data: encodeOnnx(r.network, {
+        docString: `${decl.name} on ${dataset.name}, seed ${seed}`,
+        ...(normalizeInputs ? { normalizeInputs } : {}),
+      }),
+    },
     { path: sidecarPath(opts.out), data: `${JSON.stringify(sidecar, null, 2)}\n` },
   ]);
   if (!opts.checkpoint) rmSync(checkpoint, { force: true });

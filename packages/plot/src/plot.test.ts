@@ -1,4 +1,5 @@
 import { Matrix } from '@concord/core';
+import { defined } from '@concord/core/testing';
 import { describe, expect, it } from 'vitest';
 import { layerProfile, layerProfileSpec, rdmHeatmap, rdmHeatmapSpec, svgToPng, timeCourse } from './index.ts';
 
@@ -51,8 +52,8 @@ describe('rdmHeatmap', () => {
 
   it('renders a PNG whose size follows the SVG and the scale', async () => {
     const svg = await rdmHeatmap(rdm, { labels: ['a', 'b', 'c'] });
-    const w = Number(/<svg[^>]*width="(\d+)"/.exec(svg)![1]);
-    const h = Number(/<svg[^>]*height="(\d+)"/.exec(svg)![1]);
+    const w = Number(defined(/<svg[^>]*width="(\d+)"/.exec(svg))[1]);
+    const h = Number(defined(/<svg[^>]*height="(\d+)"/.exec(svg))[1]);
     const png = svgToPng(svg, { scale: 2 });
     expect(Array.from(png.subarray(0, 8))).toEqual([137, 80, 78, 71, 13, 10, 26, 10]);
     expect(pngSize(png)).toEqual({ width: 2 * w, height: 2 * h });
@@ -71,11 +72,11 @@ describe('layerProfile', () => {
       data: { values: { layer: string; lo: number; hi: number }[] };
       layer: { data?: { values: { lower: number; upper: number }[] }; encoding: { x?: { sort?: unknown } } }[];
     };
-    const conv2 = spec.data.values.find((v) => v.layer === 'conv2')!;
+    const conv2 = defined(spec.data.values.find((v) => v.layer === 'conv2'));
     expect(conv2.lo).toBeCloseTo(0.27, 12);
     expect(conv2.hi).toBeCloseTo(0.33, 12);
-    expect(spec.layer[0].data!.values[0]).toEqual({ lower: 0.35, upper: 0.5 });
-    expect(spec.layer[1].encoding.x!.sort).toEqual({ field: 'order' });
+    expect(defined(spec.layer[0].data).values[0]).toEqual({ lower: 0.35, upper: 0.5 });
+    expect(defined(spec.layer[1].encoding.x).sort).toEqual({ field: 'order' });
   });
 
   it('renders every layer name', async () => {

@@ -500,7 +500,8 @@ function combine(list: Rdms[], descriptor: string | undefined): Rdms {
   const out = Matrix.zeros(list.length, (n * (n - 1)) / 2);
   out.data.fill(Number.NaN);
   list.forEach((r, row) => {
-    const idx = r.patternDescriptors[name].map((v) => pos.get(v)!);
+    // every pattern label is in the union (built from them)
+    const idx = r.patternDescriptors[name].map((v) => pos.get(v) ?? -1);
     const v = r.getVector(0);
     let k = 0;
     for (let a = 0; a < r.nCond; a++) {

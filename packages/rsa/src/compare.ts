@@ -201,11 +201,11 @@ function rankRows(m: Matrix): Matrix {
   return out;
 }
 
-function pairwise<T>(
+function pairwise<A, B>(
   p: Parsed,
-  prepA: (v: Float64Array) => T,
-  prepB: (v: Float64Array) => T,
-  fn: (x: T, y: T) => number,
+  prepA: (v: Float64Array) => A,
+  prepB: (v: Float64Array) => B,
+  fn: (x: A, y: B) => number,
 ): Matrix {
   const xs = Array.from({ length: p.a.rows }, (_, i) => prepA(p.a.row(i) as Float64Array));
   const ys = Array.from({ length: p.b.rows }, (_, j) => prepB(p.b.row(j) as Float64Array));
@@ -276,13 +276,13 @@ const METHOD_TABLE: Record<CompareMethod, (p: Parsed) => Matrix> = {
     const sigmaHat = projectSigma(sigmaMatrix(p.sigma, p.n));
     return pairwise(
       p,
-      (v) => ({ g: secondMomentFromFirst(v, p.n), w: undefined as Matrix | undefined, i: 0 }),
+      (v) => ({ g: secondMomentFromFirst(v, p.n), i: 0 }),
       (v) => ({
         g: secondMomentFromFirst(v, p.n),
         w: generalizedWhitener(secondMomentFromFirst(v, p.n), 'an RDM of b'),
         i: 0,
       }),
-      (x, y) => negRiemannianDistance(x.g, y.w!, sigmaHat),
+      (x, y) => negRiemannianDistance(x.g, y.w, sigmaHat),
     );
   },
   bures: (p) => {

@@ -26,4 +26,6 @@ export const RSA_ERRORS = {
   FILE_EXTENSION: 'ERR_RSA_FILE_EXTENSION',
   /** An RDM .json file that is not valid JSON. */
   FILE_JSON: 'ERR_RSA_FILE_JSON',
+  /** Searchlight neighbourhoods that do not fit the data (channel count, CSR offsets, indices out of range). */
+  NEIGHBOURHOODS: 'ERR_RSA_NEIGHBOURHOODS',
 } as const;

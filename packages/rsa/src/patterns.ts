@@ -170,8 +170,9 @@ export function foldSums(
   const totalCounts = new Int32Array(nc);
   const total = Matrix.zeros(nc, p);
   for (let i = 0; i < ds.nObs; i++) {
-    const c = cIndex.get(conds[i])!;
-    const f = fIndex.get(foldCol[i])!;
+    // every value of the two columns is a key (the maps were built from their unique values)
+    const c = cIndex.get(conds[i]) ?? -1;
+    const f = fIndex.get(foldCol[i]) ?? -1;
     rows[f][c].push(i);
     counts[f][c]++;
     addRow(total.data as Float64Array, c * p, data, i * p, p, totalCounts[c]++ === 0);

@@ -132,13 +132,14 @@ export function simulateDatasets(model: Rdms | ArrayLike<number>, opts: Simulati
   let u: Matrix | undefined;
   for (let s = 0; s < (opts.nSim ?? 1); s++) {
     if (!u || !opts.sameSignal) u = makeSignal(g, nChannel, rng, opts.exactSignal ?? false);
+    const signalRows = u;
     const data = Matrix.zeros(condVec.length, nChannel);
     rng.fillNormal(data.data);
     const sn = Math.sqrt(noise);
     const ss = Math.sqrt(signal);
     condVec.forEach((c, i) => {
       for (let j = 0; j < nChannel; j++)
-        data.data[i * nChannel + j] = u!.data[c * nChannel + j] * ss + data.data[i * nChannel + j] * sn;
+        data.data[i * nChannel + j] = signalRows.data[c * nChannel + j] * ss + data.data[i * nChannel + j] * sn;
     });
     out.push(
       new Dataset(data, {

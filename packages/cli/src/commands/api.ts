@@ -60,6 +60,26 @@ const serve: Command = {
       description: 'fatal|error|warn|info|debug (JSON lines on stderr)',
       default: 'warn',
     },
+    'headers-timeout': {
+      type: 'string',
+      value: 'SECONDS',
+      description: 'a client must send its request line and headers within this (408 and closed beyond; default 10)',
+    },
+    'request-timeout': {
+      type: 'string',
+      value: 'SECONDS',
+      description: 'a client must send its whole request, body included, within this (default 120)',
+    },
+    'keep-alive-timeout': {
+      type: 'string',
+      value: 'SECONDS',
+      description: 'an idle keep-alive connection is closed after this (default 5)',
+    },
+    'auth-failure-limit': {
+      type: 'string',
+      value: 'N',
+      description: 'failed authentications per minute per client address before 429s (default 30)',
+    },
   },
   details:
     'Prints "listening on http://HOST:PORT" to stderr once it accepts connections. SIGTERM or SIGINT: stops accepting,\n' +
@@ -75,6 +95,23 @@ const serve: Command = {
     const level = requiredString(opts, 'log-level');
     if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace'].includes(level))
       throw new UsageError(`--log-level: expected one of fatal, error, warn, info, debug, received '${level}'`);
+    // Timeouts in seconds on the command line, milliseconds in the service; a zero or negative time is refused.
+    const seconds = (name: string) => {
+      const s = numberOption(opts, name, { min: 0.001 });
+      return s === undefined ? undefined : Math.round(s * 1000);
+    };
+    const headersMs = seconds('headers-timeout');
+    const requestMs = seconds('request-timeout');
+    const keepAliveMs = seconds('keep-alive-timeout');
+    // Node refuses a headers timeout above the request timeout; the service's defaults are 10 s and 120 s
+    // (services/api DEFAULT_TIMEOUTS, which the package entry does not export).
+    const effectiveHeaders = headersMs ?? 10_000;
+    const effectiveRequest = requestMs ?? 120_000;
+    if (effectiveRequest < effectiveHeaders)
+      throw new UsageError(
+        `--request-timeout (${effectiveRequest / 1000} s) must be at least --headers-timeout (${effectiveHeaders / 1000} s${headersMs === undefined ? ', the default' : ''}): the whole request includes its headers`,
+      );
+    const authFailureLimit = numberOption(opts, 'auth-failure-limit', { integer: true, min: 1 });
     const { startServer } = await import('@concord/api/server');
     const dataDir = await dataDirOf(opts, ctx.cwd);
     const server = await startServer({
@@ -85,6 +122,12 @@ const serve: Command = {
       uploadLimit,
       ...(threads !== undefined ? { threads } : {}),
       ...(inlineBelow !== undefined ? { inlineBelow } : {}),
+      ...(authFailureLimit !== undefined ? { authFailureLimit } : {}),
+      timeouts: {
+        ...(headersMs !== undefined ? { headersMs } : {}),
+        ...(requestMs !== undefined ? { requestMs } : {}),
+        ...(keepAliveMs !== undefined ? { keepAliveMs } : {}),
+      },
       logger: { level, stream: ctx.stderr },
     });
     ctx.stderr.write(`listening on ${server.url}\n`);

@@ -104,6 +104,18 @@ export function loadBackend(name: BackendName): BackendLoadResult {
   return r;
 }
 
+/** The TypeScript backend, which core's entry registers at import (so it is always there through the package). */
+function jsFallback(): LinalgBackend {
+  const r = loadBackend('js');
+  if (!r.backend)
+    throw new ParameterError(
+      CORE_ERRORS.BACKEND_UNAVAILABLE,
+      'backend',
+      `the TypeScript backend is unavailable: ${r.reason}`,
+    );
+  return r.backend;
+}
+
 let forced: BackendName | undefined;
 let forcedRead = false;
 
@@ -170,7 +182,7 @@ export function backendFor(op: Operation, flops = Infinity): LinalgBackend {
       );
     if (r.backend.operations.has(op)) return r.backend;
     // A forced backend stands for "this machine has only that one": what it lacks goes to js, never to native.
-    return loadBackend('js').backend!;
+    return jsFallback();
   }
   const native = loadBackend('native').backend;
   if (native?.operations.has(op)) return native;
@@ -178,7 +190,7 @@ export function backendFor(op: Operation, flops = Infinity): LinalgBackend {
     const onnx = loadBackend('onnx').backend;
     if (onnx?.operations.has(op)) return onnx;
   }
-  return loadBackend('js').backend!;
+  return jsFallback();
 }
 
 /**

@@ -3,6 +3,7 @@
  * operation the backend implements, in float64 and float32, against independent computations written in this file
  * (naive triple loops) and against numpy/scipy when python3 has them.
  */
+import { defined } from '@concord/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { availableBackends, ConcordRangeError, isConcordError, Matrix, Rng } from '../index.node.ts';
 import { hasPythonModules, runPythonJson } from '../node/testing.ts';
@@ -385,7 +386,7 @@ describe('backends agree with each other on a product large enough for blocked c
   const x = random(150, 300, 5);
   const results = new Map<string, Matrix>();
   for (const b of backends) results.set(b.name, b.syrk(x, false));
-  const js = results.get('js')!;
+  const js = defined(results.get('js'));
   for (const [name, c] of results) {
     it(`${name} matches js to 1e-13 (relative)`, () => {
       expect(relErr(c, js.toArray())).toBeLessThan(1e-13);

@@ -56,7 +56,7 @@ print(best)
     process.stderr.write(`python reference failed: ${r.stderr.split('\n').slice(-3).join(' ')}\n`);
     return undefined;
   }
-  return Number.parseFloat(r.stdout.trim().split('\n').pop()!);
+  return Number.parseFloat(r.stdout.trim().split('\n').at(-1) ?? '');
 }
 
 export interface BenchRow {

@@ -2,10 +2,12 @@
  * Loading and building the native addon: the loader explains why it is unavailable instead of throwing, and the
  * build script skips with one line and exit 0 when a prerequisite is missing. (Numerics: kernels/backends.test.ts.)
  */
+
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { defined } from '@concord/core/testing';
 import { describe, expect, it } from 'vitest';
 import { loadNativeAddon, loadNativeBackend, NATIVE_ADDON_PATH } from './native-backend.ts';
 import { repoPath } from './testing.ts';
@@ -28,7 +30,7 @@ describe('native backend loader', () => {
   });
 
   it.runIf(loadNativeBackend().backend)('the built addon loads and reports OpenBLAS threads', () => {
-    const b = loadNativeBackend(NATIVE_ADDON_PATH).backend!;
+    const b = defined(loadNativeBackend(NATIVE_ADDON_PATH).backend);
     expect(b.threads()).toBeGreaterThanOrEqual(1);
     expect(b.describe()).toMatch(/OpenBLAS/);
   });

@@ -2,8 +2,10 @@
  * The worker mechanics of the onnx backend: a product that exceeds its time limit fails with a typed error instead of
  * hanging, and the next call starts a fresh worker. (Numerical correctness is in kernels/backends.test.ts.)
  */
+
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { defined } from '@concord/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isConcordError } from '../errors.ts';
 import { Matrix } from '../matrix.ts';
@@ -24,7 +26,7 @@ describe.runIf(onnx)('onnx backend worker', () => {
     process.env.CONCORD_ONNX_TIMEOUT_MS = '1';
     let err: unknown;
     try {
-      onnx!.syrk(x, false);
+      defined(onnx).syrk(x, false);
     } catch (e) {
       err = e;
     }
@@ -36,7 +38,7 @@ describe.runIf(onnx)('onnx backend worker', () => {
       [1, 2],
       [3, 4],
     ]);
-    expect(Array.from(onnx!.syrk(small, false).data)).toEqual([5, 11, 11, 25]);
+    expect(Array.from(defined(onnx).syrk(small, false).data)).toEqual([5, 11, 11, 25]);
   });
 
   function runScript(body: string, env: Record<string, string> = {}) {

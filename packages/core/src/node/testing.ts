@@ -145,3 +145,12 @@ export function tempDir(prefix = 'concord-test-'): string {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
+
+/**
+ * The value, or a test failure naming what was missing (instead of a non-null assertion `!`, which would turn a
+ * missing value into a TypeError somewhere later).
+ */
+export function defined<T>(value: T | null | undefined, what = 'value'): T {
+  if (value === null || value === undefined) throw new Error(`expected ${what} to be present, received ${value}`);
+  return value;
+}

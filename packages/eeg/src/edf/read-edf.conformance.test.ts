@@ -2,7 +2,7 @@
  * EDF/BDF conformance: every EDF/BDF recording in ../shared/data/eeg against what MNE 1.3 read from it
  * (<file>.mne.json), to 1e-9 relative or 1e-9 of the quantisation step.
  */
-import { describeWithSharedData, sharedData } from '@concord/core/testing';
+import { defined, describeWithSharedData, sharedData } from '@concord/core/testing';
 import { expect, it } from 'vitest';
 import { expectAnnotationsMatch, expectMatchesMne, loadMneReference } from '../mne-reference.ts';
 import { readRaw } from '../read-raw.ts';
@@ -46,7 +46,7 @@ describeWithSharedData(['eeg'], 'EDF/BDF readers match MNE 1.3', () => {
     const status = raw.getData({ picks: ['Status'] }).data;
     const ref = loadMneReference(sharedData('eeg', 'mne-python', 'edf', 'test.bdf'));
     // MNE's find_events: the first sample of each step up to a non-zero code
-    const [[sample, , code]] = ref.events_find_events!.events;
+    const [[sample, , code]] = defined(ref.events_find_events).events;
     expect(status[sample]).toBe(code);
     expect(status[sample - 1]).toBe(0);
     expect(raw.info.units.at(-1)).toBe('');

@@ -55,30 +55,36 @@ export function readEdfHeader(path: string): EdfHeader {
   return withFd(path, (fd, size) => readHeader(path, fd, size));
 }
 
+/**
+ * The number of data records, as MNE's `_read_edf_header` decides it: the whole records the file holds
+ * (floor((size − header bytes) / record bytes)) whenever the header's count is −1 or disagrees with them — a
+ * recording that was not stopped cleanly leaves a stale count — with a warning; a partial record at the end is
+ * ignored. A header that announces records when not one whole record is present is a truncated file.
+ */
 function recordCount(path: string, h: EdfHeader, size: number): { nRecords: number; warnings: string[] } {
   const warnings: string[] = [];
-  const available = size - h.headerBytes;
+  const available = Math.max(0, size - h.headerBytes);
   if (h.recordBytes === 0) return { nRecords: Math.max(0, h.nRecordsInHeader), warnings };
   const whole = Math.floor(available / h.recordBytes);
-  if (h.nRecordsInHeader === -1)
-    return { nRecords: whole, warnings: ['number of data records is −1 (unknown): counted from the file size'] };
-  const need = h.headerBytes + h.nRecordsInHeader * h.recordBytes;
-  if (size < need) {
+  const partial = available - whole * h.recordBytes;
+  if (partial > 0)
+    warnings.push(`file ends with ${partial} bytes of an incomplete data record of ${h.recordBytes} bytes (ignored)`);
+  if (h.nRecordsInHeader === -1) {
+    warnings.push('number of data records is −1 (unknown): counted from the file size');
+    return { nRecords: whole, warnings };
+  }
+  if (h.nRecordsInHeader === whole) return { nRecords: whole, warnings };
+  if (whole === 0)
     throw new FileFormatError(
       EEG_ERRORS.truncated,
       path,
-      `header announces ${h.nRecordsInHeader} records of ${h.recordBytes} bytes (${need} bytes in all), the file has ${size} bytes (${whole} whole records)`,
-      {
-        field: 'number of data records',
-        offset: 236,
-      },
+      `header announces ${h.nRecordsInHeader} records of ${h.recordBytes} bytes, the file has ${size} bytes: not one whole record after the ${h.headerBytes}-byte header`,
+      { field: 'number of data records', offset: 236, expected: h.nRecordsInHeader, received: 0 },
     );
-  }
-  if (size > need)
-    warnings.push(
-      `file has ${size - need} bytes after the ${h.nRecordsInHeader} records the header announces (ignored)`,
-    );
-  return { nRecords: h.nRecordsInHeader, warnings };
+  warnings.push(
+    `header announces ${h.nRecordsInHeader} data records, the file holds ${whole} whole records of ${h.recordBytes} bytes: counted from the file size, as MNE does`,
+  );
+  return { nRecords: whole, warnings };
 }
 
 function decodeSample(buf: Uint8Array, at: number, bps: number): number {

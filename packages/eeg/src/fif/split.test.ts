@@ -3,9 +3,11 @@
  * equal what MNE's read_raw_fif returns for the whole set — also after the set was renamed (the "next file" names
  * in the parts are then stale) — and a missing part gives a warning and the samples before it, as in MNE.
  */
+
 import { mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { defined } from '@concord/core/testing';
 import { afterAll, expect, it } from 'vitest';
 import { describeWithMne, runMne } from '../mne-python.ts';
 import { readRawFif } from './read-fif.ts';
@@ -47,11 +49,12 @@ print(json.dumps({'files': sorted(os.listdir(d)), 'n': int(back.n_times)}))`,
       renameSync(join(dir, f), join(dir, f.replace('rec_raw', 'moved_raw')));
     check(join(dir, 'moved_raw.fif'));
     // a missing last part: the samples before it, and a warning naming it
-    const last = files
-      .filter((f) => f.endsWith('.fif'))
-      .sort()
-      .at(-2)!
-      .replace('rec_raw', 'moved_raw');
+    const last = defined(
+      files
+        .filter((f) => f.endsWith('.fif'))
+        .sort()
+        .at(-2),
+    ).replace('rec_raw', 'moved_raw');
     rmSync(join(dir, last));
     const partial = readRawFif(join(dir, 'moved_raw.fif'));
     expect(partial.nTimes).toBeLessThan(n);

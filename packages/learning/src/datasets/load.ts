@@ -14,6 +14,7 @@ import { readFileChecked, readNpy } from '@concord/io';
 import type { ImageDataset, ImageSet } from '../dataset.ts';
 import { readCifarBatches } from './cifar.ts';
 import { readIdx } from './idx.ts';
+import { type ImageFolderOptions, isImageFolder, loadImageFolder } from './image-folder.ts';
 
 export const DATASET_NAMES = ['fashion-mnist', 'mnist', 'kmnist', 'emnist', 'cifar10', 'cifar100', 'digits'] as const;
 
@@ -26,6 +27,8 @@ const SKLEARN_DIGITS = [
 export interface LoadDatasetOptions {
   /** Folder holding the dataset's files (overrides the default location). */
   dataDir?: string;
+  /** Resize and channel options for a folder of images with one subfolder per class. */
+  image?: ImageFolderOptions;
 }
 
 /** The Debian package's Fashion-MNIST folder: from `dpkg -L dataset-fashion-mnist`, else its usual path. */
@@ -258,9 +261,10 @@ export function loadDataset(name: string, opts: LoadDatasetOptions = {}): ImageD
     if (files.some((f) => /^data_batch_\d+\.bin$/.test(f))) return loadCifarFolder(name, 10, name);
     if (files.includes('train.bin')) return loadCifarFolder(name, 100, name);
     if (files.includes('images.npy') || existsSync(join(name, 'train', 'images.npy'))) return loadNpyFolder(name);
+    if (isImageFolder(name)) return loadImageFolder(name, opts.image);
     throw new ConcordError(
       'ERR_LEARNING_UNKNOWN_DATASET',
-      `${name}: no IDX files, CIFAR batches or images.npy/labels.npy found in the folder`,
+      `${name}: no IDX files, CIFAR batches, images.npy/labels.npy or class subfolders of PNG/JPEG images found in the folder`,
       { file: name },
     );
   }

@@ -12,6 +12,8 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildNetwork, conv2dLayer, denseLayer, poolLayer } from '../architectures.ts';
 import type { Layer, Network } from '../network.ts';
+import { ffForward, forwardForwardRule } from '../rules/forward-forward.ts';
+import { createInstance } from '../rules/rule-test-kit.ts';
 import { testOps } from '../testing.ts';
 import { encodeOnnx, exportedLayerNames, ONNX_INPUT_NAME } from './onnx.ts';
 
@@ -97,5 +99,69 @@ describe.each(networks)('ONNX export of %s', (label, make) => {
       expect(worst, name).toBeLessThan(1e-5);
     }
     await model.dispose?.();
+  });
+});
+
+describe('ONNX export of a forward-forward network (length-normalised block inputs)', () => {
+  const network = buildNetwork({
+    arch: 'mlp',
+    imageShape: [1, 8, 8],
+    nClasses: 4,
+    hidden: [12, 10, 8],
+    activation: 'relu',
+    rng: new Rng(9),
+  });
+  const n = 5;
+  const x = randomInput(network, n);
+  const instance = createInstance(forwardForwardRule, network);
+  const normalizeInputs = instance.inputNormalization?.(network);
+
+  it("the rule declares fc2's and fc3's inputs (the blocks above the first), not the readout's", () => {
+    const names = normalizeInputs?.layers.map((i) => network.layers[i].name);
+    expect(names).toEqual(['fc2', 'fc3']);
+    expect(normalizeInputs?.epsilon).toBe(1e-4);
+    expect(createInstance(forwardForwardRule, network, { normalize: false }).inputNormalization?.(network)).toBe(
+      undefined,
+    );
+  });
+
+  it("onnxruntime's activations equal the trained network's forward-forward pass (hidden and readout) to 1e-5", async () => {
+    const file = join(dir, 'ff.onnx');
+    writeFileSync(file, encodeOnnx(network, normalizeInputs ? { normalizeInputs } : {}));
+    const session = await ort.InferenceSession.create(file);
+    expect(session.outputNames).toEqual(exportedLayerNames(network));
+    const out = await session.run({ [ONNX_INPUT_NAME]: new ort.Tensor('float32', x, [n, 64]) });
+    // The network as forward-forward runs it: every block's input above the first divided by (‖·‖ + 1e-4), then the
+    // readout on the last hidden block's (unnormalised) output; written out layer by layer here.
+    let input = Float64Array.from(x);
+    let width = 64;
+    for (const [i, layer] of network.layers.entries()) {
+      if (layer.kind === 'dense') {
+        if (i > 0 && i < network.layers.length - 1)
+          for (let r = 0; r < n; r++) {
+            let s = 0;
+            for (let j = 0; j < width; j++) s += input[r * width + j] ** 2;
+            for (let j = 0; j < width; j++) input[r * width + j] /= Math.sqrt(s) + 1e-4;
+          }
+        const next = new Float64Array(n * layer.outFeatures);
+        for (let r = 0; r < n; r++)
+          for (let o = 0; o < layer.outFeatures; o++) {
+            let s = layer.bias.value[o];
+            for (let j = 0; j < width; j++) s += input[r * width + j] * layer.weight.value[o * width + j];
+            next[r * layer.outFeatures + o] = s;
+          }
+        input = next;
+        width = layer.outFeatures;
+      } else if (layer.kind === 'activation') input = input.map((v) => Math.max(0, v));
+      const got = out[layer.name].data as Float32Array;
+      let worst = 0;
+      for (let j = 0; j < input.length; j++) worst = Math.max(worst, Math.abs(got[j] - input[j]));
+      expect(worst, layer.name).toBeLessThan(1e-5);
+    }
+    // and the engine's own forward-forward pass agrees with the graph (hidden blocks through ffForward)
+    const hidden = ffForward(testOps, network, { data: x, shape: [n, 64] }, true).outputs;
+    const last = hidden[hidden.length - 1].data;
+    const got = out.fc3_relu.data as Float32Array;
+    for (let j = 0; j < last.length; j++) expect(Math.abs(got[j] - last[j])).toBeLessThan(1e-5);
   });
 });

@@ -10,6 +10,7 @@ import { basename, dirname, join } from 'node:path';
 import { ConcordError, type FloatArray } from '@concord/core';
 import onnxProto from 'onnx-proto';
 import type { Layer, Network } from '../network.ts';
+import type { InputNormalization } from '../rule.ts';
 
 const { onnx } = onnxProto;
 
@@ -110,12 +111,51 @@ function nodeFor(layer: Layer, input: string) {
   }
 }
 
+export interface EncodeOnnxOptions {
+  producer?: string;
+  docString?: string;
+  normalizeInputs?: InputNormalization;
+}
+
+/**
+ * x / (‖x‖₂ + ε) per row as ReduceL2 (axes [1], keepdims) → Add ε → Div; the nodes are named after the layer
+ * they feed (`<layer>_input_l2`, `<layer>_input_norm`, `<layer>_input_normalized`) and are not graph outputs.
+ */
+function normalizationNodes(layer: Layer, input: string, epsilon: number) {
+  const eps = `${layer.name}_input_eps`;
+  const l2 = `${layer.name}_input_l2`;
+  const norm = `${layer.name}_input_norm`;
+  const out = `${layer.name}_input_normalized`;
+  return {
+    out,
+    initializer: floatTensor(eps, [], Float32Array.of(epsilon)),
+    nodes: [
+      {
+        input: [input],
+        output: [l2],
+        name: `${l2}_node`,
+        opType: 'ReduceL2',
+        attribute: [intsAttr('axes', [1]), intAttr('keepdims', 1)],
+      },
+      { input: [l2, eps], output: [norm], name: `${norm}_node`, opType: 'Add' },
+      { input: [input, norm], output: [out], name: `${out}_node`, opType: 'Div' },
+    ],
+  };
+}
+
 /** The ONNX model bytes of a network. */
-export function encodeOnnx(network: Network, opts: { producer?: string; docString?: string } = {}): Uint8Array {
+export function encodeOnnx(network: Network, opts: EncodeOnnxOptions = {}): Uint8Array {
   const nodes = [];
   const initializer = [];
+  const normalized = new Set(opts.normalizeInputs?.layers ?? []);
   let prev = ONNX_INPUT_NAME;
-  for (const layer of network.layers) {
+  for (const [i, layer] of network.layers.entries()) {
+    if (opts.normalizeInputs && normalized.has(i)) {
+      const n = normalizationNodes(layer, prev, opts.normalizeInputs.epsilon);
+      nodes.push(...n.nodes);
+      initializer.push(n.initializer);
+      prev = n.out;
+    }
     nodes.push(nodeFor(layer, prev));
     if (layer.kind === 'dense' || layer.kind === 'conv2d') {
       initializer.push(floatTensor(layer.weight.name, layer.weight.shape, layer.weight.value));

@@ -65,6 +65,13 @@ export function goodness(h: Tensor): Float64Array {
 const softplus = (z: number) => (z > 30 ? z : Math.log1p(Math.exp(z)));
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
+/** The layers whose input ffForward length-normalises: the first layer of every hidden block above the first. */
+export function ffNormalizedLayers(network: Network): number[] {
+  return blocks(network)
+    .slice(1, -1)
+    .map((b) => b.param);
+}
+
 /** The hidden blocks' forward pass as forward-forward sees it (normalised inputs above the first). */
 export function ffForward(
   ops: EngineOps,
@@ -199,6 +206,7 @@ export const forwardForwardRule: UpdateRule = {
         ops.backward(net, rs, ce.grad, { to: top.param, params: true, input: false });
         return { loss: loss + ce.value, scores: logits };
       },
+      inputNormalization: (net) => (normalize ? { layers: ffNormalizedLayers(net), epsilon: NORM_EPSILON } : undefined),
       predict(net, x, ops) {
         if (predictBy === 'readout') {
           const rs = readoutState(ops, net, x, normalize);

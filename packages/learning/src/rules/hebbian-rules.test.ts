@@ -68,6 +68,42 @@ describe.skipIf(!fashionMnist())(
       expect(r.testAccuracy).toBeGreaterThanOrEqual(0.6);
     });
 
+    it("krotov-hopfield: no winner-take-all collapse from the authors' N(0, 1) start; the unit-norm start collapses", () => {
+      const dataset = fashionMnist();
+      if (!dataset) return;
+      // Distinct units that win (largest current Σ sign(W)|W|^{p−1}·v, p = 3) among 500 training images.
+      const distinctWinners = (init: string) => {
+        const r = trainNetwork({
+          rule: 'krotov-hopfield',
+          arch: 'mlp',
+          dataset,
+          limitTrain: 2000,
+          limitTest: 100,
+          training: { epochs: 2, hidden: [200] },
+          hyper: { hebbianEpochs: 2, init },
+        });
+        const w = dense(r.network.layers)[0].weight.value;
+        const d = 784;
+        const winners = new Set<number>();
+        for (let s = 0; s < 500; s++) {
+          let best = -1;
+          let bestCurrent = Number.NEGATIVE_INFINITY;
+          for (let u = 0; u < 200; u++) {
+            let c = 0;
+            for (let i = 0; i < d; i++) c += w[u * d + i] * Math.abs(w[u * d + i]) * dataset.train.images[s * d + i];
+            if (c > bestCurrent) {
+              bestCurrent = c;
+              best = u;
+            }
+          }
+          winners.add(best);
+        }
+        return winners.size;
+      };
+      expect(distinctWinners('normal')).toBeGreaterThanOrEqual(20);
+      expect(distinctWinners('unit-norm')).toBeLessThan(5);
+    });
+
     it('softhebb (200 units): 2000 train images, 2 Hebbian + 2 readout epochs: test accuracy on 500 >= 0.6 (chance 0.10)', () => {
       const dataset = fashionMnist();
       if (!dataset) return;

@@ -6,10 +6,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Dataset, Matrix, type ProgressCallback, Rng } from '@concord/core';
-import { createEpochs, eventsFromAnnotations, readRaw, timeResolvedRdms, writeEdf } from '@concord/eeg';
+import { createEpochs, eventsFromAnnotations, readRaw, writeEdf } from '@concord/eeg';
 import { glmBetas, NiftiMasker } from '@concord/fmri';
 import { type MatValue, readMat, readNpy, toFloat64 } from '@concord/io';
-import { calcRdm, type Rdms, Rdms as RdmsClass } from '@concord/rsa';
+import { calcRdm, type Rdms, Rdms as RdmsClass, timeResolvedRdms } from '@concord/rsa';
 import type { NetworkActivations } from './activations-stage.ts';
 import { type BrainConfig, StudyConfigError } from './config.ts';
 import { simulateEeg } from './simulate-eeg-signal.ts';

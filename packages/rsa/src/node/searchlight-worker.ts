@@ -1,13 +1,13 @@
 /** Piscina worker: runs searchlight chunks on SharedArrayBuffer-backed inputs and writes into the shared output. */
 import { backendFor, gramT, Matrix } from '@concord/core';
-import { type FastCompareMethod, type FastRdmMethod, runSearchlightChunk } from './searchlight-kernel.ts';
+import { type FastCompareMethod, type FastRdmMethod, runSearchlightChunk } from '../searchlight-kernel.ts';
 
 type GramT = (x: Float64Array, rows: number, cols: number) => Float64Array;
 let blasGramTCache: GramT | null | undefined;
 
 /**
  * XᵀX through core (BLAS syrk when the native backend loaded in this thread), else undefined (plain TS loops).
- * Resolved on first use, not at import: importing @concord/fmri must not pick a backend (or fail on a bad
+ * Resolved on first use, not at import: importing @concord/rsa/node must not pick a backend (or fail on a bad
  * CONCORD_BACKEND) before any command has run.
  */
 export function blasGramT(): GramT | undefined {
@@ -38,6 +38,7 @@ export interface SearchlightTask {
 }
 
 export default function run(t: SearchlightTask): number {
+  const gram = t.blas ? blasGramT() : undefined;
   runSearchlightChunk(
     {
       nCond: t.nCond,
@@ -50,7 +51,7 @@ export default function run(t: SearchlightTask): number {
       compareMethod: t.compareMethod,
       minVoxels: t.minVoxels,
       out: new Float64Array(t.out),
-      ...(t.blas && blasGramT() ? { gramT: blasGramT()! } : {}),
+      ...(gram ? { gramT: gram } : {}),
     },
     t.start,
     t.end,

@@ -9,9 +9,8 @@
  */
 import { Dataset, Matrix, Rng } from '@concord/core';
 import { printRows, timePython } from '@concord/core/bench';
-import { NiftiMasker } from './masker.ts';
-import { closeSearchlightPool, searchlight, searchlightNeighbourhoods } from './searchlight.ts';
-import { createNiftiImage } from './write-nifti.ts';
+import { latticeNeighbourhoods } from './lattice-neighbourhoods.ts';
+import { closeSearchlightPool, searchlight } from './searchlight.ts';
 
 const [nx, ny, nz] = [64, 76, 56];
 const mask = new Float32Array(nx * ny * nz);
@@ -21,32 +20,21 @@ for (let k = 0; k < nz; k++)
       const e = ((i - 31.5) / 22.6) ** 2 + ((j - 37.5) / 27.2) ** 2 + ((k - 27.5) / 19.5) ** 2;
       if (e <= 1) mask[i + nx * (j + ny * k)] = 1;
     }
-const masker = new NiftiMasker(
-  createNiftiImage({
-    data: mask,
-    shape: [nx, ny, nz],
-    affine: [
-      [3, 0, 0, 0],
-      [0, 3, 0, 0],
-      [0, 0, 3, 0],
-      [0, 0, 0, 1],
-    ],
-  }),
-);
 const nCond = 92;
 const rng = new Rng(1);
-const x = Matrix.zeros(nCond, masker.nVoxels);
+const t0 = performance.now();
+const nb = latticeNeighbourhoods(mask, [nx, ny, nz], 3);
+const tNb = (performance.now() - t0) / 1000;
+const nVoxels = nb.nChannels;
+const x = Matrix.zeros(nCond, nVoxels);
 rng.fillNormal(x.data);
 const model = new Float64Array((nCond * (nCond - 1)) / 2);
 rng.fillNormal(model);
 const ds = new Dataset(x);
-process.stderr.write(`searchlight bench: ${masker.nVoxels} centers, ${nCond} conditions, radius 3\n`);
+process.stderr.write(`searchlight bench: ${nVoxels} centers, ${nCond} conditions, radius 3\n`);
 
-const t0 = performance.now();
-const nb = searchlightNeighbourhoods(masker, { radius: 3 });
-const tNb = (performance.now() - t0) / 1000;
 const t1 = performance.now();
-const r = await searchlight(ds, masker, { radius: 3, models: model, method: 'correlation', compareMethod: 'spearman' });
+const r = await searchlight(ds, nb, { models: model, method: 'correlation', compareMethod: 'spearman' });
 const seconds = (performance.now() - t1) / 1000;
 await closeSearchlightPool();
 const finite = Array.from(r.values.data).filter(Number.isFinite).length;
@@ -77,7 +65,7 @@ def run(st):
 );
 printRows('searchlight RSA: correlation RDMs (92 conditions) vs one model by Spearman, radius 3', [
   {
-    name: `${masker.nVoxels} centers, mean sphere ${(nb.neighbours.length / nb.centers.length).toFixed(1)} voxels, 2 worker threads`,
+    name: `${nVoxels} centers, mean sphere ${(nb.neighbours.length / nb.centers.length).toFixed(1)} voxels, 2 worker threads`,
     seconds,
     reference: 389,
     referenceName: 'rsatoolbox searchlight (issue 6 figure, 49,552 centers)',
@@ -89,7 +77,7 @@ printRows('searchlight RSA: correlation RDMs (92 conditions) vs one model by Spe
         {
           name: 'same, numpy/scipy per-centre loop (timed on 1,000 centers, scaled)',
           seconds,
-          reference: (pyPer * masker.nVoxels) / subset,
+          reference: (pyPer * nVoxels) / subset,
           referenceName: 'numpy+scipy loop (scaled)',
         },
       ]

@@ -1,26 +1,21 @@
 /**
- * Searchlight: sphere geometry (lattice-point counts), truncation at the mask, the fast kernel (in-process and on
- * worker threads) against the general path through @concord/rsa calcRdm + compareRdms, one centre against scipy,
- * NIfTI map output and progress events.
+ * Searchlight neighbourhoods on a mask: sphere geometry (lattice-point counts), truncation at the mask, rsatoolbox's
+ * and nilearn's rules against Python transcriptions, and maps of searchlight values back on the mask grid (the
+ * searchlight RSA itself is tested in @concord/rsa/node).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Dataset, Matrix, Rng } from '@concord/core';
+import { Matrix } from '@concord/core';
 import { hasPythonModules, runPythonJson } from '@concord/core/testing';
-import { averageRanks, calcRdm, compareRdms } from '@concord/rsa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NiftiMasker } from './masker.ts';
 import { readNiftiSync } from './read-nifti.ts';
-import { closeSearchlightPool, searchlight, searchlightNeighbourhoods, sphereOffsets } from './searchlight.ts';
-import { rankInto } from './searchlight-kernel.ts';
-import { createNiftiImage } from './write-nifti.ts';
+import { searchlightImage, searchlightNeighbourhoods, sphereOffsets } from './searchlight-neighbourhoods.ts';
+import { createNiftiImage, writeNifti } from './write-nifti.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'concord-sl-'));
-afterAll(async () => {
-  rmSync(dir, { recursive: true, force: true });
-  await closeSearchlightPool();
-});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function ballMask(n: number, r: number, zooms = [1, 1, 1]) {
   const data = new Float32Array(n * n * n);
@@ -40,30 +35,6 @@ function ballMask(n: number, r: number, zooms = [1, 1, 1]) {
     ],
   });
 }
-
-describe('radix ranking', () => {
-  it('equals sort-based average ranks, with ties, float32-equal near-ties, negative numbers, ±0 and infinities', () => {
-    const rng = new Rng(2);
-    for (let trial = 0; trial < 20; trial++) {
-      const n = 1 + Math.floor(rng.uniform() * 300);
-      const v = Float64Array.from({ length: n }, () => {
-        const u = rng.uniform();
-        return u < 0.2
-          ? Math.round(rng.uniform() * 5) - 2
-          : u < 0.25
-            ? -0
-            : u < 0.27
-              ? -Infinity
-              : u < 0.29
-                ? Infinity
-                : (rng.uniform() - 0.5) * 1e3;
-      });
-      const out = new Float64Array(n);
-      rankInto(v, out);
-      expect(Array.from(out)).toEqual(Array.from(averageRanks(v)));
-    }
-  });
-});
 
 describe('sphere geometry', () => {
   it("rsatoolbox's rule (the default), distance < radius: radius 1, √2, 2, 3 hold 1, 7, 27, 93 lattice points", () => {
@@ -228,131 +199,30 @@ describe.skipIf(!hasPythonModules(['numpy']))(
   },
 );
 
-describe('searchlight values', () => {
-  const masker = new NiftiMasker(ballMask(11, 4.5));
-  const rng = new Rng(7);
-  const nCond = 12;
-  // two runs per condition, averaged by descriptor
-  const x = Matrix.zeros(2 * nCond, masker.nVoxels);
-  rng.fillNormal(x.data);
-  const ds = new Dataset(x, { obsDescriptors: { stim: Array.from({ length: 2 * nCond }, (_, i) => i % nCond) } });
-  const models = Matrix.zeros(2, (nCond * (nCond - 1)) / 2);
-  rng.fillNormal(models.data);
-
-  for (const [method, compareMethod] of [
-    ['correlation', 'spearman'],
-    ['euclidean', 'corr'],
-    ['correlation', 'cosine'],
-  ] as const) {
-    it(`${method} RDMs compared by ${compareMethod}: fast kernel (1 and 2 threads) = calcRdm + compareRdms per centre`, async () => {
-      const events: number[] = [];
-      const opts = { radius: 2, models, method, compareMethod, descriptor: 'stim', minVoxels: 5 };
-      const one = await searchlight(ds, masker, { ...opts, threads: 1, onProgress: (e) => events.push(e.done) });
-      const two = await searchlight(ds, masker, { ...opts, threads: 2 });
-      const plain = await searchlight(ds, masker, { ...opts, threads: 1, blas: false });
-      for (let i = 0; i < one.values.data.length; i++) {
-        const a = one.values.data[i];
-        if (Number.isNaN(a)) {
-          expect(Number.isNaN(two.values.data[i]) && Number.isNaN(plain.values.data[i])).toBe(true);
-          continue;
-        }
-        expect(Math.abs(two.values.data[i] - a)).toBeLessThan(1e-12);
-        expect(Math.abs(plain.values.data[i] - a)).toBeLessThan(1e-12);
-      }
-      expect(events[events.length - 1]).toBe(masker.nVoxels);
-      const nb = searchlightNeighbourhoods(masker, { radius: 2 });
-      for (let c = 0; c < nb.centers.length; c += 37) {
-        const vox = nb.neighbours.subarray(nb.offsets[c], nb.offsets[c + 1]);
-        if (vox.length < 5) {
-          expect(Number.isNaN(one.values.get(c, 0))).toBe(true);
-          continue;
-        }
-        const rdm = calcRdm(ds.selectChannels(vox), { method, descriptor: 'stim' });
-        const cmp = compareRdms(rdm, models, { method: compareMethod });
-        for (let m = 0; m < 2; m++) expect(Math.abs(one.values.get(c, m) - cmp.get(0, m))).toBeLessThan(1e-12);
-      }
-    });
-  }
-
-  it('general path (crossnobis across runs, spearman) runs through calcRdm', async () => {
-    const runDs = new Dataset(x, {
-      obsDescriptors: {
-        stim: Array.from({ length: 2 * nCond }, (_, i) => i % nCond),
-        run: Array.from({ length: 2 * nCond }, (_, i) => Math.floor(i / nCond)),
-      },
-    });
-    const r = await searchlight(runDs, masker, {
-      radius: 1.5,
-      models: models.row(0),
-      method: 'crossnobis',
-      descriptor: 'stim',
-      cvDescriptor: 'run',
-      centers: [0, 10, 20],
-    });
-    expect(r.values.shape).toEqual([3, 1]);
-    const nb = searchlightNeighbourhoods(masker, { radius: 1.5, centers: [10] });
-    const rdm = calcRdm(runDs.selectChannels(nb.neighbours), {
-      method: 'crossnobis',
-      descriptor: 'stim',
-      cvDescriptor: 'run',
-    });
-    expect(r.values.get(1, 0)).toBeCloseTo(compareRdms(rdm, models.row(0), { method: 'spearman' }).get(0, 0), 12);
-  });
-
-  (hasPythonModules(['numpy', 'scipy']) ? it : it.skip)(
-    'one centre against numpy corrcoef + scipy spearmanr',
-    async () => {
-      const r = await searchlight(ds, masker, {
-        radius: 2,
-        models: models.row(0),
-        descriptor: 'stim',
-        threads: 1,
-        centers: [50],
-      });
-      const nb = searchlightNeighbourhoods(masker, { radius: 2, centers: [50] });
-      const ref = runPythonJson<number>(
-        `import numpy as np
-from scipy.stats import spearmanr
-X = np.array(data['x']); stim = np.array(data['stim'])
-M = np.array([X[stim == s].mean(axis=0) for s in sorted(set(stim.tolist()))])[:, data['vox']]
-r = 1 - np.corrcoef(M)
-result = float(spearmanr(r[np.triu_indices(len(M), 1)], data['model'])[0])`,
-        {
-          x: x.toArray(),
-          stim: ds.obsDescriptors.stim,
-          vox: Array.from(nb.neighbours),
-          model: Array.from(models.row(0)),
-        },
-      );
-      expect(Math.abs(r.values.get(0, 0) - ref)).toBeLessThan(1e-12);
-    },
-  );
-
-  it('maps: one volume per model on the mask grid, written as NIfTI', async () => {
-    const r = await searchlight(ds, masker, { radius: 2, models, descriptor: 'stim', threads: 1 });
-    const img = r.toImage();
+describe('searchlight maps', () => {
+  it('values go back to their centres on the mask grid, one volume per model, NaN at non-centres; written as NIfTI', () => {
+    const masker = new NiftiMasker(ballMask(11, 4.5));
+    const centers = Int32Array.from({ length: Math.floor(masker.nVoxels / 2) }, (_, i) => 2 * i);
+    const values = Matrix.zeros(centers.length, 2);
+    for (let c = 0; c < centers.length; c++) values.data.set([c / 7, -c], 2 * c);
+    const img = searchlightImage({ values, centers }, masker);
     expect(img.shape).toEqual([11, 11, 11, 2]);
     const back = masker.transform(img);
-    for (let c = 0; c < masker.nVoxels; c += 11)
-      for (let m = 0; m < 2; m++) expect(back.get(m, c)).toBe(Math.fround(r.values.get(c, m)));
+    for (let c = 0; c < centers.length; c += 5)
+      for (let m = 0; m < 2; m++) expect(back.get(m, centers[c])).toBe(Math.fround(values.get(c, m)));
+    expect(Number.isNaN(back.get(0, 1))).toBe(true);
     const path = join(dir, 'map.nii.gz');
-    r.writeMaps(path);
+    writeNifti(path, img);
     expect(readNiftiSync(path).shape).toEqual([11, 11, 11, 2]);
   });
 
-  it('bad inputs: unknown methods list the valid ones; data not matching the mask', async () => {
-    await expect(searchlight(ds, masker, { radius: 2, models, method: 'nope' })).rejects.toMatchObject({
-      code: 'ERR_FMRI_UNKNOWN_METHOD',
-      message: expect.stringContaining("'correlation'"),
-    });
-    await expect(searchlight(ds, masker, { radius: 2, models, compareMethod: 'nope' })).rejects.toMatchObject({
-      code: 'ERR_FMRI_UNKNOWN_METHOD',
-    });
-    await expect(searchlight(ds.selectChannels([0, 1]), masker, { radius: 2, models })).rejects.toMatchObject({
-      code: 'ERR_FMRI_GRID_MISMATCH',
-    });
-    await expect(
-      searchlight(ds, masker, { radius: 2, models: models.row(0).subarray(1), descriptor: 'stim' }),
-    ).rejects.toMatchObject({ code: 'ERR_FMRI_PARAMETER' });
+  it('bad inputs: values and centres of different lengths, a centre outside the mask', () => {
+    const masker = new NiftiMasker(ballMask(7, 2.5));
+    expect(() => searchlightImage({ values: Matrix.zeros(3, 1), centers: [0, 1] }, masker)).toThrow(
+      expect.objectContaining({ code: 'ERR_FMRI_GRID_MISMATCH' }),
+    );
+    expect(() => searchlightImage({ values: Matrix.zeros(1, 1), centers: [masker.nVoxels] }, masker)).toThrow(
+      /centre 0 is column \d+, the mask has \d+ voxels/,
+    );
   });
 });

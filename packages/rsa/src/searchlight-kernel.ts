@@ -168,7 +168,7 @@ export function runSearchlightChunk(k: KernelData, start: number, end: number): 
       continue;
     }
     if (k.gramT) {
-      blasSphereRdm(k, a, kv, rdm, norms);
+      blasSphereRdm(k, k.gramT, a, kv, rdm, norms);
     } else {
       // gather: p[i * kv + v] = data[neighbour v, condition i]
       for (let v = 0; v < kv; v++) {
@@ -249,7 +249,14 @@ export function runSearchlightChunk(k: KernelData, start: number, end: number): 
 let xBuf = new Float64Array(0);
 
 /** The sphere's RDM through one XᵀX product: X = sphere voxels × conditions, centred so no precision is lost. */
-function blasSphereRdm(k: KernelData, a: number, kv: number, rdm: Float64Array, norms: Float64Array): void {
+function blasSphereRdm(
+  k: KernelData,
+  gramT: NonNullable<KernelData['gramT']>,
+  a: number,
+  kv: number,
+  rdm: Float64Array,
+  norms: Float64Array,
+): void {
   const { nCond, data, neighbours } = k;
   if (xBuf.length < kv * nCond) xBuf = new Float64Array(kv * nCond);
   const x = xBuf.subarray(0, kv * nCond);
@@ -273,7 +280,7 @@ function blasSphereRdm(k: KernelData, a: number, kv: number, rdm: Float64Array, 
       for (let i = 0; i < nCond; i++) x[o + i] -= m;
     }
   }
-  const g = k.gramT!(x, kv, nCond);
+  const g = gramT(x, kv, nCond);
   let idx = 0;
   if (k.rdmMethod === 'correlation') {
     for (let i = 0; i < nCond; i++) norms[i] = 1 / Math.sqrt(g[i * nCond + i]);
