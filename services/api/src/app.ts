@@ -20,6 +20,8 @@ import { authenticator, type Viewer } from './auth.ts';
 import { API_ERRORS, ApiError, errorBody } from './errors.ts';
 import { parseJsonBody } from './json-body.ts';
 import { patchBinaryBodies } from './openapi-binary.ts';
+import { pageRoutes } from './page/plugin.ts';
+import { StudyCatalog } from './page/study-catalog.ts';
 import { ComputePool, type PoolOptions } from './pool.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { arrayRoutes } from './routes/arrays.ts';
@@ -53,6 +55,8 @@ export interface AppOptions extends PoolOptions {
   logger?: FastifyServerOptions['logger'];
   /** Serve the OpenAPI document (/docs/json) and Swagger UI (/docs). Default true. */
   docs?: boolean;
+  /** A folder of study folders (each with a results.json) that the web page and GET /v1/studies show. */
+  studies?: string;
 }
 
 /**
@@ -98,6 +102,8 @@ export interface AppContext {
   log: FastifyBaseLogger;
   /** Every route registered, in order (HEAD twins of GET routes included). */
   routes: RouteEntry[];
+  /** The study folders of GET /v1/studies and the web page; the jobs engine adds its finished jobs' folders. */
+  studies: StudyCatalog;
 }
 
 declare module 'fastify' {
@@ -180,6 +186,7 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
     closing: false,
     log: app.log,
     routes: [],
+    studies: new StudyCatalog(options.studies),
   };
   if (ctx.arrays.orphansRemoved.length > 0)
     app.log.warn({ files: ctx.arrays.orphansRemoved }, 'removed uploads left unfinished by a process that is gone');
@@ -251,6 +258,7 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
   await app.register(computeRoutes);
   await app.register(arrayRoutes);
   await app.register(scoreRoutes);
+  await app.register(pageRoutes, { catalog: ctx.studies });
 
   app.addHook('preClose', async () => {
     ctx.closing = true;

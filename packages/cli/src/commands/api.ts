@@ -22,7 +22,7 @@ async function dataDirOf(opts: Record<string, unknown>, cwd: string): Promise<st
 
 const serve: Command = {
   name: 'serve',
-  summary: 'run the HTTP service (scores over JSON; OpenAPI at /docs) until SIGTERM',
+  summary: 'run the HTTP service (scores over JSON; OpenAPI at /docs; the web page at /) until SIGTERM',
   options: {
     host: {
       type: 'string',
@@ -53,6 +53,12 @@ const serve: Command = {
       value: 'BYTES',
       description: 'largest .npy upload (413 beyond)',
       default: String(1024 * 1024 * 1024),
+    },
+    studies: {
+      type: 'string',
+      value: 'DIR',
+      description:
+        'a folder of study folders (each with a results.json) shown by the web page at / and GET /v1/studies',
     },
     'log-level': {
       type: 'string',
@@ -86,6 +92,7 @@ const serve: Command = {
       ...(threads !== undefined ? { threads } : {}),
       ...(inlineBelow !== undefined ? { inlineBelow } : {}),
       logger: { level, stream: ctx.stderr },
+      ...(typeof opts.studies === 'string' ? { studies: resolve(ctx.cwd, opts.studies) } : {}),
     });
     ctx.stderr.write(`listening on ${server.url}\n`);
     await server.closed;
