@@ -27,3 +27,27 @@ export {
   writeResults,
 } from './study/results.ts';
 export { type RunStudyOptions, runStudy, type StudyOutcome } from './study/run-study.ts';
+export {
+  DEFAULT_TRANSFORM,
+  isLearningStudyFile,
+  type LearningStudy,
+  loadLearningStudy,
+  type PlannedNetwork,
+} from './learning-study/load-study.ts';
+export { planLearningStudy } from './learning-study/plan-study.ts';
+export {
+  finishLearningStudy,
+  LEARNING_RESULT_FIELDS,
+  type LearningResultRow,
+  type LearningStudyOutcome,
+  type RunLearningStudyOptions,
+  runLearningStudy,
+} from './learning-study/run-learning-study.ts';
+export {
+  LearningStudySchema,
+  ProfileSchema,
+  RuleGridSchema,
+  StimulusTransformSchema,
+  TrainedNetworkSchema,
+  TrainSpecSchema,
+} from './learning-study/schema.ts';

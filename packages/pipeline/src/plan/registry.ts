@@ -8,7 +8,9 @@ import { PIPELINE_ERRORS } from '../errors.ts';
 import type { ItemKind } from './types.ts';
 
 const KIND_MODULES: Record<string, () => Promise<ItemKind>> = {
-  // 'train': () => import('../learning-study/train-item.ts').then((m) => m.trainItem),
+  'learning-stimuli': () => import('../learning-study/items.ts').then((m) => m.stimuliItem),
+  'learning-train': () => import('../learning-study/items.ts').then((m) => m.trainItem),
+  'learning-rdms': () => import('../learning-study/items.ts').then((m) => m.rdmsItem),
 };
 
 const extraKinds = new Map<string, ItemKind>();

@@ -1,0 +1,118 @@
+/**
+ * A learning-rule study → plan items: converted stimuli (one per training dataset and transform), one train item
+ * per network (content key = rule, settings, seed and the training data's hash, so a re-run trains nothing already
+ * trained), random-weights baselines of every architecture, and one RDM item per network and stimulus set.
+ */
+import type { Json, Plan, PlanItem } from '../plan/types.ts';
+import { datasetHash, type TrainParams } from './items.ts';
+import type { LearningStudy, PlannedNetwork } from './load-study.ts';
+import type { StimulusTransform } from './schema.ts';
+
+export interface PlannedStudyIds {
+  /** Per network id: its train and default-stimuli RDM item ids. */
+  networks: Record<string, { train: string; rdms: string; stimuli: string }>;
+  /** Per architecture: random baselines (seed → train / rdms ids). */
+  random: { arch: string; dataset: string; seed: number; train: string; rdms: string; stimuli: string }[];
+  /** Per sensitivity transform index: network id → rdms item id, and its stimuli item. */
+  sensitivity: { stimuli: string; rdms: Record<string, string> }[];
+}
+
+function trainParams(n: PlannedNetwork, dataHash: string): TrainParams {
+  return {
+    rule: n.rule,
+    arch: n.arch,
+    dataset: n.dataset,
+    ...(n.dataDir ? { dataDir: n.dataDir } : {}),
+    dataHash,
+    seed: n.seed,
+    ...(n.epochs !== undefined ? { epochs: n.epochs } : {}),
+    training: n.training,
+    hyper: n.hyper,
+    ...(n.limitTrain !== undefined ? { limitTrain: n.limitTrain } : {}),
+    ...(n.limitTest !== undefined ? { limitTest: n.limitTest } : {}),
+  };
+}
+
+export function planLearningStudy(study: LearningStudy): Plan & { ids: PlannedStudyIds } {
+  const items: PlanItem[] = [];
+  const hashes = new Map<string, string>();
+  const hashOf = (dataset: string, dataDir?: string) => {
+    const k = `${dataset}|${dataDir ?? ''}`;
+    let h = hashes.get(k);
+    if (!h) {
+      h = datasetHash(dataset, dataDir);
+      hashes.set(k, h);
+    }
+    return h;
+  };
+  const stimuliIds = new Map<string, string>();
+  const stimuliFor = (n: { dataset: string; dataDir?: string }, transform: Required<StimulusTransform>, tag: string) => {
+    const k = `${n.dataset}|${n.dataDir ?? ''}|${JSON.stringify(transform)}`;
+    let id = stimuliIds.get(k);
+    if (!id) {
+      id = `stimuli/${tag}/${stimuliIds.size}`;
+      stimuliIds.set(k, id);
+      items.push({
+        id,
+        kind: 'learning-stimuli',
+        params: {
+          file: study.stimuli.file,
+          variable: study.stimuli.variable,
+          transform,
+          dataset: n.dataset,
+          ...(n.dataDir ? { dataDir: n.dataDir } : {}),
+          dataHash: hashOf(n.dataset, n.dataDir),
+        } as unknown as Json,
+        deps: [],
+      });
+    }
+    return id;
+  };
+  const ids: PlannedStudyIds = { networks: {}, random: [], sensitivity: [] };
+  for (const n of study.networks) {
+    const train = `train/${n.id}`;
+    items.push({
+      id: train,
+      kind: 'learning-train',
+      params: trainParams(n, hashOf(n.dataset, n.dataDir)) as unknown as Json,
+      deps: [],
+    });
+    const stimuli = stimuliFor(n, study.stimuli.transform, 'default');
+    const rdms = `rdms/${n.id}`;
+    items.push({ id: rdms, kind: 'learning-rdms', params: { train, stimuli }, deps: [train, stimuli] });
+    ids.networks[n.id] = { train, rdms, stimuli };
+  }
+  // Random-weights baselines: every (architecture, dataset) pair of the study, with the BP recipe's network shape.
+  const archs = new Map<string, PlannedNetwork>();
+  for (const n of study.networks) if (n.rule !== 'stdp') archs.set(`${n.arch}|${n.dataset}`, n);
+  for (const n of archs.values())
+    for (const seed of study.randomSeeds) {
+      const train = `train/random-${n.arch}/seed-${seed}`;
+      const p: TrainParams = {
+        ...trainParams({ ...n, rule: 'bp', seed, hyper: {}, training: { hidden: n.training.hidden } }, hashOf(n.dataset, n.dataDir)),
+        random: true,
+      };
+      items.push({ id: train, kind: 'learning-train', params: p as unknown as Json, deps: [] });
+      const stimuli = stimuliFor(n, study.stimuli.transform, 'default');
+      const rdms = `rdms/random-${n.arch}/seed-${seed}`;
+      items.push({ id: rdms, kind: 'learning-rdms', params: { train, stimuli }, deps: [train, stimuli] });
+      ids.random.push({ arch: n.arch, dataset: n.dataset, seed, train, rdms, stimuli });
+    }
+  // Sensitivity: the first seed of every network with each alternative transform.
+  for (const [k, transform] of study.sensitivity.entries()) {
+    const entry: { stimuli: string; rdms: Record<string, string> } = { stimuli: '', rdms: {} };
+    const firstSeed = new Set<string>();
+    for (const n of study.networks) {
+      if (firstSeed.has(n.name)) continue;
+      firstSeed.add(n.name);
+      const stimuli = stimuliFor(n, transform, `sensitivity-${k}`);
+      entry.stimuli = stimuli;
+      const train = ids.networks[n.id].train;
+      const rdms = `rdms-sensitivity-${k}/${n.id}`;
+      items.push({ id: rdms, kind: 'learning-rdms', params: { train, stimuli }, deps: [train, stimuli] });
+      entry.rdms[n.id] = rdms;
+    }
+    ids.sensitivity.push(entry);
+  }
+  return { study: study.name, outputDir: study.outputDir, items, ids };
+}
