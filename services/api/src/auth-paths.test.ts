@@ -20,6 +20,8 @@ import { ApiKeyStore } from './store/api-keys.ts';
 const PARAM_SAMPLES: Record<string, string> = {
   '^[0-9a-f]{64}$': 'ab'.repeat(32),
   '^[0-9]{1,15}$': '1',
+  // a job id (UUID): the /v1/jobs routes
+  '^[0-9a-f-]{36}$': '0f0e0d0c-0b0a-4908-8706-050403020100',
 };
 
 function concretePath(route: RouteEntry): string {

@@ -1,0 +1,151 @@
+/**
+ * /v1/jobs end to end on a real server on loopback (the default engine: the local worker pool in child
+ * processes): a small plan submitted, its progress followed as server-sent events until 'end', its results read;
+ * a cancelled job; a study that does not validate; API keys enforced once they exist.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../app.ts';
+
+interface Sse {
+  event: string;
+  data: unknown;
+}
+
+/** Reads a text/event-stream response to its end. */
+async function readEvents(res: Response): Promise<Sse[]> {
+  const text = await res.text();
+  return text
+    .split('\n\n')
+    .filter((b) => b.includes('data: '))
+    .map((block) => {
+      const event = /^event: (.*)$/m.exec(block)?.[1] ?? 'message';
+      const data = JSON.parse(/^data: (.*)$/m.exec(block)?.[1] ?? 'null') as unknown;
+      return { event, data };
+    });
+}
+
+const tinyStudy = (n: number, sleepMs: number) => ({
+  name: 'tiny',
+  final: 'collect',
+  items: [
+    ...Array.from({ length: n }, (_, i) => ({
+      id: `n${i}`,
+      kind: 'pipeline.noop',
+      params: { id: i, value: i * 10, sleepMs },
+      deps: [],
+    })),
+    {
+      id: 'collect',
+      kind: 'pipeline.collect',
+      params: { study: 'tiny' },
+      deps: Array.from({ length: n }, (_, i) => `n${i}`),
+    },
+  ],
+});
+
+describe('/v1/jobs on a real server (local pool)', () => {
+  let dir: string;
+  let app: FastifyInstance;
+  let url: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'concord-jobs-'));
+    app = await buildApp({ dataDir: dir, jobs: { workers: 2 }, docs: false });
+    url = await app.listen({ host: '127.0.0.1', port: 0 });
+  });
+  afterAll(async () => {
+    await app.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs a small study end to end with its progress streamed', async () => {
+    const post = await fetch(`${url}/v1/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(tinyStudy(4, 50)),
+    });
+    expect(post.status).toBe(202);
+    const { id, status } = (await post.json()) as { id: string; status: string };
+    expect(status).toBe(`/v1/jobs/${id}`);
+
+    const events = await readEvents(await fetch(`${url}/v1/jobs/${id}/events`));
+    const kinds = new Set(events.map((e) => e.event));
+    expect(kinds.has('status')).toBe(true);
+    expect(events.at(-1)).toEqual({ event: 'end', data: { state: 'completed' } });
+    // every item reported done once (the stream may start after the first items finished)
+    const done = events
+      .filter((e) => e.event === 'item' && (e.data as { state: string }).state === 'done')
+      .map((e) => (e.data as { item: string }).item);
+    expect(new Set(done).size).toBe(done.length);
+
+    const st = (await (await fetch(`${url}/v1/jobs/${id}`)).json()) as {
+      state: string;
+      items: Record<string, number>;
+      results: string | null;
+    };
+    expect(st.state).toBe('completed');
+    expect(st.items).toEqual({ total: 5, done: 5, running: 0, waiting: 0, failed: 0, retried: 0 });
+    expect(st.results).toBe(`/v1/jobs/${id}/results`);
+
+    const results = (await (await fetch(`${url}/v1/jobs/${id}/results`)).json()) as {
+      rows: { item: string; value: number }[];
+    };
+    expect(results.rows.map((r) => [r.item, r.value])).toEqual([
+      ['n0', 0],
+      ['n1', 10],
+      ['n2', 20],
+      ['n3', 30],
+    ]);
+    const list = (await (await fetch(`${url}/v1/jobs`)).json()) as { items: { jobId: string }[] };
+    expect(list.items.map((j) => j.jobId)).toContain(id);
+  });
+
+  it('cancels a running job: its remaining items never run', async () => {
+    const post = await fetch(`${url}/v1/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(tinyStudy(20, 300)),
+    });
+    const { id } = (await post.json()) as { id: string };
+    const del = await fetch(`${url}/v1/jobs/${id}`, { method: 'DELETE' });
+    expect(del.status).toBe(200);
+    const events = await readEvents(await fetch(`${url}/v1/jobs/${id}/events`));
+    expect(events.at(-1)).toEqual({ event: 'end', data: { state: 'cancelled' } });
+    const st = (await (await fetch(`${url}/v1/jobs/${id}`)).json()) as { items: { done: number } };
+    expect(st.items.done).toBeLessThan(21);
+    expect((await fetch(`${url}/v1/jobs/${id}/results`)).status).toBe(409);
+  });
+
+  it('refuses a study that does not validate, naming the entry', async () => {
+    const res = await fetch(`${url}/v1/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'bad', items: [{ id: 'a', kind: 'no.such.kind', params: {}, deps: [] }] }),
+    });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { code: string; message: string };
+    expect(body.code).toBe('ERR_PIPELINE_UNKNOWN_ITEM_KIND');
+    expect(body.message).toContain('no.such.kind');
+    expect((await fetch(`${url}/v1/jobs/00000000-0000-4000-8000-000000000000`)).status).toBe(404);
+  });
+
+  it('needs an API key once keys exist', async () => {
+    const key = app.concord.keys.create('jobs-test');
+    const anon = await fetch(`${url}/v1/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(tinyStudy(1, 0)),
+    });
+    expect(anon.status).toBe(401);
+    const ok = await fetch(`${url}/v1/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key.key}` },
+      body: JSON.stringify(tinyStudy(1, 0)),
+    });
+    expect(ok.status).toBe(202);
+    expect((await fetch(`${url}/v1/jobs`)).status).toBe(401);
+  });
+});
