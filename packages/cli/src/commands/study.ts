@@ -1,6 +1,6 @@
 /** `concord compare-models --config study.json|yaml`: the end-to-end brain–model comparison study. */
 import { resolve } from 'node:path';
-import { loadStudyConfig, runStudy } from '@concord/pipeline';
+import { isLearningStudyFile, loadStudyConfig, runLearningStudy, runStudy } from '@concord/pipeline';
 import { type Command, requiredString, stringOption } from '../command.ts';
 
 const compareModels: Command = {
@@ -9,6 +9,7 @@ const compareModels: Command = {
   options: {
     config: { type: 'string', value: 'FILE', description: 'study file (.json, .yaml)', required: true },
     output: { type: 'string', value: 'DIR', description: "output folder (overrides the study file's output)" },
+    profile: { type: 'string', value: 'quick|full', description: 'profile of a learning-rule study (default quick)' },
   },
   details: [
     'The study file names the stimuli (generated, a folder of images, or an .npy tensor), the networks (ONNX, TF.js',
@@ -18,6 +19,8 @@ const compareModels: Command = {
     'See data/studies/default.json for the README main job.',
   ].join('\n'),
   async run(opts, _pos, ctx) {
+    const configPath = resolve(ctx.cwd, requiredString(opts, 'config'));
+    if (isLearningStudyFile(configPath)) return runLearningRuleStudy(configPath, opts, ctx);
     const { config } = loadStudyConfig(resolve(ctx.cwd, requiredString(opts, 'config')));
     const out = stringOption(opts, 'output');
     if (out) config.output = resolve(ctx.cwd, out);
@@ -42,5 +45,37 @@ const compareModels: Command = {
     return 0;
   },
 };
+
+/** A learning-rule study (data/studies/learning-rules.yaml): train, extract, score, statistics, report (issue 17). */
+async function runLearningRuleStudy(
+  configPath: string,
+  opts: Parameters<Command['run']>[0],
+  ctx: Parameters<Command['run']>[2],
+): Promise<number> {
+  const out = stringOption(opts, 'output');
+  const bar = ctx.progress('study items');
+  const outcome = await runLearningStudy(configPath, {
+    profile: stringOption(opts, 'profile') ?? 'quick',
+    ...(out ? { outputDir: resolve(ctx.cwd, out) } : {}),
+    onItem: (id, done, total) => bar({ stage: id, done, total }),
+  });
+  const result = {
+    study: outcome.study,
+    profile: outcome.profile,
+    outputDir: outcome.outputDir,
+    rows: outcome.rows.length,
+    results: outcome.results,
+    report: outcome.report,
+    networks: outcome.networks,
+  };
+  ctx.output(result, (r: typeof result) =>
+    [
+      `study '${r.study}' (${r.profile}) finished in ${(outcome.timings.total ?? 0).toFixed(1)} s: ${r.networks.length} networks, ${r.rows} result rows`,
+      `results: ${r.results}`,
+      `report:  ${r.report}`,
+    ].join('\n'),
+  );
+  return 0;
+}
 
 export const studyCommands: Command[] = [compareModels];
