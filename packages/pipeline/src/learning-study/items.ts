@@ -168,7 +168,9 @@ export const trainItem: ItemKind = {
       backend: sidecar.backend ?? 'custom',
       ...(hasOnnx
         ? {}
-        : { note: 'no ONNX graph (a spiking network): its responses to the 92 stimuli are not computed in this study' }),
+        : {
+            note: 'no ONNX graph (a spiking network): its responses to the 92 stimuli are not computed in this study',
+          }),
     };
     return result as unknown as Json;
   },

@@ -77,7 +77,10 @@ function readStudyText(path: string): unknown {
   try {
     return path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
   } catch (e) {
-    throw new StudyConfigError('config', `${path}: not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(e as Error).message}`);
+    throw new StudyConfigError(
+      'config',
+      `${path}: not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(e as Error).message}`,
+    );
   }
 }
 
@@ -173,7 +176,10 @@ export function loadLearningStudy(path: string, opts: { profile?: string } = {})
   if (!Value.Check(LearningStudySchema, raw)) {
     const first = [...Value.Errors(LearningStudySchema, raw)][0];
     const where = first?.path ? first.path.replace(/^\//, '').replaceAll('/', '.') : 'study';
-    throw new StudyConfigError(where || 'study', `${first?.message ?? 'invalid'} (received ${JSON.stringify(first?.value)})`);
+    throw new StudyConfigError(
+      where || 'study',
+      `${first?.message ?? 'invalid'} (received ${JSON.stringify(first?.value)})`,
+    );
   }
   const study = raw as LearningStudyFile;
   const base = dirname(file);
@@ -198,7 +204,10 @@ export function loadLearningStudy(path: string, opts: { profile?: string } = {})
       networks.push(planNetwork(n.name, spec, seed, base, `${entry}.train`));
   }
   if (networks.length === 0)
-    throw new StudyConfigError(`profiles.${profileName}`, 'names no network to train (rules: [...] or networks: [...])');
+    throw new StudyConfigError(
+      `profiles.${profileName}`,
+      'names no network to train (rules: [...] or networks: [...])',
+    );
   const ids = new Set<string>();
   for (const n of networks) {
     if (ids.has(n.id)) throw new StudyConfigError(`profiles.${profileName}`, `network '${n.id}' appears twice`);

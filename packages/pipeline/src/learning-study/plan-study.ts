@@ -3,6 +3,7 @@
  * per network (content key = rule, settings, seed and the training data's hash, so a re-run trains nothing already
  * trained), random-weights baselines of every architecture, and one RDM item per network and stimulus set.
  */
+import { DEFAULT_MLP_HIDDEN, getRule } from '@concord/learning';
 import type { Json, Plan, PlanItem } from '../plan/types.ts';
 import { datasetHash, type TrainParams } from './items.ts';
 import type { LearningStudy, PlannedNetwork } from './load-study.ts';
@@ -12,7 +13,7 @@ export interface PlannedStudyIds {
   /** Per network id: its train and default-stimuli RDM item ids. */
   networks: Record<string, { train: string; rdms: string; stimuli: string }>;
   /** Per architecture: random baselines (seed → train / rdms ids). */
-  random: { arch: string; dataset: string; seed: number; train: string; rdms: string; stimuli: string }[];
+  random: { name: string; arch: string; dataset: string; seed: number; train: string; rdms: string; stimuli: string }[];
   /** Per sensitivity transform index: network id → rdms item id, and its stimuli item. */
   sensitivity: { stimuli: string; rdms: Record<string, string> }[];
 }
@@ -46,7 +47,11 @@ export function planLearningStudy(study: LearningStudy): Plan & { ids: PlannedSt
     return h;
   };
   const stimuliIds = new Map<string, string>();
-  const stimuliFor = (n: { dataset: string; dataDir?: string }, transform: Required<StimulusTransform>, tag: string) => {
+  const stimuliFor = (
+    n: { dataset: string; dataDir?: string },
+    transform: Required<StimulusTransform>,
+    tag: string,
+  ) => {
     const k = `${n.dataset}|${n.dataDir ?? ''}|${JSON.stringify(transform)}`;
     let id = stimuliIds.get(k);
     if (!id) {
@@ -82,21 +87,26 @@ export function planLearningStudy(study: LearningStudy): Plan & { ids: PlannedSt
     items.push({ id: rdms, kind: 'learning-rdms', params: { train, stimuli }, deps: [train, stimuli] });
     ids.networks[n.id] = { train, rdms, stimuli };
   }
-  // Random-weights baselines: every (architecture, dataset) pair of the study, with the BP recipe's network shape.
-  const archs = new Map<string, PlannedNetwork>();
-  for (const n of study.networks) if (n.rule !== 'stdp') archs.set(`${n.arch}|${n.dataset}`, n);
-  for (const n of archs.values())
+  // Random-weights baselines: every (architecture, hidden sizes, dataset) of the study, untrained (BP's recipe).
+  const archs = new Map<string, { n: PlannedNetwork; hidden: number[]; name: string }>();
+  for (const n of study.networks) {
+    if (n.rule === 'stdp') continue;
+    const hidden = n.training.hidden ?? getRule(n.rule).declaration.training?.hidden ?? DEFAULT_MLP_HIDDEN;
+    const name = `random-${n.arch}-${hidden.join('-')}`;
+    archs.set(`${name}|${n.dataset}`, { n, hidden: [...hidden], name });
+  }
+  for (const { n, hidden, name } of archs.values())
     for (const seed of study.randomSeeds) {
-      const train = `train/random-${n.arch}/seed-${seed}`;
+      const train = `train/${name}/seed-${seed}`;
       const p: TrainParams = {
-        ...trainParams({ ...n, rule: 'bp', seed, hyper: {}, training: { hidden: n.training.hidden } }, hashOf(n.dataset, n.dataDir)),
+        ...trainParams({ ...n, rule: 'bp', seed, hyper: {}, training: { hidden } }, hashOf(n.dataset, n.dataDir)),
         random: true,
       };
       items.push({ id: train, kind: 'learning-train', params: p as unknown as Json, deps: [] });
       const stimuli = stimuliFor(n, study.stimuli.transform, 'default');
-      const rdms = `rdms/random-${n.arch}/seed-${seed}`;
+      const rdms = `rdms/${name}/seed-${seed}`;
       items.push({ id: rdms, kind: 'learning-rdms', params: { train, stimuli }, deps: [train, stimuli] });
-      ids.random.push({ arch: n.arch, dataset: n.dataset, seed, train, rdms, stimuli });
+      ids.random.push({ name, arch: n.arch, dataset: n.dataset, seed, train, rdms, stimuli });
     }
   // Sensitivity: the first seed of every network with each alternative transform.
   for (const [k, transform] of study.sensitivity.entries()) {

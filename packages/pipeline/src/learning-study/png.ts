@@ -35,7 +35,10 @@ export function encodePng(pixels: Uint8Array, width: number, height: number, cha
   header[9] = channels === 1 ? 0 : 2;
   const raw = Buffer.alloc(height * (1 + width * channels));
   for (let y = 0; y < height; y++)
-    Buffer.from(pixels.subarray(y * width * channels, (y + 1) * width * channels)).copy(raw, y * (1 + width * channels) + 1);
+    Buffer.from(pixels.subarray(y * width * channels, (y + 1) * width * channels)).copy(
+      raw,
+      y * (1 + width * channels) + 1,
+    );
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     chunk('IHDR', header),

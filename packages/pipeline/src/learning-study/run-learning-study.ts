@@ -10,6 +10,7 @@ import { ArtifactStore } from '../plan/artifact-store.ts';
 import { type PlanRunResult, runPlanInProcess } from '../plan/run-in-process.ts';
 import { readyRdmSubjects } from '../study/brain-stage.ts';
 import type { RdmsOutput, TrainOutput } from './items.ts';
+import { correlationRdm } from './items.ts';
 import { type LearningStudy, loadLearningStudy } from './load-study.ts';
 import { type PlannedStudyIds, planLearningStudy } from './plan-study.ts';
 import { writeLearningReport } from './report.ts';
@@ -23,11 +24,26 @@ import {
   pairwiseTests,
   scoreModels,
 } from './statistics.ts';
-import { correlationRdm } from './items.ts';
 
 export const LEARNING_RESULT_FIELDS = [
-  'network', 'rule', 'family', 'seed', 'arch', 'testAccuracy', 'criteria', 'layer', 'dataset', 'subjectCount',
-  'metric', 'value', 'ciLower', 'ciUpper', 'p', 'pCorrected', 'ceilingLower', 'ceilingUpper',
+  'network',
+  'rule',
+  'family',
+  'seed',
+  'arch',
+  'testAccuracy',
+  'criteria',
+  'layer',
+  'dataset',
+  'subjectCount',
+  'metric',
+  'value',
+  'ciLower',
+  'ciUpper',
+  'p',
+  'pCorrected',
+  'ceilingLower',
+  'ceilingUpper',
 ] as const;
 
 export interface LearningResultRow {
@@ -114,8 +130,18 @@ function readRdmRows(out: RdmsOutput): Float64Array[] {
 }
 
 function toCsv(rows: LearningResultRow[]): string {
-  const cols = [...LEARNING_RESULT_FIELDS.filter((c) => c !== 'criteria'), 'asymmetricWeights', 'localErrors', 'singlePhase'];
-  const cell = (v: unknown) => (v === null || v === undefined ? '' : typeof v === 'string' && /[",\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : String(v));
+  const cols = [
+    ...LEARNING_RESULT_FIELDS.filter((c) => c !== 'criteria'),
+    'asymmetricWeights',
+    'localErrors',
+    'singlePhase',
+  ];
+  const cell = (v: unknown) =>
+    v === null || v === undefined
+      ? ''
+      : typeof v === 'string' && /[",\n]/.test(v)
+        ? `"${v.replaceAll('"', '""')}"`
+        : String(v);
   const lines = [cols.join(',')];
   for (const r of rows) {
     const rec = { ...r, ...(r.criteria ?? {}) } as Record<string, unknown>;
@@ -152,30 +178,77 @@ export async function finishLearningStudy(
 
   // Model RDMs: networks' layers, random baselines, pixels, categorical models.
   const models: ModelRdm[] = [];
-  const meta = new Map<string, Omit<LearningResultRow, 'layer' | 'dataset' | 'subjectCount' | 'metric' | 'value' | 'ciLower' | 'ciUpper' | 'p' | 'pCorrected' | 'ceilingLower' | 'ceilingUpper'>>();
+  const meta = new Map<
+    string,
+    Omit<
+      LearningResultRow,
+      | 'layer'
+      | 'dataset'
+      | 'subjectCount'
+      | 'metric'
+      | 'value'
+      | 'ciLower'
+      | 'ciUpper'
+      | 'p'
+      | 'pCorrected'
+      | 'ceilingLower'
+      | 'ceilingUpper'
+    >
+  >();
   const notes: string[] = [];
   for (const n of study.networks) {
     const r = get<RdmsOutput>(plan.ids.networks[n.id].rdms);
     const t = get<TrainOutput>(plan.ids.networks[n.id].train);
     if (r.note) notes.push(`${n.id}: ${r.note}`);
-    meta.set(n.id, { network: n.id, rule: n.rule, family: n.family, seed: n.seed, arch: n.arch, testAccuracy: t.testAccuracy, criteria: n.criteria });
+    meta.set(n.id, {
+      network: n.id,
+      rule: n.rule,
+      family: n.family,
+      seed: n.seed,
+      arch: n.arch,
+      testAccuracy: t.testAccuracy,
+      criteria: n.criteria,
+    });
     readRdmRows(r).forEach((v, i) => {
       models.push({ id: `${n.id}:${r.layers[i]}`, group: n.name, layer: r.layers[i], vector: v });
       if (r.constantPatterns[i] > 0)
-        notes.push(`${n.id} layer ${r.layers[i]}: ${r.constantPatterns[i]} stimuli give a constant activation pattern (correlation distance undefined → no score)`);
+        notes.push(
+          `${n.id} layer ${r.layers[i]}: ${r.constantPatterns[i]} stimuli give a constant activation pattern (correlation distance undefined → no score)`,
+        );
     });
   }
   for (const rb of plan.ids.random) {
     const r = get<RdmsOutput>(rb.rdms);
-    const id = `random-${rb.arch}/seed-${rb.seed}`;
-    meta.set(id, { network: id, rule: 'random', family: 'baseline (random weights)', seed: rb.seed, arch: rb.arch, testAccuracy: null, criteria: null });
+    const id = `${rb.name}/seed-${rb.seed}`;
+    meta.set(id, {
+      network: id,
+      rule: 'random',
+      family: 'baseline (random weights)',
+      seed: rb.seed,
+      arch: rb.arch,
+      testAccuracy: null,
+      criteria: null,
+    });
     readRdmRows(r).forEach((v, i) => {
-      models.push({ id: `${id}:${r.layers[i]}`, group: `random-${rb.arch}`, layer: r.layers[i], vector: v });
+      models.push({ id: `${id}:${r.layers[i]}`, group: rb.name, layer: r.layers[i], vector: v });
     });
   }
   const st = readNpy(stim.npy);
-  models.push({ id: 'pixels:pixels', group: 'pixels', layer: 'pixels', vector: correlationRdm(st.data as Float32Array, st.shape[0]) });
-  meta.set('pixels', { network: 'pixels', rule: 'pixels', family: 'baseline (pixels)', seed: null, arch: null, testAccuracy: null, criteria: null });
+  models.push({
+    id: 'pixels:pixels',
+    group: 'pixels',
+    layer: 'pixels',
+    vector: correlationRdm(st.data as Float32Array, st.shape[0]),
+  });
+  meta.set('pixels', {
+    network: 'pixels',
+    rule: 'pixels',
+    family: 'baseline (pixels)',
+    seed: null,
+    arch: null,
+    testAccuracy: null,
+    criteria: null,
+  });
   const fm = study.brain.models ? fileModels(study.brain.models) : new Map<string, Float64Array>();
   for (const name of study.brain.categoricalModels) {
     const v = fm.get(name);
@@ -184,18 +257,32 @@ export async function finishLearningStudy(
       continue;
     }
     models.push({ id: `${name}:model`, group: name, layer: 'model', vector: v });
-    meta.set(name, { network: name, rule: 'categorical', family: 'baseline (categorical model)', seed: null, arch: null, testAccuracy: null, criteria: null });
+    meta.set(name, {
+      network: name,
+      rule: 'categorical',
+      family: 'baseline (categorical model)',
+      seed: null,
+      arch: null,
+      testAccuracy: null,
+      criteria: null,
+    });
   }
 
   // Scores against hIT (subjects) and monkey IT (one RDM).
   const tScore = performance.now();
   const subjects = brainSubjects(study);
   const datasets: DatasetScores[] = [
-    scoreModels(models, subjects.vectors, 'hIT', { method: study.metric, nSamples: study.bootstrapSamples, seed: study.seed }),
+    scoreModels(models, subjects.vectors, 'hIT', {
+      method: study.metric,
+      nSamples: study.bootstrapSamples,
+      seed: study.seed,
+    }),
   ];
   const mit = study.brain.monkeyIt ? fm.get(study.brain.monkeyIt) : undefined;
   if (mit)
-    datasets.push(scoreModels(models, [mit], 'mIT', { method: study.metric, nSamples: study.bootstrapSamples, seed: study.seed }));
+    datasets.push(
+      scoreModels(models, [mit], 'mIT', { method: study.metric, nSamples: study.bootstrapSamples, seed: study.seed }),
+    );
   timings.scoring = (performance.now() - tScore) / 1000;
 
   const rows: LearningResultRow[] = [];
@@ -234,11 +321,15 @@ export async function finishLearningStudy(
   for (const g of groups) {
     const entries = models
       .filter((m) => m.group === g)
-      .map((m) => ({ seed: m.id.slice(0, m.id.lastIndexOf(':')), layer: m.layer, perSubject: hit.scores.get(m.id)?.perSubject ?? [] }));
+      .map((m) => ({
+        seed: m.id.slice(0, m.id.lastIndexOf(':')),
+        layer: m.layer,
+        perSubject: hit.scores.get(m.id)?.perSubject ?? [],
+      }));
     const b = crossValidatedBestLayer(g, entries);
     if (b) best.push(b);
   }
-  const ruleGroups = new Set([...study.networks.map((n) => n.name), ...plan.ids.random.map((r) => `random-${r.arch}`)]);
+  const ruleGroups = new Set([...study.networks.map((n) => n.name), ...plan.ids.random.map((r) => r.name)]);
   const pairwise = pairwiseTests(best.filter((b) => ruleGroups.has(b.group)));
   timings.statistics = (performance.now() - tStats) / 1000;
 
@@ -282,7 +373,9 @@ export async function finishLearningStudy(
     stimuli: stim,
     subjects: subjects.names,
     timings,
-    trainSeconds: Object.fromEntries(study.networks.map((n) => [n.id, get<TrainOutput>(plan.ids.networks[n.id].train).trainSeconds])),
+    trainSeconds: Object.fromEntries(
+      study.networks.map((n) => [n.id, get<TrainOutput>(plan.ids.networks[n.id].train).trainSeconds]),
+    ),
     backend: get<TrainOutput>(plan.ids.networks[study.networks[0].id].train).backend,
   });
   return {
@@ -305,6 +398,7 @@ function compareRdmsValue(a: Float64Array, b: Float64Array, method: string): num
   // Local import keeps statistics.ts the one place that wraps compareRdms for the scores.
   return compareRdmsFn(a, b, { method }).get(0, 0);
 }
+
 import { compareRdms as compareRdmsFn } from '@concord/rsa';
 
 export interface RunLearningStudyOptions {
@@ -319,7 +413,10 @@ export interface RunLearningStudyOptions {
   signal?: AbortSignal;
 }
 
-export async function runLearningStudy(path: string, opts: RunLearningStudyOptions = {}): Promise<LearningStudyOutcome> {
+export async function runLearningStudy(
+  path: string,
+  opts: RunLearningStudyOptions = {},
+): Promise<LearningStudyOutcome> {
   const loaded = loadLearningStudy(path, { profile: opts.profile });
   const study: LearningStudy = {
     ...loaded,

@@ -5,7 +5,7 @@
  * cross-validation; pairwise tests between rules (and against the random baseline) on the held-out subject scores,
  * FDR (Benjamini–Hochberg) over all pairs.
  */
-import { Matrix } from '@concord/core';
+import type { Matrix } from '@concord/core';
 import { compareRdms, Rdms } from '@concord/rsa';
 import { evalBootstrapPattern, evalDualBootstrap, fdrBh, ModelFixed, ttest1Samp } from '@concord/stats';
 
@@ -50,8 +50,7 @@ export function scoreModels(
 ): DatasetScores {
   const usable = models.filter((m) => finiteVector(m.vector));
   const scores = new Map<string, ModelScore>();
-  for (const m of models)
-    scores.set(m.id, { value: null, ciLower: null, ciUpper: null, p: null, perSubject: [] });
+  for (const m of models) scores.set(m.id, { value: null, ciLower: null, ciUpper: null, p: null, perSubject: [] });
   const data = Rdms.fromVectors(subjects.map((s) => Array.from(s)));
   const fixed = usable.map((m) => new ModelFixed(m.id, m.vector));
   let ceiling: DatasetScores['ceiling'] = null;
