@@ -28,11 +28,14 @@ interface ItemJobData {
 
 /** Redis connections that wait out a Redis restart instead of failing commands. */
 export function redisConnection(url: string): Redis {
-  return new Redis(url, {
+  const r = new Redis(url, {
     maxRetriesPerRequest: null,
     enableOfflineQueue: true,
     retryStrategy: (times) => Math.min(50 * times, 1000),
   });
+  // Connection errors are retried by ioredis (retryStrategy); commands wait in the offline queue meanwhile.
+  r.on('error', () => {});
+  return r;
 }
 
 function bullJobId(jobId: string, item: string): string {
