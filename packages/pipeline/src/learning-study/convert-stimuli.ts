@@ -28,7 +28,7 @@ export function readStimulusImages(file: string, variable: string): SourceImages
   let width = 0;
   for (const [i, s] of v.structs.entries()) {
     const img = s.image as { shape?: number[]; data?: ArrayLike<number> } | undefined;
-    if (!img?.shape || img.shape.length !== 3 || img.shape[2] !== 3 || !img.data)
+    if (img?.shape?.length !== 3 || img.shape[2] !== 3 || !img.data)
       throw new ConcordError(
         PIPELINE_ERRORS.STUDY_CONFIG,
         `stimuli: ${file} ${variable}(${i + 1}).image: expected an h×w×3 image, received shape ${JSON.stringify(img?.shape)}`,

@@ -350,7 +350,7 @@ export async function writeLearningReport(r: ReportInput): Promise<string> {
   const sensTable = table(
     ['transform', ...rules.map((n) => n.name)],
     [
-      ['default: ' + JSON.stringify(t), ...rules.map((n) => fmt(bestOf.get(n.name)?.value))],
+      [`default: ${JSON.stringify(t)}`, ...rules.map((n) => fmt(bestOf.get(n.name)?.value))],
       ...r.sensitivity.map((s) => [JSON.stringify(s.transform), ...rules.map((n) => fmt(s.values[n.name]))]),
     ],
     'table-sensitivity',
