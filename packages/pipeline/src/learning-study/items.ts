@@ -84,6 +84,8 @@ export const stimuliItem: ItemKind = {
 };
 
 export interface TrainParams {
+  /** The training kernels' backend ('native', 'js'): part of the content key. */
+  backend: string;
   rule: string;
   arch: string;
   dataset: string;

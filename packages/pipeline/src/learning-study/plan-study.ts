@@ -3,6 +3,7 @@
  * per network (content key = rule, settings, seed and the training data's hash, so a re-run trains nothing already
  * trained), random-weights baselines of every architecture, and one RDM item per network and stimulus set.
  */
+import { trainingKernelsFor } from '@concord/core';
 import { DEFAULT_MLP_HIDDEN, getRule } from '@concord/learning';
 import type { Json, Plan, PlanItem } from '../plan/types.ts';
 import { datasetHash, type TrainParams } from './items.ts';
@@ -20,6 +21,8 @@ export interface PlannedStudyIds {
 
 function trainParams(n: PlannedNetwork, dataHash: string): TrainParams {
   return {
+    // The kernel backend is part of the key: native and TypeScript weights agree only to float32 rounding.
+    backend: trainingKernelsFor().name,
     rule: n.rule,
     arch: n.arch,
     dataset: n.dataset,
