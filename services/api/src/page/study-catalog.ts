@@ -52,16 +52,16 @@ const MAX_RESULTS_BYTES = 64 * 1024 * 1024;
 const MAX_LISTED_FILES = 1000;
 
 export class StudyCatalog {
-  private readonly extra: (() => StudyFolder[])[] = [];
+  private readonly extra: (() => Promise<StudyFolder[]> | StudyFolder[])[] = [];
 
   constructor(private readonly studiesDir?: string) {}
 
   /** Another source of folders (the jobs engine registers its finished jobs here). */
-  addSource(source: () => StudyFolder[]): void {
+  addSource(source: () => Promise<StudyFolder[]> | StudyFolder[]): void {
     this.extra.push(source);
   }
 
-  folders(): StudyFolder[] {
+  async folders(): Promise<StudyFolder[]> {
     const out: StudyFolder[] = [];
     const root = this.studiesDir;
     if (root !== undefined && existsSync(root)) {
@@ -73,14 +73,15 @@ export class StudyCatalog {
           out.push({ id: e.name, dir: join(root, e.name), origin: 'folder' });
       }
     }
-    for (const source of this.extra) for (const f of source()) if (existsSync(join(f.dir, 'results.json'))) out.push(f);
+    for (const source of this.extra)
+      for (const f of await source()) if (existsSync(join(f.dir, 'results.json'))) out.push(f);
     // First one wins on a clash of ids (a folder named like a job's id).
     const seen = new Set<string>();
     return out.filter((f) => !seen.has(f.id) && seen.add(f.id) !== undefined);
   }
 
-  find(id: string): StudyFolder {
-    const f = this.folders().find((s) => s.id === id);
+  async find(id: string): Promise<StudyFolder> {
+    const f = (await this.folders()).find((s) => s.id === id);
     if (!f) throw new ApiError(404, API_ERRORS.NOT_FOUND, `id: no study '${id.slice(0, 100)}'`, { field: 'id' });
     return f;
   }

@@ -41,7 +41,7 @@ export async function studyRoutes(app: FastifyInstance, opts: { catalog: StudyCa
       },
     },
     async () => {
-      const studies = catalog.folders().flatMap((f) => {
+      const studies = (await catalog.folders()).flatMap((f) => {
         try {
           return [catalog.summary(f)];
         } catch (e) {
@@ -67,7 +67,7 @@ export async function studyRoutes(app: FastifyInstance, opts: { catalog: StudyCa
       },
     },
     async (request) => {
-      const f = catalog.find((request.params as { id: string }).id);
+      const f = await catalog.find((request.params as { id: string }).id);
       const results = catalog.results(f);
       return { ...catalog.summary(f), ...results, files: catalog.files(f) };
     },
@@ -85,7 +85,7 @@ export async function studyRoutes(app: FastifyInstance, opts: { catalog: StudyCa
       },
     },
     async (request) => {
-      const f = catalog.find((request.params as { id: string }).id);
+      const f = await catalog.find((request.params as { id: string }).id);
       const { rows } = catalog.results(f);
       return { charts: studyCharts(studyKind(rows), rows, f.dir) };
     },
@@ -105,7 +105,7 @@ export async function studyRoutes(app: FastifyInstance, opts: { catalog: StudyCa
     },
     async (request, reply) => {
       const params = request.params as { id: string; '*': string };
-      const f = catalog.find(params.id);
+      const f = await catalog.find(params.id);
       const found = resolveInside(f.dir, params['*']);
       if (!found.ok)
         throw new ApiError(

@@ -31,7 +31,9 @@ export function chartGrid(charts) {
         actions: { export: true, source: false, compiled: false, editor: false },
         renderer: 'svg',
       });
-      f.target.querySelector('svg')?.setAttribute('aria-label', f.chart.title);
+      f.target.querySelector('svg.marks')?.setAttribute('aria-label', f.chart.title);
+      // vega-embed's action menu opens from an icon-only <summary>: give it a name screen readers can announce.
+      f.target.querySelector('details > summary')?.setAttribute('aria-label', `Export or save: ${f.chart.title}`);
     }
   };
   /** Show the charts whose dataset/metric match (charts without one always show). */

@@ -48,8 +48,10 @@ export function jobProgress(job, onChange = () => {}) {
   const update = (x) => {
     const c = countsOf(x);
     if (c) counts = { ...counts, ...c };
-    if (typeof x?.state === 'string' && (x.items || TERMINAL.has(x.state) || !x.type)) state = x.state;
-    else if (x?.type === 'item' && !TERMINAL.has(state)) state = 'running';
+    // An item event's `state` is the item's, not the job's: it only tells that the job is running.
+    if (x?.type === 'item') {
+      if (!TERMINAL.has(state)) state = 'running';
+    } else if (typeof x?.state === 'string') state = x.state;
     paint();
     onChange({ state, counts, raw: x });
   };
