@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@concord/io';
 import { layerProfile, renderSvg } from '@concord/plot';
+import { datasetHash, sha256File } from './items.ts';
 import type { LearningStudy } from './load-study.ts';
 import type { LearningNetworkSummary, LearningResultRow } from './run-learning-study.ts';
 import type { StimulusTransform } from './schema.ts';
@@ -24,6 +25,8 @@ export interface ReportInput {
   timings: Record<string, number>;
   trainSeconds: Record<string, number>;
   backend: string;
+  /** The runtime that computed the activations (onnxruntime-node version). */
+  runtime: string;
 }
 
 const esc = (s: unknown) =>
@@ -363,6 +366,16 @@ export async function writeLearningReport(r: ReportInput): Promise<string> {
       ['study file', study.file],
       ['configuration hash (SHA-256)', study.configHash],
       ['stimuli.npy SHA-256', r.stimuli.sha256],
+      ['stimulus images SHA-256', `${study.stimuli.file}: ${sha256File(study.stimuli.file)}`],
+      ['brain RDMs SHA-256', `${study.brain.file}: ${sha256File(study.brain.file)}`],
+      ...(study.brain.models
+        ? [['model RDMs SHA-256', `${study.brain.models}: ${sha256File(study.brain.models)}`]]
+        : []),
+      ...[...new Map(study.networks.map((n) => [`${n.dataset}|${n.dataDir ?? ''}`, n])).values()].map((n) => [
+        'training data SHA-256',
+        `${n.dataDir ?? n.dataset}: ${datasetHash(n.dataset, n.dataDir)}`,
+      ]),
+      ['onnxruntime', r.runtime],
       ['training pixel statistics', JSON.stringify(r.stimuli.training)],
       ['seeds', study.networks.map((n) => n.seed).join(', ')],
       ['backend', r.backend],

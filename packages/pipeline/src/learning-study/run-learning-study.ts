@@ -377,6 +377,7 @@ export async function finishLearningStudy(
       study.networks.map((n) => [n.id, get<TrainOutput>(plan.ids.networks[n.id].train).trainSeconds]),
     ),
     backend: get<TrainOutput>(plan.ids.networks[study.networks[0].id].train).backend,
+    runtime: (await import('@concord/activations')).ONNX_RUNTIME,
   });
   return {
     study: study.name,
