@@ -141,7 +141,7 @@ export async function writeLearningReport(r: ReportInput): Promise<string> {
             mark: { type: 'errorbar' },
             encoding: {
               x: { field: 'group', type: 'nominal', sort: null },
-              y: { field: 'lo', type: 'quantitative' },
+              y: { field: 'lo', type: 'quantitative', title: `${study.metric} (hIT)` },
               y2: { field: 'hi' },
             },
           },
@@ -200,7 +200,7 @@ export async function writeLearningReport(r: ReportInput): Promise<string> {
             mark: 'errorbar',
             encoding: {
               x: { field: 'model', type: 'nominal', sort: null },
-              y: { field: 'lo', type: 'quantitative' },
+              y: { field: 'lo', type: 'quantitative', title: `${study.metric} (hIT)` },
               y2: { field: 'hi' },
             },
           },
@@ -245,37 +245,43 @@ export async function writeLearningReport(r: ReportInput): Promise<string> {
       } as Spec,
     ),
   );
-  const scatter = rules.map((n) => ({
-    rule: n.name,
-    accuracy: meanAcc(n.name) ?? 0,
-    brain: bestOf.get(n.name)?.value ?? 0,
-    criteria: criteriaCount(n),
-  }));
+  const scatter = rules
+    .filter((n) => bestOf.has(n.name))
+    .map((n) => ({
+      rule: n.name,
+      accuracy: meanAcc(n.name) ?? 0,
+      brain: bestOf.get(n.name)?.value ?? 0,
+      criteria: criteriaCount(n),
+    }));
   figures.push(
-    await figure('fig-tradeoff', 'Plausibility (criteria met, colour and size) vs accuracy vs brain similarity', {
-      width: 420,
-      height: 300,
-      data: { values: scatter },
-      layer: [
-        {
-          mark: { type: 'point', filled: true },
-          encoding: {
-            x: { field: 'accuracy', type: 'quantitative', title: 'test accuracy' },
-            y: { field: 'brain', type: 'quantitative', title: `brain similarity (${study.metric}, hIT)` },
-            color: { field: 'criteria', type: 'ordinal', title: 'criteria met' },
-            size: { field: 'criteria', type: 'quantitative', scale: { range: [60, 300] }, legend: null },
+    await figure(
+      'fig-tradeoff',
+      'Plausibility (criteria met, colour and size) vs accuracy vs brain similarity (cross-validated best layer; rules without a brain score, e.g. STDP, are left out: see the notes)',
+      {
+        width: 420,
+        height: 300,
+        data: { values: scatter },
+        layer: [
+          {
+            mark: { type: 'point', filled: true },
+            encoding: {
+              x: { field: 'accuracy', type: 'quantitative', title: 'test accuracy' },
+              y: { field: 'brain', type: 'quantitative', title: `brain similarity (${study.metric}, hIT)` },
+              color: { field: 'criteria', type: 'ordinal', title: 'criteria met' },
+              size: { field: 'criteria', type: 'quantitative', scale: { range: [60, 300] }, legend: null },
+            },
           },
-        },
-        {
-          mark: { type: 'text', dx: 8, align: 'left', fontSize: 10 },
-          encoding: {
-            x: { field: 'accuracy', type: 'quantitative' },
-            y: { field: 'brain', type: 'quantitative' },
-            text: { field: 'rule' },
+          {
+            mark: { type: 'text', dx: 8, align: 'left', fontSize: 10 },
+            encoding: {
+              x: { field: 'accuracy', type: 'quantitative' },
+              y: { field: 'brain', type: 'quantitative' },
+              text: { field: 'rule' },
+            },
           },
-        },
-      ],
-    } as Spec),
+        ],
+      } as Spec,
+    ),
   );
   const png = readFileSync(r.stimuli.png).toString('base64');
   figures.push(
