@@ -13,7 +13,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTestStudy, testStudyConfig } from './page/test-study.ts';
+import { stringify as toYaml } from 'yaml';
+import { makeLearningTestStudy, makeTestStudy, testStudyConfig } from './page/test-study.ts';
 import { ApiKeyStore } from './store/api-keys.ts';
 import { openDatabase } from './store/database.ts';
 import { type ChildServer, startChildServer } from './test-server.ts';
@@ -32,6 +33,7 @@ let context: BrowserContext;
 let studiesDir: string;
 let dataDir: string;
 let rows: Row[];
+let learning: { dir: string; rows: Row[]; pairwise: Row[] };
 /** Console errors and page errors, with the page (URL) they came from. */
 const consoleErrors: string[] = [];
 
@@ -82,6 +84,8 @@ describe.skipIf(!hasChromium)(
       dataDir = mkdtempSync(join(tmpdir(), 'concord-web-data-'));
       const studyDir = await makeTestStudy(studiesDir);
       rows = JSON.parse(readFileSync(join(studyDir, 'results.json'), 'utf8')).rows;
+      const learningDir = await makeLearningTestStudy(studiesDir);
+      learning = { dir: learningDir, ...JSON.parse(readFileSync(join(learningDir, 'results.json'), 'utf8')) };
       server = await startChildServer(dataDir, ['--studies', studiesDir, '--threads', '1']);
       browser = await chromium.launch({
         executablePath: CHROMIUM,
@@ -109,6 +113,7 @@ describe.skipIf(!hasChromium)(
       const page = await newPage(1280, 800);
       await page.goto(`${server.url}/`);
       await page.locator('#studies-table a', { hasText: 'page-test' }).waitFor();
+      await page.locator('#studies-table a', { hasText: 'tiny-rules' }).waitFor();
       await shot(page, 'home-1280x800');
       expect(await axeViolations(page)).toEqual([]);
 
@@ -177,6 +182,35 @@ describe.skipIf(!hasChromium)(
       await page.close();
     }, 120_000);
 
+    it("shows the learning-rule study's criteria, accuracy and brain-similarity table, pairwise tests and networks", async () => {
+      const page = await newPage(1280, 800);
+      await page.goto(`${server.url}/#/studies/tiny-rules.quick`);
+      await page.locator('#criteria-table').waitFor();
+      const rules = [...new Set(learning.rows.map((r) => r.rule as string))];
+      expect(await page.locator('#criteria-table tbody tr').count()).toBe(rules.length);
+      const bp = learning.rows.find((r) => r.rule === 'bp') as {
+        criteria: Record<string, boolean>;
+        testAccuracy: number;
+      };
+      const bpRow = page.locator('#criteria-table tbody tr', { has: page.locator('th', { hasText: /^bp$/ }) });
+      const cells = await bpRow.locator('td').allTextContents();
+      expect(cells.slice(1, 4)).toEqual(
+        ['asymmetricWeights', 'localErrors', 'singlePhase'].map((k) => (bp.criteria[k] ? 'yes' : 'no')),
+      );
+      expect(cells[5]).toBe(`${(bp.testAccuracy * 100).toFixed(1)} %`);
+      expect(await page.locator('#pairwise-table tbody tr').count()).toBe(learning.pairwise.length);
+      await page.locator('figure.chart[data-kind="profile"] svg.marks').first().waitFor();
+      // An exported network downloads byte for byte.
+      const link = page.locator('#study-files a', { hasText: /\.onnx$/ }).first();
+      const path = (await link.textContent()) ?? '';
+      const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+      const saved = await download.path();
+      expect(readFileSync(saved).equals(readFileSync(join(learning.dir, path)))).toBe(true);
+      await shot(page, 'learning-study-1280x800');
+      expect(await axeViolations(page)).toEqual([]);
+      await page.close();
+    }, 60_000);
+
     it('is readable on a 390 px screen: nothing but the tables and charts scrolls sideways', async () => {
       const page = await newPage(390, 844);
       await page.goto(`${server.url}/#/studies/page-test`);
@@ -200,7 +234,8 @@ describe.skipIf(!hasChromium)(
       expect(await axeViolations(page)).toEqual([]);
 
       await page.goto(`${server.url}/#/submit`);
-      await page.locator('#study-text').fill(JSON.stringify(testStudyConfig(studiesDir, 'submitted'), null, 2));
+      // Written as YAML: the page parses it and submits the JSON form.
+      await page.locator('#study-text').fill(toYaml(testStudyConfig(studiesDir, 'submitted')));
       expect(await axeViolations(page)).toEqual([]);
       await page.locator('#submit-study').click();
       await page.waitForURL(/#\/jobs\//);

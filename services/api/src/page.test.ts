@@ -1,15 +1,16 @@
 /**
  * The web page's server side through `app.inject`: static files (public), the study routes (protected like every
- * /v1 route), both row shapes' charts, and file downloads that never leave the study folder. The study is a real
- * run of the simulated study (page/test-study.ts); expected chart contents are recomputed here from its rows.
+ * /v1 route), both row shapes' charts, and file downloads that never leave the study folder. The studies are real
+ * runs (page/test-study.ts): the simulated study reduced, and a tiny learning-rule study; expected chart contents
+ * are recomputed here from their rows.
  */
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from './app.ts';
-import { makeTestStudy, TEST_LAYERS } from './page/test-study.ts';
+import { makeLearningTestStudy, makeTestStudy, TEST_LAYERS } from './page/test-study.ts';
 import { ApiKeyStore } from './store/api-keys.ts';
 
 type Row = Record<string, unknown>;
@@ -25,11 +26,13 @@ interface Chart {
 let app: FastifyInstance;
 let studiesDir: string;
 let studyDir: string;
+let learningDir: string;
 const dataDir = mkdtempSync(join(tmpdir(), 'concord-page-data-'));
 
 beforeAll(async () => {
   studiesDir = mkdtempSync(join(tmpdir(), 'concord-page-studies-'));
   studyDir = await makeTestStudy(studiesDir);
+  learningDir = await makeLearningTestStudy(studiesDir);
   // A secret beside the studies folder, and a link inside the study pointing at it: neither may be served.
   writeFileSync(join(studiesDir, 'secret.txt'), SECRET);
   symlinkSync(join(studiesDir, 'secret.txt'), join(studyDir, 'escape.txt'));
@@ -76,12 +79,48 @@ describe('the page itself', () => {
 });
 
 describe('GET /v1/studies', () => {
-  it('lists the study folders that hold a results.json', async () => {
+  it('lists the study folders that hold a results.json (one level deeper as folder.sub)', async () => {
     const { status, body } = await getJson('/v1/studies');
     expect(status).toBe(200);
-    expect(body.studies).toHaveLength(1);
-    expect(body.studies[0]).toMatchObject({ id: 'page-test', name: 'page-test', kind: 'simulated', origin: 'folder' });
-    expect(body.studies[0].rowCount).toBeGreaterThan(0);
+    const byId = Object.fromEntries(body.studies.map((s: { id: string }) => [s.id, s]));
+    expect(Object.keys(byId).sort()).toEqual(['page-test', 'tiny-rules.quick']);
+    expect(byId['page-test']).toMatchObject({ name: 'page-test', kind: 'simulated', origin: 'folder', profile: null });
+    expect(byId['tiny-rules.quick']).toMatchObject({ name: 'tiny-rules', kind: 'learning-rules', profile: 'quick' });
+    const learningRows = JSON.parse(readFileSync(join(learningDir, 'results.json'), 'utf8')).rows;
+    expect(byId['tiny-rules.quick'].rowCount).toBe(learningRows.length);
+  });
+
+  it("draws the learning-rule study's layer profiles with its bootstrap intervals and exports its networks", async () => {
+    const { body: study } = await getJson('/v1/studies/tiny-rules.quick');
+    const rows = study.rows as Row[];
+    expect(study.pairwise.length).toBeGreaterThan(0);
+    const { body } = await getJson('/v1/studies/tiny-rules.quick/charts');
+    const charts = body.charts as Chart[];
+    const targets = new Set(rows.map((r) => `${r.dataset}|${r.metric}`));
+    expect(
+      charts
+        .filter((c) => c.kind === 'profile')
+        .map((c) => c.id)
+        .sort(),
+    ).toEqual([...targets].map((t) => `profile:${t}`).sort());
+    for (const c of charts) {
+      for (const p of c.spec.data?.values ?? []) {
+        const row = rows.find(
+          (r) => r.network === p.series && r.layer === p.layer && r.dataset === c.dataset && r.metric === c.metric,
+        );
+        expect(row, `${c.id} ${p.series} ${p.layer}`).toBeDefined();
+        expect(p.value).toBe(row?.value);
+        expect(p.lo).toBe(row?.ciLower);
+        expect(p.hi).toBe(row?.ciUpper);
+      }
+    }
+    const onnx = (study.files as { path: string; kind: string }[]).filter((f) => f.kind === 'network');
+    expect(onnx.length).toBeGreaterThanOrEqual(2);
+    const r = await app.inject({ method: 'GET', url: `/v1/studies/tiny-rules.quick/files/${onnx[0].path}` });
+    expect(r.statusCode).toBe(200);
+    expect(r.headers['content-type']).toBe('application/octet-stream');
+    expect(String(r.headers['content-disposition'])).toMatch(/^attachment/);
+    expect(Buffer.compare(r.rawPayload, readFileSync(join(learningDir, onnx[0].path)))).toBe(0);
   });
 
   it('returns the rows and the files of a study; an unknown id is 404', async () => {

@@ -1,6 +1,7 @@
 /**
  * The study folders the service knows: every sub-folder of `--studies DIR` holding a results.json (and DIR itself
- * when it holds one), plus the folders other parts of the service register (finished jobs' output folders). A study
+ * when it holds one; a folder one level deeper as `<folder>.<sub>`, e.g. the learning-rule study's
+ * out/learning-rules/quick as `learning-rules.quick`), plus the folders other parts of the service register (finished jobs' output folders). A study
  * is read from disk on each request, so a re-run shows at once; nothing is cached or copied.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -67,10 +68,13 @@ export class StudyCatalog {
     if (root !== undefined && existsSync(root)) {
       if (existsSync(join(root, 'results.json')))
         out.push({ id: safeId(basename(resolve(root))), dir: root, origin: 'folder' });
-      for (const e of readdirSync(root, { withFileTypes: true })) {
-        if (!e.isDirectory() || e.name.startsWith('.') || !ID_RE.test(e.name)) continue;
-        if (existsSync(join(root, e.name, 'results.json')))
-          out.push({ id: e.name, dir: join(root, e.name), origin: 'folder' });
+      for (const e of subfolders(root)) {
+        const dir = join(root, e);
+        if (existsSync(join(dir, 'results.json'))) out.push({ id: e, dir, origin: 'folder' });
+        else
+          for (const sub of subfolders(dir))
+            if (existsSync(join(dir, sub, 'results.json')) && ID_RE.test(`${e}.${sub}`))
+              out.push({ id: `${e}.${sub}`, dir: join(dir, sub), origin: 'folder' });
       }
     }
     for (const source of this.extra)
@@ -140,6 +144,14 @@ export class StudyCatalog {
     walk(f.dir, 0);
     return out;
   }
+}
+
+/** Sub-folders whose names can be ids (hidden ones left out), in name order. */
+function subfolders(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.') && ID_RE.test(e.name))
+    .map((e) => e.name)
+    .sort();
 }
 
 export function studyKind(rows: Record<string, unknown>[]): StudyKind {

@@ -60,8 +60,20 @@ function isLayerSummary(r: Row): boolean {
   return r.time === null || r.time === undefined || str(r.region).endsWith(CV_PEAK_SUFFIX);
 }
 
+/** Networks with one "layer" (the pixel and categorical baselines) next to layered ones: left to the tables. */
+function withoutSingleLayerBaselines(rows: Row[]): Row[] {
+  const layers = new Map<string, Set<string>>();
+  for (const r of rows) {
+    const set = layers.get(str(r.network)) ?? new Set<string>();
+    set.add(str(r.layer));
+    layers.set(str(r.network), set);
+  }
+  const layered = [...layers.values()].some((s) => s.size > 1);
+  return layered ? rows.filter((r) => (layers.get(str(r.network))?.size ?? 0) > 1) : rows;
+}
+
 function profileCharts(kind: StudyKind, rows: Row[]): StudyChart[] {
-  const summary = rows.filter((r) => isLayerSummary(r) && num(r.value) !== null);
+  const summary = withoutSingleLayerBaselines(rows.filter((r) => isLayerSummary(r) && num(r.value) !== null));
   const order = layerOrder(summary);
   const key = (r: Row) =>
     kind === 'simulated' ? `${str(r.dataset)}|${str(r.region)}|${str(r.metric)}` : `${str(r.dataset)}|${str(r.metric)}`;

@@ -3,12 +3,15 @@
  * generated stimuli, activations of three "layers" drawn from a seeded RNG (category structure growing with depth),
  * simulated EEG and fMRI written as EDF/NIfTI and read back, RSA and CKA, results.json, report.html and figures.
  * Beside it, rdms.json with each layer's RDM computed by @concord/rsa from the same activations and stimulus labels.
+ * And a tiny real run of the learning-rule study (two rules, one seed, one epoch on 300 images of the shipped
+ * Fashion-MNIST subset, scored against the shipped 92-image hIT/mIT RDMs).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Dataset, Matrix, Rng } from '@concord/core';
 import { writeNpz } from '@concord/io';
-import { loadStudyConfig, runStudy } from '@concord/pipeline';
+import { loadStudyConfig, runLearningStudy, runStudy } from '@concord/pipeline';
 import { calcRdm } from '@concord/rsa';
 
 export const TEST_LAYERS = ['early', 'middle', 'late'];
@@ -97,4 +100,59 @@ export async function makeTestStudy(dir: string, name = 'page-test'): Promise<st
   });
   writeFileSync(join(output, 'rdms.json'), JSON.stringify({ rdms }));
   return output;
+}
+
+const repoData = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../data/third-party');
+
+/** Runs a tiny learning-rule study into `dir/tiny-rules/quick` (id `tiny-rules.quick`); returns that folder. */
+export async function makeLearningTestStudy(dir: string): Promise<string> {
+  const images = join(repoData, '92imageData');
+  const study = {
+    name: 'tiny-rules',
+    kind: 'learning-rules',
+    output: join(dir, 'tiny-rules'),
+    store: join(dir, '.store'),
+    stimuli: {
+      file: join(images, 'Kriegeskorte_Neuron2008_supplementalData.mat'),
+      variable: 'stimuli_92objs',
+      transform: {
+        size: 28,
+        channels: 1,
+        resize: 'area',
+        luminance: 'rec601',
+        background: 'black',
+        backgroundTolerance: 2,
+        normalise: 'training',
+      },
+    },
+    brain: {
+      file: join(images, '92_brainRDMs.mat'),
+      variable: 'RDMs',
+      subjectPattern: '\\| (?<subject>\\w+) \\| Session: (?<session>\\d+)',
+      models: join(images, '92_modelRDMs.mat'),
+      categoricalModels: ['animacy'],
+      monkeyIt: 'monkeyIT',
+    },
+    metric: 'spearman',
+    seed: 0,
+    profiles: {
+      quick: {
+        rules: ['bp', 'fa'],
+        seeds: [0],
+        defaults: {
+          arch: 'mlp',
+          dataset: join(repoData, 'fashion-mnist-subset'),
+          epochs: 1,
+          limitTrain: 300,
+          limitTest: 100,
+          hidden: [32, 16],
+        },
+        randomSeeds: [0],
+        bootstrapSamples: 20,
+      },
+    },
+  };
+  const file = join(dir, 'tiny-rules.json');
+  writeFileSync(file, JSON.stringify(study));
+  return (await runLearningStudy(file, { profile: 'quick' })).outputDir;
 }
