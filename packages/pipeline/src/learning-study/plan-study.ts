@@ -9,12 +9,15 @@ import type { Json, Plan, PlanItem } from '../plan/types.ts';
 import { datasetHash, type TrainParams } from './items.ts';
 import type { LearningStudy, PlannedNetwork } from './load-study.ts';
 import type { StimulusTransform } from './schema.ts';
+import type { ScoresParams } from './scores-item.ts';
 
 export interface PlannedStudyIds {
   /** Per network id: its train and default-stimuli RDM item ids. */
   networks: Record<string, { train: string; rdms: string; stimuli: string }>;
   /** Per architecture: random baselines (seed → train / rdms ids). */
   random: { name: string; arch: string; dataset: string; seed: number; train: string; rdms: string; stimuli: string }[];
+  /** The scoring item (every model RDM against the brain data). */
+  scores: string;
   /** Per sensitivity transform index: network id → rdms item id, and its stimuli item. */
   sensitivity: { stimuli: string; rdms: Record<string, string> }[];
 }
@@ -76,7 +79,7 @@ export function planLearningStudy(study: LearningStudy): Plan & { ids: PlannedSt
     }
     return id;
   };
-  const ids: PlannedStudyIds = { networks: {}, random: [], sensitivity: [] };
+  const ids: PlannedStudyIds = { networks: {}, random: [], sensitivity: [], scores: 'scores' };
   for (const n of study.networks) {
     const train = `train/${n.id}`;
     items.push({
@@ -127,5 +130,24 @@ export function planLearningStudy(study: LearningStudy): Plan & { ids: PlannedSt
     }
     ids.sensitivity.push(entry);
   }
+  const scored = [
+    ...study.networks.map((n) => ({ id: n.id, group: n.name, rdms: ids.networks[n.id].rdms })),
+    ...ids.random.map((r) => ({ id: `${r.name}/seed-${r.seed}`, group: r.name, rdms: r.rdms })),
+  ];
+  const firstStimuli = Object.values(ids.networks)[0]?.stimuli;
+  const scores: ScoresParams = {
+    networks: scored,
+    stimuli: firstStimuli,
+    brain: study.brain,
+    metric: study.metric,
+    nSamples: study.bootstrapSamples,
+    seed: study.seed,
+  };
+  items.push({
+    id: ids.scores,
+    kind: 'learning-scores',
+    params: scores as unknown as Json,
+    deps: [...scored.map((n) => n.rdms), firstStimuli],
+  });
   return { study: study.name, outputDir: study.outputDir, items, ids };
 }

@@ -5,24 +5,22 @@
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { ProgressCallback } from '@concord/core';
-import { type MatValue, readMat, readNpy, toFloat64, writeFileAtomic } from '@concord/io';
+import { writeFileAtomic } from '@concord/io';
+import { compareRdms } from '@concord/rsa';
 import { ArtifactStore } from '../plan/artifact-store.ts';
 import { type PlanRunResult, runPlanInProcess } from '../plan/run-in-process.ts';
-import { readyRdmSubjects } from '../study/brain-stage.ts';
 import type { RdmsOutput, TrainOutput } from './items.ts';
-import { correlationRdm } from './items.ts';
 import { type LearningStudy, loadLearningStudy } from './load-study.ts';
 import { type PlannedStudyIds, planLearningStudy } from './plan-study.ts';
 import { writeLearningReport } from './report.ts';
+import { brainSubjects, readRdmRows, type ScoresOutput } from './scores-item.ts';
 import {
   type BestLayer,
   crossValidatedBestLayer,
   type DatasetScores,
   fdrOverList,
-  type ModelRdm,
   type PairwiseTest,
   pairwiseTests,
-  scoreModels,
 } from './statistics.ts';
 
 export const LEARNING_RESULT_FIELDS = [
@@ -90,45 +88,6 @@ export interface LearningStudyOutcome {
   executed: string[];
 }
 
-function brainSubjects(study: LearningStudy): { names: string[]; vectors: Float64Array[] } {
-  const subjects = readyRdmSubjects(
-    {
-      name: 'hIT',
-      type: 'rdms',
-      file: study.brain.file,
-      variable: study.brain.variable,
-      subjects: { field: 'name', pattern: study.brain.subjectPattern },
-    } as never,
-    [],
-  );
-  return { names: subjects.map((s) => s.subject), vectors: subjects.map((s) => s.rdms.getVector(0)) };
-}
-
-/** Named model RDMs of the data's model file (struct array with fields RDM and name), as RDM vectors. */
-function fileModels(file: string): Map<string, Float64Array> {
-  const vars = readMat(file);
-  const v = Object.values(vars)[0] as MatValue & { structs?: Record<string, MatValue>[] };
-  const out = new Map<string, Float64Array>();
-  for (const s of v.structs ?? []) {
-    const rdm = s.RDM as { shape: number[]; data: ArrayLike<number> };
-    const name = String(s.name);
-    const n = rdm.shape[0];
-    const m = toFloat64(rdm.data as never);
-    const vec = new Float64Array((n * (n - 1)) / 2);
-    let k = 0;
-    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) vec[k++] = m[i * n + j];
-    out.set(name, vec);
-  }
-  return out;
-}
-
-function readRdmRows(out: RdmsOutput): Float64Array[] {
-  if (!out.file) return [];
-  const a = readNpy(out.file);
-  const d = toFloat64(a.data);
-  return Array.from({ length: a.shape[0] }, (_, i) => d.slice(i * a.shape[1], (i + 1) * a.shape[1]));
-}
-
 function toCsv(rows: LearningResultRow[]): string {
   const cols = [
     ...LEARNING_RESULT_FIELDS.filter((c) => c !== 'criteria'),
@@ -176,49 +135,20 @@ export async function finishLearningStudy(
   copyFileSync(stim.npy, join(out, 'stimuli.npy'));
   copyFileSync(stim.png, join(out, 'stimuli.png'));
 
-  // Model RDMs: networks' layers, random baselines, pixels, categorical models.
-  const models: ModelRdm[] = [];
-  const meta = new Map<
-    string,
-    Omit<
-      LearningResultRow,
-      | 'layer'
-      | 'dataset'
-      | 'subjectCount'
-      | 'metric'
-      | 'value'
-      | 'ciLower'
-      | 'ciUpper'
-      | 'p'
-      | 'pCorrected'
-      | 'ceilingLower'
-      | 'ceilingUpper'
-    >
-  >();
-  const notes: string[] = [];
-  for (const n of study.networks) {
-    const r = get<RdmsOutput>(plan.ids.networks[n.id].rdms);
-    const t = get<TrainOutput>(plan.ids.networks[n.id].train);
-    if (r.note) notes.push(`${n.id}: ${r.note}`);
+  // Scores (the learning-scores item) → rows with each model's network, rule, criteria and accuracy.
+  type RowMeta = Pick<LearningResultRow, 'network' | 'rule' | 'family' | 'seed' | 'arch' | 'testAccuracy' | 'criteria'>;
+  const meta = new Map<string, RowMeta>();
+  for (const n of study.networks)
     meta.set(n.id, {
       network: n.id,
       rule: n.rule,
       family: n.family,
       seed: n.seed,
       arch: n.arch,
-      testAccuracy: t.testAccuracy,
+      testAccuracy: get<TrainOutput>(plan.ids.networks[n.id].train).testAccuracy,
       criteria: n.criteria,
     });
-    readRdmRows(r).forEach((v, i) => {
-      models.push({ id: `${n.id}:${r.layers[i]}`, group: n.name, layer: r.layers[i], vector: v });
-      if (r.constantPatterns[i] > 0)
-        notes.push(
-          `${n.id} layer ${r.layers[i]}: ${r.constantPatterns[i]} stimuli give a constant activation pattern (correlation distance undefined → no score)`,
-        );
-    });
-  }
   for (const rb of plan.ids.random) {
-    const r = get<RdmsOutput>(rb.rdms);
     const id = `${rb.name}/seed-${rb.seed}`;
     meta.set(id, {
       network: id,
@@ -229,17 +159,7 @@ export async function finishLearningStudy(
       testAccuracy: null,
       criteria: null,
     });
-    readRdmRows(r).forEach((v, i) => {
-      models.push({ id: `${id}:${r.layers[i]}`, group: rb.name, layer: r.layers[i], vector: v });
-    });
   }
-  const st = readNpy(stim.npy);
-  models.push({
-    id: 'pixels:pixels',
-    group: 'pixels',
-    layer: 'pixels',
-    vector: correlationRdm(st.data as Float32Array, st.shape[0]),
-  });
   meta.set('pixels', {
     network: 'pixels',
     rule: 'pixels',
@@ -249,14 +169,7 @@ export async function finishLearningStudy(
     testAccuracy: null,
     criteria: null,
   });
-  const fm = study.brain.models ? fileModels(study.brain.models) : new Map<string, Float64Array>();
-  for (const name of study.brain.categoricalModels) {
-    const v = fm.get(name);
-    if (!v) {
-      notes.push(`categorical model '${name}' not found in ${study.brain.models}`);
-      continue;
-    }
-    models.push({ id: `${name}:model`, group: name, layer: 'model', vector: v });
+  for (const name of study.brain.categoricalModels)
     meta.set(name, {
       network: name,
       rule: 'categorical',
@@ -266,24 +179,17 @@ export async function finishLearningStudy(
       testAccuracy: null,
       criteria: null,
     });
-  }
-
-  // Scores against hIT (subjects) and monkey IT (one RDM).
-  const tScore = performance.now();
-  const subjects = brainSubjects(study);
-  const datasets: DatasetScores[] = [
-    scoreModels(models, subjects.vectors, 'hIT', {
-      method: study.metric,
-      nSamples: study.bootstrapSamples,
-      seed: study.seed,
-    }),
-  ];
-  const mit = study.brain.monkeyIt ? fm.get(study.brain.monkeyIt) : undefined;
-  if (mit)
-    datasets.push(
-      scoreModels(models, [mit], 'mIT', { method: study.metric, nSamples: study.bootstrapSamples, seed: study.seed }),
-    );
-  timings.scoring = (performance.now() - tScore) / 1000;
+  const scored = get<ScoresOutput>(plan.ids.scores);
+  const notes = [...scored.notes];
+  const models = scored.models;
+  const datasets: DatasetScores[] = scored.datasets.map((d) => ({
+    dataset: d.dataset,
+    subjectCount: d.subjectCount,
+    ceiling: d.ceiling,
+    scores: new Map(d.scores.map((s) => [s.id, s])),
+  }));
+  timings.scoring = scored.seconds;
+  const subjects = brainSubjects(study.brain);
 
   const rows: LearningResultRow[] = [];
   for (const ds of datasets) {
@@ -396,11 +302,8 @@ export async function finishLearningStudy(
 }
 
 function compareRdmsValue(a: Float64Array, b: Float64Array, method: string): number {
-  // Local import keeps statistics.ts the one place that wraps compareRdms for the scores.
-  return compareRdmsFn(a, b, { method }).get(0, 0);
+  return compareRdms(a, b, { method }).get(0, 0);
 }
-
-import { compareRdms as compareRdmsFn } from '@concord/rsa';
 
 export interface RunLearningStudyOptions {
   profile?: string;

@@ -17,6 +17,7 @@ const KIND_MODULES: Record<string, () => Promise<ItemKind>> = {
   'learning-stimuli': () => import('../learning-study/items.ts').then((m) => m.stimuliItem),
   'learning-train': () => import('../learning-study/items.ts').then((m) => m.trainItem),
   'learning-rdms': () => import('../learning-study/items.ts').then((m) => m.rdmsItem),
+  'learning-scores': () => import('../learning-study/scores-item.ts').then((m) => m.scoresItem),
 };
 
 const extraKinds = new Map<string, ItemKind>();
