@@ -330,7 +330,13 @@ export async function runLearningStudy(
   const plan = planLearningStudy(study);
   const store = new ArtifactStore(study.storeDir);
   const t0 = performance.now();
-  const run = await runPlanInProcess(plan, store, { signal: opts.signal, onItem: opts.onItem });
+  const run = await runPlanInProcess(plan, store, {
+    signal: opts.signal,
+    onItem: (id, done, total) => {
+      opts.onItem?.(id, done, total);
+      opts.onProgress?.({ stage: 'learning-study', done, total, message: id });
+    },
+  });
   const timings: Record<string, number> = { items: (performance.now() - t0) / 1000 };
   const outcome = await finishLearningStudy(study, plan, run, timings);
   outcome.timings.total = (performance.now() - t0) / 1000;
