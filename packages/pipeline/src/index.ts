@@ -6,6 +6,7 @@ export { executeItem } from './executors/execute-item.ts';
 export { type LocalPoolOptions, runPlanLocal } from './executors/local-pool.ts';
 export { materializeOutputs } from './executors/materialize.ts';
 export { type PreparedItem, type PreparedPlan, preparePlan } from './executors/prepared-plan.ts';
+export { ENGINES, type EngineName, type PlanResult, type RunPlanOptions, runPlan } from './executors/run-plan.ts';
 export { startWorkerProcess } from './executors/start-worker.ts';
 export {
   type BullmqEngineOptions,
@@ -26,7 +27,8 @@ export {
   TERMINAL_STATES,
 } from './jobs/job-engine.ts';
 export { LocalJobEngine } from './jobs/local-engine.ts';
-export { type PlanStudyOptions, planStudy } from './jobs/plan-study.ts';
+export { type PlanStudyOptions, planStudy, planStudyFile, readStudyFile } from './jobs/plan-study.ts';
+export { runWorkerUntilSignal } from './jobs/worker-process.ts';
 export {
   DEFAULT_TRANSFORM,
   isLearningStudyFile,

@@ -60,6 +60,11 @@ const serve: Command = {
       description:
         'a folder of study folders (each with a results.json) shown by the web page at / and GET /v1/studies',
     },
+    redis: {
+      type: 'string',
+      value: 'URL',
+      description: 'run /v1/jobs on BullMQ workers over this Redis (concord jobs worker) instead of the local pool',
+    },
     'log-level': {
       type: 'string',
       value: 'LEVEL',
@@ -93,6 +98,7 @@ const serve: Command = {
       ...(inlineBelow !== undefined ? { inlineBelow } : {}),
       logger: { level, stream: ctx.stderr },
       ...(typeof opts.studies === 'string' ? { studies: resolve(ctx.cwd, opts.studies) } : {}),
+      ...(typeof opts.redis === 'string' ? { jobs: { redis: opts.redis } } : {}),
     });
     ctx.stderr.write(`listening on ${server.url}\n`);
     await server.closed;

@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import { isLearningStudyFile, loadStudyConfig, runLearningStudy, runStudy } from '@concord/pipeline';
 import { type Command, requiredString, stringOption } from '../command.ts';
+import { ENGINE_OPTIONS, runComparisonOnEngine, usesEngine } from './jobs.ts';
 
 const compareModels: Command = {
   name: 'compare-models',
@@ -10,6 +11,7 @@ const compareModels: Command = {
     config: { type: 'string', value: 'FILE', description: 'study file (.json, .yaml)', required: true },
     output: { type: 'string', value: 'DIR', description: "output folder (overrides the study file's output)" },
     profile: { type: 'string', value: 'quick|full', description: 'profile of a learning-rule study (default quick)' },
+    ...ENGINE_OPTIONS,
   },
   details: [
     'The study file names the stimuli (generated, a folder of images, or an .npy tensor), the networks (ONNX, TF.js',
@@ -24,6 +26,7 @@ const compareModels: Command = {
     const { config } = loadStudyConfig(resolve(ctx.cwd, requiredString(opts, 'config')));
     const out = stringOption(opts, 'output');
     if (out) config.output = resolve(ctx.cwd, out);
+    if (usesEngine(opts)) return runComparisonOnEngine(config, opts, ctx);
     const t0 = performance.now();
     const outcome = await runStudy(config, { progress: (label) => ctx.progress(label), log: ctx.log });
     const result = {

@@ -75,10 +75,13 @@ export class BullmqJobEngine implements JobEngine {
   private readonly redis: Redis;
   private readonly queue: Queue;
   private readonly records: JobRecords;
+  private readonly queueConnection: Redis;
 
   constructor(private readonly opts: BullmqEngineOptions) {
     this.redis = redisConnection(opts.redis);
-    this.queue = new Queue(QUEUE, { connection: redisConnection(opts.redis), prefix: PREFIX });
+    // BullMQ does not close connections it was given: close() does.
+    this.queueConnection = redisConnection(opts.redis);
+    this.queue = new Queue(QUEUE, { connection: this.queueConnection, prefix: PREFIX });
     this.records = new JobRecords(this.redis);
   }
 
@@ -156,6 +159,7 @@ export class BullmqJobEngine implements JobEngine {
 
   async close(): Promise<void> {
     await this.queue.close();
+    this.queueConnection.disconnect();
     this.redis.disconnect();
   }
 }
@@ -237,7 +241,9 @@ export interface RunningWorker {
 export function startBullmqWorker(o: BullmqWorkerOptions): RunningWorker {
   const redis = redisConnection(o.redis);
   const records = new JobRecords(redis);
-  const queue = new Queue(QUEUE, { connection: redisConnection(o.redis), prefix: PREFIX });
+  const queueConnection = redisConnection(o.redis);
+  const workerConnection = redisConnection(o.redis);
+  const queue = new Queue(QUEUE, { connection: queueConnection, prefix: PREFIX });
   const store = storeAt(o.store);
   const log = o.log ?? (() => {});
   const plans = new Map<string, { rec: JobRecord; dependents: Map<string, string[]> }>();
@@ -296,7 +302,7 @@ export function startBullmqWorker(o: BullmqWorkerOptions): RunningWorker {
   };
 
   const worker = new Worker(QUEUE, processor, {
-    connection: redisConnection(o.redis),
+    connection: workerConnection,
     prefix: PREFIX,
     concurrency: o.concurrency ?? 1,
     lockDuration: o.lockDurationMs ?? 30_000,
@@ -316,7 +322,7 @@ export function startBullmqWorker(o: BullmqWorkerOptions): RunningWorker {
     close: async (force = false) => {
       await worker.close(force);
       await queue.close();
-      redis.disconnect();
+      for (const c of [workerConnection, queueConnection, redis]) c.disconnect();
     },
   };
 }
