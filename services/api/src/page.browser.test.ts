@@ -234,6 +234,16 @@ describe.skipIf(!hasChromium)(
       expect(await axeViolations(page)).toEqual([]);
 
       await page.goto(`${server.url}/#/submit`);
+      // A study the service refuses: its error (naming the entry) is shown, nothing is submitted.
+      await page.locator('#study-text').fill('name: broken\nmetrics: []\n');
+      const errorsBefore = consoleErrors.length;
+      await page.locator('#submit-study').click();
+      const refusal = page.locator('#submit-message [role="alert"]');
+      await refusal.waitFor();
+      expect(await refusal.textContent()).toMatch(/HTTP 4\d\d, ERR_/);
+      expect(page.url()).toMatch(/#\/submit$/);
+      // The one expected console error: the browser reports the refused request's 400.
+      expect(consoleErrors.splice(errorsBefore).every((e) => e.includes('status of 400'))).toBe(true);
       // Written as YAML: the page parses it and submits the JSON form.
       await page.locator('#study-text').fill(toYaml(testStudyConfig(studiesDir, 'submitted')));
       expect(await axeViolations(page)).toEqual([]);

@@ -86,8 +86,18 @@ async function renderJobs(box, signal) {
       'tr',
       {},
       h('td', {}, h('a', { href: `#/jobs/${encodeURIComponent(job.jobId)}` }, job.jobId)),
-      h('td', {}, job.name ?? job.study ?? '–'),
+      h('td', {}, job.study ?? '–'),
+      h('td', {}, job.created ? new Date(job.created).toLocaleString() : '–'),
       h('td', {}, progress.element),
+      h(
+        'td',
+        {},
+        job.state === 'completed'
+          ? h('a', { href: `#/studies/${encodeURIComponent(`job-${job.jobId}`)}` }, 'results')
+          : job.failures?.length
+            ? h('span', { class: 'error' }, `${job.failures.length} failed item${job.failures.length === 1 ? '' : 's'}`)
+            : '–',
+      ),
     );
     if (!TERMINAL.has(job.state)) progress.follow(signal);
     return row;
@@ -106,7 +116,7 @@ async function renderJobs(box, signal) {
           h(
             'tr',
             {},
-            ['Job', 'Study', 'Progress'].map((c) => h('th', { scope: 'col' }, c)),
+            ['Job', 'Study', 'Submitted', 'Progress', 'Study page'].map((c) => h('th', { scope: 'col' }, c)),
           ),
         ),
         h('tbody', {}, rows),

@@ -15,10 +15,27 @@ export async function renderJob(view, id, signal) {
   const showDetails = (s) => {
     details.replaceChildren(
       ...Object.entries({
+        study: s.study ?? '–',
+        submitted: s.created ? new Date(s.created).toLocaleString() : '–',
         state: s.state,
-        results: s.results ?? '–',
-        items: s.items ? JSON.stringify(s.items) : '–',
+        items: s.items
+          ? `${s.items.done} done, ${s.items.running} running, ${s.items.waiting} waiting, ${s.items.failed} failed, ${s.items.retried} retried (of ${s.items.total})`
+          : '–',
       }).flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, String(v))]),
+      ...(s.failures?.length
+        ? [
+            h('dt', {}, 'failures'),
+            h(
+              'dd',
+              {},
+              h(
+                'ul',
+                {},
+                s.failures.map((f) => h('li', { class: 'error' }, `${f.item} (${f.attempts} attempts): ${f.error}`)),
+              ),
+            ),
+          ]
+        : []),
     );
   };
   const finished = (state) => {
