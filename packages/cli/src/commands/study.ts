@@ -1,8 +1,9 @@
 /** `concord compare-models --config study.json|yaml`: the end-to-end brain–model comparison study. */
 import { resolve } from 'node:path';
-import { isLearningStudyFile, loadStudyConfig, runLearningStudy, runStudy } from '@concord/pipeline';
+import { ConcordError } from '@concord/core';
+import { isLearningStudyFile, loadStudyConfig, PIPELINE_ERRORS, runLearningStudy, runStudy } from '@concord/pipeline';
 import { type Command, requiredString, stringOption } from '../command.ts';
-import { ENGINE_OPTIONS, runComparisonOnEngine, usesEngine } from './jobs.ts';
+import { ENGINE_OPTIONS, engineChoiceOf, runComparisonOnEngine, usesEngine } from './jobs.ts';
 
 const compareModels: Command = {
   name: 'compare-models',
@@ -57,10 +58,37 @@ async function runLearningRuleStudy(
 ): Promise<number> {
   const out = stringOption(opts, 'output');
   const bar = ctx.progress('study items');
+  // --engine/--redis/--store/--workers: the items run on the pipeline's executors; finishing stays here.
+  const choice = usesEngine(opts) ? engineChoiceOf(opts, ctx.cwd) : undefined;
   const outcome = await runLearningStudy(configPath, {
     profile: stringOption(opts, 'profile') ?? 'quick',
     ...(out ? { outputDir: resolve(ctx.cwd, out) } : {}),
     onItem: (id, done, total) => bar({ stage: id, done, total }),
+    ...(choice
+      ? {
+          storeDir: choice.store,
+          execute: async (plan, store, onItem) => {
+            const { runPlan } = await import('@concord/pipeline');
+            const r = await runPlan(plan, store, {
+              engine: choice.engine,
+              ...(choice.workers ? { workers: choice.workers } : {}),
+              ...(choice.redis ? { redis: choice.redis } : {}),
+              onItem,
+              onSubmitted: (jobId) =>
+                ctx.log(`job ${jobId} submitted; waiting for workers (concord jobs worker --redis URL)`),
+            });
+            for (const f of r.failures) ctx.log(`failed: ${f.item} after ${f.attempts} attempts: ${f.error}`);
+            if (r.state !== 'completed')
+              throw new ConcordError(
+                PIPELINE_ERRORS.ITEM_FAILED,
+                `learning-rule study ${r.state}: ${r.failures.map((f) => `${f.item}: ${f.error}`).join('; ')}`,
+                {},
+                { badInput: false },
+              );
+            return r;
+          },
+        }
+      : {}),
   });
   const result = {
     study: outcome.study,

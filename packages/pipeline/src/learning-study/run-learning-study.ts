@@ -9,6 +9,7 @@ import { writeFileAtomic } from '@concord/io';
 import { compareRdms } from '@concord/rsa';
 import { ArtifactStore } from '../plan/artifact-store.ts';
 import { type PlanRunResult, runPlanInProcess } from '../plan/run-in-process.ts';
+import type { Plan } from '../plan/types.ts';
 import type { RdmsOutput, TrainOutput } from './items.ts';
 import { type LearningStudy, loadLearningStudy } from './load-study.ts';
 import { type PlannedStudyIds, planLearningStudy } from './plan-study.ts';
@@ -315,6 +316,15 @@ export interface RunLearningStudyOptions {
   onItem?: (id: string, done: number, total: number) => void;
   onProgress?: ProgressCallback;
   signal?: AbortSignal;
+  /**
+   * The executor (default runPlanInProcess). Pass the pipeline's `runPlan` with an engine (local pool, BullMQ) to
+   * run the items elsewhere; it must resolve with every item's output (a failed run should throw).
+   */
+  execute?: (
+    plan: Plan,
+    store: ArtifactStore,
+    onItem: (id: string, done: number, total: number) => void,
+  ) => Promise<PlanRunResult>;
 }
 
 export async function runLearningStudy(
@@ -330,13 +340,13 @@ export async function runLearningStudy(
   const plan = planLearningStudy(study);
   const store = new ArtifactStore(study.storeDir);
   const t0 = performance.now();
-  const run = await runPlanInProcess(plan, store, {
-    signal: opts.signal,
-    onItem: (id, done, total) => {
-      opts.onItem?.(id, done, total);
-      opts.onProgress?.({ stage: 'learning-study', done, total, message: id });
-    },
-  });
+  const onItem = (id: string, done: number, total: number) => {
+    opts.onItem?.(id, done, total);
+    opts.onProgress?.({ stage: 'learning-study', done, total, message: id });
+  };
+  const run = opts.execute
+    ? await opts.execute(plan, store, onItem)
+    : await runPlanInProcess(plan, store, { signal: opts.signal, onItem });
   const timings: Record<string, number> = { items: (performance.now() - t0) / 1000 };
   const outcome = await finishLearningStudy(study, plan, run, timings);
   outcome.timings.total = (performance.now() - t0) / 1000;
