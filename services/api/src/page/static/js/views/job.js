@@ -52,7 +52,7 @@ export async function renderJob(view, id, signal) {
     );
   };
   const progress = jobProgress(status, (change) => {
-    if (change.raw && log.children.length < MAX_LOG) log.append(h('li', {}, JSON.stringify(change.raw)));
+    if (change.raw && log.children.length < MAX_LOG) log.append(h('li', {}, eventText(change.raw)));
     if (change.raw?.items) showDetails(change.raw);
     if (TERMINAL.has(change.state)) finished(change.state);
   });
@@ -76,6 +76,17 @@ export async function renderJob(view, id, signal) {
   );
   if (TERMINAL.has(status.state)) finished(status.state);
   else await progress.follow(signal);
+}
+
+/** One line per event: an item's new state, or the job's status. */
+function eventText(e) {
+  const time = new Date().toLocaleTimeString();
+  if (e.type === 'item') {
+    const attempt = e.attempt > 1 ? ` (attempt ${e.attempt})` : '';
+    return `${time}  item ${e.item}: ${e.state}${attempt}${e.error ? ` — ${e.error}` : ''} · ${e.done}/${e.total} items done`;
+  }
+  if (e.items) return `${time}  job ${e.state} · ${e.items.done}/${e.items.total} items done`;
+  return `${time}  ${JSON.stringify(e)}`;
 }
 
 async function downloadResults(id) {
