@@ -58,6 +58,16 @@ export { canonicalJson, contentKey } from './plan/content-key.ts';
 export { registerItemKind, resolveItemKind } from './plan/registry.ts';
 export { type PlanRunResult, runPlanInProcess, topologicalOrder } from './plan/run-in-process.ts';
 export type { ItemContext, ItemKind, Json, Plan, PlanItem } from './plan/types.ts';
+export { firstSchemaError } from './schema/first-error.ts';
+export {
+  BrainSchema,
+  MetricSchema,
+  ModelNetworkSchema,
+  NetworkSchema,
+  StimuliSchema,
+  type StudyFile,
+  StudySchema,
+} from './schema/study-schema.ts';
 export {
   type BrainConfig,
   loadStudyConfig,

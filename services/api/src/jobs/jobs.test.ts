@@ -132,6 +132,14 @@ describe('/v1/jobs on a real server (local pool)', () => {
     expect((await fetch(`${url}/v1/jobs/00000000-0000-4000-8000-000000000000`)).status).toBe(404);
   });
 
+  it('serves the study schema', async () => {
+    const res = await fetch(`${url}/v1/schema/study`);
+    expect(res.status).toBe(200);
+    const schema = (await res.json()) as { properties: Record<string, unknown>; required: string[] };
+    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['stimuli', 'networks', 'brain', 'metrics']));
+    expect(schema.required).toEqual(expect.arrayContaining(['stimuli', 'networks', 'brain', 'metrics']));
+  });
+
   it('needs an API key once keys exist', async () => {
     const key = app.concord.keys.create('jobs-test');
     const anon = await fetch(`${url}/v1/jobs`, {
@@ -147,5 +155,7 @@ describe('/v1/jobs on a real server (local pool)', () => {
     });
     expect(ok.status).toBe(202);
     expect((await fetch(`${url}/v1/jobs`)).status).toBe(401);
+    // like every /v1 route
+    expect((await fetch(`${url}/v1/schema/study`)).status).toBe(401);
   });
 });

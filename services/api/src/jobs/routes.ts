@@ -6,7 +6,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type JobDetails, type JobEvent, planStudy, publicStatus, TERMINAL_STATES } from '@concord/pipeline';
+import {
+  type JobDetails,
+  type JobEvent,
+  planStudy,
+  publicStatus,
+  StudySchema,
+  TERMINAL_STATES,
+} from '@concord/pipeline';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { API_ERRORS, ApiError } from '../errors.ts';
@@ -55,6 +62,20 @@ export async function jobRoutes(app: FastifyInstance): Promise<void> {
     if (!d) throw new ApiError(404, API_ERRORS.NOT_FOUND, `id: no job ${id}`, { field: 'id' });
     return d;
   };
+
+  app.get(
+    '/v1/schema/study',
+    {
+      schema: {
+        summary: 'the JSON Schema of a study file (what POST /v1/jobs and concord compare-models accept)',
+        operationId: 'studySchema',
+        tags: ['jobs'],
+        security: [{ bearer: [] }],
+        response: { 200: Type.Unknown() },
+      },
+    },
+    async (_request, reply) => reply.type('application/schema+json').send(JSON.stringify(StudySchema)),
+  );
 
   app.post(
     '/v1/jobs',
