@@ -1,6 +1,6 @@
 /**
  * Small item kinds that ship with the engine: what the tests, the benchmarks and a smoke run of a new cluster use.
- * - pipeline.noop: returns `{ id, value }` after an optional sleep (sleepMs) or busy loop (spinMs, CPU-bound).
+ * - pipeline.noop: returns `{ id, value }` after an optional sleep (sleepMs) or fixed CPU work (work × 10⁶ sines).
  * - pipeline.fail: always throws (a poisoned item; tests check bounded retries).
  * - pipeline.collect: one result row per dependency, written as results.json in its files folder.
  * Every kind appends one line per execution to `params.trace` (a file) when given, so a test can count executions
@@ -40,11 +40,11 @@ export const noopItem: ItemKind = {
     const p = asObject(params);
     trace(p, `run ${String(p.id ?? ctx.key)}`);
     if (typeof p.sleepMs === 'number' && p.sleepMs > 0) await sleep(p.sleepMs, ctx.signal);
-    if (typeof p.spinMs === 'number' && p.spinMs > 0) {
-      // CPU-bound work (the training-bound benchmark): a deterministic floating-point loop for spinMs.
-      const end = performance.now() + p.spinMs;
+    if (typeof p.work === 'number' && p.work > 0) {
+      // CPU-bound work (the training-bound benchmark): a fixed amount of floating-point work, work × 10⁶ sines, so
+      // the time it takes grows when processes share a core (unlike a sleep or a wall-clock spin).
       let x = 0;
-      while (performance.now() < end) for (let i = 0; i < 10_000; i++) x = Math.sin(x + i);
+      for (let i = 0; i < p.work * 1e6; i++) x = Math.sin(x + i);
       if (Number.isNaN(x)) throw new Error('unreachable');
     }
     return { id: p.id ?? null, value: p.value ?? null };
