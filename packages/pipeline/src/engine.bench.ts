@@ -53,7 +53,11 @@ async function stop(ws: ChildProcess[]): Promise<void> {
   await Promise.all(
     ws.map(
       (w) =>
-        new Promise<void>((res) => (w.exitCode !== null ? res() : (w.once('exit', () => res()), w.kill('SIGTERM')))),
+        new Promise<void>((res) => {
+          if (w.exitCode !== null) return res();
+          w.once('exit', () => res());
+          w.kill('SIGTERM');
+        }),
     ),
   );
 }
