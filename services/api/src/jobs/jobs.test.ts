@@ -103,6 +103,58 @@ describe('/v1/jobs on a real server (local pool)', () => {
     expect(list.items.map((j) => j.jobId)).toContain(id);
   });
 
+  it("stores a finished job's rows as scores, queryable with the score record's fields", async () => {
+    const row = (network: string, value: number) => ({
+      network,
+      layer: 'conv1',
+      dataset: 'hIT',
+      region: 'IT',
+      time: null,
+      metric: 'rsa:correlation/spearman',
+      value,
+      nSubjects: 4,
+    });
+    const study = {
+      name: 'scored',
+      final: 'collect',
+      items: [
+        { id: 'a', kind: 'pipeline.noop', params: { row: row('alexnet', 0.25) }, deps: [] },
+        { id: 'b', kind: 'pipeline.noop', params: { row: row('vgg', 0.5) }, deps: [] },
+        { id: 'collect', kind: 'pipeline.collect', params: { study: 'scored' }, deps: ['a', 'b'] },
+      ],
+    };
+    const post = await fetch(`${url}/v1/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(study),
+    });
+    const { id } = (await post.json()) as { id: string };
+    const events = await readEvents(await fetch(`${url}/v1/jobs/${id}/events`));
+    expect(events.at(-1)).toEqual({ event: 'end', data: { state: 'completed' } });
+    const page = (await (await fetch(`${url}/v1/scores?tag=job:${id}`)).json()) as {
+      items: { metric: string; value: number; labels: Record<string, string>; record: Record<string, unknown> }[];
+    };
+    expect(page.items.map((s) => [s.labels.model, s.labels.roi, s.metric, s.value])).toEqual([
+      ['alexnet', 'IT', 'rsa:correlation/spearman', 0.25],
+      ['vgg', 'IT', 'rsa:correlation/spearman', 0.5],
+    ]);
+    expect(page.items[0].record).toMatchObject({
+      network: 'alexnet',
+      layer: 'conv1',
+      dataset: 'hIT',
+      region: 'IT',
+      time: null,
+      metric: 'rsa:correlation/spearman',
+      value: 0.25,
+      nSubjects: 4,
+    });
+    // the record's names work as filters (network = model, region = roi)
+    const byNetwork = (await (await fetch(`${url}/v1/scores?network=vgg&region=IT&tag=job:${id}`)).json()) as {
+      items: { value: number }[];
+    };
+    expect(byNetwork.items.map((s) => s.value)).toEqual([0.5]);
+  });
+
   it('cancels a running job: its remaining items never run', async () => {
     const post = await fetch(`${url}/v1/jobs`, {
       method: 'POST',
