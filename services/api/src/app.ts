@@ -6,6 +6,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { VERSION } from '@concord/core';
+import type { JobEngine } from '@concord/pipeline';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
@@ -18,8 +19,12 @@ import Fastify, {
 import { ArrayStore } from './arrays.ts';
 import { authenticator, type Viewer } from './auth.ts';
 import { API_ERRORS, ApiError, errorBody } from './errors.ts';
+import { createJobEngine, type JobsOptions } from './jobs/engine.ts';
+import { jobRoutes } from './jobs/routes.ts';
 import { parseJsonBody } from './json-body.ts';
 import { patchBinaryBodies } from './openapi-binary.ts';
+import { pageRoutes } from './page/plugin.ts';
+import { StudyCatalog } from './page/study-catalog.ts';
 import { ComputePool, type PoolOptions } from './pool.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { arrayRoutes } from './routes/arrays.ts';
@@ -53,6 +58,10 @@ export interface AppOptions extends PoolOptions {
   logger?: FastifyServerOptions['logger'];
   /** Serve the OpenAPI document (/docs/json) and Swagger UI (/docs). Default true. */
   docs?: boolean;
+  /** A folder of study folders (each with a results.json) that the web page and GET /v1/studies show. */
+  studies?: string;
+  /** Where /v1/jobs runs studies (default: the local worker pool; BullMQ with `redis`). */
+  jobs?: JobsOptions;
 }
 
 /**
@@ -98,6 +107,12 @@ export interface AppContext {
   log: FastifyBaseLogger;
   /** Every route registered, in order (HEAD twins of GET routes included). */
   routes: RouteEntry[];
+  /** The study folders of GET /v1/studies and the web page; the jobs engine adds its finished jobs' folders. */
+  studies: StudyCatalog;
+  /** The engine behind /v1/jobs. */
+  jobs: JobEngine;
+  /** Where jobs' output folders are created. */
+  jobsDir: string;
 }
 
 declare module 'fastify' {
@@ -180,6 +195,9 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
     closing: false,
     log: app.log,
     routes: [],
+    studies: new StudyCatalog(options.studies),
+    jobs: await createJobEngine(options.jobs ?? {}, dataDir),
+    jobsDir: join(dataDir, 'jobs'),
   };
   if (ctx.arrays.orphansRemoved.length > 0)
     app.log.warn({ files: ctx.arrays.orphansRemoved }, 'removed uploads left unfinished by a process that is gone');
@@ -251,12 +269,15 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
   await app.register(computeRoutes);
   await app.register(arrayRoutes);
   await app.register(scoreRoutes);
+  await app.register(jobRoutes);
+  await app.register(pageRoutes, { catalog: ctx.studies });
 
   app.addHook('preClose', async () => {
     ctx.closing = true;
   });
   app.addHook('onClose', async () => {
     await ctx.pool.close();
+    await ctx.jobs.close();
     db.close();
   });
   return app;

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type RouteEntry } from './app.ts';
+import { STUDY_ID_PATTERN } from './page/study-catalog.ts';
 import { rawRequest, requestText } from './raw-http.ts';
 import { ApiKeyStore } from './store/api-keys.ts';
 
@@ -20,6 +21,10 @@ import { ApiKeyStore } from './store/api-keys.ts';
 const PARAM_SAMPLES: Record<string, string> = {
   '^[0-9a-f]{64}$': 'ab'.repeat(32),
   '^[0-9]{1,15}$': '1',
+  // a job id (UUID): the /v1/jobs routes
+  '^[0-9a-f-]{36}$': '0f0e0d0c-0b0a-4908-8706-050403020100',
+  // a study id: GET /v1/studies/:id and the web page's other study routes
+  [STUDY_ID_PATTERN]: 'some-study',
 };
 
 function concretePath(route: RouteEntry): string {
@@ -116,20 +121,32 @@ async function inBatches<T>(items: T[], size: number, fn: (item: T) => Promise<v
 }
 
 describe('authentication is decided on the matched route', () => {
-  it('the route table lists every /v1 route as protected and only health, readiness and docs as public', () => {
+  it('the route table lists every /v1 route as protected and only health, readiness, docs and the page as public', () => {
     const routes = app.concord.routes;
     expect(routes.length).toBeGreaterThan(10);
     const publicUrls = [...new Set(routes.filter((r) => r.public).map((r) => r.url))];
-    expect(publicUrls.every((u) => u === '/health' || u === '/ready' || u === '/docs' || u.startsWith('/docs/'))).toBe(
-      true,
-    );
+    // The web page's own files hold no data (the /v1 routes it calls are protected).
+    const pageUrls = ['/', '/app/*', '/vendor/:file', '/vendor/yaml/*'];
+    expect(
+      publicUrls.every(
+        (u) => u === '/health' || u === '/ready' || u === '/docs' || u.startsWith('/docs/') || pageUrls.includes(u),
+      ),
+    ).toBe(true);
+    expect(publicUrls).toEqual(expect.arrayContaining(pageUrls));
     expect(publicUrls).toEqual(expect.arrayContaining(['/health', '/ready', '/docs/json']));
     const v1 = routes.filter((r) => r.url.startsWith('/v1'));
     expect(v1.length).toBeGreaterThanOrEqual(10);
     expect(v1.every((r) => !r.public)).toBe(true);
     // Each protected route is reachable as written with a key (so the variants below test a live route).
     expect(protectedRoutes().map((r) => `${r.method} ${r.url}`)).toEqual(
-      expect.arrayContaining(['POST /v1/compare', 'GET /v1/scores', 'DELETE /v1/scores/:id', 'HEAD /v1/scores']),
+      expect.arrayContaining([
+        'POST /v1/compare',
+        'GET /v1/scores',
+        'DELETE /v1/scores/:id',
+        'HEAD /v1/scores',
+        'GET /v1/studies',
+        'GET /v1/studies/:id/files/*',
+      ]),
     );
   });
 

@@ -22,6 +22,8 @@ export const API_ERRORS = {
   BUSY: 'ERR_API_BUSY',
   INTERNAL: 'ERR_API_INTERNAL',
   STORE: 'ERR_API_STORE',
+  /** GET /v1/jobs/:id/results before the job wrote them. */
+  JOB_NOT_FINISHED: 'ERR_API_JOB_NOT_FINISHED',
 } as const;
 
 /** An error raised by the service itself, with its HTTP status. */
@@ -49,6 +51,7 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   [API_ERRORS.ARRAY_NOT_FOUND]: 422,
   [API_ERRORS.SHAPE]: 422,
   [API_ERRORS.RATE_LIMITED]: 429,
+  [API_ERRORS.JOB_NOT_FINISHED]: 409,
   [API_ERRORS.SHUTTING_DOWN]: 503,
   [API_ERRORS.BUSY]: 503,
   // core
@@ -56,6 +59,10 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   ERR_CORE_NON_FINITE: 422,
   ERR_CORE_DTYPE: 422,
   ERR_CORE_UNKNOWN_METHOD: 400,
+  // pipeline (POST /v1/jobs: a study that does not validate or plan)
+  ERR_PIPELINE_STUDY_CONFIG: 400,
+  ERR_PIPELINE_PLAN: 400,
+  ERR_PIPELINE_UNKNOWN_ITEM_KIND: 400,
   // io (.npy uploads)
   ERR_IO_NPY_MAGIC: 400,
   ERR_IO_NPY_HEADER: 400,

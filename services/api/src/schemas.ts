@@ -204,6 +204,8 @@ export const ScoreReply = Type.Object({
   }),
   tags: Type.Array(Type.String()),
   result: Type.Unknown(),
+  /** The score as the shared score record (pipeline/scores: network, layer, dataset, region, time, metric, ...). */
+  record: Type.Optional(Type.Unknown()),
   provenance: Type.Object({
     parameters: Type.Record(Type.String(), Type.Unknown()),
     inputHashes: Type.Record(Type.String(), Type.String()),
@@ -217,6 +219,8 @@ export const ScoresQuery = Type.Object(
     dataset: Type.Optional(Label),
     subject: Type.Optional(Label),
     roi: Type.Optional(Label),
+    network: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'the same as model' })),
+    region: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'the same as roi' })),
     metric: Type.Optional(Label),
     endpoint: Type.Optional(Label),
     tag: Type.Optional(

@@ -22,7 +22,7 @@ async function dataDirOf(opts: Record<string, unknown>, cwd: string): Promise<st
 
 const serve: Command = {
   name: 'serve',
-  summary: 'run the HTTP service (scores over JSON; OpenAPI at /docs) until SIGTERM',
+  summary: 'run the HTTP service (scores over JSON; OpenAPI at /docs; the web page at /) until SIGTERM',
   options: {
     host: {
       type: 'string',
@@ -53,6 +53,17 @@ const serve: Command = {
       value: 'BYTES',
       description: 'largest .npy upload (413 beyond)',
       default: String(1024 * 1024 * 1024),
+    },
+    studies: {
+      type: 'string',
+      value: 'DIR',
+      description:
+        'a folder of study folders (each with a results.json) shown by the web page at / and GET /v1/studies',
+    },
+    redis: {
+      type: 'string',
+      value: 'URL',
+      description: 'run /v1/jobs on BullMQ workers over this Redis (concord jobs worker) instead of the local pool',
     },
     'log-level': {
       type: 'string',
@@ -129,6 +140,8 @@ const serve: Command = {
         ...(keepAliveMs !== undefined ? { keepAliveMs } : {}),
       },
       logger: { level, stream: ctx.stderr },
+      ...(typeof opts.studies === 'string' ? { studies: resolve(ctx.cwd, opts.studies) } : {}),
+      ...(typeof opts.redis === 'string' ? { jobs: { redis: opts.redis } } : {}),
     });
     ctx.stderr.write(`listening on ${server.url}\n`);
     await server.closed;

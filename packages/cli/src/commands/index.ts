@@ -19,6 +19,7 @@ export const COMMAND_MODULES = {
   train: async () => (await import('./train.ts')).trainCommands,
   stats: async () => (await import('./stats.ts')).statsCommands,
   evaluate: async () => (await import('./evaluate.ts')).evaluateCommands,
+  jobs: async () => (await import('./jobs.ts')).jobsCommands,
 } satisfies Record<string, () => Promise<Command[]>>;
 
 export type CommandModuleName = keyof typeof COMMAND_MODULES;
@@ -128,6 +129,14 @@ export const COMMAND_MANIFEST: readonly CommandManifestEntry[] = [
     name: 'evaluate',
     summary: 'evaluate model RDMs against subject RDMs with rsatoolbox semantics (bootstrap, tests on results)',
   },
+  {
+    module: 'jobs',
+    name: 'jobs submit',
+    summary: 'plan a study and enqueue its items on Redis for `concord jobs worker` processes; prints the job id',
+  },
+  { module: 'jobs', name: 'jobs worker', summary: 'run a worker that takes study items from Redis until SIGTERM' },
+  { module: 'jobs', name: 'jobs status', summary: "a job's state and item counts" },
+  { module: 'jobs', name: 'jobs cancel', summary: 'cancel a job: workers stop taking its items' },
 ];
 
 /** Every command of every module (loads them all: tests, and names missing from the manifest). */

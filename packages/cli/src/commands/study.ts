@@ -1,7 +1,9 @@
 /** `concord compare-models --config study.json|yaml`: the end-to-end brain–model comparison study. */
 import { resolve } from 'node:path';
-import { loadStudyConfig, runStudy } from '@concord/pipeline';
+import { ConcordError } from '@concord/core';
+import { isLearningStudyFile, loadStudyConfig, PIPELINE_ERRORS, runLearningStudy, runStudy } from '@concord/pipeline';
 import { type Command, requiredString, stringOption } from '../command.ts';
+import { ENGINE_OPTIONS, engineChoiceOf, runComparisonOnEngine, usesEngine } from './jobs.ts';
 
 const compareModels: Command = {
   name: 'compare-models',
@@ -9,6 +11,8 @@ const compareModels: Command = {
   options: {
     config: { type: 'string', value: 'FILE', description: 'study file (.json, .yaml)', required: true },
     output: { type: 'string', value: 'DIR', description: "output folder (overrides the study file's output)" },
+    profile: { type: 'string', value: 'quick|full', description: 'profile of a learning-rule study (default quick)' },
+    ...ENGINE_OPTIONS,
   },
   details: [
     'The study file names the stimuli (generated, a folder of images, or an .npy tensor), the networks (ONNX, TF.js',
@@ -18,9 +22,12 @@ const compareModels: Command = {
     'See data/studies/default.json for the README main job.',
   ].join('\n'),
   async run(opts, _pos, ctx) {
+    const configPath = resolve(ctx.cwd, requiredString(opts, 'config'));
+    if (isLearningStudyFile(configPath)) return runLearningRuleStudy(configPath, opts, ctx);
     const { config } = loadStudyConfig(resolve(ctx.cwd, requiredString(opts, 'config')));
     const out = stringOption(opts, 'output');
     if (out) config.output = resolve(ctx.cwd, out);
+    if (usesEngine(opts)) return runComparisonOnEngine(config, opts, ctx);
     const t0 = performance.now();
     const outcome = await runStudy(config, { progress: (label) => ctx.progress(label), log: ctx.log });
     const result = {
@@ -42,5 +49,64 @@ const compareModels: Command = {
     return 0;
   },
 };
+
+/** A learning-rule study (data/studies/learning-rules.yaml): train, extract, score, statistics, report (issue 17). */
+async function runLearningRuleStudy(
+  configPath: string,
+  opts: Parameters<Command['run']>[0],
+  ctx: Parameters<Command['run']>[2],
+): Promise<number> {
+  const out = stringOption(opts, 'output');
+  const bar = ctx.progress('study items');
+  // --engine/--redis/--store/--workers: the items run on the pipeline's executors; finishing stays here.
+  const choice = usesEngine(opts) ? engineChoiceOf(opts, ctx.cwd) : undefined;
+  const outcome = await runLearningStudy(configPath, {
+    profile: stringOption(opts, 'profile') ?? 'quick',
+    ...(out ? { outputDir: resolve(ctx.cwd, out) } : {}),
+    onItem: (id, done, total) => bar({ stage: id, done, total }),
+    ...(choice
+      ? {
+          storeDir: choice.store,
+          execute: async (plan, store, onItem) => {
+            const { runPlan } = await import('@concord/pipeline');
+            const r = await runPlan(plan, store, {
+              engine: choice.engine,
+              ...(choice.workers ? { workers: choice.workers } : {}),
+              ...(choice.redis ? { redis: choice.redis } : {}),
+              onItem,
+              onSubmitted: (jobId) =>
+                ctx.log(`job ${jobId} submitted; waiting for workers (concord jobs worker --redis URL)`),
+            });
+            for (const f of r.failures) ctx.log(`failed: ${f.item} after ${f.attempts} attempts: ${f.error}`);
+            if (r.state !== 'completed')
+              throw new ConcordError(
+                PIPELINE_ERRORS.ITEM_FAILED,
+                `learning-rule study ${r.state}: ${r.failures.map((f) => `${f.item}: ${f.error}`).join('; ')}`,
+                {},
+                { badInput: false },
+              );
+            return r;
+          },
+        }
+      : {}),
+  });
+  const result = {
+    study: outcome.study,
+    profile: outcome.profile,
+    outputDir: outcome.outputDir,
+    rows: outcome.rows.length,
+    results: outcome.results,
+    report: outcome.report,
+    networks: outcome.networks,
+  };
+  ctx.output(result, (r: typeof result) =>
+    [
+      `study '${r.study}' (${r.profile}) finished in ${(outcome.timings.total ?? 0).toFixed(1)} s: ${r.networks.length} networks, ${r.rows} result rows`,
+      `results: ${r.results}`,
+      `report:  ${r.report}`,
+    ].join('\n'),
+  );
+  return 0;
+}
 
 export const studyCommands: Command[] = [compareModels];

@@ -8,7 +8,16 @@ import { PIPELINE_ERRORS } from '../errors.ts';
 import type { ItemKind } from './types.ts';
 
 const KIND_MODULES: Record<string, () => Promise<ItemKind>> = {
-  // 'train': () => import('../learning-study/train-item.ts').then((m) => m.trainItem),
+  // the engine's own kinds (tests, benchmarks, smoke runs)
+  'pipeline.noop': () => import('../executors/builtin-kinds.ts').then((m) => m.noopItem),
+  'pipeline.fail': () => import('../executors/builtin-kinds.ts').then((m) => m.failItem),
+  'pipeline.collect': () => import('../executors/builtin-kinds.ts').then((m) => m.collectItem),
+  // the comparison study of data/studies/*.json (one item for now)
+  study: () => import('../study/study-item.ts').then((m) => m.studyItem),
+  'learning-stimuli': () => import('../learning-study/items.ts').then((m) => m.stimuliItem),
+  'learning-train': () => import('../learning-study/items.ts').then((m) => m.trainItem),
+  'learning-rdms': () => import('../learning-study/items.ts').then((m) => m.rdmsItem),
+  'learning-scores': () => import('../learning-study/scores-item.ts').then((m) => m.scoresItem),
 };
 
 const extraKinds = new Map<string, ItemKind>();

@@ -27,6 +27,11 @@ export interface Plan {
   /** Where the study's own outputs (results, report, exported networks) are written. */
   outputDir: string;
   items: PlanItem[];
+  /**
+   * The item whose files folder in the store holds the study's outputs (results.json, report ...); when the plan
+   * completes, every executor copies that folder into outputDir. Absent: nothing is copied.
+   */
+  final?: string;
 }
 
 /** What an item function receives besides its params. */

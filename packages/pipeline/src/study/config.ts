@@ -9,6 +9,8 @@ import type { ReduceSpec } from '@concord/activations';
 import { ConcordError } from '@concord/core';
 import { parse as parseYaml } from 'yaml';
 import { PIPELINE_ERRORS } from '../errors.ts';
+import { firstSchemaError } from '../schema/first-error.ts';
+import { StudySchema } from '../schema/study-schema.ts';
 
 export class StudyConfigError extends ConcordError {
   constructor(entry: string, message: string) {
@@ -115,9 +117,6 @@ export interface StudyConfig {
   seed?: number;
 }
 
-const METRIC_TYPES = ['rsa', 'cka', 'encoding'] as const;
-const BRAIN_TYPES = ['eeg', 'fmri', 'rdms'] as const;
-
 export function loadStudyConfig(path: string): { config: StudyConfig; baseDir: string } {
   if (!existsSync(path)) throw new StudyConfigError('--config', `no such file '${path}'`);
   const text = readFileSync(path, 'utf8');
@@ -177,6 +176,9 @@ function rdmSubjects(entry: string, v: unknown): string[] | { field: string; pat
 
 /** Check structure, names and files; resolve relative paths against the study file's folder. */
 export function validateStudyConfig(raw: unknown, baseDir: string): StudyConfig {
+  // Structure: the one schema of the study file (schema/study-schema.ts). Below: what a schema cannot say.
+  const problem = firstSchemaError(StudySchema, raw);
+  if (problem) throw new StudyConfigError(problem.entry, problem.message);
   if (!isObj(raw)) throw new StudyConfigError('study', 'expected an object at the top level');
   const name = typeof raw.name === 'string' ? raw.name : 'study';
   const output = resolvePath(baseDir, typeof raw.output === 'string' ? raw.output : `out/${name}`);
@@ -198,8 +200,7 @@ export function validateStudyConfig(raw: unknown, baseDir: string): StudyConfig 
     };
   else throw new StudyConfigError('stimuli', 'expected one of generate: {...}, dir: FOLDER, file: FILE (.npy or .mat)');
   // networks
-  if (!Array.isArray(raw.networks) || raw.networks.length === 0)
-    throw new StudyConfigError('networks', 'expected a non-empty list');
+  if (!Array.isArray(raw.networks)) throw new StudyConfigError('networks', 'expected a non-empty list');
   const names = new Set<string>();
   const networks: NetworkConfig[] = raw.networks.map((n, i) => {
     const entry = `networks[${i}]${isObj(n) && typeof n.name === 'string' ? ` (${n.name})` : ''}`;
@@ -207,8 +208,11 @@ export function validateStudyConfig(raw: unknown, baseDir: string): StudyConfig 
     if (typeof n.name !== 'string' || !n.name) throw new StudyConfigError(entry, 'missing name');
     if (names.has(n.name)) throw new StudyConfigError(entry, `duplicate network name '${n.name}'`);
     names.add(n.name);
-    if (!Array.isArray(n.layers) || n.layers.length === 0 || !n.layers.every((l) => typeof l === 'string'))
-      throw new StudyConfigError(`${entry}.layers`, 'expected a non-empty list of layer names');
+    if (n.train !== undefined)
+      throw new StudyConfigError(
+        entry,
+        'a trained network belongs to a learning-rule study (kind: learning-rules; see data/studies/learning-rules.yaml)',
+      );
     if ((n.model === undefined) === (n.activations === undefined))
       throw new StudyConfigError(entry, 'give exactly one of model (a network file) or activations (an .npz file)');
     const out: NetworkConfig = { ...(n as unknown as NetworkConfig) };
@@ -217,17 +221,11 @@ export function validateStudyConfig(raw: unknown, baseDir: string): StudyConfig 
     return out;
   });
   // brain
-  if (!Array.isArray(raw.brain) || raw.brain.length === 0)
-    throw new StudyConfigError('brain', 'expected a non-empty list of brain datasets');
+  if (!Array.isArray(raw.brain)) throw new StudyConfigError('brain', 'expected a non-empty list of brain datasets');
   const brain: BrainConfig[] = raw.brain.map((b, i) => {
     const entry = `brain[${i}]${isObj(b) && typeof b.name === 'string' ? ` (${b.name})` : ''}`;
     if (!isObj(b)) throw new StudyConfigError(entry, 'expected an object');
     if (typeof b.name !== 'string' || !b.name) throw new StudyConfigError(entry, 'missing name');
-    if (!(BRAIN_TYPES as readonly unknown[]).includes(b.type))
-      throw new StudyConfigError(
-        `${entry}.type`,
-        `expected one of ${BRAIN_TYPES.join(', ')}, received ${JSON.stringify(b.type)}`,
-      );
     const sim = b.simulate;
     if (isObj(sim)) {
       if (!names.has(String(sim.network)))
@@ -294,18 +292,7 @@ export function validateStudyConfig(raw: unknown, baseDir: string): StudyConfig 
     } as BrainConfig;
   });
   // metrics
-  if (!Array.isArray(raw.metrics) || raw.metrics.length === 0)
-    throw new StudyConfigError('metrics', 'expected a non-empty list');
-  const metrics: MetricConfig[] = raw.metrics.map((m, i) => {
-    const entry = `metrics[${i}]`;
-    if (!isObj(m)) throw new StudyConfigError(entry, 'expected an object');
-    if (!(METRIC_TYPES as readonly unknown[]).includes(m.type))
-      throw new StudyConfigError(
-        `${entry}.type`,
-        `unknown metric ${JSON.stringify(m.type)}; expected one of ${METRIC_TYPES.join(', ')}`,
-      );
-    return m as unknown as MetricConfig;
-  });
+  const metrics = raw.metrics as MetricConfig[];
   return {
     name,
     output,

@@ -5,6 +5,7 @@
 import { type Dataset, Matrix, type ProgressCallback } from '@concord/core';
 import { calcRdm, compareRdms, noiseCeiling, Rdms } from '@concord/rsa';
 import { cka, plsEncoding, ridgeEncoding } from '@concord/similarity';
+import { metricName } from '../scores/metrics.ts';
 import type { NetworkActivations } from './activations-stage.ts';
 import type { BrainData } from './brain-stage.ts';
 import type { MetricConfig } from './config.ts';
@@ -12,11 +13,8 @@ import { CV_PEAK_LABEL, meanAndSem, type ResultRow, windowLabel } from './result
 import { principalScores } from './simulate-geometry.ts';
 import { crossValidatedPeak, windowBins, windowSummary } from './time-summary.ts';
 
-export function metricName(m: MetricConfig): string {
-  if (m.type === 'rsa') return `rsa:${m.modelRdmMethod ?? 'correlation'}/${m.compare ?? 'spearman'}`;
-  if (m.type === 'cka') return `cka:${m.kernel ?? 'linear'}${m.debiased ? ':debiased' : ''}`;
-  return `encoding:${m.model ?? 'ridge'}`;
-}
+/** Metric names come from the one vocabulary (scores/metrics.ts). */
+export { metricName } from '../scores/metrics.ts';
 
 /** Layer patterns restricted to the brain's conditions, one row per condition in sorted label order (cached). */
 const patternCache = new WeakMap<Dataset, Map<string, { raw: Matrix; scores: Matrix }>>();

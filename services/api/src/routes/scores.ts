@@ -2,6 +2,8 @@
  * GET /v1/scores (filter + keyset paging), GET /v1/scores/:id and DELETE /v1/scores/:id. A key sees and deletes
  * the scores it stored; an admin key sees and deletes all; another key's score looks absent (404).
  */
+
+import type { ScoreRecord } from '@concord/pipeline';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { Viewer } from '../auth.ts';
@@ -14,6 +16,30 @@ import {
   type ScoresQuery,
   ScoresQuery as ScoresQuerySchema,
 } from '../schemas.ts';
+import type { StoredScore } from '../store/scores.ts';
+
+/** A stored score with its score record: a job's row as stored, else built from the labels. */
+function withRecord(s: StoredScore): StoredScore & { record: ScoreRecord } {
+  const record: ScoreRecord =
+    s.endpoint === 'jobs' && s.result !== null && typeof s.result === 'object'
+      ? (s.result as ScoreRecord)
+      : {
+          network: s.labels.model,
+          layer: s.labels.layer,
+          dataset: s.labels.dataset,
+          region: s.labels.roi,
+          time: null,
+          metric: s.metric,
+          value: s.value,
+          sem: null,
+          ciLower: null,
+          ciUpper: null,
+          nSubjects: null,
+          ceilingLower: null,
+          ceilingUpper: null,
+        };
+  return { ...s, record };
+}
 
 /** A key sees its own scores; an admin key (and anyone on a service without keys) sees all. */
 function ownerFilter(viewer: Viewer): string | undefined {
@@ -37,12 +63,12 @@ export async function scoreRoutes(app: FastifyInstance): Promise<void> {
       const q = request.query as ScoresQuery;
       const owner = ownerFilter(request.viewer);
       const tags = q.tag === undefined ? undefined : Array.isArray(q.tag) ? q.tag : [q.tag];
-      return app.concord.scores.query({
-        model: q.model,
+      const page = app.concord.scores.query({
+        model: q.model ?? q.network,
         layer: q.layer,
         dataset: q.dataset,
         subject: q.subject,
-        roi: q.roi,
+        roi: q.roi ?? q.region,
         metric: q.metric,
         endpoint: q.endpoint,
         tags,
@@ -50,6 +76,7 @@ export async function scoreRoutes(app: FastifyInstance): Promise<void> {
         limit: q.limit ?? 100,
         owner,
       });
+      return { ...page, items: page.items.map(withRecord) };
     },
   );
 
@@ -69,7 +96,7 @@ export async function scoreRoutes(app: FastifyInstance): Promise<void> {
       const id = (request.params as { id: string }).id;
       const score = app.concord.scores.get(Number(id), ownerFilter(request.viewer));
       if (!score) throw new ApiError(404, API_ERRORS.NOT_FOUND, `id: no stored score ${id}`, { field: 'id' });
-      return score;
+      return withRecord(score);
     },
   );
 

@@ -1,0 +1,127 @@
+/**
+ * The job engine's costs (issue 18), on a private redis-server on loopback with worker PROCESSES:
+ * - scheduling overhead: wall time per no-op item through BullMQ, submit to completion (goal ≤ 5 ms per item);
+ * - a CPU-bound grid (8 items of a fixed amount of single-threaded floating-point work each, the shape of a quick-settings
+ *   training run per rule) on 1–4 worker processes (goal: 2 workers ≥ 1.7× faster than 1 on a 2-core machine).
+ * Reported, never asserted. Skipped when /usr/bin/redis-server is missing. Worker start-up is excluded (workers
+ * are ready before the clock starts).
+ */
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { siblingEntry, startWorkerProcess } from './executors/start-worker.ts';
+import { BullmqJobEngine } from './jobs/bullmq-engine.ts';
+import { hasRedisServer, startTestRedis } from './jobs/redis-server.ts';
+import { ArtifactStore } from './plan/artifact-store.ts';
+import type { Plan } from './plan/types.ts';
+
+const ITEMS = Number(process.env.CONCORD_BENCH_ITEMS ?? 300);
+const GRID = 8;
+const WORK = Number(process.env.CONCORD_BENCH_WORK ?? 15);
+
+if (!hasRedisServer) {
+  process.stdout.write('skipped: /usr/bin/redis-server missing\n');
+  process.exit(0);
+}
+
+const redis = await startTestRedis();
+const root = mkdtempSync(join(tmpdir(), 'concord-engine-bench-'));
+let run = 0;
+
+async function startWorkers(n: number, store: string, concurrency = 1): Promise<ChildProcess[]> {
+  const ws = Array.from({ length: n }, () =>
+    startWorkerProcess(
+      siblingEntry('jobs/worker-entry', import.meta.url),
+      [JSON.stringify({ redis: redis.url, store, concurrency })],
+      { ...process.env, CONCORD_WORKER_LOG: '1' },
+    ),
+  );
+  // A worker is ready once it is registered with BullMQ: wait for as many registered workers.
+  const r = new Redis(redis.url);
+  for (;;) {
+    const list = (await r.call('CLIENT', 'LIST')) as string;
+    if ((list.match(/name=concord:\S+/g) ?? []).length >= n) break;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  r.disconnect();
+  return ws;
+}
+
+async function stop(ws: ChildProcess[]): Promise<void> {
+  await Promise.all(
+    ws.map(
+      (w) =>
+        new Promise<void>((res) => {
+          if (w.exitCode !== null) return res();
+          w.once('exit', () => res());
+          w.kill('SIGTERM');
+        }),
+    ),
+  );
+}
+
+async function timePlan(plan: Plan, store: string): Promise<number> {
+  const engine = new BullmqJobEngine({ redis: redis.url, store: new ArtifactStore(store) });
+  const t0 = performance.now();
+  const { jobId } = await engine.submit(plan);
+  for (;;) {
+    const s = await engine.status(jobId);
+    if (s && ['completed', 'failed', 'cancelled'].includes(s.state)) {
+      if (s.state !== 'completed') throw new Error(`job ${s.state}: ${JSON.stringify(s.failures)}`);
+      break;
+    }
+    await new Promise((res) => setTimeout(res, 20));
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  await engine.close();
+  return seconds;
+}
+
+function noopPlan(n: number, extra: Record<string, number> = {}): Plan {
+  run++;
+  const items = Array.from({ length: n }, (_, i) => ({
+    id: `i${i}`,
+    kind: 'pipeline.noop',
+    // `run` makes every run's content keys new: nothing comes from the store
+    params: { id: i, run, ...extra },
+    deps: [],
+  }));
+  return { study: 'bench', outputDir: join(root, `out-${run}`), items };
+}
+
+const lines: string[] = [];
+try {
+  lines.push('\n## scheduling overhead through BullMQ (no-op items, loopback Redis)');
+  lines.push('| workers × concurrency | items | wall s | ms per item | goal |', '|---|---|---|---|---|');
+  for (const [n, c] of [
+    [1, 1],
+    [1, 8],
+    [2, 8],
+  ] as const) {
+    const store = mkdtempSync(join(root, 's-'));
+    const ws = await startWorkers(n, store, c);
+    const s = await timePlan(noopPlan(ITEMS), store);
+    lines.push(`| ${n} × ${c} | ${ITEMS} | ${s.toFixed(2)} | ${((s * 1000) / ITEMS).toFixed(2)} | ≤ 5 |`);
+    await stop(ws);
+  }
+
+  lines.push(
+    `\n## CPU-bound grid: ${GRID} items × ${WORK}·10⁶ sines each (fixed work), worker processes (${availableParallelism()} cores)`,
+  );
+  lines.push('| workers | wall s | speed-up vs 1 | goal |', '|---|---|---|---|');
+  let one = 0;
+  for (const n of [1, 2, 3, 4]) {
+    const store = mkdtempSync(join(root, 'g-'));
+    const ws = await startWorkers(n, store, 1);
+    const s = await timePlan(noopPlan(GRID, { work: WORK }), store);
+    if (n === 1) one = s;
+    lines.push(`| ${n} | ${s.toFixed(2)} | ${(one / s).toFixed(2)} | ${n === 2 ? '≥ 1.7' : '-'} |`);
+    await stop(ws);
+  }
+} finally {
+  process.stdout.write(`${lines.join('\n')}\n`);
+  await redis.stop();
+  rmSync(root, { recursive: true, force: true });
+}

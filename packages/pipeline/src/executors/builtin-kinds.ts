@@ -1,0 +1,79 @@
+/**
+ * Small item kinds that ship with the engine: what the tests, the benchmarks and a smoke run of a new cluster use.
+ * - pipeline.noop: returns `{ id, value }` after an optional sleep (sleepMs) or fixed CPU work (work × 10⁶ sines).
+ * - pipeline.fail: always throws (a poisoned item; tests check bounded retries).
+ * - pipeline.collect: one result row per dependency, written as results.json in its files folder.
+ * Every kind appends one line per execution to `params.trace` (a file) when given, so a test can count executions
+ * independently of the engine's own counters.
+ */
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConcordError } from '@concord/core';
+import { writeFileAtomic } from '@concord/io';
+import { PIPELINE_ERRORS } from '../errors.ts';
+import type { ItemKind, Json } from '../plan/types.ts';
+
+type Params = { [key: string]: Json };
+
+function asObject(params: Json): Params {
+  return params !== null && typeof params === 'object' && !Array.isArray(params) ? params : {};
+}
+
+function trace(p: Params, what: string): void {
+  if (typeof p.trace === 'string') appendFileSync(p.trace, `${what} ${process.pid}\n`);
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t);
+      reject(signal.reason);
+    });
+  });
+}
+
+export const noopItem: ItemKind = {
+  kind: 'pipeline.noop',
+  version: '1',
+  async run(params, ctx) {
+    const p = asObject(params);
+    trace(p, `run ${String(p.id ?? ctx.key)}`);
+    if (typeof p.sleepMs === 'number' && p.sleepMs > 0) await sleep(p.sleepMs, ctx.signal);
+    if (typeof p.work === 'number' && p.work > 0) {
+      // CPU-bound work (the training-bound benchmark): a fixed amount of floating-point work, work × 10⁶ sines, so
+      // the time it takes grows when processes share a core (unlike a sleep or a wall-clock spin).
+      let x = 0;
+      for (let i = 0; i < p.work * 1e6; i++) x = Math.sin(x + i);
+      if (Number.isNaN(x)) throw new Error('unreachable');
+    }
+    // `row`: extra fields of its result row (tests give them a score record's labels)
+    const row = p.row !== null && typeof p.row === 'object' && !Array.isArray(p.row) ? p.row : {};
+    return { id: p.id ?? null, value: p.value ?? null, ...row };
+  },
+};
+
+export const failItem: ItemKind = {
+  kind: 'pipeline.fail',
+  version: '1',
+  async run(params) {
+    const p = asObject(params);
+    trace(p, `run ${String(p.id ?? 'fail')}`);
+    throw new ConcordError(PIPELINE_ERRORS.ITEM_FAILED, String(p.message ?? 'poisoned item: fails every time'));
+  },
+};
+
+export const collectItem: ItemKind = {
+  kind: 'pipeline.collect',
+  version: '1',
+  async run(params, ctx) {
+    const p = asObject(params);
+    trace(p, 'run collect');
+    const rows = Object.entries(ctx.deps)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([item, out]) => ({ item, ...asObject(out) }));
+    const study = typeof p.study === 'string' ? p.study : 'collect';
+    writeFileAtomic(join(ctx.store.filesDir(ctx.key), 'results.json'), `${JSON.stringify({ study, rows }, null, 2)}\n`);
+    return { rows: rows.length };
+  },
+};

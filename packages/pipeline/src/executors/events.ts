@@ -1,0 +1,35 @@
+/** What executors report while a plan runs, and the outcome they return. Same shapes for every executor. */
+import type { Json } from '../plan/types.ts';
+
+export type ItemState = 'running' | 'done' | 'cached' | 'retrying' | 'failed' | 'blocked';
+
+/** One item changed state (progress: `done` of `total` items finished so far). */
+export interface ItemEvent {
+  type: 'item';
+  item: string;
+  state: ItemState;
+  /** 1 for the first execution, 2 for the first retry ... */
+  attempt: number;
+  error?: string;
+  done: number;
+  total: number;
+}
+
+export interface ItemFailure {
+  item: string;
+  error: string;
+  attempts: number;
+}
+
+export interface PlanOutcome {
+  state: 'completed' | 'failed' | 'cancelled';
+  outputs: Map<string, Json>;
+  /** Items computed in this run (the rest came from the store). */
+  executed: string[];
+  failures: ItemFailure[];
+  /** Items that never ran because something they depend on failed. */
+  blocked: string[];
+  /** results.json in the output folder, when the final item wrote one. */
+  results: string | null;
+  counts: { total: number; done: number; failed: number; retried: number; executions: number };
+}

@@ -1,0 +1,107 @@
+/**
+ * The local worker pool (child processes): the in-process executor's outputs; a child killed mid-item is replaced
+ * and its item retried; a poisoned item is tried `attempts` times and reported while the rest completes; items
+ * already in the store are not recomputed; cancel stops handing out items.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ArtifactStore } from '../plan/artifact-store.ts';
+import { runPlanInProcess } from '../plan/run-in-process.ts';
+import type { Plan } from '../plan/types.ts';
+import { runPlanLocal } from './local-pool.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'concord-pool-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+function plan(dir: string, n: number, extra: Record<string, number> = {}, poison = false): Plan {
+  const trace = join(dir, 'trace.log');
+  const items = Array.from({ length: n }, (_, i) => ({
+    id: `i${i}`,
+    kind: 'pipeline.noop',
+    params: { id: i, value: i * 3, trace, ...extra },
+    deps: [],
+  }));
+  const bad = poison ? [{ id: 'bad', kind: 'pipeline.fail', params: { id: 'bad', trace }, deps: [] }] : [];
+  return {
+    study: 'pool',
+    outputDir: join(dir, 'out'),
+    final: 'collect',
+    items: [...items, ...bad, { id: 'collect', kind: 'pipeline.collect', params: {}, deps: items.map((i) => i.id) }],
+  };
+}
+
+const traceLines = (dir: string) =>
+  existsSync(join(dir, 'trace.log')) ? readFileSync(join(dir, 'trace.log'), 'utf8').trim().split('\n') : [];
+
+describe('runPlanLocal', () => {
+  it('gives the outputs of the in-process executor; a second run comes from the store', async () => {
+    const a = mkdtempSync(join(root, 'a-'));
+    const b = mkdtempSync(join(root, 'b-'));
+    const ref = await runPlanInProcess(plan(a, 6), new ArtifactStore(join(a, 'store')));
+    const store = new ArtifactStore(join(b, 'store'));
+    const r = await runPlanLocal(plan(a, 6), store, { workers: 2 });
+    expect(r.state).toBe('completed');
+    expect(Object.fromEntries(r.outputs)).toEqual(Object.fromEntries(ref.outputs));
+    const again = await runPlanLocal(plan(a, 6), store, { workers: 2 });
+    expect(again.executed).toEqual([]);
+    expect(again.counts.done).toBe(7);
+  }, 60_000);
+
+  it('a child killed mid-item is replaced and the item retried; every row once', async () => {
+    const dir = mkdtempSync(join(root, 'kill-'));
+    let killed = false;
+    const r = await runPlanLocal(plan(dir, 6, { sleepMs: 400 }), new ArtifactStore(join(dir, 'store')), {
+      workers: 2,
+      backoffMs: 10,
+      onEvent: (e) => {
+        // kill the process running the first item once it has started (its trace line names the pid)
+        if (killed || e.state !== 'running' || e.item !== 'i0') return;
+        killed = true;
+        setTimeout(() => {
+          const line = traceLines(dir).find((l) => l.startsWith('run 0 '));
+          if (line) process.kill(Number(line.split(' ')[2]), 'SIGKILL');
+        }, 200);
+      },
+    });
+    expect(r.state).toBe('completed');
+    expect(r.counts.retried).toBeGreaterThanOrEqual(1);
+    expect(traceLines(dir).filter((l) => l.startsWith('run 0 '))).toHaveLength(2);
+    const rows = (JSON.parse(readFileSync(join(dir, 'out', 'results.json'), 'utf8')) as { rows: { item: string }[] })
+      .rows;
+    expect(rows.map((x) => x.item)).toEqual(['i0', 'i1', 'i2', 'i3', 'i4', 'i5']);
+  }, 60_000);
+
+  it('a poisoned item: tried 3 times, reported; the rest completes and its results are written', async () => {
+    const dir = mkdtempSync(join(root, 'poison-'));
+    const r = await runPlanLocal(plan(dir, 3, {}, true), new ArtifactStore(join(dir, 'store')), {
+      workers: 2,
+      attempts: 3,
+      backoffMs: 10,
+    });
+    expect(r.state).toBe('failed');
+    expect(r.failures).toEqual([
+      { item: 'bad', attempts: 3, error: 'ERR_PIPELINE_ITEM_FAILED: poisoned item: fails every time' },
+    ]);
+    expect(traceLines(dir).filter((l) => l.startsWith('run bad'))).toHaveLength(3);
+    expect(r.counts).toMatchObject({ total: 5, done: 4, failed: 1, retried: 2 });
+    expect(existsSync(join(dir, 'out', 'results.json'))).toBe(true);
+  }, 60_000);
+
+  it('cancel: no item is handed out after the signal', async () => {
+    const dir = mkdtempSync(join(root, 'cancel-'));
+    const controller = new AbortController();
+    const r = await runPlanLocal(plan(dir, 20, { sleepMs: 150 }), new ArtifactStore(join(dir, 'store')), {
+      workers: 1,
+      signal: controller.signal,
+      onEvent: (e) => {
+        if (e.state === 'done' && e.done === 2) controller.abort();
+      },
+    });
+    expect(r.state).toBe('cancelled');
+    await new Promise((res) => setTimeout(res, 400));
+    expect(traceLines(dir).length).toBeLessThanOrEqual(3);
+    expect(existsSync(join(dir, 'out', 'results.json'))).toBe(false);
+  }, 60_000);
+});

@@ -1,0 +1,257 @@
+/**
+ * The BullMQ engine against a REAL redis-server (started per file on a random loopback port, AOF on) and worker
+ * PROCESSES: same results as the local pool with 1 and 3 workers; a worker SIGKILLed mid-item; Redis restarted
+ * mid-run; a poisoned item; cancel. Each fault test counts items, executions (a trace file the items append to),
+ * retries, rows written, duplicates and lost rows.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runPlanLocal } from '../executors/local-pool.ts';
+import { siblingEntry, startWorkerProcess } from '../executors/start-worker.ts';
+import { ArtifactStore } from '../plan/artifact-store.ts';
+import type { Plan } from '../plan/types.ts';
+import { BullmqJobEngine, type BullmqWorkerOptions } from './bullmq-engine.ts';
+import type { JobDetails } from './job-engine.ts';
+import { hasRedisServer, startTestRedis, type TestRedis } from './redis-server.ts';
+
+/** Short locks and stall checks so a killed worker's item comes back within ~2 s. */
+const FAST: Partial<BullmqWorkerOptions> = { lockDurationMs: 1500, stalledIntervalMs: 500, maxStalledCount: 5 };
+
+function plan(dir: string, n: number, opts: { sleepMs?: number; poison?: boolean } = {}): Plan {
+  const trace = join(dir, 'trace.log');
+  const items = Array.from({ length: n }, (_, i) => ({
+    id: `item-${String(i).padStart(2, '0')}`,
+    kind: 'pipeline.noop',
+    params: { id: i, value: i * i, sleepMs: opts.sleepMs ?? 0, trace },
+    deps: [],
+  }));
+  const bad = opts.poison
+    ? [{ id: 'poisoned', kind: 'pipeline.fail', params: { id: 'poisoned', trace }, deps: [] }]
+    : [];
+  return {
+    study: 'reliability',
+    outputDir: join(dir, 'out'),
+    final: 'collect',
+    items: [
+      ...items,
+      ...bad,
+      {
+        id: 'collect',
+        kind: 'pipeline.collect',
+        params: { study: 'reliability', trace },
+        deps: items.map((i) => i.id),
+      },
+    ],
+  };
+}
+
+interface Counts {
+  items: number;
+  executions: number;
+  retries: number;
+  rows: number;
+  duplicates: number;
+  lost: number;
+}
+
+/** Counted from the trace file and results.json, not from the engine's own counters. */
+function count(dir: string, n: number): Counts {
+  const trace = existsSync(join(dir, 'trace.log'))
+    ? readFileSync(join(dir, 'trace.log'), 'utf8').trim().split('\n')
+    : [];
+  const runs = trace.filter((l) => l.startsWith('run ') && !l.startsWith('run collect'));
+  const results = join(dir, 'out', 'results.json');
+  const rows = existsSync(results)
+    ? (JSON.parse(readFileSync(results, 'utf8')) as { rows: { item: string }[] }).rows.map((r) => r.item)
+    : [];
+  const expected = Array.from({ length: n }, (_, i) => `item-${String(i).padStart(2, '0')}`);
+  return {
+    items: n,
+    executions: runs.length,
+    retries: runs.length - new Set(runs.map((l) => l.split(' ')[1])).size,
+    rows: rows.length,
+    duplicates: rows.length - new Set(rows).size,
+    lost: expected.filter((e) => !rows.includes(e)).length,
+  };
+}
+
+async function waitFor(
+  engine: BullmqJobEngine,
+  jobId: string,
+  until: (s: JobDetails) => boolean,
+  timeoutMs = 60_000,
+): Promise<JobDetails> {
+  const t0 = Date.now();
+  for (;;) {
+    const s = await engine.status(jobId);
+    if (s && until(s)) return s;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out; last status ${JSON.stringify(s)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const terminal = (s: JobDetails) => ['completed', 'failed', 'cancelled'].includes(s.state);
+
+describe.skipIf(!hasRedisServer)(
+  'BullMQ engine on a real redis-server (skipped: /usr/bin/redis-server missing)',
+  () => {
+    let redis: TestRedis;
+    let root: string;
+    const workers: ChildProcess[] = [];
+    const startWorkers = (n: number, store: string, extra: Partial<BullmqWorkerOptions> = {}) =>
+      Array.from({ length: n }, () => {
+        const w = startWorkerProcess(siblingEntry('worker-entry', import.meta.url), [
+          JSON.stringify({ redis: redis.url, store, concurrency: 1, ...FAST, ...extra }),
+        ]);
+        workers.push(w);
+        return w;
+      });
+    const stopWorkers = async () => {
+      await Promise.all(
+        workers.splice(0).map(
+          (w) =>
+            new Promise<void>((resolve) => {
+              if (w.exitCode !== null || w.signalCode !== null) return resolve();
+              w.once('exit', () => resolve());
+              w.kill('SIGTERM');
+            }),
+        ),
+      );
+    };
+    const fresh = async () => {
+      // Each test gets its own Redis content: nothing of an earlier test's queue is left for its workers.
+      const { Redis } = await import('ioredis');
+      const r = new Redis(redis.url);
+      await r.flushall();
+      r.disconnect();
+      return mkdtempSync(join(root, 't-'));
+    };
+
+    beforeAll(async () => {
+      redis = await startTestRedis();
+      root = mkdtempSync(join(tmpdir(), 'concord-bullmq-'));
+    });
+    afterAll(async () => {
+      await stopWorkers();
+      await redis?.stop();
+      rmSync(root, { recursive: true, force: true });
+    });
+
+    it('gives the same results.json as the local pool, with 1 and with 3 worker processes', async () => {
+      const outputs: string[] = [];
+      const local = await fresh();
+      const r = await runPlanLocal(plan(local, 8), new ArtifactStore(join(local, 'store')), { workers: 2 });
+      expect(r.state).toBe('completed');
+      outputs.push(readFileSync(join(local, 'out', 'results.json'), 'utf8'));
+      for (const n of [1, 3]) {
+        const dir = await fresh();
+        const store = join(dir, 'store');
+        startWorkers(n, store);
+        const engine = new BullmqJobEngine({ redis: redis.url, store: new ArtifactStore(store), backoffMs: 100 });
+        const { jobId } = await engine.submit(plan(dir, 8));
+        const s = await waitFor(engine, jobId, terminal);
+        expect(s.state).toBe('completed');
+        expect(s.results).toBe(join(dir, 'out', 'results.json'));
+        outputs.push(readFileSync(join(dir, 'out', 'results.json'), 'utf8'));
+        await engine.close();
+        await stopWorkers();
+      }
+      expect(outputs[1]).toBe(outputs[0]);
+      expect(outputs[2]).toBe(outputs[0]);
+    }, 90_000);
+
+    it('a worker SIGKILLed mid-item: the item is retried by another after the stall interval, every row once', async () => {
+      const dir = await fresh();
+      const store = join(dir, 'store');
+      const [victim] = startWorkers(2, store);
+      const engine = new BullmqJobEngine({ redis: redis.url, store: new ArtifactStore(store), backoffMs: 100 });
+      const { jobId } = await engine.submit(plan(dir, 10, { sleepMs: 700 }));
+      // Mid-run and mid-item: both workers busy after the first items finished, then 300 ms into a 700 ms item.
+      await waitFor(engine, jobId, (s) => s.items.done >= 2 && s.items.running >= 2);
+      await new Promise((r) => setTimeout(r, 300));
+      victim.kill('SIGKILL');
+      const s = await waitFor(engine, jobId, terminal);
+      const c = count(dir, 10);
+      console.log('SIGKILL', JSON.stringify({ ...c, engineRetried: s.items.retried }));
+      expect(s.state).toBe('completed');
+      expect(c).toMatchObject({ rows: 10, duplicates: 0, lost: 0 });
+      expect(c.retries).toBeGreaterThanOrEqual(1);
+      expect(s.items.retried).toBeGreaterThanOrEqual(1);
+      await engine.close();
+      await stopWorkers();
+    }, 90_000);
+
+    it('Redis restarted mid-run (AOF): workers and submitter reconnect, nothing lost or duplicated', async () => {
+      const dir = await fresh();
+      const store = join(dir, 'store');
+      startWorkers(2, store);
+      const engine = new BullmqJobEngine({ redis: redis.url, store: new ArtifactStore(store), backoffMs: 100 });
+      const { jobId } = await engine.submit(plan(dir, 16, { sleepMs: 250 }));
+      await waitFor(engine, jobId, (s) => s.items.done >= 3);
+      await redis.restart(800);
+      const s = await waitFor(engine, jobId, terminal, 90_000);
+      const c = count(dir, 16);
+      console.log('Redis restart', JSON.stringify({ ...c, engineRetried: s.items.retried }));
+      expect(s.state).toBe('completed');
+      expect(c).toMatchObject({ rows: 16, duplicates: 0, lost: 0 });
+      await engine.close();
+      await stopWorkers();
+    }, 120_000);
+
+    it('a poisoned item: bounded retries with backoff, then failed with its error; the rest completes', async () => {
+      const dir = await fresh();
+      const store = join(dir, 'store');
+      startWorkers(2, store);
+      const engine = new BullmqJobEngine({
+        redis: redis.url,
+        store: new ArtifactStore(store),
+        attempts: 3,
+        backoffMs: 100,
+      });
+      const t0 = Date.now();
+      const { jobId } = await engine.submit(plan(dir, 6, { poison: true }));
+      const s = await waitFor(engine, jobId, terminal);
+      const c = count(dir, 6);
+      const poisonRuns = readFileSync(join(dir, 'trace.log'), 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('run poisoned')).length;
+      console.log('poisoned', JSON.stringify({ ...c, poisonRuns, ms: Date.now() - t0 }));
+      expect(s.state).toBe('failed');
+      expect(s.failures).toHaveLength(1);
+      expect(s.failures[0]).toMatchObject({ item: 'poisoned', attempts: 3 });
+      expect(s.failures[0].error).toContain('poisoned item');
+      expect(poisonRuns).toBe(3);
+      // backoff 100 ms then 200 ms between the three executions
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(300);
+      expect(s.items).toMatchObject({ total: 8, done: 7, failed: 1, retried: 2 });
+      expect(c).toMatchObject({ rows: 6, duplicates: 0, lost: 0 });
+      await engine.close();
+      await stopWorkers();
+    }, 90_000);
+
+    it('cancel: workers stop taking the job’s items', async () => {
+      const dir = await fresh();
+      const store = join(dir, 'store');
+      startWorkers(1, store);
+      const engine = new BullmqJobEngine({ redis: redis.url, store: new ArtifactStore(store), backoffMs: 100 });
+      const { jobId } = await engine.submit(plan(dir, 30, { sleepMs: 200 }));
+      await waitFor(engine, jobId, (s) => s.items.done >= 2);
+      expect(await engine.cancel(jobId)).toBe(true);
+      await new Promise((r) => setTimeout(r, 1000));
+      const before = count(dir, 30).executions;
+      await new Promise((r) => setTimeout(r, 1000));
+      const after = count(dir, 30).executions;
+      const s = await engine.status(jobId);
+      console.log('cancel', JSON.stringify({ executionsAtCancel: before, executionsLater: after }));
+      expect(s?.state).toBe('cancelled');
+      expect(after).toBe(before);
+      expect(after).toBeLessThan(30);
+      expect(existsSync(join(dir, 'out', 'results.json'))).toBe(false);
+      await engine.close();
+      await stopWorkers();
+    }, 60_000);
+  },
+);

@@ -1,0 +1,354 @@
+/**
+ * load → plan → run (any executor) → finish: scores, statistics, results.csv/json, exported ONNX networks and
+ * stimuli.npy in the study folder, and report.html.
+ */
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { ProgressCallback } from '@concord/core';
+import { writeFileAtomic } from '@concord/io';
+import { compareRdms } from '@concord/rsa';
+import { ArtifactStore } from '../plan/artifact-store.ts';
+import { type PlanRunResult, runPlanInProcess } from '../plan/run-in-process.ts';
+import type { Plan } from '../plan/types.ts';
+import type { RdmsOutput, TrainOutput } from './items.ts';
+import { type LearningStudy, loadLearningStudy } from './load-study.ts';
+import { type PlannedStudyIds, planLearningStudy } from './plan-study.ts';
+import { writeLearningReport } from './report.ts';
+import { brainSubjects, readRdmRows, type ScoresOutput } from './scores-item.ts';
+import {
+  type BestLayer,
+  crossValidatedBestLayer,
+  type DatasetScores,
+  fdrOverList,
+  type PairwiseTest,
+  pairwiseTests,
+} from './statistics.ts';
+
+export const LEARNING_RESULT_FIELDS = [
+  'network',
+  'rule',
+  'family',
+  'seed',
+  'arch',
+  'testAccuracy',
+  'criteria',
+  'layer',
+  'dataset',
+  'subjectCount',
+  'metric',
+  'value',
+  'ciLower',
+  'ciUpper',
+  'p',
+  'pCorrected',
+  'ceilingLower',
+  'ceilingUpper',
+] as const;
+
+export interface LearningResultRow {
+  network: string;
+  rule: string;
+  family: string;
+  seed: number | null;
+  arch: string | null;
+  testAccuracy: number | null;
+  criteria: { asymmetricWeights: boolean; localErrors: boolean; singlePhase: boolean } | null;
+  layer: string;
+  dataset: string;
+  subjectCount: number;
+  metric: string;
+  value: number | null;
+  ciLower: number | null;
+  ciUpper: number | null;
+  p: number | null;
+  pCorrected: number | null;
+  ceilingLower: number | null;
+  ceilingUpper: number | null;
+}
+
+export interface LearningNetworkSummary {
+  name: string;
+  rule: string;
+  seed: number;
+  testAccuracy: number | null;
+  onnx: string | null;
+}
+
+export interface LearningStudyOutcome {
+  study: string;
+  profile: string;
+  outputDir: string;
+  rows: LearningResultRow[];
+  results: string;
+  csv: string;
+  report: string;
+  networks: LearningNetworkSummary[];
+  pairwise: PairwiseTest[];
+  best: BestLayer[];
+  timings: Record<string, number>;
+  executed: string[];
+}
+
+function toCsv(rows: LearningResultRow[]): string {
+  const cols = [
+    ...LEARNING_RESULT_FIELDS.filter((c) => c !== 'criteria'),
+    'asymmetricWeights',
+    'localErrors',
+    'singlePhase',
+  ];
+  const cell = (v: unknown) =>
+    v === null || v === undefined
+      ? ''
+      : typeof v === 'string' && /[",\n]/.test(v)
+        ? `"${v.replaceAll('"', '""')}"`
+        : String(v);
+  const lines = [cols.join(',')];
+  for (const r of rows) {
+    const rec = { ...r, ...(r.criteria ?? {}) } as Record<string, unknown>;
+    lines.push(cols.map((c) => cell(rec[c])).join(','));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export async function finishLearningStudy(
+  study: LearningStudy,
+  plan: { ids: PlannedStudyIds },
+  run: PlanRunResult,
+  timings: Record<string, number> = {},
+): Promise<LearningStudyOutcome> {
+  const t0 = performance.now();
+  const out = study.outputDir;
+  mkdirSync(join(out, 'networks'), { recursive: true });
+  const get = <T>(id: string) => run.outputs.get(id) as unknown as T;
+  // Exported networks and the stimuli, copied into the study folder.
+  const networks: LearningNetworkSummary[] = [];
+  for (const n of study.networks) {
+    const t = get<TrainOutput>(plan.ids.networks[n.id].train);
+    let onnx: string | null = null;
+    if (t.onnx) {
+      onnx = join('networks', `${n.name}-seed-${n.seed}.onnx`);
+      copyFileSync(t.onnx, join(out, onnx));
+    }
+    networks.push({ name: n.name, rule: n.rule, seed: n.seed, testAccuracy: t.testAccuracy, onnx });
+  }
+  const firstStimuli = Object.values(plan.ids.networks)[0]?.stimuli;
+  const stim = get<{ npy: string; png: string; shape: number[]; sha256: string; training: unknown }>(firstStimuli);
+  copyFileSync(stim.npy, join(out, 'stimuli.npy'));
+  copyFileSync(stim.png, join(out, 'stimuli.png'));
+
+  // Scores (the learning-scores item) → rows with each model's network, rule, criteria and accuracy.
+  type RowMeta = Pick<LearningResultRow, 'network' | 'rule' | 'family' | 'seed' | 'arch' | 'testAccuracy' | 'criteria'>;
+  const meta = new Map<string, RowMeta>();
+  for (const n of study.networks)
+    meta.set(n.id, {
+      network: n.id,
+      rule: n.rule,
+      family: n.family,
+      seed: n.seed,
+      arch: n.arch,
+      testAccuracy: get<TrainOutput>(plan.ids.networks[n.id].train).testAccuracy,
+      criteria: n.criteria,
+    });
+  for (const rb of plan.ids.random) {
+    const id = `${rb.name}/seed-${rb.seed}`;
+    meta.set(id, {
+      network: id,
+      rule: 'random',
+      family: 'baseline (random weights)',
+      seed: rb.seed,
+      arch: rb.arch,
+      testAccuracy: null,
+      criteria: null,
+    });
+  }
+  meta.set('pixels', {
+    network: 'pixels',
+    rule: 'pixels',
+    family: 'baseline (pixels)',
+    seed: null,
+    arch: null,
+    testAccuracy: null,
+    criteria: null,
+  });
+  for (const name of study.brain.categoricalModels)
+    meta.set(name, {
+      network: name,
+      rule: 'categorical',
+      family: 'baseline (categorical model)',
+      seed: null,
+      arch: null,
+      testAccuracy: null,
+      criteria: null,
+    });
+  const scored = get<ScoresOutput>(plan.ids.scores);
+  const notes = [...scored.notes];
+  const models = scored.models;
+  const datasets: DatasetScores[] = scored.datasets.map((d) => ({
+    dataset: d.dataset,
+    subjectCount: d.subjectCount,
+    ceiling: d.ceiling,
+    scores: new Map(d.scores.map((s) => [s.id, s])),
+  }));
+  timings.scoring = scored.seconds;
+  const subjects = brainSubjects(study.brain);
+
+  const rows: LearningResultRow[] = [];
+  for (const ds of datasets) {
+    const start = rows.length;
+    for (const m of models) {
+      const s = ds.scores.get(m.id);
+      const base = meta.get(m.id.slice(0, m.id.lastIndexOf(':')));
+      if (!s || !base) continue;
+      rows.push({
+        ...base,
+        layer: m.layer,
+        dataset: ds.dataset,
+        subjectCount: ds.subjectCount,
+        metric: study.metric,
+        value: s.value,
+        ciLower: s.ciLower,
+        ciUpper: s.ciUpper,
+        p: s.p,
+        pCorrected: null,
+        ceilingLower: ds.ceiling?.lower ?? null,
+        ceilingUpper: ds.ceiling?.upper ?? null,
+      });
+    }
+    const pc = fdrOverList(rows.slice(start).map((r) => r.p));
+    pc.forEach((p, k) => {
+      rows[start + k].pCorrected = p;
+    });
+  }
+
+  // Best layer per rule (and per baseline group) by leave-one-subject-out CV on hIT; pairwise tests with FDR.
+  const tStats = performance.now();
+  const hit = datasets[0];
+  const groups = [...new Set(models.map((m) => m.group))];
+  const best: BestLayer[] = [];
+  for (const g of groups) {
+    const entries = models
+      .filter((m) => m.group === g)
+      .map((m) => ({
+        seed: m.id.slice(0, m.id.lastIndexOf(':')),
+        layer: m.layer,
+        perSubject: hit.scores.get(m.id)?.perSubject ?? [],
+      }));
+    const b = crossValidatedBestLayer(g, entries);
+    if (b) best.push(b);
+  }
+  const ruleGroups = new Set([...study.networks.map((n) => n.name), ...plan.ids.random.map((r) => r.name)]);
+  const pairwise = pairwiseTests(best.filter((b) => ruleGroups.has(b.group)));
+  timings.statistics = (performance.now() - tStats) / 1000;
+
+  // Sensitivity: each alternative transform, cross-validated best layer per network (first seed).
+  const sensitivity = study.sensitivity.map((transform, k) => {
+    const values: Record<string, number | null> = {};
+    for (const [nid, rid] of Object.entries(plan.ids.sensitivity[k].rdms)) {
+      const r = get<RdmsOutput>(rid);
+      const entries = readRdmRows(r).map((v, i) => ({
+        seed: nid,
+        layer: r.layers[i],
+        perSubject: v.every(Number.isFinite) ? subjects.vectors.map((s) => compareRdmsValue(v, s, study.metric)) : [],
+      }));
+      const name = study.networks.find((n) => n.id === nid)?.name ?? nid;
+      values[name] = crossValidatedBestLayer(name, entries)?.value ?? null;
+    }
+    return { transform, values };
+  });
+
+  const resultsJson = {
+    study: study.name,
+    profile: study.profile,
+    rows,
+    pairwise,
+    stimuli: { transform: study.stimuli.transform },
+  };
+  const results = join(out, 'results.json');
+  const csv = join(out, 'results.csv');
+  writeFileAtomic(results, `${JSON.stringify(resultsJson, null, 2)}\n`);
+  writeFileAtomic(csv, toCsv(rows));
+  timings.finish = (performance.now() - t0) / 1000;
+  const report = await writeLearningReport({
+    study,
+    rows,
+    best,
+    pairwise,
+    networks,
+    notes,
+    sensitivity,
+    ceiling: hit.ceiling,
+    stimuli: stim,
+    subjects: subjects.names,
+    timings,
+    trainSeconds: Object.fromEntries(
+      study.networks.map((n) => [n.id, get<TrainOutput>(plan.ids.networks[n.id].train).trainSeconds]),
+    ),
+    backend: get<TrainOutput>(plan.ids.networks[study.networks[0].id].train).backend,
+    runtime: (await import('@concord/activations')).ONNX_RUNTIME,
+  });
+  return {
+    study: study.name,
+    profile: study.profile,
+    outputDir: out,
+    rows,
+    results,
+    csv,
+    report,
+    networks: networks.map((n) => ({ ...n, onnx: n.onnx ? relative(out, join(out, n.onnx)) : null })),
+    pairwise,
+    best,
+    timings,
+    executed: run.executed,
+  };
+}
+
+function compareRdmsValue(a: Float64Array, b: Float64Array, method: string): number {
+  return compareRdms(a, b, { method }).get(0, 0);
+}
+
+export interface RunLearningStudyOptions {
+  profile?: string;
+  /** Override of the study's output folder. */
+  outputDir?: string;
+  /** Override of the artifact store folder. */
+  storeDir?: string;
+  /** Progress per item (id, done, total). */
+  onItem?: (id: string, done: number, total: number) => void;
+  onProgress?: ProgressCallback;
+  signal?: AbortSignal;
+  /**
+   * The executor (default runPlanInProcess). Pass the pipeline's `runPlan` with an engine (local pool, BullMQ) to
+   * run the items elsewhere; it must resolve with every item's output (a failed run should throw).
+   */
+  execute?: (
+    plan: Plan,
+    store: ArtifactStore,
+    onItem: (id: string, done: number, total: number) => void,
+  ) => Promise<PlanRunResult>;
+}
+
+export async function runLearningStudy(
+  path: string,
+  opts: RunLearningStudyOptions = {},
+): Promise<LearningStudyOutcome> {
+  const loaded = loadLearningStudy(path, { profile: opts.profile });
+  const study: LearningStudy = {
+    ...loaded,
+    ...(opts.outputDir ? { outputDir: opts.outputDir } : {}),
+    ...(opts.storeDir ? { storeDir: opts.storeDir } : {}),
+  };
+  const plan = planLearningStudy(study);
+  const store = new ArtifactStore(study.storeDir);
+  const t0 = performance.now();
+  const onItem = (id: string, done: number, total: number) => {
+    opts.onItem?.(id, done, total);
+    opts.onProgress?.({ stage: 'learning-study', done, total, message: id });
+  };
+  const run = opts.execute
+    ? await opts.execute(plan, store, onItem)
+    : await runPlanInProcess(plan, store, { signal: opts.signal, onItem });
+  const timings: Record<string, number> = { items: (performance.now() - t0) / 1000 };
+  const outcome = await finishLearningStudy(study, plan, run, timings);
+  outcome.timings.total = (performance.now() - t0) / 1000;
+  return outcome;
+}

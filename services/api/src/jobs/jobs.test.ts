@@ -1,0 +1,272 @@
+/**
+ * /v1/jobs end to end on a real server on loopback (the default engine: the local worker pool in child
+ * processes): a small plan submitted, its progress followed as server-sent events until 'end', its results read;
+ * a cancelled job; a study that does not validate; API keys enforced once they exist.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { hasRedisServer, startTestRedis, type TestRedis } from '@concord/pipeline/testing';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../app.ts';
+
+interface Sse {
+  event: string;
+  data: unknown;
+}
+
+/** Reads a text/event-stream response to its end. */
+async function readEvents(res: Response): Promise<Sse[]> {
+  const text = await res.text();
+  return text
+    .split('\n\n')
+    .filter((b) => b.includes('data: '))
+    .map((block) => {
+      const event = /^event: (.*)$/m.exec(block)?.[1] ?? 'message';
+      const data = JSON.parse(/^data: (.*)$/m.exec(block)?.[1] ?? 'null') as unknown;
+      return { event, data };
+    });
+}
+
+const tinyStudy = (n: number, sleepMs: number) => ({
+  name: 'tiny',
+  final: 'collect',
+  items: [
+    ...Array.from({ length: n }, (_, i) => ({
+      id: `n${i}`,
+      kind: 'pipeline.noop',
+      params: { id: i, value: i * 10, sleepMs },
+      deps: [],
+    })),
+    {
+      id: 'collect',
+      kind: 'pipeline.collect',
+      params: { study: 'tiny' },
+      deps: Array.from({ length: n }, (_, i) => `n${i}`),
+    },
+  ],
+});
+
+describe('/v1/jobs on a real server (local pool)', () => {
+  let dir: string;
+  let app: FastifyInstance;
+  let url: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'concord-jobs-'));
+    app = await buildApp({ dataDir: dir, jobs: { workers: 2 }, docs: false });
+    url = await app.listen({ host: '127.0.0.1', port: 0 });
+  });
+  afterAll(async () => {
+    await app.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs a small study end to end with its progress streamed', async () => {
+    const post = await fetch(`${url}/v1/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(tinyStudy(4, 50)),
+    });
+    expect(post.status).toBe(202);
+    const { id, status } = (await post.json()) as { id: string; status: string };
+    expect(status).toBe(`/v1/jobs/${id}`);
+
+    const events = await readEvents(await fetch(`${url}/v1/jobs/${id}/events`));
+    const kinds = new Set(events.map((e) => e.event));
+    expect(kinds.has('status')).toBe(true);
+    expect(events.at(-1)).toEqual({ event: 'end', data: { state: 'completed' } });
+    // every item reported done once (the stream may start after the first items finished)
+    const done = events
+      .filter((e) => e.event === 'item' && (e.data as { state: string }).state === 'done')
+      .map((e) => (e.data as { item: string }).item);
+    expect(new Set(done).size).toBe(done.length);
+
+    const st = (await (await fetch(`${url}/v1/jobs/${id}`)).json()) as {
+      state: string;
+      items: Record<string, number>;
+      results: string | null;
+    };
+    expect(st.state).toBe('completed');
+    expect(st.items).toEqual({ total: 5, done: 5, running: 0, waiting: 0, failed: 0, retried: 0 });
+    expect(st.results).toBe(`/v1/jobs/${id}/results`);
+
+    const results = (await (await fetch(`${url}/v1/jobs/${id}/results`)).json()) as {
+      rows: { item: string; value: number }[];
+    };
+    expect(results.rows.map((r) => [r.item, r.value])).toEqual([
+      ['n0', 0],
+      ['n1', 10],
+      ['n2', 20],
+      ['n3', 30],
+    ]);
+    const list = (await (await fetch(`${url}/v1/jobs`)).json()) as { items: { jobId: string }[] };
+    expect(list.items.map((j) => j.jobId)).toContain(id);
+  });
+
+  it("stores a finished job's rows as scores, queryable with the score record's fields", async () => {
+    const row = (network: string, value: number) => ({
+      network,
+      layer: 'conv1',
+      dataset: 'hIT',
+      region: 'IT',
+      time: null,
+      metric: 'rsa:correlation/spearman',
+      value,
+      nSubjects: 4,
+    });
+    const study = {
+      name: 'scored',
+      final: 'collect',
+      items: [
+        { id: 'a', kind: 'pipeline.noop', params: { row: row('alexnet', 0.25) }, deps: [] },
+        { id: 'b', kind: 'pipeline.noop', params: { row: row('vgg', 0.5) }, deps: [] },
+        { id: 'collect', kind: 'pipeline.collect', params: { study: 'scored' }, deps: ['a', 'b'] },
+      ],
+    };
+    const post = await fetch(`${url}/v1/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(study),
+    });
+    const { id } = (await post.json()) as { id: string };
+    const events = await readEvents(await fetch(`${url}/v1/jobs/${id}/events`));
+    expect(events.at(-1)).toEqual({ event: 'end', data: { state: 'completed' } });
+    const page = (await (await fetch(`${url}/v1/scores?tag=job:${id}`)).json()) as {
+      items: { metric: string; value: number; labels: Record<string, string>; record: Record<string, unknown> }[];
+    };
+    expect(page.items.map((s) => [s.labels.model, s.labels.roi, s.metric, s.value])).toEqual([
+      ['alexnet', 'IT', 'rsa:correlation/spearman', 0.25],
+      ['vgg', 'IT', 'rsa:correlation/spearman', 0.5],
+    ]);
+    expect(page.items[0].record).toMatchObject({
+      network: 'alexnet',
+      layer: 'conv1',
+      dataset: 'hIT',
+      region: 'IT',
+      time: null,
+      metric: 'rsa:correlation/spearman',
+      value: 0.25,
+      nSubjects: 4,
+    });
+    // the record's names work as filters (network = model, region = roi)
+    const byNetwork = (await (await fetch(`${url}/v1/scores?network=vgg&region=IT&tag=job:${id}`)).json()) as {
+      items: { value: number }[];
+    };
+    expect(byNetwork.items.map((s) => s.value)).toEqual([0.5]);
+  });
+
+  it('cancels a running job: its remaining items never run', async () => {
+    const post = await fetch(`${url}/v1/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(tinyStudy(20, 300)),
+    });
+    const { id } = (await post.json()) as { id: string };
+    const del = await fetch(`${url}/v1/jobs/${id}`, { method: 'DELETE' });
+    expect(del.status).toBe(200);
+    const events = await readEvents(await fetch(`${url}/v1/jobs/${id}/events`));
+    expect(events.at(-1)).toEqual({ event: 'end', data: { state: 'cancelled' } });
+    const st = (await (await fetch(`${url}/v1/jobs/${id}`)).json()) as { items: { done: number } };
+    expect(st.items.done).toBeLessThan(21);
+    expect((await fetch(`${url}/v1/jobs/${id}/results`)).status).toBe(409);
+  });
+
+  it('refuses a study that does not validate, naming the entry', async () => {
+    const res = await fetch(`${url}/v1/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'bad', items: [{ id: 'a', kind: 'no.such.kind', params: {}, deps: [] }] }),
+    });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { code: string; message: string };
+    expect(body.code).toBe('ERR_PIPELINE_UNKNOWN_ITEM_KIND');
+    expect(body.message).toContain('no.such.kind');
+    expect((await fetch(`${url}/v1/jobs/00000000-0000-4000-8000-000000000000`)).status).toBe(404);
+  });
+
+  it('serves the study schema', async () => {
+    const res = await fetch(`${url}/v1/schema/study`);
+    expect(res.status).toBe(200);
+    const schema = (await res.json()) as { properties: Record<string, unknown>; required: string[] };
+    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['stimuli', 'networks', 'brain', 'metrics']));
+    expect(schema.required).toEqual(expect.arrayContaining(['stimuli', 'networks', 'brain', 'metrics']));
+  });
+
+  it('needs an API key once keys exist', async () => {
+    const key = app.concord.keys.create('jobs-test');
+    const anon = await fetch(`${url}/v1/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(tinyStudy(1, 0)),
+    });
+    expect(anon.status).toBe(401);
+    const ok = await fetch(`${url}/v1/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key.key}` },
+      body: JSON.stringify(tinyStudy(1, 0)),
+    });
+    expect(ok.status).toBe(202);
+    expect((await fetch(`${url}/v1/jobs`)).status).toBe(401);
+    // like every /v1 route
+    expect((await fetch(`${url}/v1/schema/study`)).status).toBe(401);
+  });
+});
+
+describe.skipIf(!hasRedisServer)('/v1/jobs on BullMQ (serve --redis; skipped: /usr/bin/redis-server missing)', () => {
+  const repoRoot = fileURLToPath(new URL('../../../..', import.meta.url));
+  let dir: string;
+  let redis: TestRedis;
+  let app: FastifyInstance;
+  let url: string;
+  let worker: ChildProcess;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'concord-jobs-bullmq-'));
+    redis = await startTestRedis();
+    const store = join(dir, 'store');
+    app = await buildApp({ dataDir: dir, jobs: { redis: redis.url, store }, docs: false });
+    url = await app.listen({ host: '127.0.0.1', port: 0 });
+    worker = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(repoRoot, 'packages/cli/src/main.ts'),
+        'jobs',
+        'worker',
+        '--redis',
+        redis.url,
+        '--store',
+        store,
+      ],
+      { cwd: repoRoot, stdio: 'ignore' },
+    );
+  });
+  afterAll(async () => {
+    const exited = new Promise((r) => (worker.exitCode !== null ? r(null) : worker.once('exit', r)));
+    worker.kill('SIGTERM');
+    await exited;
+    await app.close();
+    await redis.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs a small study end to end on a worker process, status streamed', async () => {
+    const post = await fetch(`${url}/v1/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(tinyStudy(3, 20)),
+    });
+    expect(post.status).toBe(202);
+    const { id } = (await post.json()) as { id: string };
+    const events = await readEvents(await fetch(`${url}/v1/jobs/${id}/events`));
+    expect(events.some((e) => e.event === 'status')).toBe(true);
+    expect(events.at(-1)).toEqual({ event: 'end', data: { state: 'completed' } });
+    const results = (await (await fetch(`${url}/v1/jobs/${id}/results`)).json()) as { rows: { value: number }[] };
+    expect(results.rows.map((r) => r.value)).toEqual([0, 10, 20]);
+    const list = (await (await fetch(`${url}/v1/jobs`)).json()) as { items: { jobId: string; state: string }[] };
+    expect(list.items.find((j) => j.jobId === id)?.state).toBe('completed');
+  }, 90_000);
+});

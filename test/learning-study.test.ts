@@ -1,0 +1,303 @@
+/**
+ * The learning-rule study (issue 17) end to end on a reduced study (2 rules, tiny training): every table and figure
+ * present, every number finite or explained, trained networks above chance, noise ceiling lower < upper, the random
+ * baseline from the same architecture and stimuli; a reported value recomputed from the exported ONNX file and
+ * stimuli.npy with a plain RDM + Spearman (1e-6); bad study files refused before training (exit 2, nothing written);
+ * the report in headless Chromium.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { OnnxModel } from '@concord/activations';
+import { repoPath } from '@concord/core/testing';
+import { readMat, readNpy } from '@concord/io';
+import { type LearningStudyOutcome, loadLearningStudy, planLearningStudy, runLearningStudy } from '@concord/pipeline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCliCaptured } from '../packages/cli/src/testing.ts';
+
+const data = repoPath('data/third-party');
+const dir = mkdtempSync(join(tmpdir(), 'concord-learning-study-'));
+const artefacts = repoPath('test-artifacts/learning-study');
+
+function studyYaml(
+  over: { rules?: string; seeds?: string; dataset?: string; arch?: string; out?: string } = {},
+): string {
+  return `name: reduced
+kind: learning-rules
+output: ${over.out ?? join(dir, 'out')}
+store: ${join(dir, 'store')}
+stimuli: { file: ${data}/92imageData/Kriegeskorte_Neuron2008_supplementalData.mat }
+brain:
+  file: ${data}/92imageData/92_brainRDMs.mat
+  models: ${data}/92imageData/92_modelRDMs.mat
+  monkeyIt: monkeyIT
+profiles:
+  quick:
+    rules: ${over.rules ?? '[bp, softhebb]'}
+    seeds: ${over.seeds ?? '[0]'}
+    defaults: { arch: ${over.arch ?? 'mlp'}, dataset: ${over.dataset ?? `${data}/fashion-mnist-subset`}, epochs: 2, limitTrain: 1000, limitTest: 300 }
+    overrides:
+      bp: { hidden: [64, 32] }
+      softhebb: { hidden: [100], hyper: { hebbianEpochs: 1 } }
+    randomSeeds: [0, 1]
+    bootstrapSamples: 50
+    sensitivity: [{ background: keep }]
+`;
+}
+
+let outcome: LearningStudyOutcome;
+const studyFile = join(dir, 'study.yaml');
+
+beforeAll(async () => {
+  writeFileSync(studyFile, studyYaml());
+  outcome = await runLearningStudy(studyFile, { profile: 'quick' });
+}, 170_000);
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('learning-rule study, reduced (bp + softhebb)', () => {
+  it('writes results, report, stimuli.npy and one ONNX file per network', () => {
+    for (const f of ['results.json', 'results.csv', 'report.html', 'stimuli.npy'])
+      expect(existsSync(join(outcome.outputDir, f)), f).toBe(true);
+    for (const n of outcome.networks) expect(existsSync(join(outcome.outputDir, n.onnx ?? 'missing'))).toBe(true);
+    const st = readNpy(join(outcome.outputDir, 'stimuli.npy'));
+    expect(st.shape).toEqual([92, 1, 28, 28]);
+    expect(st.data).toBeInstanceOf(Float32Array);
+  });
+
+  it('results.json has exactly the contract fields; every number finite or null with the report explaining it', () => {
+    const r = JSON.parse(readFileSync(outcome.results, 'utf8'));
+    expect(Object.keys(r).sort()).toEqual(['pairwise', 'profile', 'rows', 'stimuli', 'study']);
+    const fields = [
+      'network',
+      'rule',
+      'family',
+      'seed',
+      'arch',
+      'testAccuracy',
+      'criteria',
+      'layer',
+      'dataset',
+      'subjectCount',
+      'metric',
+      'value',
+      'ciLower',
+      'ciUpper',
+      'p',
+      'pCorrected',
+      'ceilingLower',
+      'ceilingUpper',
+    ];
+    expect(r.rows.length).toBeGreaterThan(10);
+    for (const row of r.rows) {
+      expect(Object.keys(row).sort()).toEqual([...fields].sort());
+      expect(Number.isFinite(row.value), `${row.network} ${row.layer}`).toBe(true);
+      for (const k of ['ciLower', 'ciUpper', 'p', 'pCorrected'])
+        expect(Number.isFinite(row[k]), `${row.network} ${row.layer} ${k}`).toBe(true);
+      if (row.dataset === 'hIT') expect(row.ceilingLower).toBeLessThan(row.ceilingUpper);
+      else expect(row.ceilingLower).toBeNull(); // one monkey RDM: no ceiling (the report's table says so)
+      if (row.rule === 'bp')
+        expect(row.criteria).toEqual({ asymmetricWeights: false, localErrors: false, singlePhase: false });
+    }
+    for (const p of r.pairwise)
+      for (const k of ['difference', 'p', 'pCorrected']) expect(Number.isFinite(p[k])).toBe(true);
+    expect(r.pairwise.map((p: { a: string; b: string }) => `${p.a}|${p.b}`)).toContain('bp|random-mlp-64-32');
+    expect(r.stimuli.transform.background).toBe('black');
+  });
+
+  it('every trained network is above chance (10 classes)', () => {
+    for (const n of outcome.networks) expect(n.testAccuracy, n.name).toBeGreaterThan(0.1);
+  });
+
+  it('the random baseline comes from the same architecture and the same stimuli item', () => {
+    const plan = planLearningStudy(loadLearningStudy(studyFile));
+    const stimuli = new Set(Object.values(plan.ids.networks).map((n) => n.stimuli));
+    expect(plan.ids.random.map((r) => r.name).sort()).toEqual([
+      'random-mlp-100',
+      'random-mlp-100',
+      'random-mlp-64-32',
+      'random-mlp-64-32',
+    ]);
+    for (const r of plan.ids.random) {
+      expect(r.arch).toBe('mlp');
+      expect(stimuli.has(r.stimuli)).toBe(true);
+    }
+    const randomRows = outcome.rows.filter((r) => r.network.startsWith('random-mlp-64-32/'));
+    const bpLayers = new Set(outcome.rows.filter((r) => r.rule === 'bp').map((r) => r.layer));
+    expect(randomRows.length).toBeGreaterThan(0);
+    // Same architecture: the random network of BP's shape exposes the same scored layers.
+    for (const l of bpLayers) expect(randomRows.some((r) => r.layer === l)).toBe(true);
+  });
+
+  it('the report has every table and figure', () => {
+    const html = readFileSync(outcome.report, 'utf8');
+    for (const id of [
+      'table-criteria',
+      'table-accuracy',
+      'table-best',
+      'table-layers',
+      'table-baselines',
+      'table-pairwise',
+      'table-sensitivity',
+      'table-provenance',
+      'methods',
+      'notes',
+    ])
+      expect(html, id).toContain(`id="${id}"`);
+    for (const id of [
+      'fig-accuracy',
+      'fig-brain-best',
+      'fig-layers',
+      'fig-baselines',
+      'fig-pairwise',
+      'fig-tradeoff',
+      'fig-stimuli',
+    ])
+      expect(html, id).toMatch(new RegExp(`id="${id}"[^>]*>(<svg|<img)`));
+  });
+
+  it('a re-run recomputes nothing (training cached by content)', async () => {
+    const again = await runLearningStudy(studyFile, { profile: 'quick' });
+    expect(again.executed).toEqual([]);
+  }, 60_000);
+
+  it('a reported value is recomputed from the ONNX file and stimuli.npy (plain RDM + Spearman) to 1e-6', async () => {
+    const row = outcome.rows.find((r) => r.network === 'bp/seed-0' && r.layer === 'fc1_tanh' && r.dataset === 'hIT');
+    expect(row).toBeDefined();
+    const net = outcome.networks.find((n) => n.name === 'bp' && n.seed === 0);
+    const st = readNpy(join(outcome.outputDir, 'stimuli.npy'));
+    const model = await OnnxModel.load(join(outcome.outputDir, net?.onnx ?? ''));
+    const acts = (await model.run({ data: st.data as Float32Array, shape: [92, 784] }, ['fc1_tanh'])).get('fc1_tanh');
+    await model.dispose();
+    if (!acts) throw new Error('no activations');
+    const n = 92;
+    const f = acts.data.length / n;
+    const rdm: number[] = [];
+    const centred = Array.from({ length: n }, (_, i) => {
+      const row = Array.from(acts.data.subarray(i * f, (i + 1) * f));
+      const m = row.reduce((a, b) => a + b, 0) / f;
+      return row.map((v) => v - m);
+    });
+    for (let i = 0; i < n; i++)
+      for (let j = i + 1; j < n; j++) {
+        let ab = 0;
+        let aa = 0;
+        let bb = 0;
+        for (let k = 0; k < f; k++) {
+          ab += centred[i][k] * centred[j][k];
+          aa += centred[i][k] ** 2;
+          bb += centred[j][k] ** 2;
+        }
+        rdm.push(1 - ab / Math.sqrt(aa * bb));
+      }
+    // Subjects' hIT RDMs: the two sessions of each subject averaged.
+    const s = readMat(`${data}/92imageData/92_brainRDMs.mat`).RDMs as unknown as {
+      structs: { name: string; RDM: { data: ArrayLike<number> } }[];
+    };
+    const bySubject = new Map<string, number[][]>();
+    for (const e of s.structs) {
+      const subject = /\| (\w+) \| Session/.exec(e.name)?.[1] ?? '';
+      const v: number[] = [];
+      for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) v.push(Number(e.RDM.data[i * n + j]));
+      bySubject.set(subject, [...(bySubject.get(subject) ?? []), v]);
+    }
+    const ranks = (x: number[]) => {
+      const idx = x.map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0]);
+      const r = new Array<number>(x.length);
+      for (let i = 0; i < idx.length; ) {
+        let j = i;
+        while (j + 1 < idx.length && idx[j + 1][0] === idx[i][0]) j++;
+        for (let k = i; k <= j; k++) r[idx[k][1]] = (i + j) / 2 + 1;
+        i = j + 1;
+      }
+      return r;
+    };
+    const pearson = (a: number[], b: number[]) => {
+      const ma = a.reduce((x, y) => x + y, 0) / a.length;
+      const mb = b.reduce((x, y) => x + y, 0) / b.length;
+      let ab = 0;
+      let aa = 0;
+      let bb = 0;
+      for (let k = 0; k < a.length; k++) {
+        ab += (a[k] - ma) * (b[k] - mb);
+        aa += (a[k] - ma) ** 2;
+        bb += (b[k] - mb) ** 2;
+      }
+      return ab / Math.sqrt(aa * bb);
+    };
+    const values = [...bySubject.values()].map((sessions) => {
+      const mean = sessions[0].map((_, k) => sessions.reduce((a, v) => a + v[k], 0) / sessions.length);
+      return pearson(ranks(rdm), ranks(mean));
+    });
+    expect(values.length).toBe(4);
+    const value = values.reduce((a, b) => a + b, 0) / values.length;
+    expect(Math.abs(value - (row?.value ?? Number.NaN))).toBeLessThan(1e-6);
+  });
+});
+
+describe('bad study files are refused before training (exit 2, nothing written)', () => {
+  const cases: [string, Parameters<typeof studyYaml>[0], RegExp][] = [
+    ['unknown rule', { rules: '[bp, no-such-rule]' }, /no-such-rule.*unknown learning rule/],
+    [
+      'rule not supporting the architecture',
+      { rules: '[equilibrium-propagation]', arch: 'cnn' },
+      /equilibrium-propagation.*does not support architecture 'cnn'/,
+    ],
+    ['missing dataset', { dataset: join(dir, 'no-such-folder') }, /dataset.*neither a dataset name/],
+    ['non-integer seeds', { seeds: '[0, 1.5]' }, /seeds\[1\].*integer/],
+  ];
+  for (const [what, over, message] of cases)
+    it(what, async () => {
+      const out = join(dir, `bad-${what.replaceAll(' ', '-')}`);
+      const file = join(dir, `bad-${what.replaceAll(' ', '-')}.yaml`);
+      writeFileSync(file, studyYaml({ ...over, out }).replace(`store: ${join(dir, 'store')}`, `store: ${out}-store`));
+      const r = await runCliCaptured(['compare-models', '--config', file, '--json'], dir);
+      expect(r.status).toBe(2);
+      const err = JSON.parse(r.stdout).error;
+      expect(err.code).toBe('ERR_PIPELINE_STUDY_CONFIG');
+      expect(err.message).toMatch(message);
+      expect(existsSync(out)).toBe(false);
+      expect(existsSync(`${out}-store`)).toBe(false);
+    });
+});
+
+const chromium = '/usr/bin/chromium';
+describe.skipIf(!existsSync(chromium))('the report in headless Chromium (skipped: /usr/bin/chromium absent)', () => {
+  it('renders, every figure visible, no console errors; screenshot saved', async () => {
+    const { chromium: pw } = await import('playwright-core');
+    const browser = await pw.launch({
+      executablePath: chromium,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+      const errors: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error') errors.push(m.text());
+      });
+      page.on('pageerror', (e) => errors.push(String(e)));
+      await page.goto(`file://${outcome.report}`);
+      const figures = await page.locator('figure.figure').all();
+      expect(figures.length).toBe(7);
+      for (const f of figures) {
+        expect(await f.isVisible()).toBe(true);
+        const box = await f.locator('svg, img').first().boundingBox();
+        expect((box?.width ?? 0) * (box?.height ?? 0)).toBeGreaterThan(1000);
+      }
+      mkdirSync(artefacts, { recursive: true });
+      await page.screenshot({ path: join(artefacts, 'report.png'), fullPage: true });
+      expect(errors).toEqual([]);
+      expect(existsSync(join(artefacts, 'report.png'))).toBe(true);
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
+});
