@@ -14,7 +14,11 @@ export function startWorkerProcess(entry: URL, args: string[] = [], env?: NodeJS
   const argv = workerProcessArgv(href, stem);
   // workerProcessArgv ends with the module's path; fork takes it apart from the Node flags
   const execArgv = argv.slice(0, -1);
-  return fork(fileURLToPath(entry), args, { execArgv, env: env ?? process.env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return fork(fileURLToPath(entry), args, {
+    execArgv,
+    env: env ?? process.env,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
 }
 
 /** The entry of a module beside `base` (a path relative to it, without extension): .ts in the sources, .js in dist/. */
