@@ -3,7 +3,7 @@
  * tsx and no root node_modules (`--out DIR`), so everything below runs only emitted JavaScript under plain Node — the
  * `concord` bin, real commands (rdm, train rules, a small training on its worker thread, a cluster permutation test on
  * the stats chunk workers; each checked against the same command run from the TypeScript sources), and the worker
- * threads the packages start (eeg two-thread filter, fmri searchlight pool, api compute pool, core's onnx backend
+ * threads the packages start (eeg two-thread filter, rsa searchlight pool, api compute pool, core's onnx backend
  * worker), and `pnpm concord`'s launcher (compiled while current, sources once stale). The compiled processes are
  * recorded by a preload (RECORD_CJS): their Node flags, every module they resolve and every Worker they start — no
  * TypeScript, no tsx, no loader flags. The repository's own dist/ is left alone.
@@ -259,7 +259,7 @@ describe('the compiled build', () => {
     expect(out.onnx.maxError).toBeLessThan(1e-9);
     const files = out.started.map((s) => s.piscinaFile ?? s.file);
     expect(files.some((f) => f.endsWith('eeg/dist/filter-worker.js'))).toBe(true);
-    expect(files.some((f) => f.endsWith('fmri/dist/searchlight-worker.js'))).toBe(true);
+    expect(files.some((f) => f.endsWith('rsa/dist/node/searchlight-worker.js'))).toBe(true);
     expect(files.some((f) => f.endsWith('api/dist/worker.js'))).toBe(true);
     expect(files.some((f) => f.endsWith('core/dist/node/onnx-worker.mjs'))).toBe(true);
     for (const s of out.started) {
@@ -353,8 +353,9 @@ const out = {};
   out.eeg = { used, same };
 }
 
-{ // fmri: searchlight on 2 worker threads = in-process
-  const { NiftiMasker, createNiftiImage, searchlight, closeSearchlightPool } = await import(dist('packages/fmri/dist/index.js'));
+{ // rsa/node: searchlight (fmri's neighbourhoods) on 2 worker threads = in-process
+  const { NiftiMasker, createNiftiImage, searchlightNeighbourhoods } = await import(dist('packages/fmri/dist/index.js'));
+  const { searchlight, closeSearchlightPool } = await import(dist('packages/rsa/dist/node/index.js'));
   const s = 9;
   const mask = new Float32Array(s * s * s);
   for (let k = 0; k < s; k++) for (let j = 0; j < s; j++) for (let i = 0; i < s; i++)
@@ -367,9 +368,10 @@ const out = {};
   const ds = new Dataset(x, { obsDescriptors: { stim: [0, 1, 2, 3, 4, 5, 6, 7] } });
   const models = Matrix.zeros(1, 28);
   rng.fillNormal(models.data);
-  const opts = { radius: 2, models, method: 'correlation', compareMethod: 'spearman', descriptor: 'stim', minVoxels: 5 };
-  const one = await searchlight(ds, masker, { ...opts, threads: 1 });
-  const two = await searchlight(ds, masker, { ...opts, threads: 2 });
+  const opts = { models, method: 'correlation', compareMethod: 'spearman', descriptor: 'stim', minVoxels: 5 };
+  const nb = searchlightNeighbourhoods(masker, { radius: 2 });
+  const one = await searchlight(ds, nb, { ...opts, threads: 1 });
+  const two = await searchlight(ds, nb, { ...opts, threads: 2 });
   let same = one.values.data.length === two.values.data.length;
   let finite = 0;
   for (let i = 0; i < one.values.data.length; i++) {

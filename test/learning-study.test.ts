@@ -11,7 +11,15 @@ import { join } from 'node:path';
 import { OnnxModel } from '@concord/activations';
 import { repoPath } from '@concord/core/testing';
 import { readMat, readNpy } from '@concord/io';
-import { type LearningStudyOutcome, loadLearningStudy, planLearningStudy, runLearningStudy } from '@concord/pipeline';
+import {
+  ArtifactStore,
+  type LearningStudyOutcome,
+  loadLearningStudy,
+  planLearningStudy,
+  planStudyFile,
+  runLearningStudy,
+  runPlan,
+} from '@concord/pipeline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCliCaptured } from '../packages/cli/src/testing.ts';
 
@@ -39,6 +47,9 @@ profiles:
     overrides:
       bp: { hidden: [64, 32] }
       softhebb: { hidden: [100], hyper: { hebbianEpochs: 1 } }
+    networks:
+      - name: stdp
+        train: { rule: stdp, seeds: [0], epochs: 1, limitTrain: 100, limitTest: 100, hyper: { neurons: 50 } }
     randomSeeds: [0, 1]
     bootstrapSamples: 50
     sensitivity: [{ background: keep }]
@@ -55,11 +66,12 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('learning-rule study, reduced (bp + softhebb)', () => {
+describe('learning-rule study, reduced (bp + softhebb + stdp)', () => {
   it('writes results, report, stimuli.npy and one ONNX file per network', () => {
     for (const f of ['results.json', 'results.csv', 'report.html', 'stimuli.npy'])
       expect(existsSync(join(outcome.outputDir, f)), f).toBe(true);
-    for (const n of outcome.networks) expect(existsSync(join(outcome.outputDir, n.onnx ?? 'missing'))).toBe(true);
+    for (const n of outcome.networks)
+      expect(existsSync(join(outcome.outputDir, n.onnx ?? n.spikingNetwork ?? 'missing')), n.name).toBe(true);
     const st = readNpy(join(outcome.outputDir, 'stimuli.npy'));
     expect(st.shape).toEqual([92, 1, 28, 28]);
     expect(st.data).toBeInstanceOf(Float32Array);
@@ -105,13 +117,58 @@ describe('learning-rule study, reduced (bp + softhebb)', () => {
     expect(r.stimuli.transform.background).toBe('black');
   });
 
+  it('the spiking network (STDP) is scored on its spike counts, from stimuli kept in [0, 1]', async () => {
+    const rows = outcome.rows.filter((r) => r.rule === 'stdp');
+    expect(rows.map((r) => `${r.layer} ${r.dataset}`).sort()).toEqual([
+      'exc_spike_counts hIT',
+      'exc_spike_counts mIT',
+    ]);
+    for (const r of rows) expect(Number.isFinite(r.value)).toBe(true);
+    expect(rows[0].criteria).toEqual({ asymmetricWeights: true, localErrors: true, singlePhase: true });
+    const plan = planLearningStudy(loadLearningStudy(studyFile));
+    const stdp = plan.ids.networks['stdp/seed-0'];
+    const bp = plan.ids.networks['bp/seed-0'];
+    expect(stdp.stimuli).not.toBe(bp.stimuli);
+    expect(plan.items.find((i) => i.id === stdp.stimuli)?.params).toMatchObject({ transform: { normalise: 'none' } });
+  });
+
+  it('rdms.json holds the mean hIT RDM and each rule’s best-layer RDM, square with the 92 labels (page heatmaps)', () => {
+    const doc = JSON.parse(readFileSync(join(outcome.outputDir, 'rdms.json'), 'utf8')) as {
+      rdms: { title: string; labels: string[]; rdm: number[][]; dataset?: string }[];
+    };
+    expect(doc.rdms.map((r) => r.title.split(' ')[0])).toEqual(['hIT,', 'bp', 'softhebb', 'stdp']);
+    for (const r of doc.rdms) {
+      expect(r.labels.length).toBe(92);
+      expect(r.rdm.length).toBe(92);
+      for (let i = 0; i < 92; i++) {
+        expect(r.rdm[i][i]).toBe(0);
+        for (let j = 0; j < i; j++) expect(r.rdm[i][j]).toBe(r.rdm[j][i]);
+      }
+    }
+    // The mean over subjects of their session-averaged RDMs, read here from the .mat file directly.
+    const s = readMat(`${data}/92imageData/92_brainRDMs.mat`).RDMs as unknown as {
+      structs: { RDM: { data: ArrayLike<number> } }[];
+    };
+    const at = (i: number, j: number) => s.structs.reduce((a, e) => a + Number(e.RDM.data[i * 92 + j]), 0) / 8;
+    for (const [i, j] of [
+      [0, 1],
+      [10, 70],
+      [45, 91],
+    ])
+      expect(doc.rdms[0].rdm[i][j]).toBeCloseTo(at(i, j), 4);
+  });
+
   it('every trained network is above chance (10 classes)', () => {
     for (const n of outcome.networks) expect(n.testAccuracy, n.name).toBeGreaterThan(0.1);
   });
 
   it('the random baseline comes from the same architecture and the same stimuli item', () => {
     const plan = planLearningStudy(loadLearningStudy(studyFile));
-    const stimuli = new Set(Object.values(plan.ids.networks).map((n) => n.stimuli));
+    const stimuli = new Set(
+      Object.entries(plan.ids.networks)
+        .filter(([id]) => !id.startsWith('stdp/'))
+        .map(([, n]) => n.stimuli),
+    );
     expect(plan.ids.random.map((r) => r.name).sort()).toEqual([
       'random-mlp-100',
       'random-mlp-100',
@@ -155,6 +212,23 @@ describe('learning-rule study, reduced (bp + softhebb)', () => {
     ])
       expect(html, id).toMatch(new RegExp(`id="${id}"[^>]*>(<svg|<img)`));
   });
+
+  it('as a job (planStudyFile), the study finishes on the workers: the local pool writes the same results.json', async () => {
+    const out = join(dir, 'job-out');
+    const plan = planStudyFile(studyFile, { outputDir: out, profile: 'quick' });
+    expect(plan.final).toBe('finish');
+    const finish = plan.items.find((i) => i.id === 'finish');
+    expect(finish?.deps.length).toBe(plan.items.length - 1);
+    const r = await runPlan(plan, new ArtifactStore(join(dir, 'store')), { engine: 'local', workers: 2 });
+    expect(r.state).toBe('completed');
+    expect(r.results).toBe(join(out, 'results.json'));
+    const viaJob = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    const direct = JSON.parse(readFileSync(outcome.results, 'utf8'));
+    expect(viaJob.rows).toEqual(direct.rows);
+    expect(viaJob.pairwise).toEqual(direct.pairwise);
+    expect(existsSync(join(out, 'report.html'))).toBe(true);
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).not.toContain(join(dir, 'store'));
+  }, 120_000);
 
   it('a re-run recomputes nothing (training cached by content)', async () => {
     const again = await runLearningStudy(studyFile, { profile: 'quick' });

@@ -81,7 +81,7 @@ export const COMMAND_MANIFEST: readonly CommandManifestEntry[] = [
   {
     module: 'api',
     name: 'serve',
-    summary: 'run the HTTP service (scores over JSON; OpenAPI at /docs) until SIGTERM',
+    summary: 'run the HTTP service (scores over JSON; OpenAPI at /docs; the web page at /) until SIGTERM',
   },
   { module: 'api', name: 'api-key create', summary: 'create an API key (shown once; stored hashed)' },
   {

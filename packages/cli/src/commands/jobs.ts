@@ -153,21 +153,26 @@ export const jobsCommands: Command[] = [submit, worker, status, cancel];
 export const ENGINE_OPTIONS = {
   engine: {
     type: 'string',
-    value: 'local|bullmq',
-    description: 'where the items run: the local worker pool (default) or BullMQ workers over Redis',
+    value: 'local|bullmq|in-process',
+    description:
+      'where the items run: the local worker pool (default), BullMQ workers over Redis, or this process (debugging)',
   },
   redis: { type: 'string', value: 'URL', description: 'Redis URL (with --engine bullmq)' },
   ...storeOption,
   workers: { type: 'string', value: 'N', description: 'local pool size (default: the number of cores)' },
 } as const;
 
-/** True when any engine flag was given (without them compare-models runs the study in its own process). */
+/**
+ * True when any engine flag was given. Without them a learning-rule study still runs its items on the local pool
+ * (the default engine); a comparison study, which is a single item, runs in the CLI's own process, where its
+ * stage-by-stage progress bars are visible (the same results.json either way: jobs.test.ts).
+ */
 export function usesEngine(opts: ParsedOptions): boolean {
   return ['engine', 'redis', 'store', 'workers'].some((f) => opts[f] !== undefined);
 }
 
 export interface EngineChoice {
-  engine: 'local' | 'bullmq';
+  engine: 'local' | 'bullmq' | 'in-process';
   workers?: number;
   redis?: string;
   store: string;
@@ -175,8 +180,8 @@ export interface EngineChoice {
 
 export function engineChoiceOf(opts: ParsedOptions, cwd: string): EngineChoice {
   const engine = stringOption(opts, 'engine') ?? (opts.redis !== undefined ? 'bullmq' : 'local');
-  if (engine !== 'local' && engine !== 'bullmq')
-    throw new UsageError(`--engine: expected local or bullmq, received '${engine}'`);
+  if (engine !== 'local' && engine !== 'bullmq' && engine !== 'in-process')
+    throw new UsageError(`--engine: expected local, bullmq or in-process, received '${engine}'`);
   const redis = stringOption(opts, 'redis');
   if (engine === 'bullmq' && !redis) throw new UsageError('--redis: required with --engine bullmq');
   const workers = numberOption(opts, 'workers', { integer: true, min: 1 });

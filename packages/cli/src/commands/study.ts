@@ -58,15 +58,16 @@ async function runLearningRuleStudy(
 ): Promise<number> {
   const out = stringOption(opts, 'output');
   const bar = ctx.progress('study items');
-  // --engine/--redis/--store/--workers: the items run on the pipeline's executors; finishing stays here.
-  const choice = usesEngine(opts) ? engineChoiceOf(opts, ctx.cwd) : undefined;
+  // The items run on the pipeline's executors (the local pool of one process per core unless --engine says
+  // otherwise); finishing (statistics, report) stays here. The study file's store is used unless --store is given.
+  const choice = engineChoiceOf(opts, ctx.cwd);
   const outcome = await runLearningStudy(configPath, {
     profile: stringOption(opts, 'profile') ?? 'quick',
     ...(out ? { outputDir: resolve(ctx.cwd, out) } : {}),
     onItem: (id, done, total) => bar({ stage: id, done, total }),
+    ...(opts.store !== undefined ? { storeDir: choice.store } : {}),
     ...(choice
       ? {
-          storeDir: choice.store,
           execute: async (plan, store, onItem) => {
             const { runPlan } = await import('@concord/pipeline');
             const r = await runPlan(plan, store, {

@@ -7,9 +7,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { finishParams } from '../learning-study/finish-item.ts';
 import { isLearningStudyFile, loadLearningStudy } from '../learning-study/load-study.ts';
 import { planLearningStudy } from '../learning-study/plan-study.ts';
-import type { Plan, PlanItem } from '../plan/types.ts';
+import type { Json, Plan, PlanItem } from '../plan/types.ts';
 import { StudyConfigError, validateStudyConfig } from '../study/config.ts';
 import { planComparisonStudy } from '../study/study-item.ts';
 
@@ -60,14 +61,21 @@ export function readStudyFile(path: string): unknown {
 
 /**
  * The plan of a study file (relative paths resolve against its folder). A learning-rule study (issue 17) is
- * planned by its own planner; its items (stimuli, training, RDMs) run on any executor into the shared store, and
- * its statistics and report are finished by `concord compare-models` over the same store (they are not yet an item).
+ * planned by its own planner, plus a final `learning-finish` item that depends on every other item and writes the
+ * statistics, results and report, so a job submitted to workers completes on the workers.
  */
 export function planStudyFile(path: string, opts: { outputDir?: string; profile?: string } = {}): Plan {
   if (isLearningStudyFile(path)) {
-    const study = loadLearningStudy(path, opts.profile ? { profile: opts.profile } : {});
+    const file = resolve(path);
+    const study = loadLearningStudy(file, opts.profile ? { profile: opts.profile } : {});
     const { ids: _ids, ...plan } = planLearningStudy(opts.outputDir ? { ...study, outputDir: opts.outputDir } : study);
-    return plan;
+    const finish = {
+      id: 'finish',
+      kind: 'learning-finish',
+      params: finishParams(file, study.profile) as unknown as Json,
+      deps: plan.items.map((it) => it.id),
+    };
+    return { ...plan, items: [...plan.items, finish], final: finish.id };
   }
   return planStudy(readStudyFile(path), { baseDir: dirname(resolve(path)), ...opts });
 }

@@ -19,10 +19,12 @@ import {
   resolveTraining,
   runTraining,
   sidecarPath,
+  stdpOutputPaths,
+  stdpSpikeCounts,
 } from '@concord/learning';
 import { calcRdm } from '@concord/rsa';
 import { PIPELINE_ERRORS } from '../errors.ts';
-import type { ItemKind, Json } from '../plan/types.ts';
+import type { ItemContext, ItemKind, Json } from '../plan/types.ts';
 import { convertStimuli, pixelStats, readStimulusImages } from './convert-stimuli.ts';
 import { montagePng } from './png.ts';
 import type { StimulusTransform } from './schema.ts';
@@ -109,11 +111,13 @@ export interface TrainOutput {
   epochs: number;
   backend: string;
   note?: string;
+  /** A spiking network (STDP): its saved weights and presentation timing, for its responses to the stimuli. */
+  spiking?: { network: string; seed: number; presentationMs?: number; restMs?: number };
 }
 
 export const trainItem: ItemKind = {
   kind: 'learning-train',
-  version: '1',
+  version: '2',
   async run(params, ctx) {
     const p = params as unknown as TrainParams;
     const dir = ctx.store.filesDir(ctx.key);
@@ -161,6 +165,8 @@ export const trainItem: ItemKind = {
     });
     const sidecar = JSON.parse(readFileSync(sidecarPath(out), 'utf8')) as { backend?: string; output?: string };
     const hasOnnx = (sidecar.output ?? 'onnx') === 'onnx' && existsSync(out);
+    const spikingNetwork = p.rule === 'stdp' ? stdpOutputPaths(out).network : undefined;
+    const ms = (v: unknown) => (typeof v === 'number' ? v : undefined);
     const result: TrainOutput = {
       onnx: hasOnnx ? out : null,
       testAccuracy: summary.testAccuracy,
@@ -170,9 +176,17 @@ export const trainItem: ItemKind = {
       backend: sidecar.backend ?? 'custom',
       ...(hasOnnx
         ? {}
-        : {
-            note: 'no ONNX graph (a spiking network): its responses to the 92 stimuli are not computed in this study',
-          }),
+        : spikingNetwork && existsSync(spikingNetwork)
+          ? {
+              note: 'a spiking network (no ONNX graph): its activations are excitatory spike counts per stimulus, simulated with learning off',
+              spiking: {
+                network: spikingNetwork,
+                seed: p.seed,
+                presentationMs: ms(p.hyper.presentationMs),
+                restMs: ms(p.hyper.restMs),
+              },
+            }
+          : { note: 'no ONNX graph: its responses to the stimuli are not computed in this study' }),
     };
     return result as unknown as Json;
   },
@@ -202,47 +216,77 @@ export interface RdmsOutput {
 
 export const rdmsItem: ItemKind = {
   kind: 'learning-rdms',
-  version: '1',
+  version: '2',
   async run(params, ctx) {
     const { train, stimuli } = params as { train: string; stimuli: string };
     const t = ctx.deps[train] as unknown as TrainOutput;
     const s = ctx.deps[stimuli] as unknown as { npy: string };
-    if (!t.onnx) {
+    if (!t.onnx && !t.spiking) {
       const none: RdmsOutput = { layers: [], file: null, constantPatterns: [], note: t.note };
       return none as unknown as Json;
     }
-    const { OnnxModel } = await import('@concord/activations');
-    const model = await OnnxModel.load(t.onnx, { threads: 1 });
-    try {
-      const st = readNpy(s.npy);
-      const n = st.shape[0];
-      const inputShape = model.inputs[0]?.shape ?? [];
-      const shape = inputShape.length === 2 ? [n, st.data.length / n] : [...st.shape];
-      const layers = scoredLayers(t.layers);
-      const outs = await model.run({ data: st.data as Float32Array, shape }, layers);
-      const vectors: Float64Array[] = [];
-      const constantPatterns: number[] = [];
-      for (const l of layers) {
-        const o = outs.get(l);
-        if (!o) throw new ConcordError(PIPELINE_ERRORS.ITEM_FAILED, `${t.onnx}: layer '${l}' was not returned`);
-        vectors.push(correlationRdm(o.data, n));
-        let constant = 0;
-        const f = o.data.length / n;
-        for (let i = 0; i < n; i++) {
-          const row = o.data.subarray(i * f, (i + 1) * f);
-          if (row.every((v) => v === row[0])) constant++;
-        }
-        constantPatterns.push(constant);
+    const st = readNpy(s.npy);
+    const n = st.shape[0];
+    const activations = await layerActivations(t, st.data as Float32Array, st.shape, ctx);
+    const layers = [...activations.keys()];
+    const vectors: Float64Array[] = [];
+    const constantPatterns: number[] = [];
+    for (const acts of activations.values()) {
+      vectors.push(correlationRdm(acts, n));
+      let constant = 0;
+      const f = acts.length / n;
+      for (let i = 0; i < n; i++) {
+        const row = acts.subarray(i * f, (i + 1) * f);
+        if (row.every((v) => v === row[0])) constant++;
       }
-      const pairs = vectors[0]?.length ?? 0;
-      const all = new Float64Array(vectors.length * pairs);
-      for (const [i, v] of vectors.entries()) all.set(v, i * pairs);
-      const file = join(ctx.store.filesDir(ctx.key), 'rdms.npy');
-      writeNpy(file, { data: all, shape: [vectors.length, pairs] });
-      const result: RdmsOutput = { layers, file, constantPatterns };
-      return result as unknown as Json;
-    } finally {
-      await model.dispose();
+      constantPatterns.push(constant);
     }
+    const pairs = vectors[0]?.length ?? 0;
+    const all = new Float64Array(vectors.length * pairs);
+    for (const [i, v] of vectors.entries()) all.set(v, i * pairs);
+    const file = join(ctx.store.filesDir(ctx.key), 'rdms.npy');
+    writeNpy(file, { data: all, shape: [vectors.length, pairs] });
+    const result: RdmsOutput = { layers, file, constantPatterns };
+    return result as unknown as Json;
   },
 };
+
+/**
+ * Each scored layer's activations (stimuli × features) of a trained network: through onnxruntime for an ONNX graph,
+ * by simulation (spike counts, learning off) for a spiking network.
+ */
+async function layerActivations(
+  t: TrainOutput,
+  data: Float32Array,
+  shape: number[],
+  ctx: ItemContext,
+): Promise<Map<string, Float32Array>> {
+  const n = shape[0];
+  const out = new Map<string, Float32Array>();
+  if (t.spiking) {
+    const { counts } = stdpSpikeCounts(t.spiking.network, data, n, {
+      seed: t.spiking.seed,
+      presentationMs: t.spiking.presentationMs,
+      restMs: t.spiking.restMs,
+      onProgress: ctx.onProgress,
+    });
+    out.set('exc_spike_counts', counts);
+    return out;
+  }
+  if (!t.onnx) return out;
+  const { OnnxModel } = await import('@concord/activations');
+  const model = await OnnxModel.load(t.onnx, { threads: 1 });
+  try {
+    const inputShape = model.inputs[0]?.shape ?? [];
+    const layers = scoredLayers(t.layers);
+    const outs = await model.run({ data, shape: inputShape.length === 2 ? [n, data.length / n] : [...shape] }, layers);
+    for (const l of layers) {
+      const o = outs.get(l);
+      if (!o) throw new ConcordError(PIPELINE_ERRORS.ITEM_FAILED, `${t.onnx}: layer '${l}' was not returned`);
+      out.set(l, o.data as Float32Array);
+    }
+    return out;
+  } finally {
+    await model.dispose();
+  }
+}

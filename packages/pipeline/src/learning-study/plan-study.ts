@@ -40,6 +40,14 @@ function trainParams(n: PlannedNetwork, dataHash: string): TrainParams {
   };
 }
 
+/**
+ * The stimulus transform a network sees: a spiking network (STDP) turns pixels into Poisson rates, which need
+ * intensities in [0, 1] as in its training data, so its stimuli are never normalised to other statistics.
+ */
+function transformFor(n: PlannedNetwork, t: Required<StimulusTransform>): Required<StimulusTransform> {
+  return n.rule === 'stdp' ? { ...t, normalise: 'none' } : t;
+}
+
 export function planLearningStudy(study: LearningStudy): Plan & { ids: PlannedStudyIds } {
   const items: PlanItem[] = [];
   const hashes = new Map<string, string>();
@@ -88,7 +96,7 @@ export function planLearningStudy(study: LearningStudy): Plan & { ids: PlannedSt
       params: trainParams(n, hashOf(n.dataset, n.dataDir)) as unknown as Json,
       deps: [],
     });
-    const stimuli = stimuliFor(n, study.stimuli.transform, 'default');
+    const stimuli = stimuliFor(n, transformFor(n, study.stimuli.transform), 'default');
     const rdms = `rdms/${n.id}`;
     items.push({ id: rdms, kind: 'learning-rdms', params: { train, stimuli }, deps: [train, stimuli] });
     ids.networks[n.id] = { train, rdms, stimuli };
@@ -121,7 +129,7 @@ export function planLearningStudy(study: LearningStudy): Plan & { ids: PlannedSt
     for (const n of study.networks) {
       if (firstSeed.has(n.name)) continue;
       firstSeed.add(n.name);
-      const stimuli = stimuliFor(n, transform, `sensitivity-${k}`);
+      const stimuli = stimuliFor(n, transformFor(n, transform), `sensitivity-${k}`);
       entry.stimuli = stimuli;
       const train = ids.networks[n.id].train;
       const rdms = `rdms-sensitivity-${k}/${n.id}`;

@@ -256,7 +256,7 @@ export async function writeLearningReport(r: ReportInput): Promise<string> {
   figures.push(
     await figure(
       'fig-tradeoff',
-      'Plausibility (criteria met, colour and size) vs accuracy vs brain similarity (cross-validated best layer; rules without a brain score, e.g. STDP, are left out: see the notes)',
+      'Plausibility (criteria met, colour and size) vs accuracy vs brain similarity (cross-validated best layer; rules without a brain score are left out: see the notes)',
       {
         width: 420,
         height: 300,

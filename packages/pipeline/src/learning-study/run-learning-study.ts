@@ -13,6 +13,7 @@ import type { Plan } from '../plan/types.ts';
 import type { RdmsOutput, TrainOutput } from './items.ts';
 import { type LearningStudy, loadLearningStudy } from './load-study.ts';
 import { type PlannedStudyIds, planLearningStudy } from './plan-study.ts';
+import { type RdmEntry, rdmsDocument } from './rdms-json.ts';
 import { writeLearningReport } from './report.ts';
 import { brainSubjects, readRdmRows, type ScoresOutput } from './scores-item.ts';
 import {
@@ -72,6 +73,8 @@ export interface LearningNetworkSummary {
   seed: number;
   testAccuracy: number | null;
   onnx: string | null;
+  /** A spiking network's saved weights and thresholds (`.stdp.npz`; it has no ONNX graph). */
+  spikingNetwork?: string;
 }
 
 export interface LearningStudyOutcome {
@@ -129,10 +132,29 @@ export async function finishLearningStudy(
       onnx = join('networks', `${n.name}-seed-${n.seed}.onnx`);
       copyFileSync(t.onnx, join(out, onnx));
     }
-    networks.push({ name: n.name, rule: n.rule, seed: n.seed, testAccuracy: t.testAccuracy, onnx });
+    let spikingNetwork: string | undefined;
+    if (t.spiking) {
+      spikingNetwork = join('networks', `${n.name}-seed-${n.seed}.stdp.npz`);
+      copyFileSync(t.spiking.network, join(out, spikingNetwork));
+    }
+    networks.push({
+      name: n.name,
+      rule: n.rule,
+      seed: n.seed,
+      testAccuracy: t.testAccuracy,
+      onnx,
+      ...(spikingNetwork ? { spikingNetwork } : {}),
+    });
   }
   const firstStimuli = Object.values(plan.ids.networks)[0]?.stimuli;
-  const stim = get<{ npy: string; png: string; shape: number[]; sha256: string; training: unknown }>(firstStimuli);
+  const stim = get<{
+    npy: string;
+    png: string;
+    shape: number[];
+    sha256: string;
+    training: unknown;
+    categories?: string[];
+  }>(firstStimuli);
   copyFileSync(stim.npy, join(out, 'stimuli.npy'));
   copyFileSync(stim.png, join(out, 'stimuli.png'));
 
@@ -255,6 +277,22 @@ export async function finishLearningStudy(
     }
     return { transform, values };
   });
+
+  // RDMs to look at (the web page's heatmaps): the subjects' mean hIT RDM and each rule's best layer (first seed).
+  const labels = (stim.categories ?? []).map((c, i) => (c ? `${i + 1} ${c}` : `${i + 1}`));
+  const meanHit = new Float64Array(subjects.vectors[0]?.length ?? 0);
+  for (const v of subjects.vectors) for (let k = 0; k < v.length; k++) meanHit[k] += v[k] / subjects.vectors.length;
+  const rdmEntries: RdmEntry[] = [
+    { title: `hIT, mean of ${subjects.names.length} subjects`, vector: meanHit, dataset: 'hIT' },
+  ];
+  for (const b of best) {
+    const n = study.networks.find((x) => x.name === b.group);
+    if (!n) continue;
+    const r = get<RdmsOutput>(plan.ids.networks[n.id].rdms);
+    const row = readRdmRows(r)[r.layers.indexOf(b.layer)];
+    if (row) rdmEntries.push({ title: `${n.name} (seed ${n.seed}), ${b.layer}`, vector: row });
+  }
+  writeFileAtomic(join(out, 'rdms.json'), `${JSON.stringify(rdmsDocument(labels, rdmEntries))}\n`);
 
   const resultsJson = {
     study: study.name,

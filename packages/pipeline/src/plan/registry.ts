@@ -18,6 +18,7 @@ const KIND_MODULES: Record<string, () => Promise<ItemKind>> = {
   'learning-train': () => import('../learning-study/items.ts').then((m) => m.trainItem),
   'learning-rdms': () => import('../learning-study/items.ts').then((m) => m.rdmsItem),
   'learning-scores': () => import('../learning-study/scores-item.ts').then((m) => m.scoresItem),
+  'learning-finish': () => import('../learning-study/finish-item.ts').then((m) => m.finishItem),
 };
 
 const extraKinds = new Map<string, ItemKind>();

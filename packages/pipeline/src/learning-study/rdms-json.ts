@@ -1,0 +1,39 @@
+/**
+ * rdms.json beside the results: the RDMs a reader wants to look at (the subjects' mean hIT RDM and each rule's
+ * cross-validated best layer, first seed) as square matrices with the stimulus labels, in the format the web page
+ * draws as heatmaps (services/api README: `{"rdms": [{"title", "labels", "rdm", "dataset"?}]}`). Values are
+ * rounded to 5 significant digits: this file is for viewing; results.json and the store hold the exact values.
+ */
+export interface RdmEntry {
+  title: string;
+  /** Upper triangle, row-major (scipy squareform order). */
+  vector: ArrayLike<number>;
+  dataset?: string;
+}
+
+function square(v: ArrayLike<number>, n: number): number[][] {
+  const m = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+  let k = 0;
+  for (let i = 0; i < n; i++)
+    for (let j = i + 1; j < n; j++) {
+      const x = Number(v[k++].toPrecision(5));
+      m[i][j] = x;
+      m[j][i] = x;
+    }
+  return m;
+}
+
+/** The document; entries whose vector does not fit the labels, or holds a non-finite value, are left out. */
+export function rdmsDocument(labels: string[], entries: RdmEntry[]): { rdms: unknown[] } {
+  const n = labels.length;
+  const pairs = (n * (n - 1)) / 2;
+  const rdms = entries
+    .filter((e) => e.vector.length === pairs && Array.from(e.vector).every(Number.isFinite))
+    .map((e) => ({
+      title: e.title,
+      labels,
+      rdm: square(e.vector, n),
+      ...(e.dataset ? { dataset: e.dataset } : {}),
+    }));
+  return { rdms };
+}
