@@ -66,30 +66,26 @@ async function runLearningRuleStudy(
     ...(out ? { outputDir: resolve(ctx.cwd, out) } : {}),
     onItem: (id, done, total) => bar({ stage: id, done, total }),
     ...(opts.store !== undefined ? { storeDir: choice.store } : {}),
-    ...(choice
-      ? {
-          execute: async (plan, store, onItem) => {
-            const { runPlan } = await import('@concord/pipeline');
-            const r = await runPlan(plan, store, {
-              engine: choice.engine,
-              ...(choice.workers ? { workers: choice.workers } : {}),
-              ...(choice.redis ? { redis: choice.redis } : {}),
-              onItem,
-              onSubmitted: (jobId) =>
-                ctx.log(`job ${jobId} submitted; waiting for workers (concord jobs worker --redis URL)`),
-            });
-            for (const f of r.failures) ctx.log(`failed: ${f.item} after ${f.attempts} attempts: ${f.error}`);
-            if (r.state !== 'completed')
-              throw new ConcordError(
-                PIPELINE_ERRORS.ITEM_FAILED,
-                `learning-rule study ${r.state}: ${r.failures.map((f) => `${f.item}: ${f.error}`).join('; ')}`,
-                {},
-                { badInput: false },
-              );
-            return r;
-          },
-        }
-      : {}),
+    execute: async (plan, store, onItem) => {
+      const { runPlan } = await import('@concord/pipeline');
+      const r = await runPlan(plan, store, {
+        engine: choice.engine,
+        ...(choice.workers ? { workers: choice.workers } : {}),
+        ...(choice.redis ? { redis: choice.redis } : {}),
+        onItem,
+        onSubmitted: (jobId) =>
+          ctx.log(`job ${jobId} submitted; waiting for workers (concord jobs worker --redis URL)`),
+      });
+      for (const f of r.failures) ctx.log(`failed: ${f.item} after ${f.attempts} attempts: ${f.error}`);
+      if (r.state !== 'completed')
+        throw new ConcordError(
+          PIPELINE_ERRORS.ITEM_FAILED,
+          `learning-rule study ${r.state}: ${r.failures.map((f) => `${f.item}: ${f.error}`).join('; ')}`,
+          {},
+          { badInput: false },
+        );
+      return r;
+    },
   });
   const result = {
     study: outcome.study,

@@ -4,6 +4,8 @@
  * draws as heatmaps (services/api README: `{"rdms": [{"title", "labels", "rdm", "dataset"?}]}`). Values are
  * rounded to 5 significant digits: this file is for viewing; results.json and the store hold the exact values.
  */
+import { vectorToMatrix } from '@concord/rsa';
+
 export interface RdmEntry {
   title: string;
   /** Upper triangle, row-major (scipy squareform order). */
@@ -12,15 +14,9 @@ export interface RdmEntry {
 }
 
 function square(v: ArrayLike<number>, n: number): number[][] {
-  const m = Array.from({ length: n }, () => new Array<number>(n).fill(0));
-  let k = 0;
-  for (let i = 0; i < n; i++)
-    for (let j = i + 1; j < n; j++) {
-      const x = Number(v[k++].toPrecision(5));
-      m[i][j] = x;
-      m[j][i] = x;
-    }
-  return m;
+  return vectorToMatrix(v, n)
+    .toArray()
+    .map((row) => row.map((x) => Number(x.toPrecision(5))));
 }
 
 /** The document; entries whose vector does not fit the labels, or holds a non-finite value, are left out. */
