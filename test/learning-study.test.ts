@@ -119,10 +119,7 @@ describe('learning-rule study, reduced (bp + softhebb + stdp)', () => {
 
   it('the spiking network (STDP) is scored on its spike counts, from stimuli kept in [0, 1]', async () => {
     const rows = outcome.rows.filter((r) => r.rule === 'stdp');
-    expect(rows.map((r) => `${r.layer} ${r.dataset}`).sort()).toEqual([
-      'exc_spike_counts hIT',
-      'exc_spike_counts mIT',
-    ]);
+    expect(rows.map((r) => `${r.layer} ${r.dataset}`).sort()).toEqual(['exc_spike_counts hIT', 'exc_spike_counts mIT']);
     for (const r of rows) expect(Number.isFinite(r.value)).toBe(true);
     expect(rows[0].criteria).toEqual({ asymmetricWeights: true, localErrors: true, singlePhase: true });
     const plan = planLearningStudy(loadLearningStudy(studyFile));

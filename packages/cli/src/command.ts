@@ -118,7 +118,7 @@ export function parseCommandArgs(cmd: Command, argv: string[]): { opts: ParsedOp
   const required = (cmd.positionals ?? []).filter((p) => p.required !== false).length;
   if (parsed.positionals.length < required)
     throw new UsageError(
-      `missing argument ${cmd.positionals![parsed.positionals.length].name} (see concord ${cmd.name} --help)`,
+      `missing argument ${cmd.positionals?.[parsed.positionals.length].name} (see concord ${cmd.name} --help)`,
     );
   if (parsed.positionals.length > (cmd.positionals?.length ?? 0))
     throw new UsageError(`unexpected argument '${parsed.positionals[cmd.positionals?.length ?? 0]}'`);

@@ -10,6 +10,7 @@ import {
   isConcordError,
   NonFiniteError,
   ParameterError,
+  presentOrBug,
   ShapeError,
 } from './errors.ts';
 import { type ProgressEvent, ProgressReporter } from './progress.ts';
@@ -78,6 +79,24 @@ describe('errors', () => {
     expect(describeValue(new Float32Array(3))).toBe('Float32Array of length 3');
     expect(describeValue('x'.repeat(100)).length).toBeLessThan(70);
     expect(describeValue({ a: 1 })).toBe('object');
+  });
+
+  it('presentOrBug passes present values through (0 and empty strings included) and reports a missing one as a bug', () => {
+    expect(presentOrBug(0, 'x')).toBe(0);
+    expect(presentOrBug('', 'x')).toBe('');
+    for (const missing of [undefined, null]) {
+      const err = (() => {
+        try {
+          presentOrBug(missing, 'layer conv1 of net');
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(err).toBeInstanceOf(InternalError);
+      expect((err as InternalError).code).toBe('ERR_CORE_INVARIANT');
+      expect((err as InternalError).badInput).toBe(false);
+      expect((err as Error).message).toContain('layer conv1 of net is missing');
+    }
   });
 });
 

@@ -33,6 +33,8 @@ export const CORE_ERRORS = {
   NATIVE_LAPACK: 'ERR_CORE_NATIVE_LAPACK',
   ONNX_FAILED: 'ERR_CORE_ONNX_FAILED',
   ONNX_TIMEOUT: 'ERR_CORE_ONNX_TIMEOUT',
+  /** A value an invariant guarantees (a validated config, a map filled just above) was missing: a bug. */
+  INVARIANT: 'ERR_CORE_INVARIANT',
 } as const;
 
 export interface ErrorDetails {
@@ -181,4 +183,15 @@ export function checkChoice<T extends string>(
       received: value,
     },
   );
+}
+
+/**
+ * The value an invariant guarantees (a config entry validated earlier, a map key set just above), or an InternalError
+ * naming what was missing: the library's replacement for a non-null assertion `!`, which would turn a broken invariant
+ * into a TypeError somewhere later.
+ */
+export function presentOrBug<T>(value: T | null | undefined, what: string): T {
+  if (value === null || value === undefined)
+    throw new InternalError(CORE_ERRORS.INVARIANT, `${what} is missing (received ${value}); this is a bug in Concord`);
+  return value;
 }

@@ -81,6 +81,7 @@ export {
   type ProgressOptions,
   ProgressReporter,
   pinv,
+  presentOrBug,
   Rng,
   ranks,
   registerBackendLoader,

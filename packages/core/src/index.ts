@@ -36,6 +36,7 @@ export {
   isConcordError,
   NonFiniteError,
   ParameterError,
+  presentOrBug,
   ShapeError,
 } from './errors.ts';
 export {

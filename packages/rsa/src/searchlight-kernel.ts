@@ -208,7 +208,7 @@ export function runSearchlightChunk(k: KernelData, start: number, end: number): 
           for (let j = i + 1; j < nCond; j++) {
             // ‖a − b‖² / P; clamp tiny negative round-off
             const d = (norms[i] + norms[j] - 2 * g[i * nCond + j]) / kv;
-            rdm[idx++] = d < 0 ? 0 : d;
+            rdm[idx++] = Math.max(d, 0);
           }
         }
       }
@@ -290,7 +290,7 @@ function blasSphereRdm(
     for (let i = 0; i < nCond; i++) {
       for (let j = i + 1; j < nCond; j++) {
         const d = (g[i * nCond + i] + g[j * nCond + j] - 2 * g[i * nCond + j]) / kv;
-        rdm[idx++] = d < 0 ? 0 : d;
+        rdm[idx++] = Math.max(d, 0);
       }
     }
   }

@@ -15,6 +15,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from './app.ts';
 import { ApiKeyStore } from './store/api-keys.ts';
 
+/** A parsed JSON response, navigated freely by the assertions. */
+// biome-ignore lint/suspicious/noExplicitAny: response bodies of many shapes; each assertion checks the fields it reads
+type JsonBody = Record<string, any>;
+
 const dirs: string[] = [];
 function tempDir(): string {
   const d = mkdtempSync(join(tmpdir(), 'concord-api-test-'));
@@ -54,16 +58,16 @@ async function post(url: string, payload: unknown, headers: Record<string, strin
     payload: payload as string,
     headers: { 'content-type': 'application/json', ...headers },
   });
-  return { status: res.statusCode, body: res.json() as Record<string, any>, headers: res.headers };
+  return { status: res.statusCode, body: res.json() as JsonBody, headers: res.headers };
 }
 
 async function get(url: string, headers: Record<string, string> = {}) {
   const res = await app.inject({ method: 'GET', url, headers });
-  return { status: res.statusCode, body: res.json() as Record<string, any> };
+  return { status: res.statusCode, body: res.json() as JsonBody };
 }
 
 /** Every error body has exactly the documented fields and no stack trace. */
-function expectErrorBody(body: Record<string, any>, status: number, code?: string) {
+function expectErrorBody(body: JsonBody, status: number, code?: string) {
   expect(body.statusCode).toBe(status);
   expect(typeof body.code).toBe('string');
   expect(typeof body.message).toBe('string');
@@ -295,13 +299,7 @@ describe('arrays: .npy uploads stored by hash, usable as {arrayId}', () => {
 });
 
 describe('hostile clients get the right 4xx and the service stays up', () => {
-  const cases: [
-    string,
-    () => Promise<{ status: number; body: Record<string, any> }>,
-    number,
-    string | undefined,
-    string?,
-  ][] = [
+  const cases: [string, () => Promise<{ status: number; body: JsonBody }>, number, string | undefined, string?][] = [
     ['malformed JSON', () => post('/v1/compare', '{"a": [[1, 2]', {}), 400, 'ERR_API_MALFORMED_JSON'],
     ['empty JSON body', () => post('/v1/compare', '', {}), 400, 'ERR_API_MALFORMED_JSON'],
     [

@@ -19,13 +19,17 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildApp } from './app.ts';
 
+/** A parsed JSON response, navigated freely by the assertions. */
+// biome-ignore lint/suspicious/noExplicitAny: response bodies of many shapes; each assertion checks the fields it reads
+type JsonBody = Record<string, any>;
+
 const TOL = 1e-10;
 const ref = (name: string) => JSON.parse(readFileSync(sharedData('reference', 'rsa', name), 'utf8'));
 
 let app: FastifyInstance;
 let dir: string;
 
-async function api(url: string, payload: unknown): Promise<Record<string, any>> {
+async function api(url: string, payload: unknown): Promise<JsonBody> {
   const r = await app.inject({ method: 'POST', url, payload: payload as object });
   expect(r.statusCode, r.body).toBe(200);
   return r.json();
@@ -47,7 +51,7 @@ function jsonFile(name: string, value: unknown): string {
 const cliMain = join(import.meta.dirname, '../../../packages/cli/src/main.ts');
 
 /** The real `concord` command in a child process (@concord/cli depends on this package, so it is not imported). */
-async function cli(argv: string[]): Promise<Record<string, any>> {
+async function cli(argv: string[]): Promise<JsonBody> {
   const r = spawnSync(process.execPath, ['--import', 'tsx', cliMain, ...argv, '--json', '--quiet'], {
     cwd: join(import.meta.dirname, '../../..'),
     encoding: 'utf8',

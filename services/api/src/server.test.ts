@@ -12,6 +12,10 @@ import { encodeNpy } from '@concord/io';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type ChildServer, startChildServer } from './test-server.ts';
 
+/** A parsed JSON response, navigated freely by the assertions. */
+// biome-ignore lint/suspicious/noExplicitAny: response bodies of many shapes; each assertion checks the fields it reads
+type JsonBody = Record<string, any>;
+
 const repoRoot = join(import.meta.dirname, '../../..');
 const dirs: string[] = [];
 const servers: ChildServer[] = [];
@@ -36,7 +40,7 @@ async function postJson(url: string, body: unknown, headers: Record<string, stri
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify(body),
   });
-  return { status: res.status, body: (await res.json()) as Record<string, any> };
+  return { status: res.status, body: (await res.json()) as JsonBody };
 }
 
 async function upload(base: string, m: Matrix): Promise<string> {
@@ -53,7 +57,7 @@ async function upload(base: string, m: Matrix): Promise<string> {
  * Run the CLI without blocking the event loop: a blocked loop keeps fetch from retiring keep-alive sockets the
  * server has closed meanwhile (keepAliveMs), and the next request would be written into a closed socket.
  */
-function cli(args: string[]): Promise<{ status: number | null; json: Record<string, any> }> {
+function cli(args: string[]): Promise<{ status: number | null; json: JsonBody }> {
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,

@@ -42,10 +42,11 @@ export async function startChildServer(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';
-  child.stderr!.on('data', (d: Buffer) => {
+  const { stderr, stdout } = child;
+  stderr.on('data', (d: Buffer) => {
     err += d.toString();
   });
-  child.stdout!.resume();
+  stdout.resume();
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   const url = await new Promise<string>((resolveUrl, reject) => {
     const timer = setTimeout(
@@ -56,11 +57,11 @@ export async function startChildServer(
       const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(err);
       if (m) {
         clearTimeout(timer);
-        child.stderr!.off('data', onData);
+        stderr.off('data', onData);
         resolveUrl(m[1]);
       }
     };
-    child.stderr!.on('data', onData);
+    stderr.on('data', onData);
     void exited.then((code) => {
       clearTimeout(timer);
       reject(new Error(`concord serve exited with ${code} before listening; stderr: ${err}`));

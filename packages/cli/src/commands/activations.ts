@@ -208,7 +208,7 @@ const extract: Command = {
     try {
       const stimuli = inputs
         ? await act.loadStimuli(abs(ctx.cwd, inputs))
-        : await act.loadStimuli(abs(ctx.cwd, stimuliDir!), {
+        : await act.loadStimuli(abs(ctx.cwd, requiredString(opts, 'stimuli')), {
             ...(size !== undefined ? { size } : {}),
             mean: numberList(opts, 'mean'),
             std: numberList(opts, 'std'),

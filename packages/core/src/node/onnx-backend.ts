@@ -15,8 +15,8 @@ import type { BackendLoadResult, LinalgBackend, Operation } from '../kernels/bac
 import { jsBackend } from '../kernels/js-backend.ts';
 import { allocate, assertShape, type DType, type FloatArray, Matrix } from '../matrix.ts';
 
+// Control word states written by onnx-worker.mjs: 0 pending, 1 done, 2 failed.
 const PENDING = 0;
-const DONE = 1;
 const FAILED = 2;
 
 /** A shared output buffer above this size is released after each call instead of being kept for the next one. */

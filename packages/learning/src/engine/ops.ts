@@ -4,16 +4,7 @@
  * with W out×in; conv2d is cross-correlation with W outC×inC×k×k; pools are non-overlapping windows as configured.
  */
 import { allocate, type FloatArray, InternalError, type TrainingKernels } from '@concord/core';
-import type {
-  ActivationLayer,
-  ActivationName,
-  Conv2dLayer,
-  DenseLayer,
-  ForwardState,
-  Layer,
-  Network,
-  PoolLayer,
-} from '../network.ts';
+import type { ActivationLayer, ActivationName, Conv2dLayer, DenseLayer, Layer, PoolLayer } from '../network.ts';
 import type { EngineOps, LossName } from '../rule.ts';
 import { dtypeOfTensor, type Tensor } from '../tensor.ts';
 
@@ -32,7 +23,7 @@ export function activateInto(fn: ActivationName, x: FloatArray, y: FloatArray, c
       for (let i = 0; i < n; i++) y[i] = Math.tanh(x[i]);
       return;
     case 'relu':
-      for (let i = 0; i < n; i++) y[i] = x[i] > 0 ? x[i] : 0;
+      for (let i = 0; i < n; i++) y[i] = Math.max(x[i], 0);
       return;
     case 'leaky-relu': {
       const a = slope ?? DEFAULT_LEAKY_SLOPE;
@@ -41,7 +32,7 @@ export function activateInto(fn: ActivationName, x: FloatArray, y: FloatArray, c
     }
     case 'hard-sigmoid':
       // clamp(x, 0, 1): the rho of Scellier & Bengio 2017 (ONNX HardSigmoid with alpha = 1, beta = 0).
-      for (let i = 0; i < n; i++) y[i] = x[i] < 0 ? 0 : x[i] > 1 ? 1 : x[i];
+      for (let i = 0; i < n; i++) y[i] = x[i] < 0 ? 0 : Math.min(x[i], 1);
       return;
     case 'sigmoid':
       for (let i = 0; i < n; i++) y[i] = 1 / (1 + Math.exp(-x[i]));

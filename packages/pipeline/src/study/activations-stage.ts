@@ -16,7 +16,7 @@ import {
   type Stimuli,
   writeBundledModel,
 } from '@concord/activations';
-import { Dataset, type ProgressCallback } from '@concord/core';
+import { Dataset, type ProgressCallback, presentOrBug } from '@concord/core';
 import { type NetworkConfig, type StimuliConfig, StudyConfigError } from './config.ts';
 import { generateStimuli } from './stimuli.ts';
 
@@ -63,7 +63,7 @@ export function prepareStimuli(config: StimuliConfig, outDir: string): StimulusS
 }
 
 function resolveModelPath(net: NetworkConfig, cacheDir: string): string {
-  const m = net.model!;
+  const m = presentOrBug(net.model, `network ${net.name}: model`);
   if (m.startsWith('builtin:'))
     return writeBundledModel(m.slice('builtin:'.length), join(cacheDir, 'models', m.slice('builtin:'.length)));
   return m;
@@ -140,7 +140,8 @@ export async function extractNetwork(
         ? [{ kind: 'globalAveragePool' }]
         : [net.reduce]
   ) as ReduceSpec[];
-  const { datasets, cached } = await extractWithProvenance(model!, stimuli, {
+  const opened = presentOrBug(model, `network ${net.name}: opened model`);
+  const { datasets, cached } = await extractWithProvenance(opened, stimuli, {
     layers: net.layers,
     batchSize: net.batchSize ?? 8,
     reduce,
@@ -150,10 +151,10 @@ export async function extractNetwork(
   const layers = net.layers.map((layer, index) => ({
     layer,
     index,
-    dataset: new Dataset(datasets.get(layer)!.measurements, {
+    dataset: new Dataset(presentOrBug(datasets.get(layer), `activations of layer ${layer}`).measurements, {
       descriptors: { network: net.name, layer },
       obsDescriptors: { conds: labels },
     }),
   }));
-  return { name: net.name, layers, cached, source: basename(model!.file, extname(model!.file)) };
+  return { name: net.name, layers, cached, source: basename(opened.file, extname(opened.file)) };
 }

@@ -5,7 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Dataset, Matrix, type ProgressCallback, Rng } from '@concord/core';
+import { type Dataset, Matrix, type ProgressCallback, presentOrBug, Rng } from '@concord/core';
 import { createEpochs, eventsFromAnnotations, readRaw, writeEdf } from '@concord/eeg';
 import { glmBetas, NiftiMasker } from '@concord/fmri';
 import { type MatValue, readMat, readNpy, toFloat64 } from '@concord/io';
@@ -43,13 +43,19 @@ export interface BrainData {
 }
 
 function layerOf(nets: NetworkActivations[], network: string, layer: string) {
-  const net = nets.find((n) => n.name === network)!;
-  return net.layers.find((l) => l.layer === layer)!.dataset;
+  const net = presentOrBug(
+    nets.find((n) => n.name === network),
+    `network ${network}`,
+  );
+  return presentOrBug(
+    net.layers.find((l) => l.layer === layer),
+    `layer ${layer} of ${network}`,
+  ).dataset;
 }
 
 /** Write each simulated subject's recording as EDF+ (conditions as annotations); returns the files. */
 function simulateEegFiles(b: Extract<BrainConfig, { type: 'eeg' }>, nets: NetworkActivations[], dir: string): string[] {
-  const sim = b.simulate!;
+  const sim = presentOrBug(b.simulate, `brain ${b.name}: simulate`);
   const layer = layerOf(nets, sim.network, sim.layer);
   const labels = layer.obsDescriptors.conds.map(String);
   const files: string[] = [];
@@ -268,20 +274,22 @@ export function loadBrainData(
   }
   if (b.type === 'fmri') {
     const fsim = b.simulate;
+    const simulated = () => presentOrBug(sim, `brain ${b.name}: simulate (no subjects given)`);
     const subjectsCfg =
       b.subjects ??
-      Array.from({ length: sim!.subjects ?? 4 }, (_, s) => {
-        const layer = layerOf(nets, sim!.network, sim!.layer);
+      Array.from({ length: simulated().subjects ?? 4 }, (_, s) => {
+        const sim = simulated();
+        const layer = layerOf(nets, sim.network, sim.layer);
         return simulateFmriSubject(
           join(outDir, 'data', b.name, `sub-${String(s + 1).padStart(2, '0')}`),
           `sub-${String(s + 1).padStart(2, '0')}`,
           layer.measurements,
           layer.obsDescriptors.conds.map(String),
           {
-            seed: (sim!.seed ?? 0) * 1000 + s,
+            seed: (sim.seed ?? 0) * 1000 + s,
             ...(fsim?.runs ? { runs: fsim.runs } : {}),
             ...(fsim?.tr ? { tr: fsim.tr } : {}),
-            ...(sim!.noise ? { noise: sim!.noise * 0.3 } : {}),
+            ...(sim.noise ? { noise: sim.noise * 0.3 } : {}),
           },
         );
       });

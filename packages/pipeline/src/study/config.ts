@@ -233,8 +233,8 @@ export function validateStudyConfig(raw: unknown, baseDir: string): StudyConfig 
           `${entry}.simulate.network`,
           `unknown network '${sim.network}'; networks are ${[...names].join(', ')}`,
         );
-      const net = networks.find((n) => n.name === sim.network)!;
-      if (!net.layers.includes(String(sim.layer)))
+      const net = networks.find((n) => n.name === sim.network);
+      if (net && !net.layers.includes(String(sim.layer)))
         throw new StudyConfigError(
           `${entry}.simulate.layer`,
           `'${sim.layer}' is not among the layers of ${net.name} (${net.layers.join(', ')})`,

@@ -25,11 +25,13 @@ function layerPatterns(layer: Dataset, conditions: string[]): { raw: Matrix; sco
     patternCache.set(layer, m);
   }
   const key = conditions.join('\u0000');
-  if (!m.has(key)) {
+  let patterns = m.get(key);
+  if (!patterns) {
     const raw = layer.subsetObs('conds', conditions).averageBy('conds').dataset.measurements.astype('float64');
-    m.set(key, { raw, scores: principalScores(raw) });
+    patterns = { raw, scores: principalScores(raw) };
+    m.set(key, patterns);
   }
-  return m.get(key)!;
+  return patterns;
 }
 
 /** Model RDM over the brain's conditions, cached per (layer dataset, method). */
@@ -41,8 +43,12 @@ export function modelRdm(layer: Dataset, conditions: string[], method: string): 
     rdmCache.set(layer, m);
   }
   const key = `${method}|${conditions.join('\u0000')}`;
-  if (!m.has(key)) m.set(key, calcRdm(layer.subsetObs('conds', conditions), { method, descriptor: 'conds' }));
-  return m.get(key)!;
+  let rdm = m.get(key);
+  if (!rdm) {
+    rdm = calcRdm(layer.subsetObs('conds', conditions), { method, descriptor: 'conds' });
+    m.set(key, rdm);
+  }
+  return rdm;
 }
 
 /** Noise ceiling per RDM index (time point) from the subjects' RDMs. */

@@ -4,7 +4,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Matrix } from '@concord/core';
+import { type Matrix, presentOrBug } from '@concord/core';
 import { writeFileAtomic } from '@concord/io';
 import { layerProfile, rdmHeatmap, svgToPng, timeCourse } from '@concord/plot';
 import { CV_PEAK_LABEL, isLayerSummary, type ResultRow } from './results.ts';
@@ -57,31 +57,33 @@ export async function writeReport(outDir: string, input: ReportInput): Promise<s
   const groups = new Map<string, ResultRow[]>();
   for (const r of profileRows) {
     const k = `${r.dataset}|${r.region}|${r.metric}`;
-    if (!groups.has(k)) groups.set(k, []);
-    groups.get(k)!.push(r);
+    const group = groups.get(k);
+    if (group) group.push(r);
+    else groups.set(k, [r]);
   }
   const profileHtml: string[] = [];
   for (const [k, rows] of groups) {
     const [dataset, region, metric] = k.split('|');
     const bestRow = rows.reduce((a, b) => (b.value > a.value ? b : a));
     // The band shows the ceiling where the best layer peaks (for EEG it varies with time).
+    const withCeiling = [bestRow, ...rows].find((r) => r.ceilingLower !== null && r.ceilingUpper !== null);
     const ceiling =
-      bestRow.ceilingLower !== null && bestRow.ceilingUpper !== null
-        ? bestRow
-        : rows.find((r) => r.ceilingLower !== null && r.ceilingUpper !== null);
+      withCeiling?.ceilingLower != null && withCeiling.ceilingUpper != null
+        ? { lower: withCeiling.ceilingLower, upper: withCeiling.ceilingUpper }
+        : undefined;
     const svg = await layerProfile(
       rows.map((r) => ({ layer: r.layer, order: r.layerIndex, value: r.value, error: r.sem ?? 0, series: r.network })),
       {
         title: `${dataset} · ${region} · ${metric}`,
         yTitle: metric,
-        ...(ceiling ? { noiseCeiling: { lower: ceiling.ceilingLower!, upper: ceiling.ceilingUpper! } } : {}),
+        ...(ceiling ? { noiseCeiling: ceiling } : {}),
       },
     );
     const src = await writeFigure(figDir, `profile-${slug(k)}`, svg);
     const gt = input.groundTruth?.[dataset];
     const best = bestRow;
     profileHtml.push(
-      `<figure><img src="${src}" alt="${esc(k)}"><figcaption>Best: <b>${esc(best.network)} / ${esc(best.layer)}</b> (${fmt(best.value)})${gt ? `; the simulated data carry the geometry of <b>${esc(gt.network)} / ${esc(gt.layer)}</b>` : ''}${ceiling ? `; grey band: noise ceiling [${fmt(ceiling.ceilingLower)}, ${fmt(ceiling.ceilingUpper)}]` : ''}.</figcaption></figure>`,
+      `<figure><img src="${src}" alt="${esc(k)}"><figcaption>Best: <b>${esc(best.network)} / ${esc(best.layer)}</b> (${fmt(best.value)})${gt ? `; the simulated data carry the geometry of <b>${esc(gt.network)} / ${esc(gt.layer)}</b>` : ''}${ceiling ? `; grey band: noise ceiling [${fmt(ceiling.lower)}, ${fmt(ceiling.upper)}]` : ''}.</figcaption></figure>`,
     );
   }
   if (profileHtml.length)
@@ -98,14 +100,15 @@ export async function writeReport(outDir: string, input: ReportInput): Promise<s
   const tGroups = new Map<string, ResultRow[]>();
   for (const r of timeRows) {
     const k = `${r.dataset}|${r.metric}`;
-    if (!tGroups.has(k)) tGroups.set(k, []);
-    tGroups.get(k)!.push(r);
+    const group = tGroups.get(k);
+    if (group) group.push(r);
+    else tGroups.set(k, [r]);
   }
   const tcHtml: string[] = [];
   for (const [k, rows] of tGroups) {
     const svg = await timeCourse(
       rows.map((r) => ({
-        time: r.time!,
+        time: presentOrBug(r.time, `time of a time-resolved row (${r.network}/${r.layer})`),
         value: r.value,
         series: new Set(rows.map((q) => q.network)).size > 1 ? `${r.network}/${r.layer}` : r.layer,
       })),

@@ -159,7 +159,9 @@ export async function runStudy(config: StudyConfig, opts: RunStudyOptions = {}):
       });
     }
   }
-  const groundTruth = Object.fromEntries(brains.filter((b) => b.groundTruth).map((b) => [b.name, b.groundTruth!]));
+  const groundTruth = Object.fromEntries(
+    brains.flatMap((b) => (b.groundTruth ? [[b.name, b.groundTruth] as const] : [])),
+  );
   const report = await writeReport(outDir, {
     title: `Concord study: ${config.name}`,
     summary: [

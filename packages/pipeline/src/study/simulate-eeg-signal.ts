@@ -45,11 +45,13 @@ export function simulateEeg(patterns: Matrix, labels: string[], opts: EegSimulat
   const nCh = patterns.cols;
   // Trial order: each repetition block presents every condition once, shuffled.
   const events: SimulatedEeg['events'] = [];
+  const eventConditions: number[] = []; // row of `patterns` for each event
   let t = 1.0;
   for (let r = 0; r < reps; r++) {
     const order = rng.permutation(nCond);
     for (const c of order) {
       events.push({ onset: Math.round(t * sfreq) / sfreq, condition: labels[c], repetition: r });
+      eventConditions.push(c);
       t += soa + rng.uniform(-jitter, jitter);
     }
   }
@@ -66,11 +68,10 @@ export function simulateEeg(patterns: Matrix, labels: string[], opts: EegSimulat
   }
   // Common evoked response (same for all conditions): removed by any pattern-difference measure.
   const common = Array.from({ length: nCh }, () => rng.normal(0, amp));
-  const condIndex = new Map(labels.map((l, i) => [l, i]));
   const half = Math.ceil((peak + 4 * width) * sfreq);
-  for (const ev of events) {
-    const c = condIndex.get(ev.condition)!;
-    const start = Math.round(ev.onset * sfreq);
+  for (let ei = 0; ei < events.length; ei++) {
+    const c = eventConditions[ei];
+    const start = Math.round(events[ei].onset * sfreq);
     for (let k = 0; k < half && start + k < nSamples; k++) {
       const tt = k / sfreq;
       const g = Math.exp(-0.5 * ((tt - peak) / width) ** 2);
