@@ -200,6 +200,14 @@ describe.skipIf(!hasChromium)(
       expect(cells[5]).toBe(`${(bp.testAccuracy * 100).toFixed(1)} %`);
       expect(await page.locator('#pairwise-table tbody tr').count()).toBe(learning.pairwise.length);
       await page.locator('figure.chart[data-kind="profile"] svg.marks').first().waitFor();
+      // The 92×92 RDM heatmaps (mean hIT, each rule's best layer) draw on canvases labelled as images.
+      const heatmaps = page.locator('figure.chart[data-kind="rdm"]');
+      expect(await heatmaps.count()).toBe(
+        JSON.parse(readFileSync(join(learning.dir, 'rdms.json'), 'utf8')).rdms.length,
+      );
+      const canvas = heatmaps.first().locator('canvas.marks[role="img"]');
+      await canvas.waitFor();
+      expect(await canvas.getAttribute('aria-label')).toMatch(/hIT/);
       // An exported network downloads byte for byte.
       const link = page.locator('#study-files a', { hasText: /\.onnx$/ }).first();
       const path = (await link.textContent()) ?? '';

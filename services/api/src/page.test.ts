@@ -103,7 +103,7 @@ describe('GET /v1/studies', () => {
         .map((c) => c.id)
         .sort(),
     ).toEqual([...targets].map((t) => `profile:${t}`).sort());
-    for (const c of charts) {
+    for (const c of charts.filter((k) => k.kind === 'profile')) {
       for (const p of c.spec.data?.values ?? []) {
         const row = rows.find(
           (r) => r.network === p.series && r.layer === p.layer && r.dataset === c.dataset && r.metric === c.metric,
@@ -114,6 +114,9 @@ describe('GET /v1/studies', () => {
         expect(p.hi).toBe(row?.ciUpper);
       }
     }
+    // rdms.json (the mean hIT RDM and each rule's best layer) becomes one heatmap per RDM
+    const rdms = JSON.parse(readFileSync(join(learningDir, 'rdms.json'), 'utf8')).rdms as { title: string }[];
+    expect(charts.filter((c) => c.kind === 'rdm').map((c) => c.id)).toEqual(rdms.map((_, i) => `rdm:${i}`));
     const onnx = (study.files as { path: string; kind: string }[]).filter((f) => f.kind === 'network');
     expect(onnx.length).toBeGreaterThanOrEqual(2);
     const r = await app.inject({ method: 'GET', url: `/v1/studies/tiny-rules.quick/files/${onnx[0].path}` });

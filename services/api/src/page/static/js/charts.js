@@ -4,6 +4,10 @@
  */
 import { h } from './dom.js';
 
+// A 92×92 RDM is 8,464 marks: as SVG that is tens of thousands of DOM nodes per heatmap (slow to lay out and to
+// audit). Charts with more marks than this draw on a canvas, which is labelled as one image.
+const SVG_MARK_LIMIT = 2000;
+
 export function chartGrid(charts) {
   const figures = charts.map((c) => {
     const target = h('div', { class: 'vega-target' });
@@ -27,11 +31,16 @@ export function chartGrid(charts) {
       // The specs name the Vega-Lite v5 schema; the served vega-lite (v6) compiles them as they are.
       const { $schema: _schema, ...rest } = f.chart.spec;
       const spec = { ...rest, config: { ...(rest.config ?? {}), mark: { tooltip: true } } };
+      const marks = Array.isArray(f.chart.spec.data?.values) ? f.chart.spec.data.values.length : 0;
+      const renderer = marks > SVG_MARK_LIMIT ? 'canvas' : 'svg';
       await window.vegaEmbed(f.target, spec, {
         actions: { export: true, source: false, compiled: false, editor: false },
-        renderer: 'svg',
+        renderer,
       });
-      f.target.querySelector('svg.marks')?.setAttribute('aria-label', f.chart.title);
+      f.figure.dataset.renderer = renderer;
+      const drawn = f.target.querySelector('svg.marks, canvas.marks');
+      drawn?.setAttribute('aria-label', f.chart.title);
+      if (renderer === 'canvas') drawn?.setAttribute('role', 'img');
       // vega-embed's action menu opens from an icon-only <summary>: give it a name screen readers can announce.
       f.target.querySelector('details > summary')?.setAttribute('aria-label', `Export or save: ${f.chart.title}`);
     }
