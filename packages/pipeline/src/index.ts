@@ -31,10 +31,13 @@ export { type PlanStudyOptions, planStudy, planStudyFile, readStudyFile } from '
 export { runWorkerUntilSignal } from './jobs/worker-process.ts';
 export {
   DEFAULT_TRANSFORM,
+  isLearningStudy,
   isLearningStudyFile,
   type LearningStudy,
   loadLearningStudy,
   type PlannedNetwork,
+  type ResolveLearningStudyOptions,
+  resolveLearningStudy,
 } from './learning-study/load-study.ts';
 export { planLearningStudy } from './learning-study/plan-study.ts';
 export {

@@ -34,6 +34,7 @@ import { scoreRoutes } from './routes/scores.ts';
 import { ApiKeyStore } from './store/api-keys.ts';
 import { ArrayClaims } from './store/array-claims.ts';
 import { type Db, openDatabase } from './store/database.ts';
+import { JobOwners } from './store/job-owners.ts';
 import { ScoreStore } from './store/scores.ts';
 import { validationError } from './validation.ts';
 
@@ -113,6 +114,8 @@ export interface AppContext {
   jobs: JobEngine;
   /** Where jobs' output folders are created. */
   jobsDir: string;
+  /** Which key submitted each job (a key sees only its own jobs). */
+  jobOwners: JobOwners;
 }
 
 declare module 'fastify' {
@@ -198,6 +201,7 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
     studies: new StudyCatalog(options.studies),
     jobs: await createJobEngine(options.jobs ?? {}, dataDir),
     jobsDir: join(dataDir, 'jobs'),
+    jobOwners: new JobOwners(db),
   };
   if (ctx.arrays.orphansRemoved.length > 0)
     app.log.warn({ files: ctx.arrays.orphansRemoved }, 'removed uploads left unfinished by a process that is gone');

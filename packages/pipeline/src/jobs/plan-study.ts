@@ -1,5 +1,7 @@
 /**
  * A study as submitted (the parsed study file, or a JSON body of POST /v1/jobs) → its plan.
+ * - A learning-rule study (kind: learning-rules; data/studies/learning-rules.yaml): its own planner's items plus a
+ *   final `learning-finish` item (planLearningJob).
  * - A comparison study (data/studies/*.json): validated, then planned (study/study-item.ts).
  * - A plan of items ({ name, items: [{id, kind, params, deps}] }, kinds from the registry): run as given (smoke
  *   runs of a cluster, tests, benchmarks).
@@ -7,8 +9,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { finishParams } from '../learning-study/finish-item.ts';
-import { isLearningStudyFile, loadLearningStudy } from '../learning-study/load-study.ts';
+import type { FinishParams } from '../learning-study/finish-item.ts';
+import { isLearningStudy, resolveLearningStudy } from '../learning-study/load-study.ts';
 import { planLearningStudy } from '../learning-study/plan-study.ts';
 import type { Json, Plan, PlanItem } from '../plan/types.ts';
 import { StudyConfigError, validateStudyConfig } from '../study/config.ts';
@@ -19,6 +21,10 @@ export interface PlanStudyOptions {
   baseDir: string;
   /** Overrides the study's output folder (the service always sets it: clients do not choose server paths). */
   outputDir?: string;
+  /** A learning-rule study's profile (default: the study's `profile`, else 'quick'). */
+  profile?: string;
+  /** Where the study came from, for the report's provenance (default: 'submitted study'). */
+  source?: string;
 }
 
 function isObj(v: unknown): v is Record<string, unknown> {
@@ -39,9 +45,29 @@ function planOfItems(raw: Record<string, unknown>, opts: PlanStudyOptions): Plan
   return { study: name, outputDir: output, items, ...(typeof raw.final === 'string' ? { final: raw.final } : {}) };
 }
 
+/**
+ * A learning-rule study as a job (issue 17): its planner's items, plus a final `learning-finish` item that depends on
+ * every other item and writes the statistics, results and report, so a job submitted to workers completes on the
+ * workers.
+ */
+function planLearningJob(raw: unknown, opts: PlanStudyOptions): Plan {
+  const baseDir = resolve(opts.baseDir);
+  const file = opts.source ?? 'submitted study';
+  const study = resolveLearningStudy(raw, { file, baseDir, profile: opts.profile });
+  const { ids: _ids, ...plan } = planLearningStudy(opts.outputDir ? { ...study, outputDir: opts.outputDir } : study);
+  const params: FinishParams = { study: raw as Json, file, baseDir, profile: study.profile };
+  const finish = {
+    id: 'finish',
+    kind: 'learning-finish',
+    params: params as unknown as Json,
+    deps: plan.items.map((it) => it.id),
+  };
+  return { ...plan, items: [...plan.items, finish], final: finish.id };
+}
+
 export function planStudy(raw: unknown, opts: PlanStudyOptions): Plan {
   if (isObj(raw) && Array.isArray(raw.items)) return planOfItems(raw, opts);
-  // A learning-rule study arrives as a file (planStudyFile), where its own planner takes it.
+  if (isLearningStudy(raw)) return planLearningJob(raw, opts);
   const config = validateStudyConfig(raw, opts.baseDir);
   if (opts.outputDir) config.output = opts.outputDir;
   return planComparisonStudy(config);
@@ -59,23 +85,8 @@ export function readStudyFile(path: string): unknown {
   }
 }
 
-/**
- * The plan of a study file (relative paths resolve against its folder). A learning-rule study (issue 17) is
- * planned by its own planner, plus a final `learning-finish` item that depends on every other item and writes the
- * statistics, results and report, so a job submitted to workers completes on the workers.
- */
+/** The plan of a study file (relative paths resolve against its folder). */
 export function planStudyFile(path: string, opts: { outputDir?: string; profile?: string } = {}): Plan {
-  if (isLearningStudyFile(path)) {
-    const file = resolve(path);
-    const study = loadLearningStudy(file, opts.profile ? { profile: opts.profile } : {});
-    const { ids: _ids, ...plan } = planLearningStudy(opts.outputDir ? { ...study, outputDir: opts.outputDir } : study);
-    const finish = {
-      id: 'finish',
-      kind: 'learning-finish',
-      params: finishParams(file, study.profile) as unknown as Json,
-      deps: plan.items.map((it) => it.id),
-    };
-    return { ...plan, items: [...plan.items, finish], final: finish.id };
-  }
-  return planStudy(readStudyFile(path), { baseDir: dirname(resolve(path)), ...opts });
+  const file = resolve(path);
+  return planStudy(readStudyFile(file), { baseDir: dirname(file), source: file, ...opts });
 }

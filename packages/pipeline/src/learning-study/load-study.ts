@@ -84,11 +84,20 @@ function readStudyText(path: string): unknown {
   }
 }
 
-/** True when a file looks like a learning-rule study (it has `profiles` or `kind: learning-rules`). */
+/** True when a parsed study is a learning-rule study (it has `profiles` or `kind: learning-rules`). */
+export function isLearningStudy(v: unknown): boolean {
+  return (
+    !!v &&
+    typeof v === 'object' &&
+    !Array.isArray(v) &&
+    ((v as { kind?: unknown }).kind === 'learning-rules' || 'profiles' in v)
+  );
+}
+
+/** True when a file holds a learning-rule study. */
 export function isLearningStudyFile(path: string): boolean {
   try {
-    const v = readStudyText(path) as Record<string, unknown> | null;
-    return !!v && typeof v === 'object' && (v.kind === 'learning-rules' || 'profiles' in v);
+    return isLearningStudy(readStudyText(path));
   } catch {
     return false;
   }
@@ -169,10 +178,23 @@ function requireFile(path: string, entry: string): void {
   if (!existsSync(path)) throw new StudyConfigError(entry, `${path}: no such file`);
 }
 
-/** Loads, validates and resolves a learning-rule study for one profile (default 'quick'). */
+/** Loads, validates and resolves a learning-rule study file for one profile (default: the file's, else 'quick'). */
 export function loadLearningStudy(path: string, opts: { profile?: string } = {}): LearningStudy {
   const file = resolve(path);
-  const raw = readStudyText(file);
+  return resolveLearningStudy(readStudyText(file), { file, baseDir: dirname(file), ...opts });
+}
+
+export interface ResolveLearningStudyOptions {
+  /** Where the study came from (a file path, or a label such as 'POST /v1/jobs'): provenance only. */
+  file: string;
+  /** Relative paths in the study resolve against this folder. */
+  baseDir: string;
+  profile?: string | undefined;
+}
+
+/** Validates and resolves a parsed learning-rule study (a file's content, or a JSON body) for one profile. */
+export function resolveLearningStudy(raw: unknown, opts: ResolveLearningStudyOptions): LearningStudy {
+  const { file, baseDir: base } = opts;
   if (!Value.Check(LearningStudySchema, raw)) {
     const first = [...Value.Errors(LearningStudySchema, raw)][0];
     const where = first?.path ? first.path.replace(/^\//, '').replaceAll('/', '.') : 'study';
@@ -182,8 +204,7 @@ export function loadLearningStudy(path: string, opts: { profile?: string } = {})
     );
   }
   const study = raw as LearningStudyFile;
-  const base = dirname(file);
-  const profileName = opts.profile ?? 'quick';
+  const profileName = opts.profile ?? study.profile ?? 'quick';
   const profile = study.profiles[profileName];
   if (!profile)
     throw new StudyConfigError(

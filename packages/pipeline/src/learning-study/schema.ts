@@ -108,6 +108,8 @@ export const LearningStudySchema = Type.Object({
   /** Comparator of model and brain RDMs: spearman (default), corr or corr_cov. */
   metric: Type.Optional(Type.Union([Type.Literal('spearman'), Type.Literal('corr'), Type.Literal('corr_cov')])),
   seed: Type.Optional(Type.Integer()),
+  /** The profile run when the caller names none (the CLI's --profile wins; default 'quick'). */
+  profile: Type.Optional(Type.String({ minLength: 1 })),
   profiles: Type.Record(Type.String(), ProfileSchema),
 });
 export type LearningStudyFile = Static<typeof LearningStudySchema>;

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { repoPath } from '@concord/core/testing';
 import { hasRedisServer, startTestRedis, type TestRedis } from '@concord/pipeline/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -158,6 +159,74 @@ describe('/v1/jobs on a real server (local pool)', () => {
     expect(byNetwork.items.map((s) => s.value)).toEqual([0.5]);
   });
 
+  it('runs a learning-rule study (the JSON form of data/studies/learning-rules.yaml) posted as a job', async () => {
+    const data = repoPath('data/third-party');
+    const study = {
+      name: 'posted-rules',
+      kind: 'learning-rules',
+      profile: 'tiny', // the study's own default profile: the body has no other way to choose one
+      stimuli: { file: `${data}/92imageData/Kriegeskorte_Neuron2008_supplementalData.mat` },
+      brain: { file: `${data}/92imageData/92_brainRDMs.mat` },
+      profiles: {
+        tiny: {
+          rules: ['bp'],
+          seeds: [0],
+          defaults: {
+            arch: 'mlp',
+            dataset: `${data}/fashion-mnist-subset`,
+            epochs: 1,
+            limitTrain: 300,
+            limitTest: 100,
+            hidden: [32],
+          },
+          randomSeeds: [0],
+          bootstrapSamples: 20,
+        },
+      },
+    };
+    const post = await fetch(`${url}/v1/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(study),
+    });
+    expect(post.status).toBe(202);
+    const { id } = (await post.json()) as { id: string };
+    const events = await readEvents(await fetch(`${url}/v1/jobs/${id}/events`));
+    expect(events.at(-1)).toEqual({ event: 'end', data: { state: 'completed' } });
+    const results = (await (await fetch(`${url}/v1/jobs/${id}/results`)).json()) as {
+      study: string;
+      profile: string;
+      rows: { rule: string; layer: string; dataset: string; value: number }[];
+    };
+    expect(results.profile).toBe('tiny');
+    const bp = results.rows.filter((r) => r.rule === 'bp' && r.dataset === 'hIT');
+    expect(bp.map((r) => r.layer)).toEqual(expect.arrayContaining(['fc1_tanh']));
+    for (const r of bp) expect(Number.isFinite(r.value)).toBe(true);
+    // its scores join the stored scores
+    const stored = (await (await fetch(`${url}/v1/scores?tag=job:${id}`)).json()) as { items: unknown[] };
+    expect(stored.items.length).toBe(
+      results.rows.filter((r) => typeof (r as { metric?: unknown }).metric === 'string').length,
+    );
+  }, 120_000);
+
+  it('refuses a learning-rule study with an unknown rule before any work, naming the entry', async () => {
+    const res = await fetch(`${url}/v1/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        name: 'bad-rules',
+        kind: 'learning-rules',
+        stimuli: { file: 'x.mat' },
+        brain: { file: 'y.mat' },
+        profiles: { quick: { rules: ['backprop-through-magic'] } },
+      }),
+    });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { message: string };
+    expect(body.message).toContain('profiles.quick.rules[backprop-through-magic]');
+    expect(body.message).toContain('unknown learning rule');
+  });
+
   it('cancels a running job: its remaining items never run', async () => {
     const post = await fetch(`${url}/v1/jobs`, {
       method: 'POST',
@@ -193,6 +262,12 @@ describe('/v1/jobs on a real server (local pool)', () => {
     const schema = (await res.json()) as { properties: Record<string, unknown>; required: string[] };
     expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['stimuli', 'networks', 'brain', 'metrics']));
     expect(schema.required).toEqual(expect.arrayContaining(['stimuli', 'networks', 'brain', 'metrics']));
+    const learning = (await (await fetch(`${url}/v1/schema/learning-study`)).json()) as {
+      properties: Record<string, unknown>;
+      required: string[];
+    };
+    expect(learning.required).toEqual(expect.arrayContaining(['name', 'stimuli', 'brain', 'profiles']));
+    expect(Object.keys(learning.properties)).toEqual(expect.arrayContaining(['kind', 'profile', 'profiles']));
   });
 
   it('needs an API key once keys exist', async () => {
@@ -212,6 +287,32 @@ describe('/v1/jobs on a real server (local pool)', () => {
     expect((await fetch(`${url}/v1/jobs`)).status).toBe(401);
     // like every /v1 route
     expect((await fetch(`${url}/v1/schema/study`)).status).toBe(401);
+  });
+
+  it('shows a key only the jobs it submitted; an admin key sees every job', async () => {
+    const alice = app.concord.keys.create('alice');
+    const bob = app.concord.keys.create('bob');
+    const admin = app.concord.keys.create('ops', null, { admin: true });
+    const as = (k: { key: string }) => ({ authorization: `Bearer ${k.key}` });
+    const post = await fetch(`${url}/v1/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...as(alice) },
+      body: JSON.stringify(tinyStudy(1, 0)),
+    });
+    const { id } = (await post.json()) as { id: string };
+    const ids = async (k: { key: string }) =>
+      ((await (await fetch(`${url}/v1/jobs`, { headers: as(k) })).json()) as { items: { jobId: string }[] }).items.map(
+        (j) => j.jobId,
+      );
+    expect(await ids(alice)).toContain(id);
+    expect(await ids(bob)).not.toContain(id);
+    expect(await ids(admin)).toContain(id);
+    // Bob cannot read, stream, fetch the results of, or cancel Alice's job: it looks missing.
+    for (const path of [`/v1/jobs/${id}`, `/v1/jobs/${id}/events`, `/v1/jobs/${id}/results`])
+      expect((await fetch(`${url}${path}`, { headers: as(bob) })).status).toBe(404);
+    expect((await fetch(`${url}/v1/jobs/${id}`, { method: 'DELETE', headers: as(bob) })).status).toBe(404);
+    expect((await fetch(`${url}/v1/jobs/${id}`, { headers: as(alice) })).status).toBe(200);
+    expect((await fetch(`${url}/v1/jobs/${id}`, { headers: as(admin) })).status).toBe(200);
   });
 });
 

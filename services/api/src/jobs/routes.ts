@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import {
   type JobDetails,
   type JobEvent,
+  LearningStudySchema,
   planStudy,
   publicStatus,
   StudySchema,
@@ -16,6 +17,7 @@ import {
 } from '@concord/pipeline';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
+import type { Viewer } from '../auth.ts';
 import { API_ERRORS, ApiError } from '../errors.ts';
 import { ErrorReply } from '../schemas.ts';
 import { importJobScores } from './import-scores.ts';
@@ -58,8 +60,9 @@ function summary(d: JobDetails) {
 
 export async function jobRoutes(app: FastifyInstance): Promise<void> {
   const jobs = () => app.concord.jobs;
-  const find = async (id: string): Promise<JobDetails> => {
-    const d = await jobs().status(id);
+  // A job another key submitted looks missing (404), like an array or a score the viewer does not own.
+  const find = async (id: string, viewer: Viewer): Promise<JobDetails> => {
+    const d = app.concord.jobOwners.visible(id, viewer) ? await jobs().status(id) : undefined;
     if (!d) throw new ApiError(404, API_ERRORS.NOT_FOUND, `id: no job ${id}`, { field: 'id' });
     return d;
   };
@@ -78,11 +81,27 @@ export async function jobRoutes(app: FastifyInstance): Promise<void> {
     async (_request, reply) => reply.type('application/schema+json').send(JSON.stringify(StudySchema)),
   );
 
+  app.get(
+    '/v1/schema/learning-study',
+    {
+      schema: {
+        summary:
+          'the JSON Schema of a learning-rule study (kind: learning-rules), the other study POST /v1/jobs accepts',
+        operationId: 'learningStudySchema',
+        tags: ['jobs'],
+        security: [{ bearer: [] }],
+        response: { 200: Type.Unknown() },
+      },
+    },
+    async (_request, reply) => reply.type('application/schema+json').send(JSON.stringify(LearningStudySchema)),
+  );
+
   app.post(
     '/v1/jobs',
     {
       schema: {
-        summary: 'submit a study (the JSON form of a study file; see GET /v1/schema/study) as a job',
+        summary:
+          'submit a study (the JSON form of a study file: GET /v1/schema/study, or a learning-rule study: GET /v1/schema/learning-study) as a job',
         operationId: 'submitJob',
         tags: ['jobs'],
         security: [{ bearer: [] }],
@@ -96,6 +115,7 @@ export async function jobRoutes(app: FastifyInstance): Promise<void> {
       const outputDir = join(app.concord.jobsDir, `${Date.now()}-${name.slice(0, 60)}`);
       const plan = planStudy(request.body, { baseDir: app.concord.jobsDir, outputDir });
       const { jobId } = await jobs().submit(plan);
+      app.concord.jobOwners.record(jobId, request.viewer);
       // Its scores join the stored scores once it finished (GET /v1/scores?tag=job:<id>).
       const owner = request.viewer.keyId;
       const unsubscribe = jobs().subscribe(jobId, (e) => {
@@ -115,14 +135,16 @@ export async function jobRoutes(app: FastifyInstance): Promise<void> {
     '/v1/jobs',
     {
       schema: {
-        summary: 'every job the engine knows, newest first',
+        summary: 'the jobs this key submitted (every job the engine knows for an admin key), newest first',
         operationId: 'listJobs',
         tags: ['jobs'],
         security: [{ bearer: [] }],
         response: { 200: Type.Object({ items: Type.Array(JobSummary) }), '4xx': ErrorReply },
       },
     },
-    async () => ({ items: (await jobs().list()).map(summary) }),
+    async (request) => ({
+      items: (await jobs().list()).filter((d) => app.concord.jobOwners.visible(d.jobId, request.viewer)).map(summary),
+    }),
   );
 
   app.get(
@@ -137,7 +159,7 @@ export async function jobRoutes(app: FastifyInstance): Promise<void> {
         response: { 200: JobSummary, '4xx': ErrorReply },
       },
     },
-    async (request) => summary(await find((request.params as { id: string }).id)),
+    async (request) => summary(await find((request.params as { id: string }).id, request.viewer)),
   );
 
   app.get(
@@ -153,7 +175,7 @@ export async function jobRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const d = await find((request.params as { id: string }).id);
+      const d = await find((request.params as { id: string }).id, request.viewer);
       if (!d.results)
         throw new ApiError(409, API_ERRORS.JOB_NOT_FINISHED, `id: job ${d.jobId} has no results yet (${d.state})`, {
           field: 'id',
@@ -176,9 +198,10 @@ export async function jobRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const id = (request.params as { id: string }).id;
+      await find(id, request.viewer);
       if (!(await jobs().cancel(id)))
         throw new ApiError(404, API_ERRORS.NOT_FOUND, `id: no job ${id}`, { field: 'id' });
-      return summary(await find(id));
+      return summary(await find(id, request.viewer));
     },
   );
 
@@ -196,7 +219,7 @@ export async function jobRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const first = await find((request.params as { id: string }).id);
+      const first = await find((request.params as { id: string }).id, request.viewer);
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, {

@@ -64,4 +64,18 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'jobs owned by the key that submitted them',
+    sql: `
+      -- owner '' = submitted while the service had no keys. Jobs submitted elsewhere (concord jobs submit to the
+      -- same Redis) have no row: only admin keys see them.
+      CREATE TABLE job_owners (
+        job_id TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX job_owners_owner ON job_owners (owner);
+    `,
+  },
 ];
