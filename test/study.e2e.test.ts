@@ -147,6 +147,50 @@ describe('compare-models on a reduced study', () => {
     for (const src of imgs) expect(existsSync(join(dir, 'out', src))).toBe(true);
   });
 
+  it('writes rdms.json for the page: per brain dataset its mean RDM and its best and true layers, square and labelled', () => {
+    const doc = JSON.parse(readFileSync(join(dir, 'out', 'rdms.json'), 'utf8')) as {
+      rdms: { title: string; labels: string[]; rdm: number[][]; dataset: string }[];
+    };
+    for (const dataset of ['eeg', 'fmri']) {
+      const entries = doc.rdms.filter((e) => e.dataset === dataset);
+      expect(entries[0].title).toMatch(new RegExp(`^${dataset}: brain RDM \\(mean of 3`));
+      expect(entries.length).toBeGreaterThanOrEqual(2);
+      for (const e of entries) {
+        const n = e.labels.length;
+        expect(e.rdm).toHaveLength(n);
+        for (let i = 0; i < n; i++) {
+          expect(e.rdm[i]).toHaveLength(n);
+          expect(e.rdm[i][i]).toBe(0);
+          for (let j = 0; j < n; j++) {
+            expect(Number.isFinite(e.rdm[i][j])).toBe(true);
+            expect(e.rdm[i][j]).toBe(e.rdm[j][i]);
+          }
+        }
+      }
+    }
+    // The fMRI data were simulated from block_15_add's geometry: its heatmap and the brain's must agree in order
+    // (Pearson of the upper triangles, computed here), which a transposed or relabelled matrix would not.
+    const fmri = doc.rdms.filter((e) => e.dataset === 'fmri');
+    const layer = defined(
+      fmri.find((e) => e.title.startsWith('mnv2 block_15_add')),
+      'the block_15_add heatmap',
+    );
+    const upper = (m: number[][]) => m.flatMap((row, i) => row.slice(i + 1));
+    const a = upper(fmri[0].rdm);
+    const b = upper(layer.rdm);
+    const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / v.length;
+    const [ma, mb] = [mean(a), mean(b)];
+    let sab = 0;
+    let saa = 0;
+    let sbb = 0;
+    for (let k = 0; k < a.length; k++) {
+      sab += (a[k] - ma) * (b[k] - mb);
+      saa += (a[k] - ma) ** 2;
+      sbb += (b[k] - mb) ** 2;
+    }
+    expect(sab / Math.sqrt(saa * sbb)).toBeGreaterThan(0.5);
+  });
+
   it('reuses cached activations on a re-run', async () => {
     const { config } = loadStudyConfig(
       writeStudy(dir, study(dir, { brain: [study(dir).brain[1]], metrics: [{ type: 'cka' }] })),

@@ -10,10 +10,10 @@ import { compareRdms } from '@concord/rsa';
 import { ArtifactStore } from '../plan/artifact-store.ts';
 import { type PlanRunResult, runPlanInProcess } from '../plan/run-in-process.ts';
 import type { Plan } from '../plan/types.ts';
+import { type RdmEntry, rdmsDocument } from '../study/rdms-json.ts';
 import type { RdmsOutput, TrainOutput } from './items.ts';
 import { type LearningStudy, loadLearningStudy } from './load-study.ts';
 import { type PlannedStudyIds, planLearningStudy } from './plan-study.ts';
-import { type RdmEntry, rdmsDocument } from './rdms-json.ts';
 import { writeLearningReport } from './report.ts';
 import { brainSubjects, readRdmRows, type ScoresOutput } from './scores-item.ts';
 import {

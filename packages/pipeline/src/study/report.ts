@@ -13,6 +13,8 @@ export interface ReportRdm {
   title: string;
   rdm: Matrix;
   labels: string[];
+  /** The brain dataset it belongs to (the page filters heatmaps by it). */
+  dataset?: string;
 }
 
 export interface ReportInput {

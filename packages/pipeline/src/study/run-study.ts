@@ -6,12 +6,13 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type ProgressCallback, VERSION } from '@concord/core';
-import { loadHdf5 } from '@concord/io';
-import { COMPARE_METHODS, RDM_METHODS } from '@concord/rsa';
+import { loadHdf5, writeFileAtomic } from '@concord/io';
+import { COMPARE_METHODS, matrixToVector, RDM_METHODS } from '@concord/rsa';
 import { extractNetwork, type NetworkActivations, openNetworks, prepareStimuli } from './activations-stage.ts';
 import { type BrainData, loadBrainData } from './brain-stage.ts';
 import { type StudyConfig, StudyConfigError } from './config.ts';
 import { meanBrainRdm, modelRdm, scoreAll } from './metrics-stage.ts';
+import { rdmsDocument } from './rdms-json.ts';
 import { type ReportRdm, writeReport } from './report.ts';
 import { CV_PEAK_LABEL, isLayerSummary, type ResultRow, writeResults } from './results.ts';
 
@@ -144,6 +145,7 @@ export async function runStudy(config: StudyConfig, opts: RunStudyOptions = {}):
       title: `${b.name}: brain RDM (mean of ${b.subjects.length}${b.times.length ? `, ${((b.times[tIndex] ?? 0) * 1000).toFixed(0)} ms` : ''})`,
       rdm: meanBrainRdm(b, tIndex),
       labels: b.conditions,
+      dataset: b.name,
     });
     const method = rsaMetric?.modelRdmMethod ?? 'correlation';
     const shown = new Set<string>();
@@ -156,9 +158,18 @@ export async function runStudy(config: StudyConfig, opts: RunStudyOptions = {}):
         title: `${which.network} ${which.layer} (${method})`,
         rdm: modelRdm(layer.dataset, b.conditions, method).getMatrix(0),
         labels: b.conditions,
+        dataset: b.name,
       });
     }
   }
+  // The same RDMs for the web page's heatmaps (rdms.json beside results.json).
+  const rdmEntries = rdms.map((r) => ({
+    title: r.title,
+    vector: matrixToVector(r.rdm),
+    labels: r.labels,
+    ...(r.dataset ? { dataset: r.dataset } : {}),
+  }));
+  writeFileAtomic(join(outDir, 'rdms.json'), `${JSON.stringify(rdmsDocument([], rdmEntries))}\n`);
   const groundTruth = Object.fromEntries(
     brains.flatMap((b) => (b.groundTruth ? [[b.name, b.groundTruth] as const] : [])),
   );
