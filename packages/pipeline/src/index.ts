@@ -85,6 +85,7 @@ export {
   StudyConfigError,
   validateStudyConfig,
 } from './study/config.ts';
+export { COMPARISON_FINAL_ITEM, planComparisonStudy } from './study/plan-comparison.ts';
 export {
   CV_PEAK_LABEL,
   isLayerSummary,
@@ -94,5 +95,4 @@ export {
   resultsToCsv,
   writeResults,
 } from './study/results.ts';
-export { type RunStudyOptions, runStudy, type StudyOutcome } from './study/run-study.ts';
-export { planComparisonStudy, studyItem } from './study/study-item.ts';
+export { checkComparisonStudy, type RunStudyOptions, runStudy, type StudyOutcome } from './study/run-study.ts';

@@ -162,15 +162,6 @@ export const ENGINE_OPTIONS = {
   workers: { type: 'string', value: 'N', description: 'local pool size (default: the number of cores)' },
 } as const;
 
-/**
- * True when any engine flag was given. Without them a learning-rule study still runs its items on the local pool
- * (the default engine); a comparison study, which is a single item, runs in the CLI's own process, where its
- * stage-by-stage progress bars are visible (the same results.json either way: jobs.test.ts).
- */
-export function usesEngine(opts: ParsedOptions): boolean {
-  return ['engine', 'redis', 'store', 'workers'].some((f) => opts[f] !== undefined);
-}
-
 export interface EngineChoice {
   engine: 'local' | 'bullmq' | 'in-process';
   workers?: number;
@@ -195,8 +186,9 @@ export async function runComparisonOnEngine(
   ctx: CommandContext,
 ): Promise<number> {
   const choice = engineChoiceOf(opts, ctx.cwd);
-  const { ArtifactStore, planComparisonStudy, runPlan } = await import('@concord/pipeline');
+  const { ArtifactStore, checkComparisonStudy, planComparisonStudy, runPlan } = await import('@concord/pipeline');
   const t0 = performance.now();
+  await checkComparisonStudy(config);
   const plan = planComparisonStudy(config);
   const bar = ctx.progress('study items');
   const outcome = await runPlan(plan, new ArtifactStore(choice.store), {

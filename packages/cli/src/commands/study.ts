@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { ConcordError } from '@concord/core';
 import { isLearningStudyFile, loadStudyConfig, PIPELINE_ERRORS, runLearningStudy, runStudy } from '@concord/pipeline';
 import { type Command, requiredString, stringOption } from '../command.ts';
-import { ENGINE_OPTIONS, engineChoiceOf, runComparisonOnEngine, usesEngine } from './jobs.ts';
+import { ENGINE_OPTIONS, engineChoiceOf, runComparisonOnEngine } from './jobs.ts';
 
 const compareModels: Command = {
   name: 'compare-models',
@@ -27,7 +27,9 @@ const compareModels: Command = {
     const { config } = loadStudyConfig(resolve(ctx.cwd, requiredString(opts, 'config')));
     const out = stringOption(opts, 'output');
     if (out) config.output = resolve(ctx.cwd, out);
-    if (usesEngine(opts)) return runComparisonOnEngine(config, opts, ctx);
+    // Its items run on the local pool unless --engine says otherwise; --engine in-process runs them here, with a
+    // progress bar per item.
+    if (engineChoiceOf(opts, ctx.cwd).engine !== 'in-process') return runComparisonOnEngine(config, opts, ctx);
     const t0 = performance.now();
     const outcome = await runStudy(config, { progress: (label) => ctx.progress(label), log: ctx.log });
     const result = {

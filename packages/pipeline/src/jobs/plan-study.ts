@@ -2,7 +2,7 @@
  * A study as submitted (the parsed study file, or a JSON body of POST /v1/jobs) → its plan.
  * - A learning-rule study (kind: learning-rules; data/studies/learning-rules.yaml): its own planner's items plus a
  *   final `learning-finish` item (planLearningJob).
- * - A comparison study (data/studies/*.json): validated, then planned (study/study-item.ts).
+ * - A comparison study (data/studies/*.json): validated, then planned (study/plan-comparison.ts).
  * - A plan of items ({ name, items: [{id, kind, params, deps}] }, kinds from the registry): run as given (smoke
  *   runs of a cluster, tests, benchmarks).
  */
@@ -14,7 +14,7 @@ import { isLearningStudy, resolveLearningStudy } from '../learning-study/load-st
 import { planLearningStudy } from '../learning-study/plan-study.ts';
 import type { Json, Plan, PlanItem } from '../plan/types.ts';
 import { StudyConfigError, validateStudyConfig } from '../study/config.ts';
-import { planComparisonStudy } from '../study/study-item.ts';
+import { planComparisonStudy } from '../study/plan-comparison.ts';
 
 export interface PlanStudyOptions {
   /** Relative paths in the study resolve against this (the study file's folder). */

@@ -12,8 +12,12 @@ const KIND_MODULES: Record<string, () => Promise<ItemKind>> = {
   'pipeline.noop': () => import('../executors/builtin-kinds.ts').then((m) => m.noopItem),
   'pipeline.fail': () => import('../executors/builtin-kinds.ts').then((m) => m.failItem),
   'pipeline.collect': () => import('../executors/builtin-kinds.ts').then((m) => m.collectItem),
-  // the comparison study of data/studies/*.json (one item for now)
-  study: () => import('../study/study-item.ts').then((m) => m.studyItem),
+  // the comparison study of data/studies/*.json (study/plan-comparison.ts)
+  'study-stimuli': () => import('../study/study-items.ts').then((m) => m.stimuliItem),
+  'study-activations': () => import('../study/study-items.ts').then((m) => m.activationsItem),
+  'study-brain': () => import('../study/study-items.ts').then((m) => m.brainItem),
+  'study-scores': () => import('../study/study-items.ts').then((m) => m.scoresItem),
+  'study-report': () => import('../study/study-items.ts').then((m) => m.reportItem),
   'learning-stimuli': () => import('../learning-study/items.ts').then((m) => m.stimuliItem),
   'learning-train': () => import('../learning-study/items.ts').then((m) => m.trainItem),
   'learning-rdms': () => import('../learning-study/items.ts').then((m) => m.rdmsItem),

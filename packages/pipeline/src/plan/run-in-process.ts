@@ -3,7 +3,7 @@
  * the store. The reference the other executors are checked against.
  */
 
-import { ConcordError } from '@concord/core';
+import { ConcordError, type ProgressCallback } from '@concord/core';
 import { PIPELINE_ERRORS } from '../errors.ts';
 import type { ArtifactStore } from './artifact-store.ts';
 import { contentKey } from './content-key.ts';
@@ -49,7 +49,12 @@ export function topologicalOrder(plan: Plan): PlanItem[] {
 export async function runPlanInProcess(
   plan: Plan,
   store: ArtifactStore,
-  opts: { signal?: AbortSignal; onItem?: (id: string, done: number, total: number) => void } = {},
+  opts: {
+    signal?: AbortSignal;
+    onItem?: (id: string, done: number, total: number) => void;
+    /** Progress inside an item (a bar per item in the CLI). */
+    itemProgress?: (item: PlanItem) => ProgressCallback | undefined;
+  } = {},
 ): Promise<PlanRunResult> {
   const outputs = new Map<string, Json>();
   const keys = new Map<string, string>();
@@ -69,7 +74,14 @@ export async function runPlanInProcess(
     if (out === undefined) {
       const deps: Record<string, Json> = {};
       for (const d of item.deps) deps[d] = outputs.get(d) ?? null;
-      out = await kind.run(item.params, { deps, store, key, signal: opts.signal });
+      const onProgress = opts.itemProgress?.(item);
+      out = await kind.run(item.params, {
+        deps,
+        store,
+        key,
+        signal: opts.signal,
+        ...(onProgress ? { onProgress } : {}),
+      });
       store.put(key, out);
       executed.push(item.id);
     }
