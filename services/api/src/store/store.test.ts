@@ -38,11 +38,14 @@ describe('migrations', () => {
     expect(() => migrate(db, next)).toThrow();
     expect(version()).toBe(MIGRATIONS.length);
     expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'extra'").get()).toBeUndefined();
-    const good = [...MIGRATIONS, { version: 2, name: 'notes', sql: 'ALTER TABLE scores ADD COLUMN note TEXT' }];
-    expect(migrate(db, good)).toBe(2);
+    const next1 = MIGRATIONS.length + 1;
+    const good = [...MIGRATIONS, { version: next1, name: 'notes', sql: 'ALTER TABLE scores ADD COLUMN note TEXT' }];
+    expect(migrate(db, good)).toBe(next1);
     db.close();
     const reopened = openDatabase(dir, good);
-    expect((reopened.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get() as { n: number }).n).toBe(2);
+    expect((reopened.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get() as { n: number }).n).toBe(next1);
+    const columns = reopened.prepare('PRAGMA table_info(scores)').all() as { name: string }[];
+    expect(columns.map((c) => c.name)).toContain('note');
     reopened.close();
   });
 
