@@ -29,9 +29,15 @@ const compareModels: Command = {
     if (out) config.output = resolve(ctx.cwd, out);
     // Its items run on the local pool unless --engine says otherwise; --engine in-process runs them here, with a
     // progress bar per item.
-    if (engineChoiceOf(opts, ctx.cwd).engine !== 'in-process') return runComparisonOnEngine(config, opts, ctx);
+    const choice = engineChoiceOf(opts, ctx.cwd);
+    if (choice.engine !== 'in-process') return runComparisonOnEngine(config, opts, ctx);
     const t0 = performance.now();
-    const outcome = await runStudy(config, { progress: (label) => ctx.progress(label), log: ctx.log });
+    const outcome = await runStudy(config, {
+      progress: (label) => ctx.progress(label),
+      log: ctx.log,
+      // the study's own store (beside its activation cache) unless --store names one
+      ...(opts.store !== undefined ? { storeDir: choice.store } : {}),
+    });
     const result = {
       study: config.name,
       report: outcome.report,

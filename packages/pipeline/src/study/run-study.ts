@@ -34,6 +34,8 @@ export interface RunStudyOptions {
   /** Progress bar factory (one per item). */
   progress?: (label: string) => ProgressCallback;
   log?: (message: string) => void;
+  /** The artifact store (default: <cache>/pipeline beside the activation cache). */
+  storeDir?: string;
 }
 
 /** The stage an item belongs to, for timings and progress labels. */
@@ -77,7 +79,7 @@ export async function runStudy(config: StudyConfig, opts: RunStudyOptions = {}):
   timings['open models'] = (performance.now() - t0) / 1000;
 
   const plan = planComparisonStudy(config);
-  const store = new ArtifactStore(join(cacheDir, 'pipeline'));
+  const store = new ArtifactStore(opts.storeDir ?? join(cacheDir, 'pipeline'));
   const kindOf = new Map(plan.items.map((it) => [it.id, it.kind]));
   t0 = performance.now();
   const run = await runPlanInProcess(plan, store, {
