@@ -64,7 +64,8 @@ export async function checkComparisonStudy(config: StudyConfig): Promise<void> {
   // HDF5 / MAT v7.3 support loads on demand: when any file of the study could need it.
   if (/\.(mat|set|h5|hdf5)"/i.test(JSON.stringify(config))) await loadHdf5();
   const cacheDir = config.cache ?? join(resolve(config.output), '..', '.concord-cache');
-  await openNetworks(config.networks, cacheDir);
+  const models = await openNetworks(config.networks, cacheDir);
+  for (const m of models.values()) await m.dispose();
 }
 
 export async function runStudy(config: StudyConfig, opts: RunStudyOptions = {}): Promise<StudyOutcome> {

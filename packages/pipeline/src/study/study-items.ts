@@ -47,8 +47,14 @@ export const activationsItem: ItemKind = {
     await hdf5IfNeeded(params);
     const stimuli = ctx.deps[p.stimuli] as unknown as StimulusSet;
     const models = await openNetworks([p.network], p.cache);
-    const net = await extractNetwork(p.network, models.get(p.network.name), stimuli, p.cache, ctx.onProgress);
-    return asJson(saveActivations(ctx.store.filesDir(ctx.key), net));
+    const model = models.get(p.network.name);
+    try {
+      const net = await extractNetwork(p.network, model, stimuli, p.cache, ctx.onProgress);
+      return asJson(saveActivations(ctx.store.filesDir(ctx.key), net));
+    } finally {
+      // a worker runs many items: release the session's native memory now
+      await model?.dispose();
+    }
   },
 };
 
