@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OnnxModel } from '@concord/activations';
-import { repoPath } from '@concord/core/testing';
+import { pearsonReference, repoPath } from '@concord/core/testing';
 import { readMat, readNpy } from '@concord/io';
 import {
   ArtifactStore,
@@ -283,19 +283,7 @@ describe('learning-rule study, reduced (bp + softhebb + stdp)', () => {
       }
       return r;
     };
-    const pearson = (a: number[], b: number[]) => {
-      const ma = a.reduce((x, y) => x + y, 0) / a.length;
-      const mb = b.reduce((x, y) => x + y, 0) / b.length;
-      let ab = 0;
-      let aa = 0;
-      let bb = 0;
-      for (let k = 0; k < a.length; k++) {
-        ab += (a[k] - ma) * (b[k] - mb);
-        aa += (a[k] - ma) ** 2;
-        bb += (b[k] - mb) ** 2;
-      }
-      return ab / Math.sqrt(aa * bb);
-    };
+    const pearson = pearsonReference;
     const values = [...bySubject.values()].map((sessions) => {
       const mean = sessions[0].map((_, k) => sessions.reduce((a, v) => a + v[k], 0) / sessions.length);
       return pearson(ranks(rdm), ranks(mean));

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defined, repoPath } from '@concord/core/testing';
+import { defined, pearsonReference, repoPath } from '@concord/core/testing';
 import { CV_PEAK_LABEL, isLayerSummary, loadStudyConfig, type ResultRow, runStudy } from '@concord/pipeline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -176,19 +176,7 @@ describe('compare-models on a reduced study', () => {
       'the block_15_add heatmap',
     );
     const upper = (m: number[][]) => m.flatMap((row, i) => row.slice(i + 1));
-    const a = upper(fmri[0].rdm);
-    const b = upper(layer.rdm);
-    const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / v.length;
-    const [ma, mb] = [mean(a), mean(b)];
-    let sab = 0;
-    let saa = 0;
-    let sbb = 0;
-    for (let k = 0; k < a.length; k++) {
-      sab += (a[k] - ma) * (b[k] - mb);
-      saa += (a[k] - ma) ** 2;
-      sbb += (b[k] - mb) ** 2;
-    }
-    expect(sab / Math.sqrt(saa * sbb)).toBeGreaterThan(0.5);
+    expect(pearsonReference(upper(fmri[0].rdm), upper(layer.rdm))).toBeGreaterThan(0.5);
   });
 
   it('reuses cached activations on a re-run', async () => {

@@ -3,23 +3,12 @@
  * (pairwise-complete). Expected values are computed here from those entries with textbook formulas.
  */
 import { Matrix, Rng } from '@concord/core';
+import { pearsonReference } from '@concord/core/testing';
 import { describe, expect, it } from 'vitest';
 import { compareRdms } from './compare.ts';
 import { Rdms } from './rdms.ts';
 
-function pearson(x: number[], y: number[]): number {
-  const mx = x.reduce((s, v) => s + v, 0) / x.length;
-  const my = y.reduce((s, v) => s + v, 0) / y.length;
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (let k = 0; k < x.length; k++) {
-    sxy += (x[k] - mx) * (y[k] - my);
-    sxx += (x[k] - mx) ** 2;
-    syy += (y[k] - my) ** 2;
-  }
-  return sxy / Math.sqrt(sxx * syy);
-}
+const pearson = pearsonReference;
 
 function cosine(x: number[], y: number[]): number {
   let sxy = 0;

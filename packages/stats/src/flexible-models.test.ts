@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Matrix } from '@concord/core';
+import { pearsonReference } from '@concord/core/testing';
 import { compareRdms, Rdms } from '@concord/rsa';
 import { describe, expect, it } from 'vitest';
 import { bootstrapCrossval, crossval, evalDualBootstrapCrossval, SampleRdms, setsKFold } from './crossval.ts';
@@ -79,18 +80,7 @@ describe('fitters vs rsatoolbox (fit_regress_nn, fit_regress, fit_select, fit_in
       const r = data.getVectors();
       let s = 0;
       for (let i = 0; i < r.rows; i++) {
-        const y = r.row(i);
-        const mp = pred.reduce((a, b) => a + b, 0) / pred.length;
-        const my = Array.from(y).reduce((a, b) => a + b, 0) / y.length;
-        let xy = 0;
-        let xx = 0;
-        let yy = 0;
-        for (let k = 0; k < y.length; k++) {
-          xy += (pred[k] - mp) * (y[k] - my);
-          xx += (pred[k] - mp) ** 2;
-          yy += (y[k] - my) ** 2;
-        }
-        s += xy / Math.sqrt(xx * yy) / r.rows;
+        s += pearsonReference(pred, r.row(i)) / r.rows;
       }
       return s;
     };

@@ -159,3 +159,27 @@ export function defined<T>(value: T | null | undefined, what = 'value'): T {
   if (value === null || value === undefined) throw new Error(`expected ${what} to be present, received ${value}`);
   return value;
 }
+
+/**
+ * Pearson's r written out plainly (two-pass means, no library code): the independent computation tests compare
+ * Concord's correlations and RDM agreements against.
+ */
+export function pearsonReference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let sa = 0;
+  let sb = 0;
+  for (let k = 0; k < a.length; k++) {
+    sa += a[k];
+    sb += b[k];
+  }
+  const ma = sa / a.length;
+  const mb = sb / b.length;
+  let ab = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let k = 0; k < a.length; k++) {
+    ab += (a[k] - ma) * (b[k] - mb);
+    aa += (a[k] - ma) ** 2;
+    bb += (b[k] - mb) ** 2;
+  }
+  return ab / Math.sqrt(aa * bb);
+}
