@@ -24,7 +24,8 @@ export interface FinishParams {
 
 export const finishItem: ItemKind = {
   kind: 'learning-finish',
-  version: '2',
+  // 3: rows name their metric in the pipeline's vocabulary (rsa:correlation/spearman)
+  version: '3',
   async run(params, ctx) {
     const p = params as unknown as FinishParams;
     const loaded = resolveLearningStudy(p.study, { file: p.file, baseDir: p.baseDir, profile: p.profile });

@@ -10,6 +10,7 @@ import { compareRdms } from '@concord/rsa';
 import { ArtifactStore } from '../plan/artifact-store.ts';
 import { type PlanRunResult, runPlanInProcess } from '../plan/run-in-process.ts';
 import type { Plan } from '../plan/types.ts';
+import { metricName } from '../scores/metrics.ts';
 import { type RdmEntry, rdmsDocument } from '../study/rdms-json.ts';
 import type { RdmsOutput, TrainOutput } from './items.ts';
 import { type LearningStudy, loadLearningStudy } from './load-study.ts';
@@ -226,7 +227,8 @@ export async function finishLearningStudy(
         layer: m.layer,
         dataset: ds.dataset,
         subjectCount: ds.subjectCount,
-        metric: study.metric,
+        // the pipeline's one metric vocabulary: correlation-distance RDMs compared by the study's comparator
+        metric: metricName({ type: 'rsa', modelRdmMethod: 'correlation', compare: study.metric }),
         value: s.value,
         ciLower: s.ciLower,
         ciUpper: s.ciUpper,
