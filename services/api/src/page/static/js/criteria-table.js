@@ -3,16 +3,16 @@
  * seeds, and brain similarity at its highest-scoring layer (mean over seeds) per dataset and metric; then the
  * pairwise tests between rules as the study computed them.
  */
-import { fmt, h } from './dom.js';
+import { fmt, h, tableWrap } from './dom.js';
 
 const mean = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
 const finite = (v) => typeof v === 'number' && Number.isFinite(v);
 const yesNo = (v) => (v === true ? 'yes' : v === false ? 'no' : '–');
 
 function table(id, caption, head, rows) {
-  return h(
-    'div',
-    { class: 'table-wrap' },
+  return tableWrap(
+    caption,
+    {},
     h(
       'table',
       { id },

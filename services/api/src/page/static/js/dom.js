@@ -52,3 +52,11 @@ export function selectField(id, label, values, onChange) {
   );
   return { element: h('div', { class: 'field' }, h('label', { for: id }, label), select), select };
 }
+
+/**
+ * The scrolling box around a wide table: focusable and named, so keyboard users can scroll it (WCAG 2.1.1; axe
+ * `scrollable-region-focusable`).
+ */
+export function tableWrap(label, attrs = {}, ...children) {
+  return h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': label, ...attrs }, ...children);
+}

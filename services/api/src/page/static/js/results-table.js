@@ -2,7 +2,7 @@
  * The results table: columns for the study's row shape, sort by any column (header buttons; aria-sort), filters by
  * rule / network / layer / dataset / metric, and rows shown a page at a time.
  */
-import { announce, fmt, h, selectField } from './dom.js';
+import { announce, fmt, h, selectField, tableWrap } from './dom.js';
 
 const PAGE = 100;
 
@@ -145,7 +145,7 @@ export function resultsTable(kind, rows, onFilter = () => {}) {
     'div',
     {},
     filterBar,
-    h('div', { class: 'table-wrap' }, h('table', { id: 'results-table' }, caption, h('thead', {}, headRow), body)),
+    tableWrap('Results', {}, h('table', { id: 'results-table' }, caption, h('thead', {}, headRow), body)),
     h('div', { class: 'buttons' }, more),
   );
   return { element };

@@ -1,6 +1,6 @@
 /** Studies (GET /v1/studies) and jobs (GET /v1/jobs) with live progress from each running job's event stream. */
 import { ApiFailure, api } from '../api.js';
-import { errorText, fmt, h } from '../dom.js';
+import { errorText, fmt, h, tableWrap } from '../dom.js';
 import { jobList, jobProgress, TERMINAL } from '../jobs.js';
 
 export async function renderHome(view, signal) {
@@ -26,9 +26,9 @@ async function renderStudies(box, signal) {
     return;
   }
   box.append(
-    h(
-      'div',
-      { class: 'table-wrap' },
+    tableWrap(
+      'Studies',
+      {},
       h(
         'table',
         { id: 'studies-table' },
@@ -103,9 +103,9 @@ async function renderJobs(box, signal) {
     return row;
   });
   box.append(
-    h(
-      'div',
-      { class: 'table-wrap' },
+    tableWrap(
+      'Jobs',
+      {},
       h(
         'table',
         { id: 'jobs-table' },

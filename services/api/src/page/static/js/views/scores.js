@@ -3,7 +3,7 @@
  * document lists, so it follows the service's vocabulary), a table of the page, and "next page" by cursor.
  */
 import { api } from '../api.js';
-import { errorText, fmt, h } from '../dom.js';
+import { errorText, fmt, h, tableWrap } from '../dom.js';
 
 const FALLBACK_FIELDS = ['model', 'layer', 'dataset', 'subject', 'roi', 'metric', 'endpoint', 'tag'];
 
@@ -39,7 +39,7 @@ export async function renderScores(view, signal) {
     ['25', '100', '500'].map((n) => h('option', { value: n, selected: n === '100' }, n)),
   );
   const status = h('p', { role: 'status' });
-  const table = h('div', { class: 'table-wrap', id: 'scores-result' });
+  const table = tableWrap('Scores', { id: 'scores-result' });
   const next = h('button', { type: 'button', hidden: true }, 'Next page');
   let cursor = null;
 
