@@ -114,7 +114,7 @@ describe('malformed NIfTI files', () => {
     );
     await expect(readNifti(q)).rejects.toMatchObject({ code: FMRI_ERRORS.TRUNCATED });
   });
-  it('dim[0] out of range and negative dims', async () => {
+  it('dim[0] out of range, negative dims and zero-length dims (fuzz case nifti #3195: dim[2] = dim[3] = 0)', async () => {
     await expectBoth(
       put(
         'ndim.nii',
@@ -130,6 +130,14 @@ describe('malformed NIfTI files', () => {
       ),
       FMRI_ERRORS.BAD_HEADER,
       'dim[2]',
+    );
+    await expectBoth(
+      put(
+        'zerodim.nii',
+        mutate((v) => v.setInt16(46, 0, true)),
+      ),
+      FMRI_ERRORS.BAD_HEADER,
+      'dim[3]',
     );
   });
   it('unsupported and unknown datatypes', async () => {

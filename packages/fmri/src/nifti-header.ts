@@ -257,12 +257,14 @@ function finish(
     });
   }
   const shape = dim.slice(1, ndim + 1);
+  // NIfTI-1: "dim[i] = length of dimension #i, i=1..dim[0] (must be positive)". A zero-length axis would make an
+  // image of no voxels that every consumer then trips over; the pymvpa/nibabel files never have one.
   shape.forEach((n, k) => {
-    if (!Number.isSafeInteger(n) || n < 0) {
+    if (!Number.isSafeInteger(n) || n < 1) {
       throw new FileFormatError(
         FMRI_ERRORS.BAD_HEADER,
         file,
-        `dim[${k + 1}] is ${n}, expected a non-negative integer`,
+        `dim[${k + 1}] is ${n}, expected a positive integer (dim[1..dim[0]] must be positive)`,
         { offset: offsets.dim, field: `dim[${k + 1}]`, received: n },
       );
     }
