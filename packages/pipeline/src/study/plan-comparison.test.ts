@@ -3,6 +3,9 @@
  * waits for the network it copies, scores for their dataset and network, the report for everything), and a bad
  * metric refused at planning, before any item runs.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { StudyConfig } from './config.ts';
 import { planComparisonStudy } from './plan-comparison.ts';
@@ -54,6 +57,23 @@ describe('planComparisonStudy', () => {
     const b = planComparisonStudy(config({ output: '/elsewhere/out', cache: '/tmp/concord-graph/.concord-cache' }));
     expect(JSON.stringify(a.items)).not.toContain('/tmp/concord-graph/out');
     expect(b.items).toEqual(a.items);
+  });
+
+  it("fingerprints the files an item reads: replacing a recording in place changes that dataset's items only", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'concord-fingerprint-'));
+    try {
+      const file = join(dir, 'rdms.mat');
+      writeFileSync(file, 'first');
+      const c = config({ brain: [{ name: 'ready', type: 'rdms', file }] });
+      const before = planComparisonStudy(c).items;
+      writeFileSync(file, 'second version'); // another size: another fingerprint, whatever the clock
+      const after = planComparisonStudy(c).items;
+      const changed = after.filter((it, i) => JSON.stringify(it) !== JSON.stringify(before[i])).map((it) => it.id);
+      expect(changed).toEqual(['brain/ready']);
+      expect(JSON.stringify(after.find((it) => it.id === 'brain/ready')?.params)).toContain('"14:');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses an unknown comparator at planning, naming the entry', () => {

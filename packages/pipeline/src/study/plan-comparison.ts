@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { COMPARE_METHODS, RDM_METHODS } from '@concord/rsa';
 import type { Json, Plan, PlanItem } from '../plan/types.ts';
 import { type StudyConfig, StudyConfigError } from './config.ts';
+import { inputFingerprint } from './input-fingerprint.ts';
 import type { ReportParams } from './study-items.ts';
 
 export const COMPARISON_FINAL_ITEM = 'study';
@@ -51,18 +52,22 @@ export function planComparisonStudy(config: StudyConfig): Plan {
     items.push({ id, kind, params: params as Json, deps });
     return id;
   };
-  const stimuli = add('stimuli', 'study-stimuli', { stimuli: config.stimuli }, []);
+  // Items that read user files carry those files' fingerprints (the activation cache is not an input).
+  const inputs = (v: unknown) => inputFingerprint(v, new Set(['cache']));
+  const stimuli = add('stimuli', 'study-stimuli', { stimuli: config.stimuli, inputs: inputs(config.stimuli) }, []);
   const networks = new Map<string, string>();
   for (const net of config.networks)
     networks.set(
       net.name,
-      add(`activations/${net.name}`, 'study-activations', { network: net, cache, stimuli }, [stimuli]),
+      add(`activations/${net.name}`, 'study-activations', { network: net, cache, stimuli, inputs: inputs(net) }, [
+        stimuli,
+      ]),
     );
   const first = networks.get(config.networks[0].name) as string;
   const brains = config.brain.map((b) => {
     const sim = 'simulate' in b && b.simulate ? networks.get(b.simulate.network) : undefined;
     const needs = [...new Set([first, ...(sim ? [sim] : [])])];
-    return add(`brain/${b.name}`, 'study-brain', { brain: b, networks: needs }, needs);
+    return add(`brain/${b.name}`, 'study-brain', { brain: b, networks: needs, inputs: inputs(b) }, needs);
   });
   const scores = config.brain.map((b, bi) =>
     config.networks.map((net) => {
