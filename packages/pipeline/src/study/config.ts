@@ -4,7 +4,7 @@
  */
 
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { ReduceSpec } from '@concord/activations';
 import { ConcordError } from '@concord/core';
 import { parse as parseYaml } from 'yaml';
@@ -115,6 +115,16 @@ export interface StudyConfig {
   brain: BrainConfig[];
   metrics: MetricConfig[];
   seed?: number;
+}
+
+/** The study's activation cache folder: its `cache`, else `.concord-cache` beside the output folder. */
+export function studyCacheDir(config: Pick<StudyConfig, 'output' | 'cache'>): string {
+  return config.cache ?? join(resolve(config.output), '..', '.concord-cache');
+}
+
+/** HDF5 / MAT v7.3 support loads on demand: when any file a study entry names could need it. */
+export async function loadHdf5IfNamed(entry: unknown): Promise<void> {
+  if (/\.(mat|set|h5|hdf5)"/i.test(JSON.stringify(entry))) await (await import('@concord/io')).loadHdf5();
 }
 
 export function loadStudyConfig(path: string): { config: StudyConfig; baseDir: string } {

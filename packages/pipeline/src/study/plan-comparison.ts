@@ -7,10 +7,10 @@
  * recordings, and is copied to the output folder by the executor. Paths are absolute; the activation cache is
  * pinned beside the output folder unless the study names one.
  */
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { COMPARE_METHODS, RDM_METHODS } from '@concord/rsa';
 import type { Json, Plan, PlanItem } from '../plan/types.ts';
-import { type StudyConfig, StudyConfigError } from './config.ts';
+import { type StudyConfig, StudyConfigError, studyCacheDir } from './config.ts';
 import { inputFingerprint } from './input-fingerprint.ts';
 import type { ReportParams } from './study-items.ts';
 
@@ -44,7 +44,7 @@ export function checkMetricOptions(config: StudyConfig): void {
 export function planComparisonStudy(config: StudyConfig): Plan {
   checkMetricOptions(config);
   const output = resolve(config.output);
-  const cache = config.cache ?? join(output, '..', '.concord-cache');
+  const cache = studyCacheDir(config);
   // The output folder is not part of any item: the same study written elsewhere is the same computation.
   const { output: _output, ...rest } = config;
   const items: PlanItem[] = [];

@@ -8,14 +8,13 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ProgressCallback } from '@concord/core';
-import { loadHdf5 } from '@concord/io';
 import { materializeOutputs } from '../executors/materialize.ts';
 import { preparePlan } from '../executors/prepared-plan.ts';
 import { ArtifactStore } from '../plan/artifact-store.ts';
 import { runPlanInProcess } from '../plan/run-in-process.ts';
 import type { PlanItem } from '../plan/types.ts';
 import { openNetworks } from './activations-stage.ts';
-import type { StudyConfig } from './config.ts';
+import { loadHdf5IfNamed, type StudyConfig, studyCacheDir } from './config.ts';
 import { checkMetricOptions, planComparisonStudy } from './plan-comparison.ts';
 import type { ResultRow } from './results.ts';
 import type { ActivationsFile } from './stage-files.ts';
@@ -38,20 +37,19 @@ export interface RunStudyOptions {
   storeDir?: string;
 }
 
-/** The stage an item belongs to, for timings and progress labels. */
-const STAGES: Record<string, string> = {
-  'study-stimuli': 'stimuli',
-  'study-activations': 'activations',
-  'study-brain': 'brain data',
-  'study-scores': 'metrics',
-  'study-report': 'results and report',
+/** Per item kind: the stage its time counts towards, and the word its progress bar starts with. */
+const STAGES: Record<string, { stage: string; bar: string }> = {
+  'study-stimuli': { stage: 'stimuli', bar: 'stimuli' },
+  'study-activations': { stage: 'activations', bar: 'activations' },
+  'study-brain': { stage: 'brain data', bar: 'brain' },
+  'study-scores': { stage: 'metrics', bar: 'metrics' },
+  'study-report': { stage: 'results and report', bar: 'results and report' },
 };
 
+/** 'activations/mnv2' → 'activations mnv2'; items without a sub-name keep their id. */
 function progressLabel(item: PlanItem): string {
   const [, ...rest] = item.id.split('/');
-  return rest.length
-    ? `${STAGES[item.kind] === 'brain data' ? 'brain' : STAGES[item.kind]} ${rest.join('/')}`
-    : item.id;
+  return rest.length ? `${STAGES[item.kind]?.bar ?? item.kind} ${rest.join('/')}` : item.id;
 }
 
 /**
@@ -61,10 +59,8 @@ function progressLabel(item: PlanItem): string {
  */
 export async function checkComparisonStudy(config: StudyConfig): Promise<void> {
   checkMetricOptions(config);
-  // HDF5 / MAT v7.3 support loads on demand: when any file of the study could need it.
-  if (/\.(mat|set|h5|hdf5)"/i.test(JSON.stringify(config))) await loadHdf5();
-  const cacheDir = config.cache ?? join(resolve(config.output), '..', '.concord-cache');
-  const models = await openNetworks(config.networks, cacheDir);
+  await loadHdf5IfNamed(config);
+  const models = await openNetworks(config.networks, studyCacheDir(config));
   for (const m of models.values()) await m.dispose();
 }
 
@@ -72,7 +68,6 @@ export async function runStudy(config: StudyConfig, opts: RunStudyOptions = {}):
   const log = opts.log ?? (() => {});
   const progress = opts.progress;
   const outDir = resolve(config.output);
-  const cacheDir = config.cache ?? join(outDir, '..', '.concord-cache');
   const timings: Record<string, number> = {};
   let t0 = performance.now();
 
@@ -80,13 +75,13 @@ export async function runStudy(config: StudyConfig, opts: RunStudyOptions = {}):
   timings['open models'] = (performance.now() - t0) / 1000;
 
   const plan = planComparisonStudy(config);
-  const store = new ArtifactStore(opts.storeDir ?? join(cacheDir, 'pipeline'));
+  const store = new ArtifactStore(opts.storeDir ?? join(studyCacheDir(config), 'pipeline'));
   const kindOf = new Map(plan.items.map((it) => [it.id, it.kind]));
   t0 = performance.now();
   const run = await runPlanInProcess(plan, store, {
     itemProgress: progress ? (item) => progress(progressLabel(item)) : undefined,
     onItem: (id) => {
-      const stage = STAGES[kindOf.get(id) ?? ''] ?? id;
+      const stage = STAGES[kindOf.get(id) ?? '']?.stage ?? id;
       timings[stage] = (timings[stage] ?? 0) + (performance.now() - t0) / 1000;
       t0 = performance.now();
     },

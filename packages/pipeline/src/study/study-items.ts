@@ -6,11 +6,17 @@
  */
 import { cpSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadHdf5 } from '@concord/io';
 import type { ItemKind, Json } from '../plan/types.ts';
 import { extractNetwork, openNetworks, prepareStimuli, type StimulusSet } from './activations-stage.ts';
 import { loadBrainData } from './brain-stage.ts';
-import type { BrainConfig, MetricConfig, NetworkConfig, StimuliConfig, StudyConfig } from './config.ts';
+import {
+  type BrainConfig,
+  loadHdf5IfNamed,
+  type MetricConfig,
+  type NetworkConfig,
+  type StimuliConfig,
+  type StudyConfig,
+} from './config.ts';
 import { scoreAll } from './metrics-stage.ts';
 import type { ResultRow } from './results.ts';
 import {
@@ -23,11 +29,6 @@ import {
   saveBrain,
 } from './stage-files.ts';
 import { writeStudyOutputs } from './study-outputs.ts';
-
-/** HDF5 / MAT v7.3 support loads on demand: when a file the item reads could need it. */
-async function hdf5IfNeeded(params: Json): Promise<void> {
-  if (/\.(mat|set|h5|hdf5)"/i.test(JSON.stringify(params))) await loadHdf5();
-}
 
 export const stimuliItem: ItemKind = {
   kind: 'study-stimuli',
@@ -44,7 +45,7 @@ export const activationsItem: ItemKind = {
   version: '1',
   async run(params, ctx) {
     const p = params as unknown as { network: NetworkConfig; cache: string; stimuli: string };
-    await hdf5IfNeeded(params);
+    await loadHdf5IfNamed(params);
     const stimuli = ctx.deps[p.stimuli] as unknown as StimulusSet;
     const models = await openNetworks([p.network], p.cache);
     const model = models.get(p.network.name);
@@ -65,7 +66,7 @@ export const brainItem: ItemKind = {
     // `networks`: the items of the networks this dataset needs (the first network's labels order the conditions;
     // a simulation copies its network's layer), first network first.
     const p = params as unknown as { brain: BrainConfig; networks: string[] };
-    await hdf5IfNeeded(params);
+    await loadHdf5IfNamed(params);
     const nets = p.networks.map((id) => loadActivations(ctx.deps[id] as unknown as ActivationsFile));
     const dir = ctx.store.filesDir(ctx.key);
     // Simulated recordings are written under <dir>/data/<name> (the report item copies them to the output).
