@@ -2,7 +2,8 @@
  * Small item kinds that ship with the engine: what the tests, the benchmarks and a smoke run of a new cluster use.
  * - pipeline.noop: returns `{ id, value }` after an optional sleep (sleepMs) or fixed CPU work (work × 10⁶ sines).
  * - pipeline.fail: always throws (a poisoned item; tests check bounded retries).
- * - pipeline.collect: one result row per dependency, written as results.json in its files folder.
+ * - pipeline.collect: one result row per dependency, written as results.json in its files folder (plus padBytes
+ *   zero bytes in padding.bin when asked: a slow-to-copy output).
  * Every kind appends one line per execution to `params.trace` (a file) when given, so a test can count executions
  * independently of the engine's own counters.
  */
@@ -73,7 +74,11 @@ export const collectItem: ItemKind = {
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([item, out]) => ({ item, ...asObject(out) }));
     const study = typeof p.study === 'string' ? p.study : 'collect';
-    writeFileAtomic(join(ctx.store.filesDir(ctx.key), 'results.json'), `${JSON.stringify({ study, rows }, null, 2)}\n`);
+    const files = ctx.store.filesDir(ctx.key);
+    writeFileAtomic(join(files, 'results.json'), `${JSON.stringify({ study, rows }, null, 2)}\n`);
+    // A large output makes copying the outputs to the study's folder slow enough for a test to watch it.
+    if (typeof p.padBytes === 'number' && p.padBytes > 0)
+      writeFileAtomic(join(files, 'padding.bin'), new Uint8Array(p.padBytes));
     return { rows: rows.length };
   },
 };

@@ -279,6 +279,9 @@ export function startBullmqWorker(o: BullmqWorkerOptions): RunningWorker {
       });
       try {
         const r = await executeItem(item, deps, store);
+        // The study's outputs are in place before the item counts as done: a client that sees 'completed' (every
+        // item done) may read results.json at once.
+        if (itemId === plan.final) await records.setResults(jobId, materializeOutputs(plan, store));
         await records.markDone(jobId, itemId, r.output);
         log(`${jobId} ${itemId}: ${r.cached ? 'from the store' : 'done'} (attempt ${attempt})`);
       } catch (e) {
@@ -290,7 +293,8 @@ export function startBullmqWorker(o: BullmqWorkerOptions): RunningWorker {
         throw e;
       }
     }
-    if (itemId === plan.final) await records.setResults(jobId, materializeOutputs(plan, store));
+    // Done before this attempt (a re-delivered item): the copy is repeated, which gives the same bytes.
+    else if (itemId === plan.final) await records.setResults(jobId, materializeOutputs(plan, store));
     // Dependents whose dependencies are all done now; enqueueing one twice is harmless (same BullMQ job id).
     const ready: string[] = [];
     for (const d of p.dependents.get(itemId) ?? []) {

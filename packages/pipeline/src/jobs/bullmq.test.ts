@@ -5,7 +5,7 @@
  * retries, rows written, duplicates and lost rows.
  */
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,7 +20,7 @@ import { hasRedisServer, startTestRedis, type TestRedis } from './redis-server.t
 /** Short locks and stall checks so a killed worker's item comes back within ~2 s. */
 const FAST: Partial<BullmqWorkerOptions> = { lockDurationMs: 1500, stalledIntervalMs: 500, maxStalledCount: 5 };
 
-function plan(dir: string, n: number, opts: { sleepMs?: number; poison?: boolean } = {}): Plan {
+function plan(dir: string, n: number, opts: { sleepMs?: number; poison?: boolean; padBytes?: number } = {}): Plan {
   const trace = join(dir, 'trace.log');
   const items = Array.from({ length: n }, (_, i) => ({
     id: `item-${String(i).padStart(2, '0')}`,
@@ -41,7 +41,7 @@ function plan(dir: string, n: number, opts: { sleepMs?: number; poison?: boolean
       {
         id: 'collect',
         kind: 'pipeline.collect',
-        params: { study: 'reliability', trace },
+        params: { study: 'reliability', trace, ...(opts.padBytes ? { padBytes: opts.padBytes } : {}) },
         deps: items.map((i) => i.id),
       },
     ],
@@ -161,6 +161,28 @@ describe.skipIf(!hasRedisServer)(
       }
       expect(outputs[1]).toBe(outputs[0]);
       expect(outputs[2]).toBe(outputs[0]);
+    }, 90_000);
+
+    it('completed means the outputs are in the study folder: every poll that sees completed finds results.json', async () => {
+      const dir = await fresh();
+      const store = join(dir, 'store');
+      startWorkers(1, store);
+      const engine = new BullmqJobEngine({ redis: redis.url, store: new ArtifactStore(store), backoffMs: 100 });
+      // 64 MB to copy: the window between the last item's end and its outputs' arrival is wide.
+      const { jobId } = await engine.submit(plan(dir, 2, { padBytes: 64 * 2 ** 20 }));
+      const t0 = Date.now();
+      let s: JobDetails | undefined;
+      for (;;) {
+        s = await engine.status(jobId);
+        if (s && terminal(s)) break;
+        if (Date.now() - t0 > 60_000) throw new Error(`timed out; last status ${JSON.stringify(s)}`);
+      }
+      expect(s?.state).toBe('completed');
+      expect(s?.results).toBe(join(dir, 'out', 'results.json'));
+      expect(existsSync(join(dir, 'out', 'results.json'))).toBe(true);
+      expect(statSync(join(dir, 'out', 'padding.bin')).size).toBe(64 * 2 ** 20);
+      await engine.close();
+      await stopWorkers();
     }, 90_000);
 
     it('a worker SIGKILLed mid-item: the item is retried by another after the stall interval, every row once', async () => {
