@@ -75,7 +75,13 @@ class Worker {
     this.proc = fork(workerFile, [], {
       execArgv: ['--import', 'tsx', '--expose-gc', '--max-old-space-size=1536', '--stack-size=2000'],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      env: { ...process.env, UV_THREADPOOL_SIZE: '1', OMP_NUM_THREADS: '1' },
+      // HDF5 reads give up (ERR_IO_HDF5_TIMEOUT) well inside the case limit, so a looping libhdf5 shows as typed.
+      env: {
+        ...process.env,
+        UV_THREADPOOL_SIZE: '1',
+        OMP_NUM_THREADS: '1',
+        CONCORD_HDF5_TIMEOUT_MS: process.env.CONCORD_HDF5_TIMEOUT_MS ?? '4000',
+      },
     });
     this.proc.stderr?.on('data', (d: Buffer) => {
       this.stderr = (this.stderr + d.toString()).slice(-4000);

@@ -20,6 +20,10 @@ export const IO_ERRORS = {
   HDF5_NOT_FOUND: 'ERR_IO_HDF5_NOT_FOUND',
   /** HDF5 / MAT v7.3 used before `await loadHdf5()`. */
   HDF5_NOT_LOADED: 'ERR_IO_HDF5_NOT_LOADED',
+  /** libhdf5 did not finish a read within its time limit (corrupt metadata can make it loop): see hdf5-guard.ts. */
+  HDF5_TIMEOUT: 'ERR_IO_HDF5_TIMEOUT',
+  /** The HDF5 reader thread could not start or gave no reply (an internal failure, not the file's fault). */
+  HDF5_WORKER: 'ERR_IO_HDF5_WORKER',
   /** The HDF5 tree writer/reader: a value it cannot write, a layout it does not support. */
   HDF5_WRITE: 'ERR_IO_HDF5_WRITE',
   HDF5_UNSUPPORTED: 'ERR_IO_HDF5_UNSUPPORTED',

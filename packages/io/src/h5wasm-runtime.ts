@@ -8,13 +8,21 @@
 import { ConcordError } from '@concord/core';
 import type * as H5 from 'h5wasm/node';
 import { IO_ERRORS } from './errors.ts';
+import { startHdf5Guard } from './hdf5-guard.ts';
 
 let runtime: typeof H5 | undefined;
 let loading: Promise<typeof H5> | undefined;
 
-/** Load h5wasm (once per process; later calls return at once). */
-export function loadHdf5(): Promise<typeof H5> {
-  if (runtime) return Promise.resolve(runtime);
+/**
+ * Load h5wasm (once per process) and start the HDF5 reader thread (hdf5-guard.ts), both at once. Later calls return
+ * at once, or wait for a reader thread restarted after a timed-out read.
+ */
+export async function loadHdf5(): Promise<typeof H5> {
+  const guard = startHdf5Guard();
+  if (runtime) {
+    await guard;
+    return runtime;
+  }
   loading ??= (async () => {
     const m = await import('h5wasm/node');
     await m.ready;
@@ -23,7 +31,8 @@ export function loadHdf5(): Promise<typeof H5> {
     runtime = m;
     return m;
   })();
-  return loading;
+  const [m] = await Promise.all([loading, guard]);
+  return m;
 }
 
 export function hdf5Loaded(): boolean {

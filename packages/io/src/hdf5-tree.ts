@@ -21,6 +21,7 @@ import { IO_ERRORS } from './errors.ts';
 import { readFileChecked, writeFileAtomic } from './files.ts';
 import { h5 } from './h5wasm-runtime.ts';
 import { attrsOf, dtypeOfMetadata, withHdf5 } from './hdf5.ts';
+import { guardedHdf5Read } from './hdf5-guard.ts';
 import { dtypeOfArray, type NpDtype, type NumericArray, product } from './typed.ts';
 
 export type { Hdf5AttrValue, Hdf5TreeDataset, Hdf5TreeGroup, Hdf5TreeNode } from '@concord/core';
@@ -281,6 +282,14 @@ function readGroup(g: h5wasm.Group, file: string, depth: number): Hdf5TreeGroup 
 
 /** The whole file (bytes) as a tree. Reference and compound datasets are an ERR_IO_HDF5_UNSUPPORTED error. */
 export function decodeHdf5Tree(buf: Uint8Array, file = '<buffer>'): Hdf5TreeGroup {
+  h5(file);
+  return guardedHdf5Read({ op: 'decodeHdf5Tree', args: [buf, file] }, file, buf.byteLength, () =>
+    decodeHdf5TreeInThread(buf, file),
+  );
+}
+
+/** decodeHdf5Tree on the calling thread (the reader thread runs this). */
+export function decodeHdf5TreeInThread(buf: Uint8Array, file: string): Hdf5TreeGroup {
   return withHdf5(buf, file, (f) => readGroup(f, file, 0));
 }
 

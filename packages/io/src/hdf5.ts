@@ -10,6 +10,7 @@ import type * as h5wasm from 'h5wasm/node';
 import { IO_ERRORS } from './errors.ts';
 import { readFileChecked } from './files.ts';
 import { h5 } from './h5wasm-runtime.ts';
+import { guardedHdf5Read } from './hdf5-guard.ts';
 import type { NpDtype, NumericArray } from './typed.ts';
 
 /** h5wasm's HDF5 type classes (H5T_class_t). */
@@ -234,6 +235,14 @@ function walk(group: h5wasm.Group, visit: (path: string, e: h5wasm.Entity | null
 
 /** Every group and dataset in the file, depth first, with shapes, dtypes and attributes. */
 export function decodeHdf5Listing(buf: Uint8Array, file = '<buffer>'): Hdf5Entry[] {
+  h5(file);
+  return guardedHdf5Read({ op: 'decodeHdf5Listing', args: [buf, file] }, file, buf.byteLength, () =>
+    decodeHdf5ListingInThread(buf, file),
+  );
+}
+
+/** decodeHdf5Listing on the calling thread (the reader thread runs this). */
+export function decodeHdf5ListingInThread(buf: Uint8Array, file: string): Hdf5Entry[] {
   return withHdf5(buf, file, (f) => {
     const out: Hdf5Entry[] = [];
     walk(f, (path, e) => {
@@ -257,6 +266,13 @@ export function listHdf5(path: string): Hdf5Entry[] {
 }
 
 export function decodeHdf5Dataset(buf: Uint8Array, name: string, file = '<buffer>'): Hdf5Dataset {
+  h5(file);
+  return guardedHdf5Read({ op: 'decodeHdf5Dataset', args: [buf, name, file] }, file, buf.byteLength, () =>
+    decodeHdf5DatasetInThread(buf, name, file),
+  );
+}
+
+export function decodeHdf5DatasetInThread(buf: Uint8Array, name: string, file: string): Hdf5Dataset {
   return withHdf5(buf, file, (f) => {
     const e = f.get(name);
     if (!(e instanceof h5().Dataset)) {
@@ -278,6 +294,13 @@ export function readHdf5Dataset(path: string, name: string): Hdf5Dataset {
 
 /** Every dataset in the file, keyed by full path. */
 export function decodeHdf5(buf: Uint8Array, file = '<buffer>'): Record<string, Hdf5Dataset> {
+  h5(file);
+  return guardedHdf5Read({ op: 'decodeHdf5', args: [buf, file] }, file, buf.byteLength, () =>
+    decodeHdf5InThread(buf, file),
+  );
+}
+
+export function decodeHdf5InThread(buf: Uint8Array, file: string): Record<string, Hdf5Dataset> {
   return withHdf5(buf, file, (f) => {
     const out: Record<string, Hdf5Dataset> = {};
     const resolve = refResolver(f);

@@ -14,6 +14,7 @@ import type * as h5wasm from 'h5wasm/node';
 import { IO_ERRORS } from './errors.ts';
 import { h5 } from './h5wasm-runtime.ts';
 import { attrsOf, datasetContents, type RefResolver, refResolver, withHdf5 } from './hdf5.ts';
+import { guardedHdf5Read } from './hdf5-guard.ts';
 import {
   dtypeOfClass,
   type MatArray,
@@ -285,6 +286,21 @@ class Mat73Decoder {
 }
 
 export function decodeMat73(buf: Uint8Array, file: string, opts: MatReadOptions, headerText: string): MatFile {
+  h5(file);
+  // The reader thread gets the options without the callback and the caller replays the warnings.
+  const { onWarning, ...plain } = opts;
+  const decoded = guardedHdf5Read<MatFile>(
+    { op: 'decodeMat73', args: [buf, file, plain, headerText] },
+    file,
+    buf.byteLength,
+    () => decodeMat73InThread(buf, file, plain, headerText),
+  );
+  if (onWarning) for (const w of decoded.warnings) onWarning(w);
+  return decoded;
+}
+
+/** decodeMat73 on the calling thread (the reader thread runs this). */
+export function decodeMat73InThread(buf: Uint8Array, file: string, opts: MatReadOptions, headerText: string): MatFile {
   const decoder = new Mat73Decoder(file, opts);
   const variables = withHdf5(buf, file, (f) => decoder.decode(f));
   return { format: 'v7.3', headerText, variables, warnings: decoder.warnings };
@@ -292,6 +308,13 @@ export function decodeMat73(buf: Uint8Array, file: string, opts: MatReadOptions,
 
 /** Name, MATLAB shape and class of each top-level variable (shapes un-transposed; struct arrays from a field). */
 export function whosMat73(buf: Uint8Array, file: string): MatVariableInfo[] {
+  h5(file);
+  return guardedHdf5Read({ op: 'whosMat73', args: [buf, file] }, file, buf.byteLength, () =>
+    whosMat73InThread(buf, file),
+  );
+}
+
+export function whosMat73InThread(buf: Uint8Array, file: string): MatVariableInfo[] {
   return withHdf5(buf, file, (f) =>
     f
       .keys()

@@ -4,6 +4,7 @@
  * accuracy. Not part of the unit suite (hours on 2 cores); run one rule at a time:
  *
  *   node --import tsx packages/learning/scripts/full-run.ts bp [--epochs 20] [--lr 0.001] [--out results.jsonl]
+ *     [--hyper key=value,key=value] [--limit-train N]
  *
  * Settings are each rule's declared recipe (see the README) unless given; tune on "validationAccuracy" only.
  * Appends one JSON line per run to --out (default: full-run-results.jsonl in the working directory).
@@ -26,9 +27,22 @@ const { values, positionals } = parseArgs({
     validation: { type: 'string', default: '0.1' },
     arch: { type: 'string', default: 'mlp' },
     out: { type: 'string', default: 'full-run-results.jsonl' },
+    hyper: { type: 'string' },
+    'limit-train': { type: 'string' },
   },
 });
 const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+/** --hyper key=value,key=value as `concord train` reads it (numbers, true/false, strings). */
+const hyper = values.hyper
+  ? Object.fromEntries(
+      values.hyper.split(',').map((part) => {
+        const [key = '', raw = ''] = part.split('=').map((x) => x.trim());
+        const value =
+          raw === 'true' ? true : raw === 'false' ? false : Number.isFinite(Number(raw)) ? Number(raw) : raw;
+        return [key, value];
+      }),
+    )
+  : undefined;
 trainingKernelsFor().setThreads(1);
 const dataset = loadDataset('fashion-mnist');
 for (const rule of positionals.length ? positionals : ['bp']) {
@@ -39,6 +53,8 @@ for (const rule of positionals.length ? positionals : ['bp']) {
     dataset,
     seed: Number(values.seed),
     validation: Number(values.validation),
+    ...(hyper ? { hyper } : {}),
+    ...(values['limit-train'] ? { limitTrain: Number(values['limit-train']) } : {}),
     training: {
       epochs: num(values.epochs),
       lr: num(values.lr),
