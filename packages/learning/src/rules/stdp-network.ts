@@ -140,6 +140,35 @@ export function poissonSchedule(rates: ArrayLike<number>, steps: number, dt: num
   return { starts, inputs };
 }
 
+/** True when inputs[first..end) has no repeated input (a step's spikes: a handful, so pairwise is cheapest). */
+function distinctInputs(inputs: Int32Array, first: number, end: number): boolean {
+  for (let a = first + 1; a < end; a++) for (let b = first; b < a; b++) if (inputs[a] === inputs[b]) return false;
+  return true;
+}
+
+/** g[j] += Σ_k w[inputs[k]·n + j] over k in first..end, the rows added in order four at a time. */
+function addRows(g: Float64Array, w: Float32Array, inputs: Int32Array, first: number, end: number, n: number): void {
+  let k = first;
+  for (; k + 3 < end; k += 4) {
+    const r0 = inputs[k] * n;
+    const r1 = inputs[k + 1] * n;
+    const r2 = inputs[k + 2] * n;
+    const r3 = inputs[k + 3] * n;
+    for (let j = 0; j < n; j++) {
+      let x = g[j];
+      x += w[r0 + j];
+      x += w[r1 + j];
+      x += w[r2 + j];
+      x += w[r3 + j];
+      g[j] = x;
+    }
+  }
+  for (; k < end; k++) {
+    const r = inputs[k] * n;
+    for (let j = 0; j < n; j++) g[j] += w[r + j];
+  }
+}
+
 export interface PresentOptions {
   /** STDP, threshold adaptation and weight normalisation on (training) or off (labelling, testing). */
   readonly learn: boolean;
@@ -181,6 +210,10 @@ export class DiehlCookNetwork {
   /** Neurons whose postsynaptic traces are nonzero (they spiked within the last ~1 s). */
   private readonly active: Int32Array;
   private nActive = 0;
+  /** Inhibitory neurons away from rest (the others need no update), and a flag per neuron. */
+  private readonly awake: Int32Array;
+  private readonly isAwake: Uint8Array;
+  private nAwake = 0;
   /** Step of each input's last spike (−∞ as a large negative number): presynaptic traces evaluated lazily. */
   private readonly preLast: Float64Array;
   private readonly preDecay: Float64Array;
@@ -212,6 +245,8 @@ export class DiehlCookNetwork {
     this.post1 = new Float64Array(nExc);
     this.post2 = new Float64Array(nExc);
     this.active = new Int32Array(nExc);
+    this.awake = new Int32Array(nExc);
+    this.isAwake = new Uint8Array(nExc);
     this.preLast = new Float64Array(nInput).fill(-1e12);
     // exp(−k·dt/τ_pre) for k steps since the last spike (beyond the table the trace is below 1e-20: zero).
     const table = Math.ceil((46 * params.tauPre) / params.dt);
@@ -245,7 +280,7 @@ export class DiehlCookNetwork {
     record?: number[],
   ): void {
     const p = this.params;
-    const { nExc, weights, vE, geE, giE, refE, vI, geI, giI, refI, post1, post2, theta, active } = this;
+    const { nExc, weights, vE, geE, giE, refE, vI, geI, giI, refI, post1, post2, theta, active, awake, isAwake } = this;
     const dt = p.dt;
     const decGe = Math.exp(-dt / p.tauGe);
     const decGi = Math.exp(-dt / p.tauGi);
@@ -260,11 +295,19 @@ export class DiehlCookNetwork {
     const { vRestE, eExc, eInhE } = p;
     for (let s = 0; s < steps; s++, this.clock++) {
       // 1. Input spikes: conductance jumps, and presynaptic depression by the postsynaptic trace post1.
-      if (schedule) {
-        for (let k = schedule.starts[s]; k < schedule.starts[s + 1]; k++) {
+      if (schedule && schedule.starts[s + 1] > schedule.starts[s]) {
+        const first = schedule.starts[s];
+        const end = schedule.starts[s + 1];
+        // The step's rows are summed four at a time, each g_e[j] receiving the rows in the same order as one by one
+        // (bit-identical), so g_e is loaded and stored once per four rows — the simulation's hottest loop. Depressing
+        // a row after all rows were added is the same as after its own addition unless an input spikes twice in one
+        // step (then its second addition must see the depressed weights): such steps take the one-by-one path.
+        const grouped = !learn || distinctInputs(schedule.inputs, first, end);
+        if (grouped) addRows(geE, weights, schedule.inputs, first, end, nExc);
+        for (let k = first; k < end; k++) {
           const i = schedule.inputs[k];
           const row = i * nExc;
-          for (let j = 0; j < nExc; j++) geE[j] += weights[row + j];
+          if (!grouped) for (let j = 0; j < nExc; j++) geE[j] += weights[row + j];
           if (learn) {
             // Depression only where post1 is non-negligible: the neurons that spiked recently.
             for (let a = 0; a < this.nActive; a++) {
@@ -298,6 +341,10 @@ export class DiehlCookNetwork {
           counts[j]++;
           record?.push(s, j);
           geI[j] += p.wExcInh;
+          if (isAwake[j] === 0) {
+            isAwake[j] = 1;
+            awake[this.nAwake++] = j;
+          }
           if (learn) {
             theta[j] += p.thetaPlus;
             // Potentiation by the presynaptic traces times post2 before this spike (triplet term).
@@ -316,10 +363,11 @@ export class DiehlCookNetwork {
           }
         }
       }
-      // 3. Inhibitory neurons; their spikes inhibit every other excitatory neuron in the next step.
-      for (let j = 0; j < nExc; j++) {
-        // An inhibitory neuron at rest with no input stays there: skip it (most of them, most of the time).
-        if (geI[j] === 0 && giI[j] === 0 && vI[j] === p.vRestI && refI[j] === 0) continue;
+      // 3. Inhibitory neurons; their spikes inhibit every other excitatory neuron in the next step. An inhibitory
+      // neuron at rest with no input stays there, so only the awake ones (driven by their excitatory partner's
+      // spike, not yet back at rest) are visited; the order does not matter (each spike adds the same constant).
+      for (let a = 0; a < this.nAwake; a++) {
+        const j = awake[a];
         if (refI[j] > 0) refI[j]--;
         else vI[j] = membraneStep(vI[j], kI, p.vRestI, geI[j], p.eExc, giI[j], p.eInhI);
         geI[j] *= decGe;
@@ -336,6 +384,10 @@ export class DiehlCookNetwork {
           if (this.inhibition) {
             for (let k = 0; k < nExc; k++) if (k !== j) giE[k] += p.wInhExc;
           }
+        }
+        if (geI[j] === 0 && giI[j] === 0 && vI[j] === p.vRestI && refI[j] === 0) {
+          isAwake[j] = 0;
+          awake[a--] = awake[--this.nAwake];
         }
       }
       if (learn)
