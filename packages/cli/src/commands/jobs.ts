@@ -182,10 +182,9 @@ export function engineChoiceOf(opts: ParsedOptions, cwd: string): EngineChoice {
 /** A comparison study run through an engine: planned, executed, its outputs copied to the output folder. */
 export async function runComparisonOnEngine(
   config: import('@concord/pipeline').StudyConfig,
-  opts: ParsedOptions,
+  choice: EngineChoice,
   ctx: CommandContext,
 ): Promise<number> {
-  const choice = engineChoiceOf(opts, ctx.cwd);
   const { ArtifactStore, checkComparisonStudy, planComparisonStudy, runPlan } = await import('@concord/pipeline');
   const t0 = performance.now();
   await checkComparisonStudy(config);

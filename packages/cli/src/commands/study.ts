@@ -24,13 +24,13 @@ const compareModels: Command = {
   async run(opts, _pos, ctx) {
     const configPath = resolve(ctx.cwd, requiredString(opts, 'config'));
     if (isLearningStudyFile(configPath)) return runLearningRuleStudy(configPath, opts, ctx);
-    const { config } = loadStudyConfig(resolve(ctx.cwd, requiredString(opts, 'config')));
+    const { config } = loadStudyConfig(configPath);
     const out = stringOption(opts, 'output');
     if (out) config.output = resolve(ctx.cwd, out);
     // Its items run on the local pool unless --engine says otherwise; --engine in-process runs them here, with a
     // progress bar per item.
     const choice = engineChoiceOf(opts, ctx.cwd);
-    if (choice.engine !== 'in-process') return runComparisonOnEngine(config, opts, ctx);
+    if (choice.engine !== 'in-process') return runComparisonOnEngine(config, choice, ctx);
     const t0 = performance.now();
     const outcome = await runStudy(config, {
       progress: (label) => ctx.progress(label),
