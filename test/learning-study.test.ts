@@ -321,42 +321,45 @@ describe('bad study files are refused before training (exit 2, nothing written)'
 });
 
 const chromium = '/usr/bin/chromium';
-describe.skipIf(!existsSync(chromium))('the report in headless Chromium (skipped: /usr/bin/chromium absent)', () => {
-  it('renders, every figure visible, no console errors; screenshot saved', async () => {
-    const { chromium: pw } = await import('playwright-core');
-    const browser = await pw.launch({
-      executablePath: chromium,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
-    try {
-      const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-      const errors: string[] = [];
-      page.on('console', (m) => {
-        if (m.type() === 'error') errors.push(m.text());
+describe.skipIf(!existsSync(chromium))(
+  `the report in headless Chromium${existsSync(chromium) ? '' : ` (skipped: ${chromium} absent)`}`,
+  () => {
+    it('renders, every figure visible, no console errors; screenshot saved', async () => {
+      const { chromium: pw } = await import('playwright-core');
+      const browser = await pw.launch({
+        executablePath: chromium,
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+          '--no-first-run',
+        ],
       });
-      page.on('pageerror', (e) => errors.push(String(e)));
-      await page.goto(`file://${outcome.report}`);
-      const figures = await page.locator('figure.figure').all();
-      expect(figures.length).toBe(7);
-      for (const f of figures) {
-        expect(await f.isVisible()).toBe(true);
-        const box = await f.locator('svg, img').first().boundingBox();
-        expect((box?.width ?? 0) * (box?.height ?? 0)).toBeGreaterThan(1000);
+      try {
+        const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+        const errors: string[] = [];
+        page.on('console', (m) => {
+          if (m.type() === 'error') errors.push(m.text());
+        });
+        page.on('pageerror', (e) => errors.push(String(e)));
+        await page.goto(`file://${outcome.report}`);
+        const figures = await page.locator('figure.figure').all();
+        expect(figures.length).toBe(7);
+        for (const f of figures) {
+          expect(await f.isVisible()).toBe(true);
+          const box = await f.locator('svg, img').first().boundingBox();
+          expect((box?.width ?? 0) * (box?.height ?? 0)).toBeGreaterThan(1000);
+        }
+        mkdirSync(artefacts, { recursive: true });
+        await page.screenshot({ path: join(artefacts, 'report.png'), fullPage: true });
+        expect(errors).toEqual([]);
+        expect(existsSync(join(artefacts, 'report.png'))).toBe(true);
+      } finally {
+        await browser.close();
       }
-      mkdirSync(artefacts, { recursive: true });
-      await page.screenshot({ path: join(artefacts, 'report.png'), fullPage: true });
-      expect(errors).toEqual([]);
-      expect(existsSync(join(artefacts, 'report.png'))).toBe(true);
-    } finally {
-      await browser.close();
-    }
-  }, 60_000);
-});
+    }, 60_000);
+  },
+);

@@ -119,7 +119,9 @@ describe('compare-models --engine local', () => {
   });
 });
 
-describe.skipIf(!hasRedisServer)('concord jobs on a real redis-server (skipped: /usr/bin/redis-server missing)', () => {
+const noRedis = hasRedisServer ? '' : ' (skipped: /usr/bin/redis-server missing)';
+
+describe.skipIf(!hasRedisServer)(`concord jobs on a real redis-server${noRedis}`, () => {
   let redis: TestRedis;
   let dir: string;
   beforeAll(async () => {
@@ -235,59 +237,56 @@ describe.skipIf(!hasRedisServer)('concord jobs on a real redis-server (skipped: 
   }, 120_000);
 });
 
-describe.skipIf(!hasRedisServer)(
-  'the default study (data/studies/default.json) on every executor (skipped: /usr/bin/redis-server missing)',
-  () => {
-    let redis: TestRedis;
-    let dir: string;
-    beforeAll(async () => {
-      redis = await startTestRedis();
-      dir = mkdtempSync(join(tmpdir(), 'concord-default-engines-'));
-    });
-    afterAll(async () => {
-      await redis?.stop();
-      rmSync(dir, { recursive: true, force: true });
-    });
+describe.skipIf(!hasRedisServer)(`the default study (data/studies/default.json) on every executor${noRedis}`, () => {
+  let redis: TestRedis;
+  let dir: string;
+  beforeAll(async () => {
+    redis = await startTestRedis();
+    dir = mkdtempSync(join(tmpdir(), 'concord-default-engines-'));
+  });
+  afterAll(async () => {
+    await redis?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
-    it('in-process, the local pool and BullMQ with 3 worker processes write the same results.json and rdms.json', async () => {
-      // The shipped study with its output and caches moved into a temporary folder; each executor gets its own
-      // store, so each computes every item (the activation cache, an input-addressed cache, is shared).
-      const study = JSON.parse(readFileSync(join(repoRoot, 'data/studies/default.json'), 'utf8'));
-      const file = join(dir, 'default.json');
-      writeFileSync(file, JSON.stringify({ ...study, output: 'out', cache: join(dir, 'cache') }));
-      const cli = (out: string, ...extra: string[]) =>
-        run(
-          [
-            'compare-models',
-            '--config',
-            file,
-            '--output',
-            join(dir, out),
-            '--store',
-            join(dir, `store-${out}`),
-            ...extra,
-          ],
-          dir,
-        );
-      const a = await cli('in-process', '--engine', 'in-process');
-      expect(a.status, a.stderr).toBe(0);
-      const b = await cli('local', '--engine', 'local', '--workers', '2');
-      expect(b.status, b.stderr).toBe(0);
-      const workers = [1, 2, 3].map(() => startCliWorker(redis.url, join(dir, 'store-bullmq')));
-      try {
-        const c = await cli('bullmq', '--engine', 'bullmq', '--redis', redis.url);
-        expect(c.status, c.stderr).toBe(0);
-      } finally {
-        for (const w of workers) w.kill('SIGTERM');
-        for (const w of workers) expect(await exitOf(w)).toBe(0);
-      }
-      const reference = resultsOf(join(dir, 'in-process')) as { rows: unknown[] };
-      expect(reference.rows.length).toBeGreaterThan(100);
-      const rdms = (d: string) => readFileSync(join(dir, d, 'rdms.json'), 'utf8');
-      for (const other of ['local', 'bullmq']) {
-        expect(resultsOf(join(dir, other)), other).toEqual(reference);
-        expect(rdms(other), other).toBe(rdms('in-process'));
-      }
-    }, 600_000);
-  },
-);
+  it('in-process, the local pool and BullMQ with 3 worker processes write the same results.json and rdms.json', async () => {
+    // The shipped study with its output and caches moved into a temporary folder; each executor gets its own
+    // store, so each computes every item (the activation cache, an input-addressed cache, is shared).
+    const study = JSON.parse(readFileSync(join(repoRoot, 'data/studies/default.json'), 'utf8'));
+    const file = join(dir, 'default.json');
+    writeFileSync(file, JSON.stringify({ ...study, output: 'out', cache: join(dir, 'cache') }));
+    const cli = (out: string, ...extra: string[]) =>
+      run(
+        [
+          'compare-models',
+          '--config',
+          file,
+          '--output',
+          join(dir, out),
+          '--store',
+          join(dir, `store-${out}`),
+          ...extra,
+        ],
+        dir,
+      );
+    const a = await cli('in-process', '--engine', 'in-process');
+    expect(a.status, a.stderr).toBe(0);
+    const b = await cli('local', '--engine', 'local', '--workers', '2');
+    expect(b.status, b.stderr).toBe(0);
+    const workers = [1, 2, 3].map(() => startCliWorker(redis.url, join(dir, 'store-bullmq')));
+    try {
+      const c = await cli('bullmq', '--engine', 'bullmq', '--redis', redis.url);
+      expect(c.status, c.stderr).toBe(0);
+    } finally {
+      for (const w of workers) w.kill('SIGTERM');
+      for (const w of workers) expect(await exitOf(w)).toBe(0);
+    }
+    const reference = resultsOf(join(dir, 'in-process')) as { rows: unknown[] };
+    expect(reference.rows.length).toBeGreaterThan(100);
+    const rdms = (d: string) => readFileSync(join(dir, d, 'rdms.json'), 'utf8');
+    for (const other of ['local', 'bullmq']) {
+      expect(resultsOf(join(dir, other)), other).toEqual(reference);
+      expect(rdms(other), other).toBe(rdms('in-process'));
+    }
+  }, 600_000);
+});

@@ -96,7 +96,7 @@ async function waitFor(
 const terminal = (s: JobDetails) => ['completed', 'failed', 'cancelled'].includes(s.state);
 
 describe.skipIf(!hasRedisServer)(
-  'BullMQ engine on a real redis-server (skipped: /usr/bin/redis-server missing)',
+  `BullMQ engine on a real redis-server${hasRedisServer ? '' : ' (skipped: /usr/bin/redis-server missing)'}`,
   () => {
     let redis: TestRedis;
     let root: string;

@@ -316,58 +316,61 @@ describe('/v1/jobs on a real server (local pool)', () => {
   });
 });
 
-describe.skipIf(!hasRedisServer)('/v1/jobs on BullMQ (serve --redis; skipped: /usr/bin/redis-server missing)', () => {
-  const repoRoot = fileURLToPath(new URL('../../../..', import.meta.url));
-  let dir: string;
-  let redis: TestRedis;
-  let app: FastifyInstance;
-  let url: string;
-  let worker: ChildProcess;
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'concord-jobs-bullmq-'));
-    redis = await startTestRedis();
-    const store = join(dir, 'store');
-    app = await buildApp({ dataDir: dir, jobs: { redis: redis.url, store }, docs: false });
-    url = await app.listen({ host: '127.0.0.1', port: 0 });
-    worker = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        join(repoRoot, 'packages/cli/src/main.ts'),
-        'jobs',
-        'worker',
-        '--redis',
-        redis.url,
-        '--store',
-        store,
-      ],
-      { cwd: repoRoot, stdio: 'ignore' },
-    );
-  });
-  afterAll(async () => {
-    const exited = new Promise((r) => (worker.exitCode !== null ? r(null) : worker.once('exit', r)));
-    worker.kill('SIGTERM');
-    await exited;
-    await app.close();
-    await redis.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  it('runs a small study end to end on a worker process, status streamed', async () => {
-    const post = await fetch(`${url}/v1/jobs`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(tinyStudy(3, 20)),
+describe.skipIf(!hasRedisServer)(
+  `/v1/jobs on BullMQ (serve --redis${hasRedisServer ? '' : '; skipped: /usr/bin/redis-server missing'})`,
+  () => {
+    const repoRoot = fileURLToPath(new URL('../../../..', import.meta.url));
+    let dir: string;
+    let redis: TestRedis;
+    let app: FastifyInstance;
+    let url: string;
+    let worker: ChildProcess;
+    beforeAll(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'concord-jobs-bullmq-'));
+      redis = await startTestRedis();
+      const store = join(dir, 'store');
+      app = await buildApp({ dataDir: dir, jobs: { redis: redis.url, store }, docs: false });
+      url = await app.listen({ host: '127.0.0.1', port: 0 });
+      worker = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          join(repoRoot, 'packages/cli/src/main.ts'),
+          'jobs',
+          'worker',
+          '--redis',
+          redis.url,
+          '--store',
+          store,
+        ],
+        { cwd: repoRoot, stdio: 'ignore' },
+      );
     });
-    expect(post.status).toBe(202);
-    const { id } = (await post.json()) as { id: string };
-    const events = await readEvents(await fetch(`${url}/v1/jobs/${id}/events`));
-    expect(events.some((e) => e.event === 'status')).toBe(true);
-    expect(events.at(-1)).toEqual({ event: 'end', data: { state: 'completed' } });
-    const results = (await (await fetch(`${url}/v1/jobs/${id}/results`)).json()) as { rows: { value: number }[] };
-    expect(results.rows.map((r) => r.value)).toEqual([0, 10, 20]);
-    const list = (await (await fetch(`${url}/v1/jobs`)).json()) as { items: { jobId: string; state: string }[] };
-    expect(list.items.find((j) => j.jobId === id)?.state).toBe('completed');
-  }, 90_000);
-});
+    afterAll(async () => {
+      const exited = new Promise((r) => (worker.exitCode !== null ? r(null) : worker.once('exit', r)));
+      worker.kill('SIGTERM');
+      await exited;
+      await app.close();
+      await redis.stop();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('runs a small study end to end on a worker process, status streamed', async () => {
+      const post = await fetch(`${url}/v1/jobs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(tinyStudy(3, 20)),
+      });
+      expect(post.status).toBe(202);
+      const { id } = (await post.json()) as { id: string };
+      const events = await readEvents(await fetch(`${url}/v1/jobs/${id}/events`));
+      expect(events.some((e) => e.event === 'status')).toBe(true);
+      expect(events.at(-1)).toEqual({ event: 'end', data: { state: 'completed' } });
+      const results = (await (await fetch(`${url}/v1/jobs/${id}/results`)).json()) as { rows: { value: number }[] };
+      expect(results.rows.map((r) => r.value)).toEqual([0, 10, 20]);
+      const list = (await (await fetch(`${url}/v1/jobs`)).json()) as { items: { jobId: string; state: string }[] };
+      expect(list.items.find((j) => j.jobId === id)?.state).toBe('completed');
+    }, 90_000);
+  },
+);
