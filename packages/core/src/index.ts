@@ -22,6 +22,7 @@ export {
   uniqueInOrder,
   uniqueSorted,
 } from './descriptors.ts';
+export { deserializeError, type SerializedError, serializeError } from './error-transport.ts';
 export {
   CORE_ERRORS,
   ConcordError,

@@ -13,7 +13,6 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { IO_ERRORS } from './errors.ts';
 import { loadHdf5 } from './h5wasm-runtime.ts';
 import { decodeHdf5, decodeHdf5InThread } from './hdf5.ts';
-import { deserializeError, serializeError } from './hdf5-guard.ts';
 import { decodeHdf5Tree, decodeHdf5TreeInThread, encodeHdf5Tree, hdf5 } from './hdf5-tree.ts';
 import { readMat } from './mat.ts';
 
@@ -98,15 +97,5 @@ describe('the HDF5 reader thread', () => {
     expect(guarded?.code).toBe(inThread?.code);
     expect(guarded?.message).toBe(inThread?.message);
     expect(guarded?.details).toEqual(inThread?.details);
-  });
-
-  it('serialised errors come back with their class; unknown classes as plain errors of the same name', () => {
-    const plain = deserializeError(serializeError(new RangeError('boom')));
-    expect(plain).toBeInstanceOf(RangeError);
-    expect(isConcordError(plain)).toBe(false);
-    class Odd extends Error {}
-    const odd = deserializeError(serializeError(new Odd('x')));
-    expect(odd).toBeInstanceOf(Error);
-    expect(odd.message).toBe('x');
   });
 });

@@ -8,19 +8,16 @@
  *
  * The worker runs the same decoding functions (`inThread`), so a guarded read returns what an in-thread read would.
  * Results come back by structured clone with their array buffers transferred (no copy); typed errors are rebuilt
- * with their class, code and details. Writers stay on the caller's thread (they only see Concord's own data).
+ * with their class, code and details (core's serializeError / deserializeError). Writers stay on the caller's thread (they only see Concord's own data).
  * When the worker cannot be started from the sources (no tsx to load TypeScript in a thread), or inside the worker
  * itself, reads run in the calling thread as before.
  */
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import {
-  ConcordError,
-  ConcordRangeError,
-  ConcordTypeError,
+  deserializeError,
   FileFormatError,
   InternalError,
-  ParameterError,
-  ShapeError,
+  type SerializedError,
   workerThreadStart,
 } from '@concord/core';
 import { IO_ERRORS } from './errors.ts';
@@ -38,17 +35,6 @@ export interface Hdf5ReadRequest {
   op: Hdf5ReadOp;
   /** Structured-clonable arguments (the file's bytes first). */
   args: unknown[];
-}
-
-/** A thrown error as data: enough to rebuild it with its class on the other side. */
-export interface SerializedError {
-  className: string;
-  name: string;
-  message: string;
-  stack?: string;
-  code?: string;
-  details?: Record<string, unknown>;
-  badInput?: boolean;
 }
 
 export type Hdf5ReadReply = { ok: true; value: unknown } | { ok: false; error: SerializedError };
@@ -159,46 +145,6 @@ function readyWorker(file: string): GuardWorker | null {
     throw new InternalError(IO_ERRORS.HDF5_WORKER, `${file}: the HDF5 reader thread failed to start`, { file });
   }
   return g;
-}
-
-const ERROR_CLASSES: Record<string, new (...args: never[]) => Error> = {
-  ConcordError,
-  FileFormatError,
-  InternalError,
-  ConcordTypeError,
-  ParameterError,
-  ConcordRangeError,
-  ShapeError,
-  TypeError,
-  RangeError,
-  SyntaxError,
-};
-
-export function serializeError(e: unknown): SerializedError {
-  if (!(e instanceof Error)) return { className: 'Error', name: 'Error', message: String(e) };
-  const c = e as Error & { code?: unknown; details?: unknown; badInput?: unknown };
-  return {
-    className: e.constructor?.name ?? 'Error',
-    name: e.name,
-    message: e.message,
-    ...(e.stack !== undefined ? { stack: e.stack } : {}),
-    ...(typeof c.code === 'string' ? { code: c.code } : {}),
-    ...(c.details && typeof c.details === 'object' ? { details: c.details as Record<string, unknown> } : {}),
-    ...(typeof c.badInput === 'boolean' ? { badInput: c.badInput } : {}),
-  };
-}
-
-/** The error again, with its class (so `instanceof FileFormatError` and `isConcordError` hold), code and details. */
-export function deserializeError(s: SerializedError): Error {
-  const Ctor = ERROR_CLASSES[s.className] ?? Error;
-  const e = Object.create(Ctor.prototype) as Error & Record<string, unknown>;
-  Object.defineProperty(e, 'message', { value: s.message, writable: true, configurable: true });
-  e.name = s.name;
-  if (s.stack !== undefined) Object.defineProperty(e, 'stack', { value: s.stack, writable: true, configurable: true });
-  if (s.code !== undefined) e.code = s.code;
-  if (s.details !== undefined) e.details = s.details;
-  if (s.badInput !== undefined) e.badInput = s.badInput;
-  return e;
 }
 
 /** Every ArrayBuffer under a value (once each): the transfer list of a reply. */

@@ -3,16 +3,10 @@
  * reply goes to the reply port before the control word says DONE, so the caller finds it with receiveMessageOnPort.
  */
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
+import { serializeError } from '@concord/core';
 import { loadHdf5 } from './h5wasm-runtime.ts';
 import { decodeHdf5DatasetInThread, decodeHdf5InThread, decodeHdf5ListingInThread } from './hdf5.ts';
-import {
-  buffersOf,
-  CONTROL,
-  type Hdf5ReadReply,
-  type Hdf5ReadRequest,
-  markGuardWorker,
-  serializeError,
-} from './hdf5-guard.ts';
+import { buffersOf, CONTROL, type Hdf5ReadReply, type Hdf5ReadRequest, markGuardWorker } from './hdf5-guard.ts';
 import { decodeHdf5TreeInThread } from './hdf5-tree.ts';
 import { decodeMat73InThread, whosMat73InThread } from './mat73.ts';
 

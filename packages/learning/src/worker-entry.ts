@@ -1,6 +1,6 @@
 /** The worker side of runTrainingInWorker: runs one training and reports progress, the summary or the error. */
 import { parentPort, workerData } from 'node:worker_threads';
-import { isConcordError } from '@concord/core';
+import { serializeError } from '@concord/core';
 import { type RunOptions, runTraining } from './run.ts';
 
 const port = parentPort;
@@ -8,14 +8,5 @@ if (port) {
   const opts = workerData as RunOptions;
   runTraining({ ...opts, onProgress: (event) => port.postMessage({ kind: 'progress', event }) })
     .then((summary) => port.postMessage({ kind: 'done', summary }))
-    .catch((e: unknown) => {
-      const err = e instanceof Error ? e : new Error(String(e));
-      port.postMessage({
-        kind: 'error',
-        message: err.message,
-        ...(isConcordError(err)
-          ? { code: err.code, badInput: err.badInput, details: JSON.parse(JSON.stringify(err.details)) }
-          : {}),
-      });
-    });
+    .catch((e: unknown) => port.postMessage({ kind: 'error', error: serializeError(e) }));
 }

@@ -1,18 +1,26 @@
 /**
  * Training off the main thread: `runTrainingInWorker` starts a worker_threads Worker running `runTraining` (the
  * worker reads the dataset itself, so no image data crosses threads), forwards its progress events, and resolves
- * with the summary or rejects with the worker's error rebuilt with its code (so the CLI still exits 2 on bad input).
+ * with the summary or rejects with the worker's error rebuilt with its class and code (core's deserializeError, so
+ * the CLI still exits 2 on bad input).
  * The worker is the compiled worker-entry.js under dist/ (plain Node, no loader) or, from the sources,
  * worker-entry.ts through tsx's loader registered in the thread (core's workerThreadStart).
  */
 import { Worker } from 'node:worker_threads';
-import { ConcordError, InternalError, type ProgressEvent, workerThreadStart } from '@concord/core';
+import {
+  deserializeError,
+  InternalError,
+  isConcordError,
+  type ProgressEvent,
+  type SerializedError,
+  workerThreadStart,
+} from '@concord/core';
 import type { RunOptions, RunSummary } from './run.ts';
 
 type WorkerMessage =
   | { kind: 'progress'; event: ProgressEvent }
   | { kind: 'done'; summary: RunSummary }
-  | { kind: 'error'; code?: string; message: string; badInput?: boolean; details?: Record<string, unknown> };
+  | { kind: 'error'; error: SerializedError };
 
 export type WorkerRunOptions = Omit<RunOptions, 'onProgress' | 'loadedDataset'> & {
   onProgress?: RunOptions['onProgress'];
@@ -38,10 +46,9 @@ export function runTrainingInWorker(opts: WorkerRunOptions): Promise<RunSummary>
         resolveRun(m.summary);
       } else {
         settled = true;
+        const e = deserializeError(m.error);
         rejectRun(
-          m.code?.startsWith('ERR_')
-            ? new ConcordError(m.code, m.message, m.details, { badInput: m.badInput ?? true })
-            : new InternalError('ERR_LEARNING_WORKER', `training worker failed: ${m.message}`),
+          isConcordError(e) ? e : new InternalError('ERR_LEARNING_WORKER', `training worker failed: ${e.message}`),
         );
       }
     });
