@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { trainingKernelsFor } from '@concord/core';
 import { loadDataset } from '../src/datasets/load.ts';
 import { trainNetwork } from '../src/engine/train.ts';
+import { parseHyperText } from '../src/hyper-text.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -32,17 +33,7 @@ const { values, positionals } = parseArgs({
   },
 });
 const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
-/** --hyper key=value,key=value as `concord train` reads it (numbers, true/false, strings). */
-const hyper = values.hyper
-  ? Object.fromEntries(
-      values.hyper.split(',').map((part) => {
-        const [key = '', raw = ''] = part.split('=').map((x) => x.trim());
-        const value =
-          raw === 'true' ? true : raw === 'false' ? false : Number.isFinite(Number(raw)) ? Number(raw) : raw;
-        return [key, value];
-      }),
-    )
-  : undefined;
+const hyper = values.hyper === undefined ? undefined : parseHyperText(values.hyper);
 trainingKernelsFor().setThreads(1);
 const dataset = loadDataset('fashion-mnist');
 for (const rule of positionals.length ? positionals : ['bp']) {

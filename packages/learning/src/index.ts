@@ -22,6 +22,7 @@ export {
 } from './engine/train.ts';
 export { LEARNING_ERROR_CODES } from './errors.ts';
 export { encodeOnnx, exportedLayerNames, ONNX_INPUT_NAME, ONNX_OPSET } from './export/onnx.ts';
+export { parseHyperText } from './hyper-text.ts';
 export {
   ACTIVATION_NAMES,
   type ActivationLayer,

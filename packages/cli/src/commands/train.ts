@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import {
   checkArchitecture,
   getRule,
+  parseHyperText,
   RULES,
   type RunOptions,
   resolveTraining,
@@ -53,21 +54,6 @@ function parseHidden(v: string | undefined): number[] | undefined {
   if (parts.length === 0 || parts.some((n) => !Number.isInteger(n) || n < 1))
     throw new UsageError(`--hidden: expected comma-separated positive integers (e.g. 1024,512,256), received '${v}'`);
   return parts;
-}
-
-/** --hyper key=value,key=value (numbers, true/false, strings). */
-function parseHyper(v: string | undefined): Record<string, number | boolean | string> | undefined {
-  if (v === undefined) return undefined;
-  const out: Record<string, number | boolean | string> = {};
-  for (const part of v.split(',')) {
-    const eq = part.indexOf('=');
-    if (eq < 1) throw new UsageError(`--hyper: expected key=value pairs separated by commas, received '${part}'`);
-    const key = part.slice(0, eq).trim();
-    const raw = part.slice(eq + 1).trim();
-    out[key] =
-      raw === 'true' ? true : raw === 'false' ? false : raw !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw;
-  }
-  return out;
 }
 
 const trainCommand: Command = {
@@ -134,6 +120,7 @@ const trainCommand: Command = {
       schedule: choiceOption(opts, 'schedule', ['constant', 'step', 'cosine'] as const),
       labelSmoothing: numberOption(opts, 'label-smoothing', { min: 0 }),
     };
+    const hyperText = stringOption(opts, 'hyper');
     const abs = (p: string | undefined) => (p === undefined ? undefined : resolve(ctx.cwd, p));
     const dataset = stringOption(opts, 'dataset') as string;
     const known = ['fashion-mnist', 'mnist', 'kmnist', 'emnist', 'cifar10', 'cifar100', 'digits'];
@@ -145,7 +132,7 @@ const trainCommand: Command = {
       out: abs(stringOption(opts, 'out')) as string,
       seed: numberOption(opts, 'seed', { integer: true }),
       training,
-      hyper: parseHyper(stringOption(opts, 'hyper')),
+      hyper: hyperText === undefined ? undefined : parseHyperText(hyperText),
       limitTrain: numberOption(opts, 'limit-train', { integer: true, min: 1 }),
       limitTest: numberOption(opts, 'limit-test', { integer: true, min: 1 }),
       validation: numberOption(opts, 'validation', { min: 0 }),
