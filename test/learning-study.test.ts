@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OnnxModel } from '@concord/activations';
-import { pearsonReference, repoPath } from '@concord/core/testing';
+import { CHROMIUM_PATH, HEADLESS_CHROMIUM, hasChromium, pearsonReference, repoPath } from '@concord/core/testing';
 import { readMat, readNpy } from '@concord/io';
 import {
   ArtifactStore,
@@ -320,24 +320,12 @@ describe('bad study files are refused before training (exit 2, nothing written)'
     });
 });
 
-const chromium = '/usr/bin/chromium';
-describe.skipIf(!existsSync(chromium))(
-  `the report in headless Chromium${existsSync(chromium) ? '' : ` (skipped: ${chromium} absent)`}`,
+describe.skipIf(!hasChromium)(
+  `the report in headless Chromium${hasChromium ? '' : ` (skipped: ${CHROMIUM_PATH} absent)`}`,
   () => {
     it('renders, every figure visible, no console errors; screenshot saved', async () => {
       const { chromium: pw } = await import('playwright-core');
-      const browser = await pw.launch({
-        executablePath: chromium,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--no-first-run',
-        ],
-      });
+      const browser = await pw.launch(HEADLESS_CHROMIUM);
       try {
         const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
         const errors: string[] = [];

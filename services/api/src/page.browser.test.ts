@@ -6,11 +6,12 @@
  * console errors and no serious or critical axe-core violations, and saves screenshots at 1280×800 and 390 px wide
  * to test-artifacts/web/.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CHROMIUM_PATH, HEADLESS_CHROMIUM, hasChromium } from '@concord/core/testing';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify as toYaml } from 'yaml';
@@ -19,8 +20,6 @@ import { ApiKeyStore } from './store/api-keys.ts';
 import { openDatabase } from './store/database.ts';
 import { type ChildServer, startChildServer } from './test-server.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const ARTIFACTS = join(repoRoot, 'test-artifacts/web');
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -76,7 +75,7 @@ async function tableColumn(page: Page, column: string): Promise<string[]> {
 }
 
 describe.skipIf(!hasChromium)(
-  `the web page in chromium${hasChromium ? '' : ` (skipped: ${CHROMIUM} is absent)`}`,
+  `the web page in chromium${hasChromium ? '' : ` (skipped: ${CHROMIUM_PATH} is absent)`}`,
   () => {
     beforeAll(async () => {
       mkdirSync(ARTIFACTS, { recursive: true });
@@ -87,18 +86,7 @@ describe.skipIf(!hasChromium)(
       const learningDir = await makeLearningTestStudy(studiesDir);
       learning = { dir: learningDir, ...JSON.parse(readFileSync(join(learningDir, 'results.json'), 'utf8')) };
       server = await startChildServer(dataDir, ['--studies', studiesDir, '--threads', '1']);
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--no-first-run',
-        ],
-      });
+      browser = await chromium.launch(HEADLESS_CHROMIUM);
       // axe-core is injected as a script tag; the page's own CSP would refuse it.
       context = await browser.newContext({ bypassCSP: true });
     }, 180_000);

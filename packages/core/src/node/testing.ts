@@ -183,3 +183,21 @@ export function pearsonReference(a: ArrayLike<number>, b: ArrayLike<number>): nu
   }
   return ab / Math.sqrt(aa * bb);
 }
+
+/** Debian's chromium, which browser tests drive through playwright-core (no browser download). */
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+export const hasChromium = existsSync(CHROMIUM_PATH);
+
+/** playwright-core's launch options for that browser: headless, no sandbox, nothing fetched in the background. */
+export const HEADLESS_CHROMIUM = {
+  executablePath: CHROMIUM_PATH,
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+  ],
+};
