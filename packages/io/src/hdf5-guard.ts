@@ -118,27 +118,36 @@ export async function startHdf5Guard(): Promise<void> {
   if (current) await current.ready;
 }
 
+/**
+ * Block until the worker has written the control word (READY after start-up, DONE after a read), it is known to be
+ * dead, or `timeoutMs` passed (false). Exit and error events are only seen between calls: the caller's event loop
+ * does not run while it waits.
+ */
+function waitForWorker(g: GuardWorker, timeoutMs: number): boolean {
+  const deadline = Date.now() + timeoutMs;
+  while (Atomics.load(g.control, 0) === CONTROL.PENDING && !g.dead) {
+    const left = deadline - Date.now();
+    if (left <= 0) return false;
+    Atomics.wait(g.control, 0, CONTROL.PENDING, Math.min(left, 1000));
+  }
+  return true;
+}
+
 /** The running reader thread, started and waited for synchronously when there is none. Null: read in-thread. */
 function readyWorker(file: string): GuardWorker | null {
-  if (current && !current.dead && Atomics.load(current.control, 0) !== CONTROL.PENDING) return current;
   if (!current || current.dead) {
     const g = startGuardWorker();
     if (!g) return null;
     current = g;
   }
   const g = current;
-  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
-  while (Atomics.load(g.control, 0) === CONTROL.PENDING && !g.dead) {
-    const left = deadline - Date.now();
-    if (left <= 0) {
-      retire(g);
-      throw new InternalError(
-        IO_ERRORS.HDF5_WORKER,
-        `${file}: the HDF5 reader thread did not start within ${STARTUP_TIMEOUT_MS} ms`,
-        { file },
-      );
-    }
-    Atomics.wait(g.control, 0, CONTROL.PENDING, Math.min(left, 200));
+  if (!waitForWorker(g, STARTUP_TIMEOUT_MS)) {
+    retire(g);
+    throw new InternalError(
+      IO_ERRORS.HDF5_WORKER,
+      `${file}: the HDF5 reader thread did not start within ${STARTUP_TIMEOUT_MS} ms`,
+      { file },
+    );
   }
   if (g.dead) {
     current = undefined;
@@ -168,19 +177,14 @@ export function guardedHdf5Read<T>(request: Hdf5ReadRequest, file: string, bytes
   const timeoutMs = hdf5ReadTimeoutMs(bytes);
   Atomics.store(g.control, 0, CONTROL.PENDING);
   g.worker.postMessage(request);
-  const deadline = Date.now() + timeoutMs;
-  while (Atomics.load(g.control, 0) === CONTROL.PENDING) {
-    const left = deadline - Date.now();
-    if (left <= 0) {
-      retire(g);
-      throw new FileFormatError(
-        IO_ERRORS.HDF5_TIMEOUT,
-        file,
-        `libhdf5 did not finish reading this file within ${Math.round(timeoutMs)} ms (corrupt HDF5 metadata can make it loop); the reader thread was stopped. Set CONCORD_HDF5_TIMEOUT_MS to allow longer for a very large file`,
-        { field: 'CONCORD_HDF5_TIMEOUT_MS', received: Math.round(timeoutMs) },
-      );
-    }
-    Atomics.wait(g.control, 0, CONTROL.PENDING, Math.min(left, 1000));
+  if (!waitForWorker(g, timeoutMs)) {
+    retire(g);
+    throw new FileFormatError(
+      IO_ERRORS.HDF5_TIMEOUT,
+      file,
+      `libhdf5 did not finish reading this file within ${Math.round(timeoutMs)} ms (corrupt HDF5 metadata can make it loop); the reader thread was stopped. Set CONCORD_HDF5_TIMEOUT_MS to allow longer for a very large file`,
+      { field: 'CONCORD_HDF5_TIMEOUT_MS', received: Math.round(timeoutMs) },
+    );
   }
   const reply = receiveMessageOnPort(g.replies)?.message as Hdf5ReadReply | undefined;
   if (!reply) {
