@@ -28,7 +28,7 @@ const dir = mkdtempSync(join(tmpdir(), 'concord-learning-study-'));
 const artefacts = repoPath('test-artifacts/learning-study');
 
 function studyYaml(
-  over: { rules?: string; seeds?: string; dataset?: string; arch?: string; out?: string } = {},
+  over: { rules?: string; seeds?: string; dataset?: string; arch?: string; out?: string; override?: string } = {},
 ): string {
   return `name: reduced
 kind: learning-rules
@@ -46,7 +46,7 @@ profiles:
     defaults: { arch: ${over.arch ?? 'mlp'}, dataset: ${over.dataset ?? `${data}/fashion-mnist-subset`}, epochs: 2, limitTrain: 1000, limitTest: 300 }
     overrides:
       bp: { hidden: [64, 32] }
-      softhebb: { hidden: [100], hyper: { hebbianEpochs: 1 } }
+      softhebb: { hidden: [100], hyper: { hebbianEpochs: 1 } }${over.override ? `\n      ${over.override}` : ''}
     networks:
       - name: stdp
         train: { rule: stdp, seeds: [0], epochs: 1, limitTrain: 100, limitTest: 100, hyper: { neurons: 50 } }
@@ -304,6 +304,11 @@ describe('bad study files are refused before training (exit 2, nothing written)'
     ],
     ['missing dataset', { dataset: join(dir, 'no-such-folder') }, /dataset.*neither a dataset name/],
     ['non-integer seeds', { seeds: '[0, 1.5]' }, /seeds\[1\].*integer/],
+    [
+      'misspelt hyper-parameter',
+      { rules: '[bp, forward-forward]', override: 'forward-forward: { hyper: { treshold: 5 } }' },
+      /rules\[forward-forward\]\.hyper\.treshold: rule 'forward-forward' has no hyper-parameter 'treshold'/,
+    ],
   ];
   for (const [what, over, message] of cases)
     it(what, async () => {

@@ -95,7 +95,13 @@ export interface TrainParams {
   dataHash: string;
   seed: number;
   epochs?: number;
-  training: { lr?: number; batch?: number; hidden?: number[] };
+  training: {
+    lr?: number;
+    optimizer?: 'adam' | 'sgd';
+    schedule?: 'constant' | 'step' | 'cosine';
+    batch?: number;
+    hidden?: number[];
+  };
   hyper: Record<string, number | string | boolean>;
   limitTrain?: number;
   limitTest?: number;

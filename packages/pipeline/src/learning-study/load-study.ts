@@ -6,12 +6,21 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { DATASET_NAMES, debianFashionMnistDir, getRule, ruleNames } from '@concord/learning';
+import { ParameterError } from '@concord/core';
+import {
+  DATASET_NAMES,
+  debianFashionMnistDir,
+  getRule,
+  resolveHyper,
+  resolveTraining,
+  ruleNames,
+} from '@concord/learning';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { canonicalJson } from '../plan/content-key.ts';
 import type { Json } from '../plan/types.ts';
 import { StudyConfigError } from '../study/config.ts';
+import type { TrainParams } from './items.ts';
 import { type LearningStudyFile, LearningStudySchema, type StimulusTransform, type TrainSpec } from './schema.ts';
 
 export const DEFAULT_TRANSFORM: Required<StimulusTransform> = {
@@ -38,7 +47,7 @@ export interface PlannedNetwork {
   dataDir?: string;
   seed: number;
   epochs?: number;
-  training: { lr?: number; batch?: number; hidden?: number[] };
+  training: TrainParams['training'];
   hyper: Record<string, number | string | boolean>;
   limitTrain?: number;
   limitTest?: number;
@@ -152,6 +161,26 @@ function planNetwork(name: string, spec: TrainSpec, seed: number, base: string, 
       `rule '${spec.rule}' does not support architecture '${arch}' (it supports ${decl.architectures.join(', ')})`,
     );
   const { dataset, dataDir } = resolveDataset(spec, base, entry);
+  const training = {
+    ...(spec.lr !== undefined ? { lr: spec.lr } : {}),
+    ...(spec.optimizer !== undefined ? { optimizer: spec.optimizer } : {}),
+    ...(spec.schedule !== undefined ? { schedule: spec.schedule } : {}),
+    ...(spec.batch !== undefined ? { batch: spec.batch } : {}),
+    ...(spec.hidden !== undefined ? { hidden: spec.hidden } : {}),
+  };
+  const hyper = { ...(spec.hyper ?? {}) };
+  // The rule's own checks, now: a misspelt hyper-parameter must not surface hours into a full profile.
+  try {
+    resolveTraining(decl, { ...training, ...(spec.epochs !== undefined ? { epochs: spec.epochs } : {}) });
+    resolveHyper(decl, hyper);
+  } catch (e) {
+    if (e instanceof ParameterError) {
+      const name = String(e.details.field);
+      const key = name in hyper ? `hyper.${name}` : name;
+      throw new StudyConfigError(`${entry}.${key}`, e.message.slice(name.length + 2));
+    }
+    throw e;
+  }
   return {
     id: `${name}/seed-${seed}`,
     name,
@@ -163,12 +192,8 @@ function planNetwork(name: string, spec: TrainSpec, seed: number, base: string, 
     ...(dataDir ? { dataDir } : {}),
     seed,
     ...(spec.epochs !== undefined ? { epochs: spec.epochs } : {}),
-    training: {
-      ...(spec.lr !== undefined ? { lr: spec.lr } : {}),
-      ...(spec.batch !== undefined ? { batch: spec.batch } : {}),
-      ...(spec.hidden !== undefined ? { hidden: spec.hidden } : {}),
-    },
-    hyper: { ...(spec.hyper ?? {}) },
+    training,
+    hyper,
     ...(spec.limitTrain !== undefined ? { limitTrain: spec.limitTrain } : {}),
     ...(spec.limitTest !== undefined ? { limitTest: spec.limitTest } : {}),
   };

@@ -42,6 +42,9 @@ export const TrainSpecSchema = Type.Object(
     epochs: Type.Optional(Type.Integer({ minimum: 1 })),
     seeds: Type.Optional(Type.Array(Type.Unknown())),
     lr: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    optimizer: Type.Optional(Type.Union([Type.Literal('adam'), Type.Literal('sgd')])),
+    /** Learning-rate schedule over the epochs: 'constant', 'step' (×0.1 at 50 % and 75 %) or 'cosine'. */
+    schedule: Type.Optional(Type.Union([Type.Literal('constant'), Type.Literal('step'), Type.Literal('cosine')])),
     batch: Type.Optional(Type.Integer({ minimum: 1 })),
     hidden: Type.Optional(Type.Array(Type.Integer({ minimum: 1 }))),
     limitTrain: Type.Optional(Type.Integer({ minimum: 1 })),
