@@ -283,13 +283,17 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
   await app.register(scoreRoutes);
   await app.register(jobRoutes);
   await app.register(pageRoutes, { catalog: ctx.studies });
-  // The studies that finished while the service was down (or were run by the CLI) join the stored scores.
+  // The studies that finished while the service was down (or were run by the CLI) join the stored scores: the
+  // --studies folders before the service answers; finished jobs' folders in the background, since listing them
+  // may wait on Redis.
   app.addHook('onReady', async () => {
-    try {
-      ctx.studyScores.importFolders(await ctx.studies.folders());
-    } catch (err) {
-      app.log.warn({ err }, 'could not import the studies at start-up');
-    }
+    ctx.studyScores.syncFolders();
+    void ctx.studies
+      .folders()
+      .then((folders) => {
+        if (!ctx.closing) ctx.studyScores.importFolders(folders.filter((f) => f.origin === 'job'));
+      })
+      .catch((err: unknown) => app.log.warn({ err }, "could not list finished jobs' folders at start-up"));
   });
 
   app.addHook('preClose', async () => {
