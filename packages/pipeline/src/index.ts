@@ -71,7 +71,16 @@ export {
   type StudyFile,
   StudySchema,
 } from './schema/study-schema.ts';
-export { METRIC_FAMILIES, type MetricFamily, metricFamily, metricName } from './scores/metrics.ts';
+export {
+  METRIC_FAMILIES,
+  type MetricFamily,
+  metricFamily,
+  metricName,
+  metricSelects,
+  type ParsedMetric,
+  parseMetricName,
+  UNSPECIFIED_RDM_METHOD,
+} from './scores/metrics.ts';
 export { API_LABEL_OF, SCORE_FIELDS, type ScoreRecord, scoreRecordOf } from './scores/score-record.ts';
 export {
   type BrainConfig,

@@ -517,7 +517,9 @@ describe('stored scores', () => {
       ids.push(r.body.scoreId);
     }
     const one = (await get(`/v1/scores/${ids[4]}`)).body;
-    expect(one.metric).toBe('spearman');
+    // the vocabulary's name (the request did not say how the RDMs in `a` were computed); the route's own name kept
+    expect(one.metric).toBe('rsa:unspecified/spearman');
+    expect(one.routeMetric).toBe('spearman');
     expect(one.endpoint).toBe('/v1/compare');
     expect(one.labels).toEqual({ model: 'alexnet', layer: 'conv0', dataset: 'kiani', subject: 's1', roi: 'IT' });
     expect(one.tags).toEqual(['final', 'x']);
@@ -529,6 +531,10 @@ describe('stored scores', () => {
     expect(one.provenance.inputHashes.a).toMatch(/^[0-9a-f]{64}$/);
     expect(one.provenance.concordVersion).toMatch(/^\d+\.\d+\.\d+/);
     expect(one.result.values[0][0]).toBe(one.value);
+    // the score record's fields at the top level, under the study's names
+    expect(one).toMatchObject({ network: 'alexnet', layer: 'conv0', dataset: 'kiani', region: 'IT', time: null });
+    expect(one.record).toMatchObject({ network: 'alexnet', region: 'IT', metric: 'rsa:unspecified/spearman' });
+    expect(one.record.value).toBe(one.value);
 
     const conv0 = (await get('/v1/scores?model=alexnet&layer=conv0&roi=IT&metric=spearman')).body;
     expect(conv0.items.map((s: { id: string }) => s.id)).toEqual([ids[0], ids[2], ids[4]]);
@@ -543,10 +549,11 @@ describe('stored scores', () => {
     expect(page3.nextCursor).toBeNull();
   });
 
-  it('every compute route can save; rdm and cka keep their own metric names', async () => {
+  it("every compute route can save, under the metric vocabulary's names", async () => {
     const r = await post('/v1/cka', { x, y, save: { model: 'm', layer: 'l' } });
     const s = (await get(`/v1/scores/${r.body.scoreId}`)).body;
-    expect(s.metric).toBe('cka');
+    expect(s.metric).toBe('cka:linear');
+    expect(s.routeMetric).toBe('cka');
     expect(s.value).toBe(r.body.value);
     expect(s.provenance.parameters).toEqual({ kernel: 'linear', debiased: false });
     const rd = await post('/v1/rdm', { data, conditions, method: 'euclidean', save: { model: 'm' } });
@@ -559,6 +566,69 @@ describe('stored scores', () => {
     expect(srd.value).toBeCloseTo(Array.from(lib).reduce((a, v) => a + v, 0) / lib.length, 14);
     expect(srd.result.dissimilarities).toEqual(rd.body.dissimilarities);
     expect(srd.provenance.parameters.conditions).toEqual(conditions);
+    expect([srd.metric, srd.routeMetric]).toEqual(['rdm:euclidean', 'euclidean']);
+
+    // the kernel and debiasing are part of the name; /v1/similarity's cka and ridge get the study's names too
+    const names: [string, Record<string, unknown>, string, string][] = [
+      ['/v1/cka', { x, y, kernel: 'rbf', debiased: true }, 'cka:rbf:debiased', 'cka'],
+      ['/v1/similarity', { x, y, metric: 'cka', options: { kernel: 'rbf' } }, 'cka:rbf', 'cka'],
+      ['/v1/similarity', { x, y, metric: 'ridge' }, 'encoding:ridge', 'ridge'],
+      ['/v1/similarity', { x, y, metric: 'procrustes' }, 'similarity:procrustes', 'procrustes'],
+      [
+        '/v1/compare',
+        { a: rdmA, b: rdmB, method: 'corr', modelRdmMethod: 'correlation' },
+        'rsa:correlation/corr',
+        'corr',
+      ],
+      ['/v1/noise-ceiling', { rdms: rdmB, method: 'spearman' }, 'noise-ceiling:spearman', 'noise-ceiling:spearman'],
+    ];
+    for (const [url, body, metric, routeMetric] of names) {
+      const saved = await post(url, { ...body, save: { tags: ['names'] } });
+      expect(saved.status, `${url} ${JSON.stringify(saved.body)}`).toBe(200);
+      const stored = (await get(`/v1/scores/${saved.body.scoreId}`)).body;
+      expect([stored.metric, stored.routeMetric], url).toEqual([metric, routeMetric]);
+    }
+    // a noise ceiling's bounds fill the record's ceiling fields
+    const nc = await post('/v1/noise-ceiling', { rdms: rdmB, method: 'spearman', save: { tags: ['nc'] } });
+    const snc = (await get(`/v1/scores/${nc.body.scoreId}`)).body;
+    expect([snc.ceilingLower, snc.ceilingUpper]).toEqual([nc.body.lower, nc.body.upper]);
+    // the old names filter as aliases into the vocabulary; full names filter exactly
+    const metricsOf = async (q: string) =>
+      ((await get(`/v1/scores?tag=names&${q}`)).body.items as { metric: string }[]).map((i) => i.metric);
+    expect(await metricsOf('metric=cka')).toEqual(['cka:rbf:debiased', 'cka:rbf']);
+    expect(await metricsOf('metric=ridge')).toEqual(['encoding:ridge']);
+    expect(await metricsOf('metric=corr')).toEqual(['rsa:correlation/corr']);
+    expect(await metricsOf('metric=cka:rbf')).toEqual(['cka:rbf']);
+    expect(await metricsOf('metric=rsa:unspecified/corr')).toEqual([]);
+  });
+
+  it("saves with the study's label names (network, region, time) as well as model and roi", async () => {
+    const r = await post('/v1/compare', {
+      a: [rdmA[0]],
+      b: [rdmB[0]],
+      method: 'spearman',
+      modelRdmMethod: 'euclidean',
+      save: { network: 'resnet', layer: 'block1', dataset: 'things', region: 'V1', time: 0.12, tags: ['study-names'] },
+    });
+    expect(r.status).toBe(200);
+    const s = (await get(`/v1/scores/${r.body.scoreId}`)).body;
+    expect(s.labels).toEqual({ model: 'resnet', layer: 'block1', dataset: 'things', subject: null, roi: 'V1' });
+    expect(s).toMatchObject({ network: 'resnet', region: 'V1', time: 0.12, metric: 'rsa:euclidean/spearman' });
+    // either name filters
+    for (const q of ['network=resnet&region=V1', 'model=resnet&roi=V1'])
+      expect((await get(`/v1/scores?${q}`)).body.items.map((i: { id: string }) => i.id)).toEqual([r.body.scoreId]);
+    // giving both names of one label with different values is refused before any work
+    const before = app.concord.scores.count();
+    const clash = await post('/v1/cka', { x, y, save: { model: 'a', network: 'b' } });
+    expectErrorBody(clash.body, 400, 'ERR_API_VALIDATION');
+    expect(clash.body.field).toBe('body.save.network');
+    const same = await post('/v1/cka', { x, y, save: { roi: 'IT', region: 'IT' } });
+    expect(same.status).toBe(200);
+    expect(app.concord.scores.count()).toBe(before + 1);
+    // an RDM method the library does not have is refused, naming the field
+    const bad = await post('/v1/compare', { a: [rdmA[0]], b: [rdmB[0]], method: 'spearman', modelRdmMethod: 'magic' });
+    expectErrorBody(bad.body, 400, 'ERR_API_VALIDATION');
+    expect(bad.body.field).toBe('body.modelRdmMethod');
   });
 
   it('a stored comparison of nA × nB RDMs has the mean of its values', async () => {

@@ -20,6 +20,7 @@ import { ArrayStore } from './arrays.ts';
 import { authenticator, type Viewer } from './auth.ts';
 import { API_ERRORS, ApiError, errorBody } from './errors.ts';
 import { createJobEngine, type JobsOptions } from './jobs/engine.ts';
+import { StudyScores } from './jobs/import-scores.ts';
 import { jobRoutes } from './jobs/routes.ts';
 import { parseJsonBody } from './json-body.ts';
 import { patchBinaryBodies } from './openapi-binary.ts';
@@ -35,6 +36,7 @@ import { ApiKeyStore } from './store/api-keys.ts';
 import { ArrayClaims } from './store/array-claims.ts';
 import { type Db, openDatabase } from './store/database.ts';
 import { JobOwners } from './store/job-owners.ts';
+import { ResultsImporter } from './store/score-sources.ts';
 import { ScoreStore } from './store/scores.ts';
 import { validationError } from './validation.ts';
 
@@ -116,6 +118,8 @@ export interface AppContext {
   jobsDir: string;
   /** Which key submitted each job (a key sees only its own jobs). */
   jobOwners: JobOwners;
+  /** Imports finished studies' results.json rows into `scores` (the --studies folders and finished jobs). */
+  studyScores: StudyScores;
 }
 
 declare module 'fastify' {
@@ -183,9 +187,12 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
   });
 
   const db = openDatabase(dataDir);
+  const scores = new ScoreStore(db);
+  const studies = new StudyCatalog(options.studies);
+  const jobOwners = new JobOwners(db);
   const ctx: AppContext = {
     db,
-    scores: new ScoreStore(db),
+    scores,
     keys: new ApiKeyStore(db),
     arrays: new ArrayStore(dataDir, new ArrayClaims(db)),
     pool: new ComputePool(options),
@@ -198,10 +205,11 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
     closing: false,
     log: app.log,
     routes: [],
-    studies: new StudyCatalog(options.studies),
+    studies,
     jobs: await createJobEngine(options.jobs ?? {}, dataDir),
     jobsDir: join(dataDir, 'jobs'),
-    jobOwners: new JobOwners(db),
+    jobOwners,
+    studyScores: new StudyScores(new ResultsImporter(db, scores, VERSION), studies, jobOwners, app.log),
   };
   if (ctx.arrays.orphansRemoved.length > 0)
     app.log.warn({ files: ctx.arrays.orphansRemoved }, 'removed uploads left unfinished by a process that is gone');
@@ -275,6 +283,18 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
   await app.register(scoreRoutes);
   await app.register(jobRoutes);
   await app.register(pageRoutes, { catalog: ctx.studies });
+  // The studies that finished while the service was down (or were run by the CLI) join the stored scores: the
+  // --studies folders before the service answers; finished jobs' folders in the background, since listing them
+  // may wait on Redis.
+  app.addHook('onReady', async () => {
+    ctx.studyScores.syncFolders();
+    void ctx.studies
+      .folders()
+      .then((folders) => {
+        if (!ctx.closing) ctx.studyScores.importFolders(folders.filter((f) => f.origin === 'job'));
+      })
+      .catch((err: unknown) => app.log.warn({ err }, "could not list finished jobs' folders at start-up"));
+  });
 
   app.addHook('preClose', async () => {
     ctx.closing = true;

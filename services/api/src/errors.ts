@@ -13,6 +13,8 @@ export const API_ERRORS = {
   KEY_REVOKED: 'ERR_API_KEY_REVOKED',
   RATE_LIMITED: 'ERR_API_RATE_LIMITED',
   NOT_FOUND: 'ERR_API_NOT_FOUND',
+  /** The viewer sees it but may not change it (a shared score, deleted by admin keys only). */
+  FORBIDDEN: 'ERR_API_FORBIDDEN',
   BAD_ID: 'ERR_API_BAD_ID',
   ARRAY_NOT_FOUND: 'ERR_API_ARRAY_NOT_FOUND',
   SHAPE: 'ERR_API_SHAPE',
@@ -44,6 +46,7 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   [API_ERRORS.UPLOAD_HEADER]: 400,
   [API_ERRORS.UNAUTHORIZED]: 401,
   [API_ERRORS.KEY_REVOKED]: 401,
+  [API_ERRORS.FORBIDDEN]: 403,
   [API_ERRORS.NOT_FOUND]: 404,
   [API_ERRORS.BODY_TOO_LARGE]: 413,
   [API_ERRORS.TOO_MANY_ELEMENTS]: 413,

@@ -5,6 +5,7 @@
  * are checked by input.ts while they are converted (one typed loop instead of a schema union per element; see
  * body-validator.ts).
  */
+import { RDM_METHODS } from '@concord/rsa';
 import { type Static, type TSchema, Type } from 'typebox';
 
 /** The annotation that marks a numeric array field (an OpenAPI specification extension). */
@@ -34,18 +35,23 @@ const RdmVectors = Type.Union([Type.Array(Type.Array(NullableNumber)), Type.Arra
 export const MatrixInput = Type.Union([NumberMatrix, ArrayRef], { [NUMERIC_FIELD]: true });
 
 const Label = Type.String({ minLength: 1, maxLength: 200 });
+const labelAs = (description: string) => Type.String({ minLength: 1, maxLength: 200, description });
 export const SaveRequest = Type.Object(
   {
-    model: Type.Optional(Label),
+    model: Type.Optional(labelAs('the network (the same label as `network`)')),
+    network: Type.Optional(labelAs("the network, as the study's score record names it (= model)")),
     layer: Type.Optional(Label),
     dataset: Type.Optional(Label),
     subject: Type.Optional(Label),
-    roi: Type.Optional(Label),
+    roi: Type.Optional(labelAs('the region of interest (the same label as `region`)')),
+    region: Type.Optional(labelAs("the region, as the study's score record names it (= roi)")),
+    time: Type.Optional(Type.Number({ description: 'seconds, for a time-resolved score' })),
     tags: Type.Optional(Type.Array(Label, { maxItems: 64 })),
   },
   {
     additionalProperties: false,
-    description: 'store the result as a score with these labels; the response then carries scoreId',
+    description:
+      'store the result as a score with these labels; the response then carries scoreId. model/network and roi/region are two names of one label: give either (both only when equal)',
   },
 );
 export type SaveRequest = Static<typeof SaveRequest>;
@@ -77,11 +83,21 @@ export const RdmBody = Type.Object(
 );
 export type RdmBody = Static<typeof RdmBody>;
 
+/** rsatoolbox's RDM methods (@concord/rsa RDM_METHODS). */
+const RdmMethod = Type.Union(
+  RDM_METHODS.map((m) => Type.Literal(m)),
+  {
+    description:
+      "how the RDMs in `a` (the model's) were computed; names a stored score's metric rsa:<modelRdmMethod>/<method> (rsa:unspecified/<method> without it), as the study's metrics are named",
+  },
+);
+
 export const CompareBody = Type.Object(
   {
     a: RdmVectors,
     b: RdmVectors,
     method: Method,
+    modelRdmMethod: Type.Optional(RdmMethod),
     sigmaK: Type.Optional(
       Type.Union([NumberMatrix, Type.Array(Type.Number()), ArrayRef], {
         description: 'pattern covariance for *_cov and neg_riem_dist: nCond × nCond, or per-condition variances',
@@ -189,28 +205,98 @@ export const ErrorReply = Type.Object({
 });
 
 const NullableString = Type.Union([Type.String(), Type.Null()]);
-export const ScoreReply = Type.Object({
-  id: Type.String(),
-  createdAt: Type.String(),
-  endpoint: Type.String(),
-  metric: Type.String(),
-  value: NullableNumber,
-  labels: Type.Object({
-    model: NullableString,
-    layer: NullableString,
-    dataset: NullableString,
-    subject: NullableString,
-    roi: NullableString,
-  }),
-  tags: Type.Array(Type.String()),
-  result: Type.Unknown(),
-  /** The score as the shared score record (pipeline/scores: network, layer, dataset, region, time, metric, ...). */
-  record: Type.Optional(Type.Unknown()),
-  provenance: Type.Object({
-    parameters: Type.Record(Type.String(), Type.Unknown()),
-    inputHashes: Type.Record(Type.String(), Type.String()),
-    concordVersion: Type.String(),
-  }),
+const NullableInteger = Type.Union([Type.Integer(), Type.Null()]);
+const described = <T extends TSchema>(schema: T, description: string): T => ({ ...schema, description }) as T;
+
+/**
+ * The score record every route shares (@concord/pipeline scores/score-record.ts), at the top level of every stored
+ * score: a study's row fills it, a compute route's score has its labels, metric and value (the rest null).
+ */
+const ScoreRecordFields = {
+  network: described(NullableString, 'the network (labels.model)'),
+  layer: NullableString,
+  dataset: NullableString,
+  region: described(NullableString, "region of interest ('all' for sensor-level EEG; labels.roi)"),
+  time: described(NullableNumber, 'seconds, for time-resolved scores'),
+  sem: NullableNumber,
+  ciLower: NullableNumber,
+  ciUpper: NullableNumber,
+  nSubjects: described(NullableNumber, "subjects scored (a learning-rule study's row calls it subjectCount)"),
+  ceilingLower: NullableNumber,
+  ceilingUpper: NullableNumber,
+};
+
+/**
+ * The fields results.json rows have beyond the score record, at the top level of an imported score under the same
+ * names and values (listed for the documentation; any other field of a row is passed through too).
+ */
+const StudyRowFields = {
+  layerIndex: Type.Optional(
+    described(Type.Integer(), 'depth order of the layer within its network (comparison study)'),
+  ),
+  modality: Type.Optional(described(Type.String(), 'eeg, fmri or rdms (comparison study)')),
+  rule: Type.Optional(described(Type.String(), 'learning rule (learning-rule study)')),
+  family: Type.Optional(described(Type.String(), "the rule's family (learning-rule study)")),
+  seed: Type.Optional(NullableInteger),
+  arch: Type.Optional(NullableString),
+  testAccuracy: Type.Optional(NullableNumber),
+  criteria: Type.Optional(
+    Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()], {
+      description: "the rule's biological-plausibility criteria (learning-rule study)",
+    }),
+  ),
+  subjectCount: Type.Optional(NullableNumber),
+  p: Type.Optional(described(NullableNumber, 'p value (learning-rule study)')),
+  pCorrected: Type.Optional(described(NullableNumber, 'p value corrected for multiple comparisons')),
+};
+
+export const ScoreReply = Type.Object(
+  {
+    id: Type.String(),
+    createdAt: Type.String(),
+    endpoint: Type.String({
+      description:
+        "the compute route that stored it, 'jobs' (a job's results.json) or 'studies' (a --studies folder's)",
+    }),
+    metric: Type.String({
+      description:
+        "a name of the metric vocabulary: rsa:<rdmMethod>/<comparator>, cka:<kernel>[:debiased], encoding:<model>, rdm:<method>, noise-ceiling:<comparator>, similarity:<metric> (a study's row: its own metric string)",
+    }),
+    routeMetric: described(
+      NullableString,
+      "the name a compute route gave the metric before the vocabulary ('spearman', 'cka', 'euclidean'); null for study rows",
+    ),
+    value: NullableNumber,
+    labels: Type.Object({
+      model: NullableString,
+      layer: NullableString,
+      dataset: NullableString,
+      subject: NullableString,
+      roi: NullableString,
+    }),
+    tags: Type.Array(Type.String()),
+    result: Type.Unknown(),
+    /** The score as the shared score record (pipeline/scores: network, layer, dataset, region, time, metric, ...). */
+    record: Type.Optional(Type.Unknown()),
+    provenance: Type.Object({
+      parameters: Type.Record(Type.String(), Type.Unknown()),
+      inputHashes: Type.Record(Type.String(), Type.String()),
+      concordVersion: Type.String(),
+    }),
+    ...ScoreRecordFields,
+    ...StudyRowFields,
+  },
+  {
+    additionalProperties: true,
+    description:
+      "a stored score: its labels and provenance, the score record's fields at the top level, and for a score imported from a study every field of its results.json row under the row's names (the fields above keep their meaning where a row has a field of the same name)",
+  },
+);
+const MetricFilter = Type.String({
+  minLength: 1,
+  maxLength: 200,
+  description:
+    'a vocabulary name (exact), or a bare name as an alias: a family (cka → every cka:…), an RSA comparator (spearman → every rsa:…/spearman), an encoding model (ridge → encoding:ridge), an RDM method (euclidean → rdm:euclidean), another similarity metric (procrustes → similarity:procrustes)',
 });
 export const ScoresQuery = Type.Object(
   {
@@ -221,7 +307,7 @@ export const ScoresQuery = Type.Object(
     roi: Type.Optional(Label),
     network: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'the same as model' })),
     region: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'the same as roi' })),
-    metric: Type.Optional(Label),
+    metric: Type.Optional(MetricFilter),
     endpoint: Type.Optional(Label),
     tag: Type.Optional(
       Type.Union([Label, Type.Array(Label, { maxItems: 16 })], {

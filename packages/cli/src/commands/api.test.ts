@@ -5,7 +5,7 @@
  * request with 429.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -121,6 +121,83 @@ describe('concord serve: timeout and auth-failure flags', () => {
     }
     expect(statuses).toEqual([401, 401, 429]);
 
+    const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+    proc.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    child = undefined;
+  }, 120_000);
+});
+
+/** Starts `concord serve` (TypeScript sources) with these arguments; resolves its URL once it listens. */
+function startServe(args: string[]): { proc: ChildProcess; url: Promise<string> } {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'packages/cli/src/main.ts', 'serve', ...args], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const url = new Promise<string>((resolve, reject) => {
+    let err = '';
+    proc.stderr?.on('data', (d: Buffer) => {
+      err += d.toString('utf8');
+      const m = /listening on (http:\/\/\S+)/.exec(err);
+      if (m) resolve(m[1]);
+    });
+    proc.on('exit', (code) => reject(new Error(`concord serve exited ${code}: ${err}`)));
+  });
+  return { proc, url };
+}
+
+describe('concord serve --store', () => {
+  it('is listed by --help with --redis', async () => {
+    const stdout = new Capture();
+    const status = await runCli(['serve', '--help'], {
+      stdout: stdout as never,
+      stderr: new Capture() as never,
+      cwd: repoRoot,
+    });
+    expect(status).toBe(0);
+    expect(stdout.text).toMatch(/--store DIR/);
+    expect(stdout.text).toMatch(/--redis URL/);
+  });
+
+  it('a real server runs /v1/jobs with its artifacts in --store DIR, not under --data-dir', async () => {
+    const dataDir = join(dir, 'store-data');
+    const store = join(dir, 'shared-store');
+    const { proc, url: listening } = startServe([
+      '--port',
+      '0',
+      '--threads',
+      '0',
+      '--data-dir',
+      dataDir,
+      '--store',
+      store,
+    ]);
+    child = proc;
+    const url = await listening;
+    const post = await fetch(`${url}/v1/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        name: 'stored',
+        final: 'collect',
+        items: [
+          { id: 'a', kind: 'pipeline.noop', params: { value: 1 }, deps: [] },
+          { id: 'collect', kind: 'pipeline.collect', params: { study: 'stored' }, deps: ['a'] },
+        ],
+      }),
+    });
+    expect(post.status).toBe(202);
+    const { id } = (await post.json()) as { id: string };
+    await expect
+      .poll(async () => ((await (await fetch(`${url}/v1/jobs/${id}`)).json()) as { state: string }).state, {
+        timeout: 60_000,
+        interval: 200,
+      })
+      .toBe('completed');
+    // the items' outputs went to the store given (content-addressed: <2 hex>/<hash>.json)
+    const files = readdirSync(store, { recursive: true }).map(String);
+    expect(files.some((f) => /^[0-9a-f]{2}[/\\][0-9a-f]+\.json$/.test(f))).toBe(true);
+    expect(existsSync(join(dataDir, 'artifacts'))).toBe(false);
     const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
     proc.kill('SIGTERM');
     expect(await exited).toBe(0);

@@ -65,6 +65,12 @@ const serve: Command = {
       value: 'URL',
       description: 'run /v1/jobs on BullMQ workers over this Redis (concord jobs worker) instead of the local pool',
     },
+    store: {
+      type: 'string',
+      value: 'DIR',
+      description:
+        'the artifact store of /v1/jobs; with --redis, the one the workers use (concord jobs worker --store DIR). Default: $CONCORD_STORE, else <data-dir>/artifacts',
+    },
     'log-level': {
       type: 'string',
       value: 'LEVEL',
@@ -95,7 +101,9 @@ const serve: Command = {
   details:
     'Prints "listening on http://HOST:PORT" to stderr once it accepts connections. SIGTERM or SIGINT: stops accepting,\n' +
     'lets in-flight requests finish, stops the workers and closes the database, then exits 0.\n' +
-    'Once any API key exists (concord api-key create), every /v1 route needs "Authorization: Bearer <key>".',
+    'Once any API key exists (concord api-key create), every /v1 route needs "Authorization: Bearer <key>".\n' +
+    'Jobs (/v1/jobs) run on a local worker pool, or with --redis URL on `concord jobs worker` processes; give the\n' +
+    'service and every worker the same --store DIR (a shared filesystem when workers run on other machines).',
   async run(opts, _pos, ctx) {
     const port = requiredNumber(opts, 'port', { integer: true, min: 0 });
     if (port > 65535) throw new UsageError(`--port: expected an integer from 0 to 65535, received '${opts.port}'`);
@@ -123,6 +131,10 @@ const serve: Command = {
         `--request-timeout (${effectiveRequest / 1000} s) must be at least --headers-timeout (${effectiveHeaders / 1000} s${headersMs === undefined ? ', the default' : ''}): the whole request includes its headers`,
       );
     const authFailureLimit = numberOption(opts, 'auth-failure-limit', { integer: true, min: 1 });
+    // The artifact store: the flag, else the one `concord jobs worker` defaults to when $CONCORD_STORE names it,
+    // else the service's own under its data directory.
+    const storeFlag = typeof opts.store === 'string' ? resolve(ctx.cwd, opts.store) : undefined;
+    const store = storeFlag ?? (process.env.CONCORD_STORE ? resolve(ctx.cwd, process.env.CONCORD_STORE) : undefined);
     const { startServer } = await import('@concord/api/server');
     const dataDir = await dataDirOf(opts, ctx.cwd);
     const server = await startServer({
@@ -141,7 +153,10 @@ const serve: Command = {
       },
       logger: { level, stream: ctx.stderr },
       ...(typeof opts.studies === 'string' ? { studies: resolve(ctx.cwd, opts.studies) } : {}),
-      ...(typeof opts.redis === 'string' ? { jobs: { redis: opts.redis } } : {}),
+      jobs: {
+        ...(typeof opts.redis === 'string' ? { redis: opts.redis } : {}),
+        ...(store !== undefined ? { store } : {}),
+      },
     });
     ctx.stderr.write(`listening on ${server.url}\n`);
     await server.closed;

@@ -1,7 +1,8 @@
 /**
  * The score record every route shares: the fields of a results.json row (comparison study and learning-rule study
- * alike) that identify and qualify one score. The API's stored scores predate it and call two of these fields
- * differently (model = network, roi = region); API_LABEL_OF maps them, and the API accepts both names.
+ * alike) that identify and qualify one score. The API stores its scores under these names and shows the record's
+ * fields at the top level of every stored score; its first label names (model = network, roi = region) stay as
+ * aliases (API_LABEL_OF), in `labels`, in `save` and as query parameters.
  */
 import type { Json } from '../plan/types.ts';
 
@@ -40,7 +41,7 @@ export const SCORE_FIELDS: readonly (keyof ScoreRecord)[] = [
   'ceilingUpper',
 ];
 
-/** The API's label names for record fields that it names differently. */
+/** The API's first names (aliases) for record fields that it named differently. */
 export const API_LABEL_OF = { network: 'model', region: 'roi' } as const;
 
 const str = (v: Json | undefined): string | null => (typeof v === 'string' ? v : v == null ? null : String(v));

@@ -1,39 +1,84 @@
 /**
- * A finished job's results.json rows become stored scores (GET /v1/scores), once: each row as a score record
- * (pipeline/scores) under the API's labels (model = network, roi = region), tagged `job:<id>` and `study:<name>`,
- * owned by the key that submitted the job. Rows without a metric (not scores) are left out.
+ * Finished studies' scores join the stored scores (GET /v1/scores), whichever way the study ran: the folders of
+ * `--studies DIR` (studies run by `concord compare-models` or `concord jobs submit`) are imported at start-up,
+ * whenever the studies are listed and before every score query (a stat of each results.json; a file is read only
+ * when it changed), and finished jobs' folders when the job ends and whenever the studies are listed. Each row is
+ * stored once (store/score-sources.ts). Rows of --studies folders are seen by every key, as the folders are; a
+ * job's rows belong to the key that submitted it (admin keys only when the job was submitted elsewhere).
  */
-import { readFileSync } from 'node:fs';
-import { VERSION } from '@concord/core';
-import { type JobDetails, type Json, scoreRecordOf } from '@concord/pipeline';
-import type { ScoreStore } from '../store/scores.ts';
+import { join, resolve } from 'node:path';
+import type { JobDetails } from '@concord/pipeline';
+import type { FastifyBaseLogger } from 'fastify';
+import type { StudyCatalog, StudyFolder } from '../page/study-catalog.ts';
+import type { JobOwners } from '../store/job-owners.ts';
+import type { ResultsImporter, ResultsSource } from '../store/score-sources.ts';
 
-export function importJobScores(scores: ScoreStore, job: JobDetails, owner: string | null): number {
-  if (!job.results) return 0;
-  const tag = `job:${job.jobId}`;
-  if (scores.query({ tags: [tag], limit: 1 }).items.length > 0) return 0;
-  const doc = JSON.parse(readFileSync(job.results, 'utf8')) as { rows?: unknown };
-  const rows = Array.isArray(doc.rows) ? (doc.rows as { [key: string]: Json }[]) : [];
-  let n = 0;
-  for (const row of rows) {
-    if (typeof row?.metric !== 'string') continue;
-    const r = scoreRecordOf(row);
-    scores.insert({
-      endpoint: 'jobs',
-      metric: r.metric,
-      value: r.value,
-      ...(r.network !== null ? { model: r.network } : {}),
-      ...(r.layer !== null ? { layer: r.layer } : {}),
-      ...(r.dataset !== null ? { dataset: r.dataset } : {}),
-      ...(r.region !== null ? { roi: r.region } : {}),
-      tags: [tag, `study:${job.study}`],
-      result: r,
-      parameters: { jobId: job.jobId, study: job.study },
-      inputHashes: {},
-      concordVersion: VERSION,
-      apiKeyId: owner,
-    });
-    n++;
+export class StudyScores {
+  constructor(
+    private readonly importer: ResultsImporter,
+    private readonly catalog: StudyCatalog,
+    private readonly owners: JobOwners,
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  /** The source of a catalog folder: a --studies folder is shared; a job's belongs to its submitter. */
+  private source(f: StudyFolder): ResultsSource {
+    const file = resolve(join(f.dir, 'results.json'));
+    if (f.origin === 'job' && f.jobId !== undefined) {
+      const owner = this.owners.ownerOf(f.jobId);
+      return {
+        file,
+        endpoint: 'jobs',
+        tags: [`job:${f.jobId}`, `studyId:${f.id}`],
+        parameters: { jobId: f.jobId, studyId: f.id },
+        owner: owner ?? null,
+        shared: false,
+        legacyTag: `job:${f.jobId}`,
+      };
+    }
+    return {
+      file,
+      endpoint: 'studies',
+      tags: [`studyId:${f.id}`],
+      parameters: { studyId: f.id },
+      owner: null,
+      shared: true,
+    };
   }
-  return n;
+
+  /** Import these folders' results (new or changed ones); a folder that cannot be read is logged and skipped. */
+  importFolders(folders: StudyFolder[]): number {
+    let rows = 0;
+    for (const f of folders) {
+      try {
+        const outcome = this.importer.import(this.source(f));
+        if (outcome.state === 'imported') {
+          rows += outcome.rows;
+          this.log.info({ study: f.id, rows: outcome.rows }, "imported a study's scores");
+        }
+      } catch (err) {
+        this.log.warn({ err, dir: f.dir }, "could not import a study's scores");
+      }
+    }
+    return rows;
+  }
+
+  /** A job that just ended (its results.json, when it wrote one). */
+  importJob(job: JobDetails): number {
+    if (!job.results) return 0;
+    const dir = resolve(job.results, '..');
+    return this.importFolders([{ id: `job-${job.jobId}`, dir, origin: 'job', jobId: job.jobId }]);
+  }
+
+  /** The --studies folders (cheap when nothing changed: one stat per folder). */
+  syncFolders(): void {
+    let folders: StudyFolder[];
+    try {
+      folders = this.catalog.studyFolders();
+    } catch (err) {
+      this.log.warn({ err }, 'could not list the study folders');
+      return;
+    }
+    this.importFolders(folders);
+  }
 }

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { repoPath } from '@concord/core/testing';
+import { ArtifactStore, BullmqJobEngine, planStudy } from '@concord/pipeline';
 import { hasRedisServer, startTestRedis, type TestRedis } from '@concord/pipeline/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,6 +49,28 @@ const tinyStudy = (n: number, sleepMs: number) => ({
       params: { study: 'tiny' },
       deps: Array.from({ length: n }, (_, i) => `n${i}`),
     },
+  ],
+});
+
+/** A results.json row of a score. */
+const scoreRow = (network: string, value: number) => ({
+  network,
+  layer: 'conv1',
+  dataset: 'hIT',
+  region: 'IT',
+  time: null,
+  metric: 'rsa:correlation/spearman',
+  value,
+  nSubjects: 4,
+});
+
+/** A plan whose results.json rows are the given rows. */
+const scoredStudy = (name: string, rows: ReturnType<typeof scoreRow>[]) => ({
+  name,
+  final: 'collect',
+  items: [
+    ...rows.map((row, i) => ({ id: `r${i}`, kind: 'pipeline.noop', params: { row }, deps: [] })),
+    { id: 'collect', kind: 'pipeline.collect', params: { study: name }, deps: rows.map((_, i) => `r${i}`) },
   ],
 });
 
@@ -108,25 +131,7 @@ describe('/v1/jobs on a real server (local pool)', () => {
   });
 
   it("stores a finished job's rows as scores, queryable with the score record's fields", async () => {
-    const row = (network: string, value: number) => ({
-      network,
-      layer: 'conv1',
-      dataset: 'hIT',
-      region: 'IT',
-      time: null,
-      metric: 'rsa:correlation/spearman',
-      value,
-      nSubjects: 4,
-    });
-    const study = {
-      name: 'scored',
-      final: 'collect',
-      items: [
-        { id: 'a', kind: 'pipeline.noop', params: { row: row('alexnet', 0.25) }, deps: [] },
-        { id: 'b', kind: 'pipeline.noop', params: { row: row('vgg', 0.5) }, deps: [] },
-        { id: 'collect', kind: 'pipeline.collect', params: { study: 'scored' }, deps: ['a', 'b'] },
-      ],
-    };
+    const study = scoredStudy('scored', [scoreRow('alexnet', 0.25), scoreRow('vgg', 0.5)]);
     const post = await fetch(`${url}/v1/jobs`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -202,10 +207,20 @@ describe('/v1/jobs on a real server (local pool)', () => {
     const bp = results.rows.filter((r) => r.rule === 'bp' && r.dataset === 'hIT');
     expect(bp.map((r) => r.layer)).toEqual(expect.arrayContaining(['fc1_tanh']));
     for (const r of bp) expect(Number.isFinite(r.value)).toBe(true);
-    // its scores join the stored scores
-    const stored = (await (await fetch(`${url}/v1/scores?tag=job:${id}`)).json()) as { items: unknown[] };
-    expect(stored.items.length).toBe(
-      results.rows.filter((r) => typeof (r as { metric?: unknown }).metric === 'string').length,
+    // its scores join the stored scores, each with every field of its results.json row (same names, same values)
+    const stored = (await (await fetch(`${url}/v1/scores?tag=job:${id}&limit=1000`)).json()) as {
+      items: Record<string, unknown>[];
+    };
+    const scoreRows = (results.rows as unknown as Record<string, unknown>[]).filter(
+      (r) => typeof r.metric === 'string',
+    );
+    expect(stored.items.length).toBe(scoreRows.length);
+    scoreRows.forEach((row, i) => {
+      for (const [k, v] of Object.entries(row)) expect(stored.items[i][k], `row ${i} field ${k}`).toEqual(v);
+      expect(stored.items[i].endpoint).toBe('jobs');
+    });
+    expect(Object.keys(scoreRows[0])).toEqual(
+      expect.arrayContaining(['rule', 'seed', 'p', 'pCorrected', 'subjectCount']),
     );
   }, 120_000);
 
@@ -371,6 +386,36 @@ describe.skipIf(!hasRedisServer)(
       expect(results.rows.map((r) => r.value)).toEqual([0, 10, 20]);
       const list = (await (await fetch(`${url}/v1/jobs`)).json()) as { items: { jobId: string; state: string }[] };
       expect(list.items.find((j) => j.jobId === id)?.state).toBe('completed');
+    }, 90_000);
+
+    it('imports the scores of a job submitted elsewhere (concord jobs submit to the same Redis) once it is listed', async () => {
+      // what `concord jobs submit` does: its own engine on the same Redis and store
+      const submitter = new BullmqJobEngine({ redis: redis.url, store: new ArtifactStore(join(dir, 'store')) });
+      let jobId: string;
+      try {
+        const rows = [scoreRow('alexnet', 0.125), scoreRow('vgg', 0.75)];
+        const plan = planStudy(scoredStudy('elsewhere', rows), { baseDir: dir, outputDir: join(dir, 'elsewhere-out') });
+        jobId = (await submitter.submit(plan)).jobId;
+        await expect
+          .poll(async () => (await submitter.status(jobId))?.state, { timeout: 60_000, interval: 200 })
+          .toBe('completed');
+      } finally {
+        await submitter.close();
+      }
+      // this server never subscribed to it; listing the studies (as the page does) imports its folder
+      expect((await fetch(`${url}/v1/studies`)).status).toBe(200);
+      const page = (await (await fetch(`${url}/v1/scores?tag=job:${jobId}`)).json()) as {
+        items: { network: string; value: number; metric: string; endpoint: string }[];
+      };
+      expect(page.items.map((s) => [s.network, s.value, s.metric, s.endpoint])).toEqual([
+        ['alexnet', 0.125, 'rsa:correlation/spearman', 'jobs'],
+        ['vgg', 0.75, 'rsa:correlation/spearman', 'jobs'],
+      ]);
+      // listed again: nothing added
+      await fetch(`${url}/v1/studies`);
+      expect(
+        ((await (await fetch(`${url}/v1/scores?tag=job:${jobId}`)).json()) as { items: unknown[] }).items,
+      ).toHaveLength(2);
     }, 90_000);
   },
 );

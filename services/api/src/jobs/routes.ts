@@ -20,7 +20,6 @@ import { Type } from 'typebox';
 import type { Viewer } from '../auth.ts';
 import { API_ERRORS, ApiError } from '../errors.ts';
 import { ErrorReply } from '../schemas.ts';
-import { importJobScores } from './import-scores.ts';
 
 const JobIdParams = Type.Object({
   id: Type.String({ pattern: '^[0-9a-f-]{36}$', description: 'a job id (UUID)' }),
@@ -116,16 +115,11 @@ export async function jobRoutes(app: FastifyInstance): Promise<void> {
       const plan = planStudy(request.body, { baseDir: app.concord.jobsDir, outputDir });
       const { jobId } = await jobs().submit(plan);
       app.concord.jobOwners.record(jobId, request.viewer);
-      // Its scores join the stored scores once it finished (GET /v1/scores?tag=job:<id>).
-      const owner = request.viewer.keyId;
+      // Its scores join the stored scores once it finished (GET /v1/scores?tag=job:<id>), owned by the submitter.
       const unsubscribe = jobs().subscribe(jobId, (e) => {
         if (e.type !== 'status' || !TERMINAL_STATES.includes(e.status.state)) return;
         unsubscribe();
-        try {
-          importJobScores(app.concord.scores, e.status, owner);
-        } catch (err) {
-          app.log.error({ err, jobId }, 'could not store the scores of a finished job');
-        }
+        app.concord.studyScores.importJob(e.status);
       });
       return reply.code(202).send({ id: jobId, status: `/v1/jobs/${jobId}` });
     },

@@ -63,6 +63,16 @@ export class StudyCatalog {
   }
 
   async folders(): Promise<StudyFolder[]> {
+    const out = this.studyFolders();
+    for (const source of this.extra)
+      for (const f of await source()) if (existsSync(join(f.dir, 'results.json'))) out.push(f);
+    // First one wins on a clash of ids (a folder named like a job's id).
+    const seen = new Set<string>();
+    return out.filter((f) => !seen.has(f.id) && seen.add(f.id) !== undefined);
+  }
+
+  /** The folders of `--studies DIR` only (no other source), in listing order. */
+  studyFolders(): StudyFolder[] {
     const out: StudyFolder[] = [];
     const root = this.studiesDir;
     if (root !== undefined && existsSync(root)) {
@@ -77,11 +87,7 @@ export class StudyCatalog {
               out.push({ id: `${e}.${sub}`, dir: join(dir, sub), origin: 'folder' });
       }
     }
-    for (const source of this.extra)
-      for (const f of await source()) if (existsSync(join(f.dir, 'results.json'))) out.push(f);
-    // First one wins on a clash of ids (a folder named like a job's id).
-    const seen = new Set<string>();
-    return out.filter((f) => !seen.has(f.id) && seen.add(f.id) !== undefined);
+    return out;
   }
 
   async find(id: string): Promise<StudyFolder> {

@@ -41,7 +41,10 @@ export async function studyRoutes(app: FastifyInstance, opts: { catalog: StudyCa
       },
     },
     async () => {
-      const studies = (await catalog.folders()).flatMap((f) => {
+      const folders = await catalog.folders();
+      // Listing the studies imports their scores (new or changed results.json only).
+      app.concord.studyScores.importFolders(folders);
+      const studies = folders.flatMap((f) => {
         try {
           return [catalog.summary(f)];
         } catch (e) {

@@ -9,8 +9,9 @@ import type { TObject, TSchema } from 'typebox';
 import { MULTIPART_TYPE, NPY_TYPE, RawBinaryBody, toBody } from '../binary-body.ts';
 import { compileBodyValidator } from '../body-validator.ts';
 import type { Task, TaskResult } from '../compute.ts';
-import { ApiError, type ErrorBody } from '../errors.ts';
+import { API_ERRORS, ApiError, type ErrorBody } from '../errors.ts';
 import { type MatrixRef, matrixField, type NumericField } from '../input.ts';
+import { vocabularyMetric } from '../metric-names.ts';
 import {
   CkaBody,
   CkaReply,
@@ -25,6 +26,7 @@ import {
   SimilarityBody,
   SimilarityReply,
 } from '../schemas.ts';
+import type { ScoreLabels } from '../store/scores.ts';
 
 interface ComputeSpec<B> {
   url: string;
@@ -41,8 +43,8 @@ interface ComputeSpec<B> {
     body: B,
     field: (value: NumericField, name: string, opts?: { allowNull?: boolean; vectorAsRow?: boolean }) => MatrixRef,
   ): Task;
-  /** The metric label stored with a score. */
-  metric(body: B): string;
+  /** The route's own name for what it computed (a stored score's routeMetric; its metric is the vocabulary's). */
+  routeMetric(body: B): string;
   /** The number stored as a score's `value`: the result itself or its scalar summary (README: stored scores). */
   value(result: TaskResult): number | null;
   /** Request fields recorded as provenance parameters (numeric inputs are recorded by hash instead). */
@@ -88,6 +90,31 @@ function libraryError(error: ErrorBody, body: Record<string, unknown>): ApiError
     field = `body.${field}`;
   }
   return new ApiError(error.statusCode, error.code, message, field ? { field } : undefined);
+}
+
+/** The labels of `save` under the study's names; model/network and roi/region are one label each. */
+function saveLabels(save: SaveRequest): ScoreLabels {
+  const one = (first: string | undefined, second: string | undefined, names: [string, string]) => {
+    if (first !== undefined && second !== undefined && first !== second)
+      throw new ApiError(
+        400,
+        API_ERRORS.VALIDATION,
+        `body.save.${names[1]}: ${JSON.stringify(second.slice(0, 100))} differs from body.save.${names[0]} ${JSON.stringify(first.slice(0, 100))}; they name one label, give one of them`,
+        { field: `body.save.${names[1]}` },
+      );
+    return first ?? second;
+  };
+  const network = one(save.model, save.network, ['model', 'network']);
+  const region = one(save.roi, save.region, ['roi', 'region']);
+  return {
+    ...(network !== undefined ? { network } : {}),
+    ...(save.layer !== undefined ? { layer: save.layer } : {}),
+    ...(save.dataset !== undefined ? { dataset: save.dataset } : {}),
+    ...(save.subject !== undefined ? { subject: save.subject } : {}),
+    ...(region !== undefined ? { region } : {}),
+    ...(save.time !== undefined ? { time: save.time } : {}),
+    ...(save.tags !== undefined ? { tags: save.tags } : {}),
+  };
 }
 
 const single = (v: number | null | undefined): number | null =>
@@ -153,7 +180,7 @@ const SPECS: ComputeSpec<never>[] = [
         ...(b.poissonCvFolds !== undefined ? { poissonCvFolds: b.poissonCvFolds } : {}),
       };
     },
-    metric: (b: RdmBody) => b.method,
+    routeMetric: (b: RdmBody) => b.method,
     // The mean dissimilarity: how distinct the conditions' patterns are overall (for crossnobis, the average
     // cross-validated distance of Walther et al. 2016).
     value: (r) => meanOfAll((r as { dissimilarities: Float64Array }).dissimilarities),
@@ -174,7 +201,7 @@ const SPECS: ComputeSpec<never>[] = [
       method: b.method,
       ...(b.sigmaK ? { sigmaK: field(b.sigmaK, 'body.sigmaK', { vectorAsRow: true }) } : {}),
     }),
-    metric: (b: CompareBody) => b.method,
+    routeMetric: (b: CompareBody) => b.method,
     // The comparison itself for one pair; the mean over the nA × nB pairs otherwise (rsatoolbox's model
     // evaluation averages a model's comparisons over the data RDMs in the same way).
     value: (r) => meanOfAll((r as { values: (number | null)[][] }).values.flat()),
@@ -201,7 +228,7 @@ const SPECS: ComputeSpec<never>[] = [
       rdms: field(b.rdms, 'body.rdms', { allowNull: true, vectorAsRow: true }),
       method: b.method,
     }),
-    metric: (b: NoiseCeilingBody) => `noise-ceiling:${b.method}`,
+    routeMetric: (b: NoiseCeilingBody) => `noise-ceiling:${b.method}`,
     value: (r) => single((r as { lower: number | null }).lower),
     parameters: (b: NoiseCeilingBody) => plainParameters(b),
   } as ComputeSpec<NoiseCeilingBody>,
@@ -234,7 +261,7 @@ const SPECS: ComputeSpec<never>[] = [
       ...(b.sigma !== undefined ? { sigma: b.sigma } : {}),
       ...(b.median !== undefined ? { median: b.median } : {}),
     }),
-    metric: () => 'cka',
+    routeMetric: () => 'cka',
     value: (r) => single((r as { value: number | null }).value),
     parameters: (b: CkaBody) => ({ kernel: 'linear', debiased: false, ...plainParameters(b) }),
   } as ComputeSpec<CkaBody>,
@@ -266,7 +293,7 @@ const SPECS: ComputeSpec<never>[] = [
       metric: b.metric,
       options: b.options ?? {},
     }),
-    metric: (b: SimilarityBody) => b.metric,
+    routeMetric: (b: SimilarityBody) => b.metric,
     value: (r) => single((r as { value: number | null }).value),
     parameters: (b: SimilarityBody) => plainParameters(b),
   } as ComputeSpec<SimilarityBody>,
@@ -330,6 +357,7 @@ export async function computeRoutes(app: FastifyInstance): Promise<void> {
       async (request: FastifyRequest) => {
         const ctx = app.concord;
         const body = request.body as Record<string, unknown> & { save?: SaveRequest };
+        const labels = body.save ? saveLabels(body.save) : undefined;
         const task = spec.task(body, (value, name, opts) =>
           matrixField(value, name, ctx.arrays, ctx.limits, { ...opts, viewer: request.viewer }),
         );
@@ -341,14 +369,17 @@ export async function computeRoutes(app: FastifyInstance): Promise<void> {
           throw libraryError(outcome.error, body);
         }
         const reply = shapeReply(outcome.result);
-        if (body.save) {
+        if (labels) {
+          const parameters = spec.parameters(body);
+          const routeMetric = spec.routeMetric(body);
           const saved = ctx.scores.insert({
-            ...body.save,
+            ...labels,
             endpoint: spec.url,
-            metric: spec.metric(body),
+            metric: vocabularyMetric(spec.url, parameters) ?? routeMetric,
+            routeMetric,
             value: spec.value(outcome.result),
             result: reply,
-            parameters: spec.parameters(body),
+            parameters,
             inputHashes: hashes ?? {},
             concordVersion: outcome.version,
             apiKeyId: request.apiKeyId,

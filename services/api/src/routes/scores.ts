@@ -1,9 +1,9 @@
 /**
  * GET /v1/scores (filter + keyset paging), GET /v1/scores/:id and DELETE /v1/scores/:id. A key sees and deletes
- * the scores it stored; an admin key sees and deletes all; another key's score looks absent (404).
+ * the scores it stored; an admin key sees and deletes all; another key's score looks absent (404). Scores imported
+ * from the --studies folders are seen by every key (as the folders are) and deleted by admin keys only (403).
  */
 
-import type { ScoreRecord } from '@concord/pipeline';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { Viewer } from '../auth.ts';
@@ -18,27 +18,13 @@ import {
 } from '../schemas.ts';
 import type { StoredScore } from '../store/scores.ts';
 
-/** A stored score with its score record: a job's row as stored, else built from the labels. */
-function withRecord(s: StoredScore): StoredScore & { record: ScoreRecord } {
-  const record: ScoreRecord =
-    s.endpoint === 'jobs' && s.result !== null && typeof s.result === 'object'
-      ? (s.result as ScoreRecord)
-      : {
-          network: s.labels.model,
-          layer: s.labels.layer,
-          dataset: s.labels.dataset,
-          region: s.labels.roi,
-          time: null,
-          metric: s.metric,
-          value: s.value,
-          sem: null,
-          ciLower: null,
-          ciUpper: null,
-          nSubjects: null,
-          ceilingLower: null,
-          ceilingUpper: null,
-        };
-  return { ...s, record };
+/**
+ * A stored score as the API shows it: the score record's fields and (a study's score) every field of its
+ * results.json row at the top level, then the stored score's own fields, which keep their meaning.
+ */
+export function scoreItem(s: StoredScore): Record<string, unknown> {
+  const { row, shared: _shared, ...stored } = s;
+  return { ...s.record, ...(row ?? {}), ...stored };
 }
 
 /** A key sees its own scores; an admin key (and anyone on a service without keys) sees all. */
@@ -63,12 +49,14 @@ export async function scoreRoutes(app: FastifyInstance): Promise<void> {
       const q = request.query as ScoresQuery;
       const owner = ownerFilter(request.viewer);
       const tags = q.tag === undefined ? undefined : Array.isArray(q.tag) ? q.tag : [q.tag];
+      // Studies finished since the last look (a study folder's results.json written by the CLI) are imported first.
+      app.concord.studyScores.syncFolders();
       const page = app.concord.scores.query({
-        model: q.model ?? q.network,
+        network: q.model ?? q.network,
         layer: q.layer,
         dataset: q.dataset,
         subject: q.subject,
-        roi: q.roi ?? q.region,
+        region: q.roi ?? q.region,
         metric: q.metric,
         endpoint: q.endpoint,
         tags,
@@ -76,7 +64,7 @@ export async function scoreRoutes(app: FastifyInstance): Promise<void> {
         limit: q.limit ?? 100,
         owner,
       });
-      return { ...page, items: page.items.map(withRecord) };
+      return { ...page, items: page.items.map(scoreItem) };
     },
   );
 
@@ -96,7 +84,7 @@ export async function scoreRoutes(app: FastifyInstance): Promise<void> {
       const id = (request.params as { id: string }).id;
       const score = app.concord.scores.get(Number(id), ownerFilter(request.viewer));
       if (!score) throw new ApiError(404, API_ERRORS.NOT_FOUND, `id: no stored score ${id}`, { field: 'id' });
-      return withRecord(score);
+      return scoreItem(score);
     },
   );
 
@@ -114,8 +102,16 @@ export async function scoreRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const id = (request.params as { id: string }).id;
-      if (!app.concord.scores.delete(Number(id), ownerFilter(request.viewer)))
+      const outcome = app.concord.scores.delete(Number(id), ownerFilter(request.viewer));
+      if (outcome === 'absent')
         throw new ApiError(404, API_ERRORS.NOT_FOUND, `id: no stored score ${id}`, { field: 'id' });
+      if (outcome === 'shared')
+        throw new ApiError(
+          403,
+          API_ERRORS.FORBIDDEN,
+          `id: score ${id} was imported from a study folder every key sees; only an admin key deletes it`,
+          { field: 'id' },
+        );
       return reply.code(204).send();
     },
   );

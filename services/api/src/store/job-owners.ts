@@ -19,6 +19,14 @@ export class JobOwners {
     this.stmts.add.run(jobId, viewer.keyId ?? OPEN_OWNER, new Date().toISOString());
   }
 
+  /** The key that submitted `jobId`: its id, null when submitted while the service had no keys, undefined when not
+   * submitted through this service (`concord jobs submit` to the same Redis). */
+  ownerOf(jobId: string): string | null | undefined {
+    const row = this.stmts.owner.get(jobId) as { owner: string } | undefined;
+    if (row === undefined) return undefined;
+    return row.owner === OPEN_OWNER ? null : row.owner;
+  }
+
   /** May `viewer` see job `jobId`? */
   visible(jobId: string, viewer: Viewer): boolean {
     if (viewer.admin) return true;

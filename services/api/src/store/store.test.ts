@@ -49,6 +49,71 @@ describe('migrations', () => {
     reopened.close();
   });
 
+  it('migration 4 renames the scores stored before the vocabulary and keeps their labels under the API names', () => {
+    const dir = temp();
+    const db = openDatabase(dir, MIGRATIONS.slice(0, 3));
+    const insert =
+      db.prepare(`INSERT INTO scores (created_at, endpoint, metric, value, model, layer, dataset, subject, roi,
+      result_json, parameters_json, input_hashes_json, concord_version, api_key_id)
+      VALUES ('2026-01-01T00:00:00Z', ?, ?, 0.5, 'alexnet', 'conv1', 'kiani', 's1', 'IT', ?, ?, '{}', '0.1.0', NULL)`);
+    // what each route stored before: its method as the metric, and the request's parameters
+    const old: [string, string, Record<string, unknown>, unknown][] = [
+      ['/v1/cka', 'cka', { kernel: 'rbf', debiased: true }, {}],
+      ['/v1/cka', 'cka', { kernel: 'linear', debiased: false }, {}],
+      ['/v1/compare', 'spearman', { method: 'spearman' }, {}],
+      ['/v1/rdm', 'crossnobis', { method: 'crossnobis', conditions: ['a', 'b'] }, {}],
+      ['/v1/noise-ceiling', 'noise-ceiling:corr', { method: 'corr' }, { lower: 0.25, upper: 0.75 }],
+      ['/v1/similarity', 'procrustes', { metric: 'procrustes', options: {} }, {}],
+      ['/v1/similarity', 'cka', { metric: 'cka', options: { kernel: 'rbf' } }, {}],
+      ['/v1/similarity', 'ridge', { metric: 'ridge', options: {} }, {}],
+      // a job's row stored before rows were kept: its score record as the result
+      [
+        'jobs',
+        'rsa:correlation/spearman',
+        { jobId: 'j' },
+        {
+          network: 'alexnet',
+          layer: 'conv1',
+          dataset: 'kiani',
+          region: 'IT',
+          metric: 'rsa:correlation/spearman',
+          sem: 0.5,
+        },
+      ],
+    ];
+    for (const [endpoint, metric, parameters, result] of old)
+      insert.run(endpoint, metric, JSON.stringify(result), JSON.stringify(parameters));
+    expect(migrate(db)).toBe(MIGRATIONS.length);
+    const scores = new ScoreStore(db);
+    const items = scores.query({ limit: 100 }).items;
+    expect(items.map((s) => [s.metric, s.routeMetric])).toEqual([
+      ['cka:rbf:debiased', 'cka'],
+      ['cka:linear', 'cka'],
+      ['rsa:unspecified/spearman', 'spearman'],
+      ['rdm:crossnobis', 'crossnobis'],
+      ['noise-ceiling:corr', 'noise-ceiling:corr'],
+      ['similarity:procrustes', 'procrustes'],
+      ['cka:rbf', 'cka'],
+      ['encoding:ridge', 'ridge'],
+      ['rsa:correlation/spearman', null],
+    ]);
+    for (const s of items) {
+      expect(s.labels).toEqual({ model: 'alexnet', layer: 'conv1', dataset: 'kiani', subject: 's1', roi: 'IT' });
+      expect(s.record).toMatchObject({ network: 'alexnet', layer: 'conv1', dataset: 'kiani', region: 'IT' });
+    }
+    expect(items[4].record).toMatchObject({ ceilingLower: 0.25, ceilingUpper: 0.75 });
+    expect(items[8].record.sem).toBe(0.5);
+    // the old names still filter: as aliases into the vocabulary
+    const ids = (metric: string) => scores.query({ metric, limit: 100 }).items.map((s) => Number(s.id));
+    expect(ids('cka')).toEqual([1, 2, 7]);
+    expect(ids('spearman')).toEqual([3, 9]);
+    expect(ids('crossnobis')).toEqual([4]);
+    expect(ids('procrustes')).toEqual([6]);
+    expect(ids('cka:linear')).toEqual([2]);
+    expect(scores.query({ network: 'alexnet', region: 'IT', limit: 100 }).items).toHaveLength(9);
+    db.close();
+  });
+
   it('two connections inserting interleaved lose no rows (WAL + busy timeout)', () => {
     const dir = temp();
     const a = new ScoreStore(openDatabase(dir));
@@ -63,11 +128,11 @@ describe('migrations', () => {
       concordVersion: '0',
     };
     for (let i = 0; i < 50; i++) {
-      a.insert({ ...base, model: 'a', tags: ['x', 'x'] });
-      b.insert({ ...base, model: 'b' });
+      a.insert({ ...base, network: 'a', tags: ['x', 'x'] });
+      b.insert({ ...base, network: 'b' });
     }
     expect(a.count()).toBe(100);
-    expect(b.query({ model: 'a', limit: 1000 }).items).toHaveLength(50);
+    expect(b.query({ network: 'a', limit: 1000 }).items).toHaveLength(50);
     expect(a.query({ tags: ['x'], limit: 1000 }).items.every((s) => s.tags.length === 1)).toBe(true);
   });
 });
