@@ -14,7 +14,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { installKernel, jupyterPath, pythonWithIpykernel } from './notebooks-kernel.mjs';
 
@@ -183,7 +183,12 @@ function main(argv) {
   }
   installKernel();
   const report = [];
-  for (const name of names.length ? names : listNotebooks()) {
+  // A notebook is named by its file name in notebooks/ (a path to it works too: notebooks/01-quickstart.ipynb).
+  for (const name of names.length ? names.map((n) => basename(n)) : listNotebooks()) {
+    if (!existsSync(join(notebooksDir, name))) {
+      console.error(`notebooks: no notebook ${name} in ${notebooksDir}`);
+      process.exit(2);
+    }
     const stored = JSON.parse(readFileSync(join(notebooksDir, name), 'utf8'));
     const { notebook } = executeNotebook(name);
     const errors = cellErrors(notebook);
