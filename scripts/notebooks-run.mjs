@@ -8,13 +8,17 @@
  *
  * --check exits 1 when a cell errors (an `error` output or anything on stderr) or when the executed outputs differ
  * from the stored ones after normalising what legitimately varies between runs (durations, temporary paths,
- * loopback ports, memory addresses, ids from the service, image bytes); it prints a line diff per changed cell.
+ * loopback ports, memory addresses, ids from the service); it prints a line diff per changed cell. Figures are
+ * compared too: an SVG in a normalised form (element ids renumbered, whitespace between tags dropped, coordinates
+ * rounded to 0.1 px and other decimals to 6 significant digits), a PNG by a digest of its image chunks; a changed
+ * figure is reported with its digest pair and the first elements that differ.
  * Exit 3 means the check could not run (no jupyter, or a kernel is not installed): callers skip visibly.
  */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { installKernel, jupyterPath, pythonWithIpykernel } from './notebooks-kernel.mjs';
 
@@ -89,7 +93,122 @@ export function normaliseText(s) {
     .replace(/[ \t]+$/gm, '');
 }
 
-/** The comparable form of one cell's outputs: one line list. */
+/** SVG attributes whose numbers are positions and sizes in pixels: compared to 0.1 px. */
+const SVG_GEOMETRY = new Set([
+  'd',
+  'transform',
+  'points',
+  'x',
+  'y',
+  'x1',
+  'x2',
+  'y1',
+  'y2',
+  'cx',
+  'cy',
+  'r',
+  'rx',
+  'ry',
+  'dx',
+  'dy',
+  'width',
+  'height',
+  'viewBox',
+]);
+const DECIMAL = /-?\d*\.\d+(?:e[-+]?\d+)?/gi;
+const zeroless = (v) => (Object.is(v, -0) ? 0 : v);
+const toTenth = (s) => String(zeroless(Number(Number(s).toFixed(1))));
+const toSixDigits = (s) => String(zeroless(Number(Number(s).toPrecision(6))));
+
+/**
+ * The comparable form of an SVG figure: what a re-run may change without the figure changing is taken out. Element
+ * ids (vega numbers its gradients and clip paths per process: gradient_0, clip3) are renumbered in order of
+ * appearance with their url(#…)/href="#…" references; whitespace between tags and runs of it are dropped;
+ * coordinates and sizes are rounded to 0.1 px, and the other decimals (data values in aria-labels, gradient stops,
+ * opacities) to 6 significant digits, so float noise in the last digits compares equal and a moved mark does not.
+ */
+export function normaliseSvg(svg) {
+  const ids = new Map();
+  for (const m of svg.matchAll(/\sid="([^"]+)"/g)) if (!ids.has(m[1])) ids.set(m[1], `id${ids.size}`);
+  const id = (old) => ids.get(old) ?? old;
+  return svg
+    .replace(/(\sid=")([^"]+)"/g, (_, pre, old) => `${pre}${id(old)}"`)
+    .replace(/url\(\s*#([^)\s]+)\s*\)/g, (_, old) => `url(#${id(old)})`)
+    .replace(/(href=")#([^"]+)"/g, (_, pre, old) => `${pre}#${id(old)}"`)
+    .replace(/>\s+</g, '><')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/([\w:-]+)="([^"]*)"/g, (_, name, value) => {
+      const round = SVG_GEOMETRY.has(name) ? toTenth : toSixDigits;
+      return `${name}="${value.replace(DECIMAL, round)}"`;
+    })
+    .replace(/>([^<]+)</g, (_, t) => `>${t.replace(DECIMAL, toSixDigits)}<`);
+}
+
+/**
+ * The bytes of a PNG that make its picture: the critical chunks (IHDR, PLTE, IDAT, IEND — type with an upper-case
+ * first letter), without the ancillary ones a writer may stamp per run (tIME, tEXt); not a PNG: all of it.
+ */
+function pngImageBytes(bytes) {
+  const signature = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+  if (bytes.length < 8 || signature.some((b, i) => bytes[i] !== b)) return bytes;
+  const parts = [];
+  for (let at = 8; at + 8 <= bytes.length; ) {
+    const length = bytes.readUInt32BE(at);
+    const end = at + 12 + length;
+    if (end > bytes.length) return bytes;
+    const type = bytes.subarray(at + 4, at + 8);
+    if (type[0] >= 0x41 && type[0] <= 0x5a) parts.push(bytes.subarray(at + 4, at + 8 + length));
+    at = end;
+  }
+  return Buffer.concat(parts);
+}
+
+const digest = (data) => createHash('sha256').update(data).digest('hex').slice(0, 16);
+
+/** A figure's comparable form: `key` (equal for equal figures), `digest` and, for SVG, its elements. */
+export function figureForm(mime, value) {
+  if (mime === 'image/svg+xml') {
+    const key = normaliseSvg(text(value));
+    return { key, digest: digest(key), elements: key.split(/(?=<)/) };
+  }
+  const bytes = Buffer.from(text(value).replace(/\s+/g, ''), 'base64');
+  const image = pngImageBytes(bytes);
+  const size =
+    mime === 'image/png' && image !== bytes && image.length >= 12
+      ? ` ${image.readUInt32BE(4)}×${image.readUInt32BE(8)}`
+      : '';
+  const d = `${digest(image)}${size}`;
+  return { key: d, digest: d, elements: null };
+}
+
+/** The first elements that differ between two figures' normalised SVGs (common start and end left out). */
+function elementDiff(a, b, show = 3) {
+  let start = 0;
+  while (start < a.length && start < b.length && a[start] === b[start]) start++;
+  let end = 0;
+  while (end < a.length - start && end < b.length - start && a[a.length - 1 - end] === b[b.length - 1 - end]) end++;
+  const stored = a.slice(start, a.length - end);
+  const executed = b.slice(start, b.length - end);
+  const cut = (e) => (e.length > 200 ? `${e.slice(0, 200)}…` : e);
+  const lines = [`first difference at element ${start + 1} of ${a.length} (stored) / ${b.length} (executed):`];
+  lines.push(...stored.slice(0, show).map((e) => `- ${cut(e)}`));
+  if (stored.length > show) lines.push(`- … ${stored.length - show} more stored elements differ`);
+  lines.push(...executed.slice(0, show).map((e) => `+ ${cut(e)}`));
+  if (executed.length > show) lines.push(`+ … ${executed.length - show} more executed elements differ`);
+  return lines;
+}
+
+/** The figures (image/* outputs) of one cell's outputs, in order. */
+function figuresOf(outputs) {
+  const figures = [];
+  for (const o of outputs ?? [])
+    for (const [mime, value] of Object.entries(o.data ?? {}).sort(([a], [b]) => a.localeCompare(b)))
+      if (mime.startsWith('image/')) figures.push({ mime, value });
+  return figures;
+}
+
+/** The comparable form of one cell's outputs: one line list (a figure is one line with its mime type and digest). */
 export function normaliseOutputs(outputs) {
   const lines = [];
   for (const o of outputs ?? []) {
@@ -97,7 +216,7 @@ export function normaliseOutputs(outputs) {
     else if (o.output_type === 'error') lines.push(`[error] ${o.ename}: ${normaliseText(o.evalue)}`);
     else {
       for (const [mime, value] of Object.entries(o.data ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
-        if (mime.startsWith('image/')) lines.push(`[${mime}]`);
+        if (mime.startsWith('image/')) lines.push(`[${mime}] ${figureForm(mime, value).digest}`);
         else lines.push(`[${mime}]`, ...normaliseText(text(value)).split('\n'));
       }
     }
@@ -147,12 +266,31 @@ export function outputDrift(stored, executed) {
   const a = code(stored);
   const b = code(executed);
   if (a.length !== b.length) return [`the stored notebook has ${a.length} code cells, the executed one ${b.length}`];
+  const isFigure = (l) => /^\[image\/[^\]]+\] /.test(l);
+  const withoutDigests = (lines) => lines.map((l) => (isFigure(l) ? l.slice(0, l.indexOf(']') + 1) : l)).join('\n');
   for (let k = 0; k < a.length; k++) {
     const before = normaliseOutputs(a[k].outputs);
     const after = normaliseOutputs(b[k].outputs);
     if (before.join('\n') === after.join('\n')) continue;
     const first = text(a[k].source).split('\n')[0];
-    drift.push(`code cell ${k + 1} (${first}) — stored (-) vs executed (+):\n${lineDiff(before, after).join('\n')}`);
+    const parts = [];
+    // Text outputs, or the number or kinds of figures, changed: the cell's line diff (figures as digest lines).
+    if (withoutDigests(before) !== withoutDigests(after))
+      parts.push(`code cell ${k + 1} (${first}) — stored (-) vs executed (+):\n${lineDiff(before, after).join('\n')}`);
+    const figuresBefore = figuresOf(a[k].outputs);
+    const figuresAfter = figuresOf(b[k].outputs);
+    for (let f = 0; f < Math.min(figuresBefore.length, figuresAfter.length); f++) {
+      if (figuresBefore[f].mime !== figuresAfter[f].mime) continue;
+      const x = figureForm(figuresBefore[f].mime, figuresBefore[f].value);
+      const y = figureForm(figuresAfter[f].mime, figuresAfter[f].value);
+      if (x.key === y.key) continue;
+      const lines = [
+        `figure ${f + 1} in code cell ${k + 1} (${first}) changed: ${figuresBefore[f].mime} ${x.digest} (stored) → ${y.digest} (executed)`,
+      ];
+      if (x.elements && y.elements) lines.push(...elementDiff(x.elements, y.elements));
+      parts.push(lines.join('\n'));
+    }
+    drift.push(parts.join('\n'));
   }
   return drift;
 }
@@ -183,7 +321,12 @@ function main(argv) {
   }
   installKernel();
   const report = [];
-  for (const name of names.length ? names : listNotebooks()) {
+  // A notebook is named by its file name in notebooks/ (a path to it works too: notebooks/01-quickstart.ipynb).
+  for (const name of names.length ? names.map((n) => basename(n)) : listNotebooks()) {
+    if (!existsSync(join(notebooksDir, name))) {
+      console.error(`notebooks: no notebook ${name} in ${notebooksDir}`);
+      process.exit(2);
+    }
     const stored = JSON.parse(readFileSync(join(notebooksDir, name), 'utf8'));
     const { notebook } = executeNotebook(name);
     const errors = cellErrors(notebook);

@@ -1,12 +1,14 @@
 /**
  * The web page in a real browser: Debian's chromium driven by playwright-core, against `concord serve --studies DIR`
  * on loopback seeded with a real run of a reduced simulated study (page/test-study.ts). Opens the page, finds the
- * study, sorts and filters its table (checked against results.json read from disk), opens a figure, submits a small
- * study through the form and follows it to completion, asks for an API key once keys exist, checks there are no
- * console errors and no serious or critical axe-core violations, and saves screenshots at 1280×800 and 390 px wide
- * to test-artifacts/web/.
+ * study, sorts and filters its table by every filter (dataset, metric, network, layer; rule on the learning-rule
+ * study), each time against results.json read from disk, checks the EEG time courses are drawn from results.json's
+ * time-resolved rows, opens a figure, submits a small study through the form and follows it to completion on its
+ * job page and, live, on the home page, searches the scores that job stored (against GET /v1/scores and the job's
+ * results.json), asks for an API key once keys exist, checks there are no console errors and no serious or critical
+ * axe-core violations, and saves screenshots at 1280×800 and 390 px wide to test-artifacts/web/.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -73,6 +75,67 @@ async function tableColumn(page: Page, column: string): Promise<string[]> {
     column,
   );
 }
+
+/** The rows the results table shows, as {column: cell text}. */
+async function shownRows(page: Page): Promise<Record<string, string>[]> {
+  return page.$$eval('#results-table', ([table]) => {
+    const heads = [...table.querySelectorAll('thead th')].map((th) => th.getAttribute('data-column') ?? '');
+    return [...table.querySelectorAll('tbody tr')].map((tr) =>
+      Object.fromEntries(heads.map((c, i) => [c, tr.children[i]?.textContent ?? ''])),
+    );
+  });
+}
+
+/** A cell shows this results.json value: text as is, numbers to within the 4 decimals (or 4 digits) shown. */
+function cellShows(text: string, v: unknown): boolean {
+  if (v === null || v === undefined) return text === '–';
+  if (typeof v === 'boolean') return text === (v ? 'yes' : 'no');
+  if (typeof v === 'number') {
+    const x = Number(text);
+    return text !== '' && Math.abs(x - v) <= Math.max(5.1e-5, Math.abs(v) * 5.1e-4);
+  }
+  return text === String(v);
+}
+
+/** The table shows exactly `expected` (results.json rows), each once, every shown column matching. */
+function expectRows(shown: Record<string, string>[], expected: Row[]): void {
+  expect(expected.length).toBeGreaterThan(0);
+  expect(shown).toHaveLength(expected.length);
+  expect(Object.keys(shown[0])).toEqual(expect.arrayContaining(['network', 'layer', 'dataset', 'metric', 'value']));
+  const left = [...expected];
+  for (const row of shown) {
+    const i = left.findIndex((r) => Object.entries(row).every(([c, text]) => cellShows(text, r[c])));
+    expect(i, `shown row ${JSON.stringify(row)} is not one of the expected results.json rows`).toBeGreaterThanOrEqual(
+      0,
+    );
+    left.splice(i, 1);
+  }
+}
+
+/** Vertices of an SVG line path drawn by vega ("M x,y L x,y …", linear interpolation). */
+function vertices(d: string): [number, number][] {
+  return [...d.matchAll(/[ML](-?[\d.]+),(-?[\d.]+)/g)].map((m) => [Number(m[1]), Number(m[2])]);
+}
+
+/** The largest distance of (x, y) from their least-squares line: ~0 when y is a linear scale of x. */
+function linearResidual(points: [number, number][]): number {
+  const n = points.length;
+  const mx = points.reduce((a, [x]) => a + x, 0) / n;
+  const my = points.reduce((a, [, y]) => a + y, 0) / n;
+  const sxy = points.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0);
+  const sxx = points.reduce((a, [x]) => a + (x - mx) ** 2, 0);
+  const slope = sxy / sxx;
+  return Math.max(...points.map(([x, y]) => Math.abs(y - (my + slope * (x - mx)))));
+}
+
+const json = async (url: string): Promise<unknown> => {
+  const res = await fetch(url);
+  expect(res.status, url).toBe(200);
+  return res.json();
+};
+
+/** The job the form submitted (its study is `submitted`), for the scores search after it. */
+let submittedJob: string | undefined;
 
 describe.skipIf(!hasChromium)(
   `the web page in chromium${hasChromium ? '' : ` (skipped: ${CHROMIUM_PATH} is absent)`}`,
@@ -166,6 +229,68 @@ describe.skipIf(!hasChromium)(
       await shot(page, 'figure-1280x800');
       await page.keyboard.press('Escape');
       await expect.poll(() => page.locator('#figure-dialog').evaluate((d) => d.hasAttribute('open'))).toBe(false);
+
+      // Network and layer filters on top of dataset and metric: fMRI × CKA × toy × late is one row of results.json.
+      await page.selectOption('#filter-network', 'toy');
+      await page.selectOption('#filter-layer', 'late');
+      const match = (f: Row) => (r: Row) => Object.entries(f).every(([k, v]) => r[k] === v);
+      expectRows(
+        await shownRows(page),
+        rows.filter(match({ dataset: 'fmri', metric: 'cka:linear', network: 'toy', layer: 'late' })),
+      );
+      // EEG × RSA × middle layer: its time-resolved rows and its window and peak summaries.
+      const rsa = 'rsa:euclidean/spearman';
+      await page.selectOption('#filter-dataset', 'eeg');
+      await page.selectOption('#filter-metric', rsa);
+      await page.selectOption('#filter-layer', 'middle');
+      const eegMiddle = rows.filter(match({ dataset: 'eeg', metric: rsa, network: 'toy', layer: 'middle' }));
+      expect(eegMiddle.filter((r) => typeof r.time === 'number').length).toBeGreaterThan(2);
+      expectRows(await shownRows(page), eegMiddle);
+      expect(await page.locator('#results-table caption').textContent()).toContain(
+        `of ${eegMiddle.length} rows (${rows.length} before filtering)`,
+      );
+
+      // Time courses: one chart per (dataset, region, metric) whose series span several times in results.json, one
+      // line per network layer with one vertex per time, at x linear in the time and y linear in the value.
+      const courses = new Map<string, Map<string, Row[]>>();
+      for (const r of rows.filter((r) => typeof r.time === 'number')) {
+        const chart = `${r.dataset}|${r.region}|${r.metric}`;
+        const series = courses.get(chart) ?? new Map<string, Row[]>();
+        series.set(`${r.network} ${r.layer}`, [...(series.get(`${r.network} ${r.layer}`) ?? []), r]);
+        courses.set(chart, series);
+      }
+      for (const [chart, series] of courses)
+        if ([...series.values()].some((points) => new Set(points.map((p) => p.time)).size < 2)) courses.delete(chart);
+      expect(courses.size).toBeGreaterThan(0);
+      expect(await page.locator('figure.chart[data-kind="time-course"]').count()).toBe(courses.size);
+      const [chartKey, expectedSeries] =
+        [...courses].find(([k]) => k.startsWith('eeg|') && k.endsWith(`|${rsa}`)) ?? [];
+      expect(expectedSeries).toBeDefined();
+      const course = page.locator(`figure.chart[data-kind="time-course"][data-dataset="eeg"][data-metric="${rsa}"]`);
+      expect(await course.count()).toBe(1);
+      expect(await course.locator('figcaption').textContent()).toContain((chartKey as string).split('|')[1]);
+      const lines = course.locator('svg g.mark-line path');
+      await lines.first().waitFor();
+      const series = expectedSeries as Map<string, Row[]>;
+      expect(await lines.count()).toBe(series.size);
+      // The standard-error bands: one area per series.
+      expect(await course.locator('svg g.mark-area path').count()).toBe(series.size);
+      const drawn: [number, number][] = [];
+      for (const line of await lines.all()) {
+        const name = /series: ([^;]+)$/.exec((await line.getAttribute('aria-label')) ?? '')?.[1] ?? '';
+        const points = series.get(name);
+        expect(points, `line "${name}" is one of ${[...series.keys()].join(', ')}`).toBeDefined();
+        const v = vertices((await line.getAttribute('d')) ?? '');
+        const byTime = [...(points as Row[])].sort((a, b) => (a.time as number) - (b.time as number));
+        expect(v).toHaveLength(byTime.length);
+        expect(linearResidual(v.map(([x], i) => [byTime[i].time as number, x]))).toBeLessThan(0.6);
+        for (const [i, [, y]] of v.entries()) drawn.push([byTime[i].value as number, y]);
+      }
+      // One y scale for all lines: every vertex's height is the same linear function of its results.json value.
+      expect(linearResidual(drawn)).toBeLessThan(0.6);
+      expect(new Set(drawn.map(([value]) => value.toFixed(6))).size).toBeGreaterThan(2);
+      await course.scrollIntoViewIfNeeded();
+      await shot(page, 'study-filtered-time-course-1280x800');
       expect(await axeViolations(page)).toEqual([]);
       await page.close();
     }, 120_000);
@@ -202,6 +327,21 @@ describe.skipIf(!hasChromium)(
       const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
       const saved = await download.path();
       expect(readFileSync(saved).equals(readFileSync(join(learning.dir, path)))).toBe(true);
+      // Filter by rule, then by network and layer: exactly the matching rows of results.json.
+      await page.selectOption('#filter-rule', 'fa');
+      expectRows(
+        await shownRows(page),
+        learning.rows.filter((r) => r.rule === 'fa'),
+      );
+      await page.selectOption('#filter-rule', '');
+      const network = learning.rows.find((r) => r.rule === 'bp')?.network as string;
+      const layer = learning.rows.filter((r) => r.network === network).at(-1)?.layer as string;
+      await page.selectOption('#filter-network', network);
+      await page.selectOption('#filter-layer', layer);
+      const chosen = learning.rows.filter((r) => r.network === network && r.layer === layer);
+      expect(chosen.length).toBeLessThan(learning.rows.filter((r) => r.network === network).length);
+      expectRows(await shownRows(page), chosen);
+      await page.locator('#results-table').scrollIntoViewIfNeeded();
       await shot(page, 'learning-study-1280x800');
       expect(await axeViolations(page)).toEqual([]);
       await page.close();
@@ -245,9 +385,60 @@ describe.skipIf(!hasChromium)(
       expect(await axeViolations(page)).toEqual([]);
       await page.locator('#submit-study').click();
       await page.waitForURL(/#\/jobs\//);
+      const jobId = decodeURIComponent(/#\/jobs\/([^/]+)$/.exec(page.url())?.[1] ?? '');
+      submittedJob = jobId;
       await page.locator('#job-progress [data-state]').waitFor();
+
+      // Meanwhile the home page lists the job and follows its progress live (its event stream), without reloading.
+      const home = await newPage(1280, 800);
+      const streams: string[] = [];
+      home.on('request', (r) => {
+        if (r.url().includes('/events')) streams.push(new URL(r.url()).pathname);
+      });
+      await home.goto(`${server.url}/`);
+      const jobLink = home.locator('#jobs-table a', { hasText: jobId });
+      await jobLink.waitFor();
+      // Every state the row's progress shows, recorded in the page as it changes.
+      await home.evaluate(`(() => {
+        const row = [...document.querySelectorAll('#jobs-table tbody tr')]
+          .find((tr) => tr.querySelector('a')?.textContent === ${JSON.stringify(jobId)});
+        const progress = row.querySelector('.job-progress');
+        window.seenProgress = [];
+        const note = () => window.seenProgress.push({ state: progress.dataset.state, text: progress.textContent });
+        note();
+        new MutationObserver(note).observe(progress, { subtree: true, childList: true, characterData: true, attributes: true });
+        window.watchedRow = row;
+      })()`);
+      await shot(home, 'home-job-running-1280x800');
+      expect(await axeViolations(home)).toEqual([]);
       await shot(page, 'job-running-1280x800');
       await page.locator('#job-progress [data-state="completed"]').waitFor({ timeout: 150_000 });
+      const homeRow = home.locator('#jobs-table tbody tr', { has: home.locator('a', { hasText: jobId }) });
+      await homeRow.locator('.job-progress[data-state="completed"]').waitFor({ timeout: 10_000 });
+      const status = (await json(`${server.url}/v1/jobs/${encodeURIComponent(jobId)}`)) as {
+        state: string;
+        items: { total: number; done: number };
+      };
+      expect(status.state).toBe('completed');
+      expect(status.items.total).toBeGreaterThan(1);
+      const seen = (await home.evaluate('window.seenProgress')) as { state: string; text: string }[];
+      const counts = seen.map((s) => {
+        const c = /(\d+)\/(\d+) items/.exec(s.text);
+        return { state: s.state, done: Number(c?.[1]), total: Number(c?.[2]) };
+      });
+      // It was shown unfinished first, then counted up to the job's own item total, then completed.
+      expect(['waiting', 'running']).toContain(counts[0].state);
+      expect(counts[0].done).toBeLessThan(status.items.total);
+      const last = counts[counts.length - 1];
+      expect(last).toEqual({ state: 'completed', done: status.items.total, total: status.items.total });
+      for (let i = 1; i < counts.length; i++) expect(counts[i].done).toBeGreaterThanOrEqual(counts[i - 1].done);
+      const doneSeen = new Set(counts.map((c) => c.done));
+      expect(doneSeen.size, JSON.stringify(counts)).toBeGreaterThanOrEqual(3);
+      expect(await home.evaluate('document.contains(window.watchedRow)')).toBe(true);
+      expect(streams).toContain(`/v1/jobs/${encodeURIComponent(jobId)}/events`);
+      await shot(home, 'home-job-completed-1280x800');
+      await home.close();
+
       const text = await page.locator('#job-progress').textContent();
       const m = /(\d+)\/(\d+) items/.exec(text ?? '');
       expect(m?.[1]).toBe(m?.[2]);
@@ -259,6 +450,55 @@ describe.skipIf(!hasChromium)(
       expect(await page.locator('h1').textContent()).toContain('submitted');
       await page.close();
     }, 200_000);
+
+    it('searches the scores the submitted job stored: the rows GET /v1/scores gives for the same filter', async () => {
+      expect(submittedJob).toBeDefined();
+      const filter = { metric: 'cka:linear', layer: 'late' };
+      // Independently: the rows of the job's results.json (in the service's data folder, jobs/<time>-<study>/) with
+      // that metric and layer, and the API's answer to the filter.
+      const folders = readdirSync(join(dataDir, 'jobs')).filter((d) => d.endsWith('-submitted'));
+      expect(folders).toHaveLength(1);
+      const results = JSON.parse(readFileSync(join(dataDir, 'jobs', folders[0], 'results.json'), 'utf8')).rows as Row[];
+      const expected = results.filter((r) => r.metric === filter.metric && r.layer === filter.layer);
+      expect(expected.length).toBeGreaterThan(1);
+      expect(expected.length).toBeLessThan(results.length);
+      const api = (await json(`${server.url}/v1/scores?${new URLSearchParams({ ...filter, limit: '100' })}`)) as {
+        items: { id: number | string; metric: string; value: number; tags?: string[] }[];
+      };
+      expect(api.items).toHaveLength(expected.length);
+      expect(api.items.every((i) => i.tags?.includes(`job:${submittedJob}`))).toBe(true);
+
+      const page = await newPage(1280, 800);
+      await page.goto(`${server.url}/#/scores`);
+      await page.locator('#scores-form').waitFor();
+      await page.locator('#score-metric').fill(filter.metric);
+      await page.locator('#score-layer').fill(filter.layer);
+      await page.locator('#scores-form button[type="submit"]').click();
+      await expect.poll(() => page.locator('#scores-table caption').textContent()).toBe(`${expected.length} scores`);
+      const shown = await page.$$eval('#scores-table', ([table]) => {
+        const heads = [...table.querySelectorAll('thead th')].map((th) => th.textContent ?? '');
+        return [...table.querySelectorAll('tbody tr')].map((tr) =>
+          Object.fromEntries(heads.map((c, i) => [c, tr.children[i]?.textContent ?? ''])),
+        );
+      });
+      // The API's items, in its order (oldest first), each with its id, metric, layer and value.
+      expect(shown.map((r) => r.id)).toEqual(api.items.map((i) => String(i.id)));
+      shown.forEach((r, i) => {
+        expect(r.metric).toBe(filter.metric);
+        expect(r.layer).toBe(filter.layer);
+        expect(cellShows(r.value, api.items[i].value)).toBe(true);
+      });
+      // And the values are the results.json rows' values, each once.
+      const left = expected.map((r) => r.value as number);
+      for (const r of shown) {
+        const k = left.findIndex((v) => cellShows(r.value, v));
+        expect(k, `score ${r.value} is a results.json value`).toBeGreaterThanOrEqual(0);
+        left.splice(k, 1);
+      }
+      await shot(page, 'scores-filtered-1280x800');
+      expect(await axeViolations(page)).toEqual([]);
+      await page.close();
+    }, 60_000);
 
     it('asks for the API key once the service requires one and keeps it for the session only', async () => {
       const db = openDatabase(dataDir);
