@@ -69,34 +69,21 @@ describe('concord serve: timeout and auth-failure flags', () => {
       },
     );
     expect(key.status, key.stderr).toBe(0);
-    const proc = spawn(
-      process.execPath,
-      [
-        ...cli,
-        'serve',
-        '--port',
-        '0',
-        '--threads',
-        '0',
-        '--data-dir',
-        dir,
-        '--headers-timeout',
-        '0.5',
-        '--auth-failure-limit',
-        '2',
-      ],
-      { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'] },
-    );
+    const serve = startServe([
+      '--port',
+      '0',
+      '--threads',
+      '0',
+      '--data-dir',
+      dir,
+      '--headers-timeout',
+      '0.5',
+      '--auth-failure-limit',
+      '2',
+    ]);
+    const proc = serve.proc;
     child = proc;
-    const url = await new Promise<string>((resolve, reject) => {
-      let err = '';
-      proc.stderr?.on('data', (d: Buffer) => {
-        err += d.toString('utf8');
-        const m = /listening on (http:\/\/\S+)/.exec(err);
-        if (m) resolve(m[1]);
-      });
-      proc.on('exit', (code) => reject(new Error(`concord serve exited ${code}: ${err}`)));
-    });
+    const url = await serve.url;
     const port = Number(new URL(url).port);
 
     // A client that sends a request line and one header, then nothing: cut off by the headers timeout.
