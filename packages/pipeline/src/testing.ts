@@ -1,7 +1,57 @@
-/** Test helpers other packages' tests use (a private redis-server, trace counts). Not part of the runtime API. */
+/**
+ * Test helpers other packages' tests use (a private redis-server, `concord jobs worker` processes, trace counts).
+ * Not part of the runtime API.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { repoPath } from '@concord/core/testing';
 
 export { hasRedisServer, REDIS_SERVER, startTestRedis, type TestRedis } from './jobs/redis-server.ts';
+
+export interface JobsWorker {
+  process: ChildProcess;
+  /** What it wrote to stderr so far (its log: one line per item it finished). */
+  log(): string;
+  /** SIGTERM, then its exit code (0: it finished or released its item and stopped cleanly). */
+  stop(): Promise<number | null>;
+}
+
+export interface JobsWorkerOptions {
+  redis: string;
+  store: string;
+  /**
+   * The CLI's entry. Default: its TypeScript sources, run under tsx with the sources' export condition (tests). A
+   * compiled `dist/main.js` runs under plain Node with no loader flag; pass `env` without NODE_OPTIONS for that.
+   */
+  main?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** A `concord jobs worker --redis URL --store DIR` process, the user-facing worker (the CLI and API tests share it). */
+export function startJobsWorker(opts: JobsWorkerOptions): JobsWorker {
+  const main = opts.main ?? repoPath('packages/cli/src/main.ts');
+  const loader = main.endsWith('.ts') ? ['--conditions=@concord/source', '--import', 'tsx'] : [];
+  const child = spawn(
+    process.execPath,
+    [...loader, main, 'jobs', 'worker', '--redis', opts.redis, '--store', opts.store],
+    { cwd: repoPath(), env: opts.env ?? process.env, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => {
+    stderr += d;
+  });
+  const exited = new Promise<number | null>((resolve) =>
+    child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code)),
+  );
+  return {
+    process: child,
+    log: () => stderr,
+    stop: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
 
 /** What a run did, counted from the trace file its built-in items append to (executors/builtin-kinds.ts). */
 export interface TraceCounts {
