@@ -4,9 +4,10 @@
  * `concord` bin, real commands (rdm, train rules, a small training on its worker thread, a cluster permutation test on
  * the stats chunk workers; each checked against the same command run from the TypeScript sources), and the worker
  * threads the packages start (eeg two-thread filter, rsa searchlight pool, api compute pool, core's onnx backend
- * worker), and `pnpm concord`'s launcher (compiled while current, sources once stale). The compiled processes are
- * recorded by a preload (RECORD_CJS): their Node flags, every module they resolve and every Worker they start — no
- * TypeScript, no tsx, no loader flags. The repository's own dist/ is left alone.
+ * worker), the pipeline's worker processes (the local pool's children, `concord jobs worker` on a real
+ * redis-server), and `pnpm concord`'s launcher (compiled while current, sources once stale). The compiled processes
+ * are recorded by a preload (RECORD_CJS): their Node flags, every module they resolve and every Worker they start —
+ * no TypeScript, no tsx, no loader flags. The repository's own dist/ is left alone.
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { join } from 'node:path';
 import { Matrix, Rng } from '@concord/core';
 import { repoPath } from '@concord/core/testing';
 import { writeMatrixNpy, writeNpy } from '@concord/io';
+import { hasRedisServer, startJobsWorker, startTestRedis } from '@concord/pipeline/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const dir = mkdtempSync(join(tmpdir(), 'concord-build-'));
@@ -82,6 +84,76 @@ function expectPlainCompiled(rec: Recorded): void {
     expect(w.file.startsWith(`file://${stage}/`), w.file).toBe(true);
     expect(w.file, w.file).toMatch(/\/dist\/.*\.m?js$/);
   }
+}
+
+interface RecordedProcess {
+  pid: number;
+  execArgv: string[];
+  main: string | null;
+}
+
+/**
+ * Every process that loaded the recorder through NODE_OPTIONS (so also the processes they start): what each was
+ * started with, and every module any of them resolved.
+ */
+function recordedProcesses(record: string): { processes: RecordedProcess[]; modules: string[] } {
+  const lines = existsSync(record) ? readFileSync(record, 'utf8').trim().split('\n') : [];
+  return {
+    processes: lines
+      .filter((l) => l.startsWith('{"start"'))
+      .map((l) => (JSON.parse(l) as { start: RecordedProcess }).start),
+    modules: lines.filter((l) => l.startsWith('file:')),
+  };
+}
+
+/** Plain Node for a process tree: the recorder preloaded into every process through NODE_OPTIONS, nothing else. */
+function recordingEnv(record: string): NodeJS.ProcessEnv {
+  return { ...plainEnv({ CONCORD_RECORD: record }), NODE_OPTIONS: `--require ${join(dir, 'record.cjs')}` };
+}
+
+/**
+ * The items of a pipeline plan ran in processes started with no Node flag at all (no tsx, no loader, no source
+ * condition) from `main`, and every module any process of the tree loaded is emitted JavaScript of the staged tree.
+ */
+function expectItemsRanCompiled(record: string, trace: string, main: string): void {
+  const { processes, modules } = recordedProcesses(record);
+  expect(modules.length).toBeGreaterThan(0);
+  for (const url of modules) {
+    expect(url, url).not.toMatch(/\.(ts|tsx|mts|cts)$|\/tsx\//);
+    if (url.includes('/packages/') || url.includes('/services/')) {
+      expect(url.startsWith(`file://${stage}/`), url).toBe(true);
+      expect(url, url).toMatch(/\/dist\//);
+    }
+  }
+  for (const p of processes) expect(p.execArgv, `${p.main}`).toEqual([]);
+  // the processes that ran items (their trace lines name their pids) are the recorded ones started from `main`
+  const ran = new Set(
+    readFileSync(trace, 'utf8')
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('run '))
+      .map((l) => Number(l.split(' ')[2])),
+  );
+  expect(ran.size).toBeGreaterThan(0);
+  for (const pid of ran) expect(processes.find((p) => p.pid === pid)?.main, `pid ${pid}`).toBe(main);
+}
+
+/** A plan of n no-op items (value i·7, each tracing its pid) and the collect item that writes results.json. */
+function noopPlan(name: string, n: number, trace: string) {
+  const ids = Array.from({ length: n }, (_, i) => `n${i}`);
+  return {
+    items: [
+      ...ids.map((id, i) => ({
+        id,
+        kind: 'pipeline.noop',
+        params: { id, value: i * 7, sleepMs: 100, trace },
+        deps: [],
+      })),
+      { id: 'collect', kind: 'pipeline.collect', params: { study: name, trace }, deps: ids },
+    ],
+    final: 'collect',
+    rows: ids.map((id, i) => ({ item: id, id, value: i * 7 })),
+  };
 }
 
 const haveDigits = ['/usr/lib/python3/dist-packages', '/usr/share/scikit-learn'].some((d) =>
@@ -268,11 +340,81 @@ describe('the compiled build', () => {
       expect(s.piscinaFile ?? s.file, s.file).not.toMatch(/\.ts$/);
     }
   });
+
+  it('the local pool runs a plan in compiled child processes (pool-child.js under plain Node, no loader)', () => {
+    const work = join(dir, 'pool');
+    mkdirSync(work);
+    const trace = join(work, 'trace.log');
+    const record = join(work, 'record');
+    const { rows, ...plan } = noopPlan('compiled-pool', 6, trace);
+    writeFileSync(
+      join(work, 'plan.json'),
+      JSON.stringify({ study: 'compiled-pool', outputDir: join(work, 'out'), ...plan }),
+    );
+    writeFileSync(join(work, 'pool.mjs'), POOL_SCRIPT);
+    const r = spawnSync(process.execPath, [join(work, 'pool.mjs'), stage, work], {
+      encoding: 'utf8',
+      env: recordingEnv(record),
+      timeout: 120_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}')).toEqual({
+      state: 'completed',
+      results: join(work, 'out', 'results.json'),
+    });
+    expect(JSON.parse(readFileSync(join(work, 'out', 'results.json'), 'utf8')).rows).toEqual(rows);
+    expectItemsRanCompiled(record, trace, join(stage, 'packages/pipeline/dist/executors/pool-child.js'));
+  });
+
+  it.skipIf(!hasRedisServer)(
+    `a compiled \`concord jobs worker\` under plain Node runs a submitted plan and exits 0 on SIGTERM${hasRedisServer ? '' : ' [skipped: no redis-server]'}`,
+    async () => {
+      const work = join(dir, 'jobs');
+      mkdirSync(work);
+      const trace = join(work, 'trace.log');
+      const record = join(work, 'record');
+      const store = join(work, 'store');
+      const { rows, ...plan } = noopPlan('compiled-worker', 4, trace);
+      writeFileSync(
+        join(work, 'plan.json'),
+        JSON.stringify({ name: 'compiled-worker', output: join(work, 'out'), ...plan }),
+      );
+      const redis = await startTestRedis();
+      const worker = startJobsWorker({ redis: redis.url, store, main: bin(), env: recordingEnv(record) });
+      try {
+        // submitted and followed with the compiled bin too
+        const cli = (...args: string[]) => {
+          const c = spawnSync(process.execPath, [bin(), ...args, '--redis', redis.url, '--json'], {
+            encoding: 'utf8',
+            env: recordingEnv(record),
+          });
+          expect(c.status, c.stderr).toBe(0);
+          return JSON.parse(c.stdout) as Record<string, unknown>;
+        };
+        const { jobId } = cli('jobs', 'submit', '--config', join(work, 'plan.json'), '--store', store) as {
+          jobId: string;
+        };
+        let status = cli('jobs', 'status', jobId);
+        for (const t0 = Date.now(); status.state !== 'completed' && Date.now() - t0 < 60_000; ) {
+          await new Promise((res) => setTimeout(res, 200));
+          status = cli('jobs', 'status', jobId);
+        }
+        expect(status, worker.log()).toMatchObject({ state: 'completed', results: join(work, 'out', 'results.json') });
+        expect(JSON.parse(readFileSync(join(work, 'out', 'results.json'), 'utf8')).rows).toEqual(rows);
+      } finally {
+        expect(await worker.stop()).toBe(0);
+        await redis.stop();
+      }
+      expectItemsRanCompiled(record, trace, bin());
+    },
+    120_000,
+  );
 });
 
 /**
- * Preloaded (--require) into the compiled bin: records its Node flags, every Worker it constructs, and (through a
- * module resolve hook, which runs on Node's hooks thread) every module URL it resolves, into $CONCORD_RECORD.
+ * Preloaded (--require, or NODE_OPTIONS for a process and the processes it starts) into the compiled bin: records
+ * each process's pid, Node flags and main module at start, every Worker it constructs, and (through a module
+ * resolve hook, which runs on Node's hooks thread) every module URL it resolves, into $CONCORD_RECORD.
  */
 const RECORD_CJS = `
 const { appendFileSync } = require('node:fs');
@@ -299,6 +441,8 @@ const hooks = [
   '}',
 ].join('\\n');
 register('data:text/javascript,' + encodeURIComponent(hooks), { data: { log } });
+// one line per process at start (a pool child ended by a signal writes no exit line); not from the hooks thread
+if (wt.isMainThread) appendFileSync(log, JSON.stringify({ start: { pid: process.pid, execArgv: process.execArgv, main: process.argv[1] ?? null } }) + '\\n');
 process.on('exit', () => {
   appendFileSync(log, JSON.stringify({ execArgv: process.execArgv, workers }) + '\\n');
 });
@@ -410,5 +554,19 @@ const out = {};
 }
 
 console.log(JSON.stringify({ ...out, started }));
+process.exit(0);
+`;
+
+/**
+ * Run in plain Node against the staged tree (argv[2]): the plan in argv[3]/plan.json through the compiled pipeline's
+ * local pool (two child processes), its store in argv[3]/store; prints the outcome's state and results path.
+ */
+const POOL_SCRIPT = `
+import { readFileSync } from 'node:fs';
+const [stage, work] = process.argv.slice(2);
+const { ArtifactStore, runPlanLocal } = await import('file://' + stage + '/packages/pipeline/dist/index.js');
+const plan = JSON.parse(readFileSync(work + '/plan.json', 'utf8'));
+const r = await runPlanLocal(plan, new ArtifactStore(work + '/store'), { workers: 2 });
+console.log(JSON.stringify({ state: r.state, results: r.results }));
 process.exit(0);
 `;

@@ -82,7 +82,23 @@ export function checkWritable(out: string): void {
   }
 }
 
+/**
+ * Train, export and write the sidecar. BLAS runs on `opts.threads` threads (default 1) while training and on as many
+ * as before after it: the count is process-wide, and left at 1 it would change the last bits of every later product
+ * in this process (a pool child or BullMQ worker that trained a network would score other studies differently).
+ */
 export async function runTraining(opts: RunOptions): Promise<RunSummary> {
+  const kernels = trainingKernelsFor(opts.backend);
+  const before = kernels.threads();
+  kernels.setThreads(opts.threads ?? 1);
+  try {
+    return await train(opts);
+  } finally {
+    kernels.setThreads(before);
+  }
+}
+
+async function train(opts: RunOptions): Promise<RunSummary> {
   const rule = getRule(opts.rule);
   const decl = rule.declaration;
   checkArchitecture(decl, opts.arch);
@@ -91,7 +107,6 @@ export async function runTraining(opts: RunOptions): Promise<RunSummary> {
   const training = resolveTraining(decl, opts.training);
   resolveHyper(decl, opts.hyper);
   checkWritable(opts.out);
-  trainingKernelsFor(opts.backend).setThreads(opts.threads ?? 1);
   const dataset = opts.loadedDataset ?? loadDataset(opts.dataset, { dataDir: opts.dataDir });
   const seed = opts.seed ?? 0;
 

@@ -65,8 +65,13 @@ export interface TrainingKernels {
     bias1: number,
     bias2: number,
   ): void;
-  /** Set the BLAS thread count of this process (no-op for the TypeScript twin). */
+  /**
+   * Set the BLAS thread count of this process (no-op for the TypeScript twin). Process-wide: it also changes how
+   * every later product splits its sums, hence their last bits; a caller restores the count it found (threads()).
+   */
   setThreads(n: number): void;
+  /** The BLAS thread count of this process (1 for the TypeScript twin). */
+  threads(): number;
 }
 
 export function convOutputSize(size: number, k: number, stride: number, pad: number): number {
@@ -208,4 +213,5 @@ export const jsTrainingKernels: TrainingKernels = {
   },
   adamStep: adamStepTypeScript,
   setThreads() {},
+  threads: () => 1,
 };

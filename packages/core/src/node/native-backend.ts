@@ -102,6 +102,7 @@ function nativeTrainingKernels(addon: NativeAddon): TrainingKernels | undefined 
     tanhInPlace,
     adamStep,
     setThreads,
+    threads: () => addon.threads(),
   };
 }
 

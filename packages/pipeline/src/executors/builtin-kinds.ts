@@ -4,8 +4,10 @@
  * - pipeline.fail: always throws (a poisoned item; tests check bounded retries).
  * - pipeline.collect: one result row per dependency, written as results.json in its files folder (plus padBytes
  *   zero bytes in padding.bin when asked: a slow-to-copy output).
- * Every kind appends one line per execution to `params.trace` (a file) when given, so a test can count executions
- * independently of the engine's own counters.
+ * Every kind appends one line per execution (`run <id> <pid>`) to `params.trace` (a file) when given, and collect
+ * one line per result row it writes (`row <item> <pid>`), so a test counts executions, retries, rows written,
+ * duplicates and lost rows independently of the engine's own counters (traceCounts in ../testing.ts). Each line is
+ * one write to a file opened with O_APPEND: lines from processes writing at once do not interleave.
  */
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -76,6 +78,8 @@ export const collectItem: ItemKind = {
     const study = typeof p.study === 'string' ? p.study : 'collect';
     const files = ctx.store.filesDir(ctx.key);
     writeFileAtomic(join(files, 'results.json'), `${JSON.stringify({ study, rows }, null, 2)}\n`);
+    // every row just written, as written: a second execution of this item (or a row in it twice) shows up here
+    for (const row of rows) trace(p, `row ${row.item}`);
     // A large output makes copying the outputs to the study's folder slow enough for a test to watch it.
     if (typeof p.padBytes === 'number' && p.padBytes > 0)
       writeFileAtomic(join(files, 'padding.bin'), new Uint8Array(p.padBytes));

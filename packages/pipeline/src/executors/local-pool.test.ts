@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ArtifactStore } from '../plan/artifact-store.ts';
 import { runPlanInProcess } from '../plan/run-in-process.ts';
 import type { Plan } from '../plan/types.ts';
+import { traceCounts } from '../testing.ts';
 import { runPlanLocal } from './local-pool.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'concord-pool-'));
@@ -28,7 +29,11 @@ function plan(dir: string, n: number, extra: Record<string, number> = {}, poison
     study: 'pool',
     outputDir: join(dir, 'out'),
     final: 'collect',
-    items: [...items, ...bad, { id: 'collect', kind: 'pipeline.collect', params: {}, deps: items.map((i) => i.id) }],
+    items: [
+      ...items,
+      ...bad,
+      { id: 'collect', kind: 'pipeline.collect', params: { trace }, deps: items.map((i) => i.id) },
+    ],
   };
 }
 
@@ -68,6 +73,16 @@ describe('runPlanLocal', () => {
     expect(r.state).toBe('completed');
     expect(r.counts.retried).toBeGreaterThanOrEqual(1);
     expect(traceLines(dir).filter((l) => l.startsWith('run 0 '))).toHaveLength(2);
+    // counted from the trace: six items, seven executions, each row written once
+    const ids = ['i0', 'i1', 'i2', 'i3', 'i4', 'i5'];
+    expect(traceCounts(join(dir, 'trace.log'), ids)).toMatchObject({
+      items: 6,
+      executions: 7,
+      retries: 1,
+      rows: 6,
+      duplicates: 0,
+      lost: 0,
+    });
     const rows = (JSON.parse(readFileSync(join(dir, 'out', 'results.json'), 'utf8')) as { rows: { item: string }[] })
       .rows;
     expect(rows.map((x) => x.item)).toEqual(['i0', 'i1', 'i2', 'i3', 'i4', 'i5']);

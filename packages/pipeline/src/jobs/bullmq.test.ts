@@ -1,8 +1,9 @@
 /**
  * The BullMQ engine against a REAL redis-server (started per file on a random loopback port, AOF on) and worker
  * PROCESSES: same results as the local pool with 1 and 3 workers; a worker SIGKILLed mid-item; Redis restarted
- * mid-run; a poisoned item; cancel. Each fault test counts items, executions (a trace file the items append to),
- * retries, rows written, duplicates and lost rows.
+ * mid-run; a poisoned item; cancel. Each test counts, from the trace file every execution and every row write
+ * appends to (not from the engine's counters), items, executions, retries, rows written, duplicates and lost rows,
+ * and checks them against what the fault allows.
  */
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { runPlanLocal } from '../executors/local-pool.ts';
 import { siblingEntry, startWorkerProcess } from '../executors/start-worker.ts';
 import { ArtifactStore } from '../plan/artifact-store.ts';
 import type { Plan } from '../plan/types.ts';
+import { traceCounts } from '../testing.ts';
 import { BullmqJobEngine, type BullmqWorkerOptions } from './bullmq-engine.ts';
 import type { JobDetails } from './job-engine.ts';
 import { hasRedisServer, startTestRedis, type TestRedis } from './redis-server.ts';
@@ -20,12 +22,15 @@ import { hasRedisServer, startTestRedis, type TestRedis } from './redis-server.t
 /** Short locks and stall checks so a killed worker's item comes back within ~2 s. */
 const FAST: Partial<BullmqWorkerOptions> = { lockDurationMs: 1500, stalledIntervalMs: 500, maxStalledCount: 5 };
 
+const itemId = (i: number) => `item-${String(i).padStart(2, '0')}`;
+const itemIds = (n: number) => Array.from({ length: n }, (_, i) => itemId(i));
+
 function plan(dir: string, n: number, opts: { sleepMs?: number; poison?: boolean; padBytes?: number } = {}): Plan {
   const trace = join(dir, 'trace.log');
-  const items = Array.from({ length: n }, (_, i) => ({
-    id: `item-${String(i).padStart(2, '0')}`,
+  const items = itemIds(n).map((id, i) => ({
+    id,
     kind: 'pipeline.noop',
-    params: { id: i, value: i * i, sleepMs: opts.sleepMs ?? 0, trace },
+    params: { id, value: i * i, sleepMs: opts.sleepMs ?? 0, trace },
     deps: [],
   }));
   const bad = opts.poison
@@ -48,34 +53,18 @@ function plan(dir: string, n: number, opts: { sleepMs?: number; poison?: boolean
   };
 }
 
-interface Counts {
-  items: number;
-  executions: number;
-  retries: number;
-  rows: number;
-  duplicates: number;
-  lost: number;
-}
+/**
+ * Counted from the trace every execution and every row write appends to (not from the engine's own counters):
+ * items, executions, retries, rows written, duplicates, lost.
+ */
+const count = (dir: string, n: number) => traceCounts(join(dir, 'trace.log'), itemIds(n));
 
-/** Counted from the trace file and results.json, not from the engine's own counters. */
-function count(dir: string, n: number): Counts {
-  const trace = existsSync(join(dir, 'trace.log'))
-    ? readFileSync(join(dir, 'trace.log'), 'utf8').trim().split('\n')
-    : [];
-  const runs = trace.filter((l) => l.startsWith('run ') && !l.startsWith('run collect'));
-  const results = join(dir, 'out', 'results.json');
-  const rows = existsSync(results)
-    ? (JSON.parse(readFileSync(results, 'utf8')) as { rows: { item: string }[] }).rows.map((r) => r.item)
-    : [];
-  const expected = Array.from({ length: n }, (_, i) => `item-${String(i).padStart(2, '0')}`);
-  return {
-    items: n,
-    executions: runs.length,
-    retries: runs.length - new Set(runs.map((l) => l.split(' ')[1])).size,
-    rows: rows.length,
-    duplicates: rows.length - new Set(rows).size,
-    lost: expected.filter((e) => !rows.includes(e)).length,
+/** The study's results.json holds each of the n rows once, in order, with its item's value (i²). */
+function expectResults(dir: string, n: number): void {
+  const results = JSON.parse(readFileSync(join(dir, 'out', 'results.json'), 'utf8')) as {
+    rows: { item: string; id: string; value: number }[];
   };
+  expect(results.rows).toEqual(itemIds(n).map((id, i) => ({ item: id, id, value: i * i })));
 }
 
 async function waitFor(
@@ -145,6 +134,7 @@ describe.skipIf(!hasRedisServer)(
       const local = await fresh();
       const r = await runPlanLocal(plan(local, 8), new ArtifactStore(join(local, 'store')), { workers: 2 });
       expect(r.state).toBe('completed');
+      expect(count(local, 8)).toMatchObject({ items: 8, executions: 8, rows: 8, duplicates: 0, lost: 0 });
       outputs.push(readFileSync(join(local, 'out', 'results.json'), 'utf8'));
       for (const n of [1, 3]) {
         const dir = await fresh();
@@ -156,11 +146,13 @@ describe.skipIf(!hasRedisServer)(
         expect(s.state).toBe('completed');
         expect(s.results).toBe(join(dir, 'out', 'results.json'));
         outputs.push(readFileSync(join(dir, 'out', 'results.json'), 'utf8'));
+        expect(count(dir, 8)).toMatchObject({ items: 8, executions: 8, rows: 8, duplicates: 0, lost: 0 });
         await engine.close();
         await stopWorkers();
       }
       expect(outputs[1]).toBe(outputs[0]);
       expect(outputs[2]).toBe(outputs[0]);
+      expectResults(local, 8);
     }, 90_000);
 
     it('completed means the outputs are in the study folder: every poll that sees completed finds results.json', async () => {
@@ -191,17 +183,34 @@ describe.skipIf(!hasRedisServer)(
       const [victim] = startWorkers(2, store);
       const engine = new BullmqJobEngine({ redis: redis.url, store: new ArtifactStore(store), backoffMs: 100 });
       const { jobId } = await engine.submit(plan(dir, 10, { sleepMs: 700 }));
-      // Mid-run and mid-item: both workers busy after the first items finished, then 300 ms into a 700 ms item.
-      await waitFor(engine, jobId, (s) => s.items.done >= 2 && s.items.running >= 2);
-      await new Promise((r) => setTimeout(r, 300));
+      // Mid-run and mid-item: after the first items finished, 200 ms into the next 700 ms item the victim starts
+      // (its trace line names its pid), so the kill cannot fall between two items or after an item's result.
+      await waitFor(engine, jobId, (s) => s.items.done >= 2);
+      const victimRuns = () =>
+        readFileSync(join(dir, 'trace.log'), 'utf8')
+          .split('\n')
+          .filter((l) => l.startsWith('run ') && l.endsWith(` ${victim.pid}`));
+      const before = victimRuns().length;
+      const t0 = Date.now();
+      while (victimRuns().length === before) {
+        if (Date.now() - t0 > 30_000) throw new Error('the victim started no further item');
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      const killed = victimRuns()[before].split(' ')[1];
+      await new Promise((r) => setTimeout(r, 200));
       victim.kill('SIGKILL');
       const s = await waitFor(engine, jobId, terminal);
       const c = count(dir, 10);
-      console.log('SIGKILL', JSON.stringify({ ...c, engineRetried: s.items.retried }));
+      console.log('SIGKILL', JSON.stringify({ ...c, killed, engineRetried: s.items.retried }));
       expect(s.state).toBe('completed');
-      expect(c).toMatchObject({ rows: 10, duplicates: 0, lost: 0 });
+      // every item ran, the killed one again on the other worker; every row written exactly once
+      expect(c).toMatchObject({ items: 10, rows: 10, duplicates: 0, lost: 0 });
+      expect(c.executions).toBeGreaterThanOrEqual(11);
       expect(c.retries).toBeGreaterThanOrEqual(1);
+      expect(c.runs[killed]).toBeGreaterThanOrEqual(2);
+      expect(c.runs.collect).toBe(1);
       expect(s.items.retried).toBeGreaterThanOrEqual(1);
+      expectResults(dir, 10);
       await engine.close();
       await stopWorkers();
     }, 90_000);
@@ -218,7 +227,9 @@ describe.skipIf(!hasRedisServer)(
       const c = count(dir, 16);
       console.log('Redis restart', JSON.stringify({ ...c, engineRetried: s.items.retried }));
       expect(s.state).toBe('completed');
-      expect(c).toMatchObject({ rows: 16, duplicates: 0, lost: 0 });
+      expect(c).toMatchObject({ items: 16, rows: 16, duplicates: 0, lost: 0 });
+      expect(c.executions).toBeGreaterThanOrEqual(16);
+      expectResults(dir, 16);
       await engine.close();
       await stopWorkers();
     }, 120_000);
@@ -237,19 +248,18 @@ describe.skipIf(!hasRedisServer)(
       const { jobId } = await engine.submit(plan(dir, 6, { poison: true }));
       const s = await waitFor(engine, jobId, terminal);
       const c = count(dir, 6);
-      const poisonRuns = readFileSync(join(dir, 'trace.log'), 'utf8')
-        .split('\n')
-        .filter((l) => l.startsWith('run poisoned')).length;
-      console.log('poisoned', JSON.stringify({ ...c, poisonRuns, ms: Date.now() - t0 }));
+      console.log('poisoned', JSON.stringify({ ...c, ms: Date.now() - t0 }));
       expect(s.state).toBe('failed');
       expect(s.failures).toHaveLength(1);
       expect(s.failures[0]).toMatchObject({ item: 'poisoned', attempts: 3 });
       expect(s.failures[0].error).toContain('poisoned item');
-      expect(poisonRuns).toBe(3);
+      expect(c.runs.poisoned).toBe(3);
       // backoff 100 ms then 200 ms between the three executions
       expect(Date.now() - t0).toBeGreaterThanOrEqual(300);
       expect(s.items).toMatchObject({ total: 8, done: 7, failed: 1, retried: 2 });
-      expect(c).toMatchObject({ rows: 6, duplicates: 0, lost: 0 });
+      // the six good items once each, the poisoned one three times; the six rows once each
+      expect(c).toMatchObject({ items: 7, executions: 9, retries: 2, rows: 6, duplicates: 0, lost: 0 });
+      expectResults(dir, 6);
       await engine.close();
       await stopWorkers();
     }, 90_000);

@@ -7,6 +7,8 @@ import { Value, type ValueError } from '@sinclair/typebox/value';
 
 function received(v: unknown): string {
   if (v === undefined) return 'nothing';
+  // YAML's .inf and .nan: JSON would print them as null
+  if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
   const s = JSON.stringify(v);
   return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }

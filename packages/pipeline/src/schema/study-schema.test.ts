@@ -66,6 +66,55 @@ describe('StudySchema', () => {
       /expected \[from, to\] in seconds.*received \[0\.1\]/,
     ],
     ['no metrics', { ...base, metrics: [] }, 'metrics', /expected a non-empty list of metrics, received \[\]/],
+    [
+      'a network without a name',
+      { ...base, networks: [{ model: 'builtin:mobilenet_v2', layers: ['a'] }] },
+      'networks[0]',
+      /expected .*received/,
+    ],
+    [
+      'a window bound that is not finite (YAML .inf)',
+      { ...base, brain: [{ name: 'e', type: 'eeg', simulate: { network: 'x', layer: 'a' }, window: [0, Infinity] }] },
+      'brain[0] (e).window[1]',
+      /expected number, received Infinity/,
+    ],
+    // what the schema cannot say, checked after it
+    [
+      'a window whose end comes before its start',
+      { ...base, brain: [{ name: 'e', type: 'eeg', simulate: { network: 'x', layer: 'a' }, window: [0.5, 0.1] }] },
+      'brain[0] (e).window',
+      /from ≤ to, received \[0\.5,0\.1\]/,
+    ],
+    [
+      'two networks of one name',
+      { ...base, networks: [base.networks[0], base.networks[0]] },
+      'networks[1] (x)',
+      /duplicate network name 'x'/,
+    ],
+    [
+      'a network with both a model and activations',
+      { ...base, networks: [{ name: 'x', model: 'builtin:mobilenet_v2', activations: 'a.npz', layers: ['a'] }] },
+      'networks[0] (x)',
+      /exactly one of model .* or activations/,
+    ],
+    [
+      'a simulation of a network the study does not list',
+      { ...base, brain: [{ name: 'b', type: 'fmri', simulate: { network: 'y', layer: 'a' } }] },
+      'brain[0] (b).simulate.network',
+      /unknown network 'y'; networks are x/,
+    ],
+    [
+      'an EEG entry with neither files nor a simulation',
+      { ...base, brain: [{ name: 'e', type: 'eeg' }] },
+      'brain[0] (e)',
+      /give files .* or simulate/,
+    ],
+    [
+      'an fMRI subject without runs',
+      { ...base, brain: [{ name: 'f', type: 'fmri', subjects: [{ mask: 'm.nii' }] }] },
+      'brain[0] (f).subjects[0]',
+      /expected \{runs: \[\{bold, events\}\], mask\}/,
+    ],
   ] as const) {
     it(`names the entry for ${what}`, () => {
       let err: unknown;

@@ -10,7 +10,7 @@ import { ConcordError } from '@concord/core';
 import { parse as parseYaml } from 'yaml';
 import { PIPELINE_ERRORS } from '../errors.ts';
 import { firstSchemaError } from '../schema/first-error.ts';
-import { StudySchema } from '../schema/study-schema.ts';
+import { type StudyFile, StudySchema } from '../schema/study-schema.ts';
 
 export class StudyConfigError extends ConcordError {
   constructor(entry: string, message: string) {
@@ -184,105 +184,90 @@ function rdmSubjects(entry: string, v: unknown): string[] | { field: string; pat
   );
 }
 
-/** Check structure, names and files; resolve relative paths against the study file's folder. */
+/**
+ * Check structure (the schema), then what the schema cannot say: files exist, names are unique, simulations name a
+ * listed network and layer, each network has exactly one source; resolve relative paths against the study file's
+ * folder.
+ */
 export function validateStudyConfig(raw: unknown, baseDir: string): StudyConfig {
   // Structure: the one schema of the study file (schema/study-schema.ts). Below: what a schema cannot say.
   const problem = firstSchemaError(StudySchema, raw);
   if (problem) throw new StudyConfigError(problem.entry, problem.message);
-  if (!isObj(raw)) throw new StudyConfigError('study', 'expected an object at the top level');
-  const name = typeof raw.name === 'string' ? raw.name : 'study';
-  const output = resolvePath(baseDir, typeof raw.output === 'string' ? raw.output : `out/${name}`);
-  // stimuli
-  const st = raw.stimuli;
-  if (!isObj(st)) throw new StudyConfigError('stimuli', 'expected an object with one of generate, dir, npy');
-  let stimuli: StimuliConfig;
-  if (isObj(st.generate)) stimuli = { generate: st.generate as never };
-  else if (typeof st.dir === 'string')
-    stimuli = {
-      dir: requireFile('stimuli.dir', baseDir, st.dir),
-      ...(typeof st.list === 'string' ? { list: requireFile('stimuli.list', baseDir, st.list) } : {}),
-    };
-  else if (typeof st.file === 'string')
-    stimuli = {
-      file: requireFile('stimuli.file', baseDir, st.file),
-      ...(typeof st.variable === 'string' ? { variable: st.variable } : {}),
-      ...(Array.isArray(st.labels) ? { labels: st.labels.map(String) } : {}),
-    };
-  else throw new StudyConfigError('stimuli', 'expected one of generate: {...}, dir: FOLDER, file: FILE (.npy or .mat)');
+  const study = raw as StudyFile;
+  const name = study.name ?? 'study';
+  const output = resolvePath(baseDir, study.output ?? `out/${name}`);
+  // stimuli: one of the schema's three forms, the first whose field has its type (extra fields are allowed)
+  const st = study.stimuli as { generate?: unknown; dir?: unknown; list?: string; file?: string; variable?: string };
+  const stimuli: StimuliConfig = isObj(st.generate)
+    ? { generate: st.generate }
+    : typeof st.dir === 'string'
+      ? {
+          dir: requireFile('stimuli.dir', baseDir, st.dir),
+          ...(st.list !== undefined ? { list: requireFile('stimuli.list', baseDir, st.list) } : {}),
+        }
+      : {
+          file: requireFile('stimuli.file', baseDir, st.file),
+          ...(st.variable !== undefined ? { variable: st.variable } : {}),
+          ...('labels' in study.stimuli ? { labels: study.stimuli.labels } : {}),
+        };
   // networks
-  if (!Array.isArray(raw.networks)) throw new StudyConfigError('networks', 'expected a non-empty list');
   const names = new Set<string>();
-  const networks: NetworkConfig[] = raw.networks.map((n, i) => {
-    const entry = `networks[${i}]${isObj(n) && typeof n.name === 'string' ? ` (${n.name})` : ''}`;
-    if (!isObj(n)) throw new StudyConfigError(entry, 'expected an object');
-    if (typeof n.name !== 'string' || !n.name) throw new StudyConfigError(entry, 'missing name');
+  const networks: NetworkConfig[] = study.networks.map((n, i) => {
+    const entry = `networks[${i}] (${n.name})`;
     if (names.has(n.name)) throw new StudyConfigError(entry, `duplicate network name '${n.name}'`);
     names.add(n.name);
-    if (n.train !== undefined)
+    if ('train' in n)
       throw new StudyConfigError(
         entry,
         'a trained network belongs to a learning-rule study (kind: learning-rules; see data/studies/learning-rules.yaml)',
       );
     if ((n.model === undefined) === (n.activations === undefined))
       throw new StudyConfigError(entry, 'give exactly one of model (a network file) or activations (an .npz file)');
-    const out: NetworkConfig = { ...(n as unknown as NetworkConfig) };
+    const out: NetworkConfig = { ...(n as NetworkConfig) };
     if (n.model !== undefined) out.model = requireFile(`${entry}.model`, baseDir, n.model);
     if (n.activations !== undefined) out.activations = requireFile(`${entry}.activations`, baseDir, n.activations);
     return out;
   });
   // brain
-  if (!Array.isArray(raw.brain)) throw new StudyConfigError('brain', 'expected a non-empty list of brain datasets');
-  const brain: BrainConfig[] = raw.brain.map((b, i) => {
-    const entry = `brain[${i}]${isObj(b) && typeof b.name === 'string' ? ` (${b.name})` : ''}`;
-    if (!isObj(b)) throw new StudyConfigError(entry, 'expected an object');
-    if (typeof b.name !== 'string' || !b.name) throw new StudyConfigError(entry, 'missing name');
+  const brain: BrainConfig[] = study.brain.map((b, i) => {
+    const entry = `brain[${i}] (${b.name})`;
     const sim = b.simulate;
-    if (isObj(sim)) {
-      if (!names.has(String(sim.network)))
+    if (sim) {
+      if (!names.has(sim.network))
         throw new StudyConfigError(
           `${entry}.simulate.network`,
           `unknown network '${sim.network}'; networks are ${[...names].join(', ')}`,
         );
       const net = networks.find((n) => n.name === sim.network);
-      if (net && !net.layers.includes(String(sim.layer)))
+      if (net && !net.layers.includes(sim.layer))
         throw new StudyConfigError(
           `${entry}.simulate.layer`,
           `'${sim.layer}' is not among the layers of ${net.name} (${net.layers.join(', ')})`,
         );
     }
     if (b.type === 'eeg') {
-      const files = Array.isArray(b.files)
-        ? b.files.map((f, k) => requireFile(`${entry}.files[${k}]`, baseDir, f))
-        : undefined;
-      if (!files && !isObj(sim))
-        throw new StudyConfigError(entry, 'give files (one recording per subject) or simulate');
-      const w = b.window;
-      if (
-        w !== undefined &&
-        !(
-          Array.isArray(w) &&
-          w.length === 2 &&
-          w.every((x) => typeof x === 'number' && Number.isFinite(x)) &&
-          w[0] <= w[1]
-        )
-      )
+      const files = b.files?.map((f, k) => requireFile(`${entry}.files[${k}]`, baseDir, f));
+      if (!files && !sim) throw new StudyConfigError(entry, 'give files (one recording per subject) or simulate');
+      // the schema checks two finite numbers; their order it cannot
+      if (b.window && b.window[0] > b.window[1])
         throw new StudyConfigError(
           `${entry}.window`,
-          `expected [from, to] in seconds with from ≤ to, received ${JSON.stringify(w)}`,
+          `expected [from, to] in seconds with from ≤ to, received ${JSON.stringify(b.window)}`,
         );
-      return { ...(b as object), ...(files ? { files } : {}) } as BrainConfig;
+      return { ...b, ...(files ? { files } : {}) } as BrainConfig;
     }
     if (b.type === 'fmri') {
-      if (!Array.isArray(b.subjects) && !isObj(sim))
+      // an fmri entry's subjects are not in the schema (the field is shared with rdms entries): checked here
+      if (!Array.isArray(b.subjects) && !sim)
         throw new StudyConfigError(entry, 'give subjects (runs + mask) or simulate');
       const subjects = Array.isArray(b.subjects)
-        ? b.subjects.map((s, k) => {
+        ? b.subjects.map((s: unknown, k) => {
             if (!isObj(s) || !Array.isArray(s.runs))
               throw new StudyConfigError(`${entry}.subjects[${k}]`, 'expected {runs: [{bold, events}], mask}');
             return {
               ...s,
               mask: requireFile(`${entry}.subjects[${k}].mask`, baseDir, s.mask),
-              runs: s.runs.map((r, q) => {
+              runs: s.runs.map((r: unknown, q) => {
                 if (!isObj(r))
                   throw new StudyConfigError(`${entry}.subjects[${k}].runs[${q}]`, 'expected {bold, events}');
                 return {
@@ -293,24 +278,22 @@ export function validateStudyConfig(raw: unknown, baseDir: string): StudyConfig 
             };
           })
         : undefined;
-      return { ...(b as object), ...(subjects ? { subjects } : {}) } as BrainConfig;
+      return { ...b, ...(subjects ? { subjects } : {}) } as BrainConfig;
     }
     return {
-      ...(b as object),
+      ...b,
       file: requireFile(`${entry}.file`, baseDir, b.file),
       ...(b.subjects !== undefined ? { subjects: rdmSubjects(`${entry}.subjects`, b.subjects) } : {}),
     } as BrainConfig;
   });
-  // metrics
-  const metrics = raw.metrics as MetricConfig[];
   return {
     name,
     output,
-    ...(typeof raw.cache === 'string' ? { cache: resolvePath(baseDir, raw.cache) } : {}),
+    ...(study.cache !== undefined ? { cache: resolvePath(baseDir, study.cache) } : {}),
     stimuli,
     networks,
     brain,
-    metrics,
-    ...(typeof raw.seed === 'number' ? { seed: raw.seed } : {}),
+    metrics: study.metrics as MetricConfig[],
+    ...(study.seed !== undefined ? { seed: study.seed } : {}),
   };
 }

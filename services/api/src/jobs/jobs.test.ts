@@ -3,14 +3,18 @@
  * processes): a small plan submitted, its progress followed as server-sent events until 'end', its results read;
  * a cancelled job; a study that does not validate; API keys enforced once they exist.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { repoPath } from '@concord/core/testing';
 import { ArtifactStore, BullmqJobEngine, planStudy } from '@concord/pipeline';
-import { hasRedisServer, startTestRedis, type TestRedis } from '@concord/pipeline/testing';
+import {
+  hasRedisServer,
+  type JobsWorker,
+  startJobsWorker,
+  startTestRedis,
+  type TestRedis,
+} from '@concord/pipeline/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../app.ts';
@@ -334,38 +338,21 @@ describe('/v1/jobs on a real server (local pool)', () => {
 describe.skipIf(!hasRedisServer)(
   `/v1/jobs on BullMQ (serve --redis${hasRedisServer ? '' : '; skipped: /usr/bin/redis-server missing'})`,
   () => {
-    const repoRoot = fileURLToPath(new URL('../../../..', import.meta.url));
     let dir: string;
     let redis: TestRedis;
     let app: FastifyInstance;
     let url: string;
-    let worker: ChildProcess;
+    let worker: JobsWorker;
     beforeAll(async () => {
       dir = mkdtempSync(join(tmpdir(), 'concord-jobs-bullmq-'));
       redis = await startTestRedis();
       const store = join(dir, 'store');
       app = await buildApp({ dataDir: dir, jobs: { redis: redis.url, store }, docs: false });
       url = await app.listen({ host: '127.0.0.1', port: 0 });
-      worker = spawn(
-        process.execPath,
-        [
-          '--import',
-          'tsx',
-          join(repoRoot, 'packages/cli/src/main.ts'),
-          'jobs',
-          'worker',
-          '--redis',
-          redis.url,
-          '--store',
-          store,
-        ],
-        { cwd: repoRoot, stdio: 'ignore' },
-      );
+      worker = startJobsWorker({ redis: redis.url, store });
     });
     afterAll(async () => {
-      const exited = new Promise((r) => (worker.exitCode !== null ? r(null) : worker.once('exit', r)));
-      worker.kill('SIGTERM');
-      await exited;
+      expect(await worker.stop()).toBe(0);
       await app.close();
       await redis.stop();
       rmSync(dir, { recursive: true, force: true });
