@@ -453,7 +453,8 @@ describe.skipIf(!hasChromium)(
 
     it('searches the scores the submitted job stored: the rows GET /v1/scores gives for the same filter', async () => {
       expect(submittedJob).toBeDefined();
-      const filter = { metric: 'cka:linear', layer: 'late' };
+      // endpoint 'jobs': the seeded --studies folder's rows (endpoint 'studies') share the metric and layer.
+      const filter = { metric: 'cka:linear', layer: 'late', endpoint: 'jobs' };
       // Independently: the rows of the job's results.json (in the service's data folder, jobs/<time>-<study>/) with
       // that metric and layer, and the API's answer to the filter.
       const folders = readdirSync(join(dataDir, 'jobs')).filter((d) => d.endsWith('-submitted'));
@@ -473,6 +474,7 @@ describe.skipIf(!hasChromium)(
       await page.locator('#scores-form').waitFor();
       await page.locator('#score-metric').fill(filter.metric);
       await page.locator('#score-layer').fill(filter.layer);
+      await page.locator('#score-endpoint').fill(filter.endpoint);
       await page.locator('#scores-form button[type="submit"]').click();
       await expect.poll(() => page.locator('#scores-table caption').textContent()).toBe(`${expected.length} scores`);
       const shown = await page.$$eval('#scores-table', ([table]) => {

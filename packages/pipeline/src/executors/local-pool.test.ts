@@ -61,13 +61,17 @@ describe('runPlanLocal', () => {
       workers: 2,
       backoffMs: 10,
       onEvent: (e) => {
-        // kill the process running the first item once it has started (its trace line names the pid)
+        // kill the process running the first item once it is inside it: its trace line (written as the item
+        // starts, before its 400 ms of work) names the pid. Polled, because a loaded machine may take a while to
+        // get there after the 'running' event.
         if (killed || e.state !== 'running' || e.item !== 'i0') return;
         killed = true;
-        setTimeout(() => {
+        const started = Date.now();
+        const poll = setInterval(() => {
           const line = traceLines(dir).find((l) => l.startsWith('run 0 '));
           if (line) process.kill(Number(line.split(' ')[2]), 'SIGKILL');
-        }, 200);
+          if (line || Date.now() - started > 20_000) clearInterval(poll);
+        }, 10);
       },
     });
     expect(r.state).toBe('completed');
