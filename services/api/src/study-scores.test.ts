@@ -3,7 +3,7 @@
  * simulated study and of a tiny learning-rule study, page/test-study.ts) are imported at start-up, on a studies
  * listing and before a score query; every results.json row appears with every one of its fields under the same name
  * and value; importing again (listing, restart, a touched file) never duplicates a row; a changed file replaces its
- * rows; every key sees these scores, only admin keys delete them.
+ * rows, a deleted folder's rows leave; every key sees these scores, only admin keys delete them.
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -162,7 +162,12 @@ describe('the scores of the --studies folders', () => {
     const rerun = scoreRows(copy);
     expect(rerun[0].value).not.toEqual(rows[0].value);
     expectRowsIn(await allScores(app, 'tag=studyId:sim-copy'), rerun);
+    // the folder is deleted: its rows leave the stored scores at the next query; the other studies' stay
+    const before = app.concord.scores.count();
     rmSync(copy, { recursive: true, force: true });
+    expect(await allScores(app, 'tag=studyId:sim-copy')).toEqual([]);
+    expect(app.concord.scores.count()).toBe(before - rerun.length);
+    expectRowsIn(await allScores(app, 'tag=studyId:sim'), scoreRows(simulatedDir));
   });
 
   it('a results.json that is not JSON is logged and skipped; the other studies still answer', async () => {

@@ -70,7 +70,7 @@ export class StudyScores {
     return this.importFolders([{ id: `job-${job.jobId}`, dir, origin: 'job', jobId: job.jobId }]);
   }
 
-  /** The --studies folders (cheap when nothing changed: one stat per folder). */
+  /** The --studies folders (cheap when nothing changed: one stat per folder); rows of folders gone are dropped. */
   syncFolders(): void {
     let folders: StudyFolder[];
     try {
@@ -80,5 +80,13 @@ export class StudyScores {
       return;
     }
     this.importFolders(folders);
+    const root = this.catalog.root;
+    if (root === undefined) return;
+    try {
+      const dropped = this.importer.forgetMissingUnder(root);
+      if (dropped > 0) this.log.info({ rows: dropped }, 'dropped the scores of study folders gone from disk');
+    } catch (err) {
+      this.log.warn({ err }, 'could not drop the scores of study folders gone from disk');
+    }
   }
 }

@@ -57,6 +57,11 @@ export class StudyCatalog {
 
   constructor(private readonly studiesDir?: string) {}
 
+  /** The `--studies` folder, absolute (undefined when the service has none). */
+  get root(): string | undefined {
+    return this.studiesDir === undefined ? undefined : resolve(this.studiesDir);
+  }
+
   /** Another source of folders (the jobs engine registers its finished jobs here). */
   addSource(source: () => Promise<StudyFolder[]> | StudyFolder[]): void {
     this.extra.push(source);

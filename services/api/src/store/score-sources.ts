@@ -7,7 +7,8 @@
  * (not scores) are left out.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { sep } from 'node:path';
 import { scoreRecordOf } from '@concord/pipeline';
 import { API_ERRORS, ApiError } from '../errors.ts';
 import type { Db } from './database.ts';
@@ -63,10 +64,34 @@ export class ResultsImporter {
         'INSERT INTO score_sources (path, size, mtime_ms, sha256, imported_at) VALUES (?, ?, ?, ?, ?) RETURNING id',
       ),
       dropRows: db.prepare('DELETE FROM scores WHERE source_id = ?'),
+      dropSource: db.prepare('DELETE FROM score_sources WHERE id = ?'),
+      sourcesUnder: db.prepare('SELECT id, path FROM score_sources WHERE substr(path, 1, length(?)) = ?'),
       dropLegacy: db.prepare(
         'DELETE FROM scores WHERE source_id IS NULL AND id IN (SELECT score_id FROM score_tags WHERE tag = ?)',
       ),
     };
+  }
+
+  /**
+   * Forget the results.json files below `dir` that are gone from disk (a study folder deleted or renamed): their rows
+   * leave the stored scores, so a query never answers with a study that no longer exists. Returns the rows dropped.
+   */
+  forgetMissingUnder(dir: string): number {
+    const prefix = dir.endsWith(sep) ? dir : `${dir}${sep}`;
+    const gone = (this.stmts.sourcesUnder.all(prefix, prefix) as { id: number; path: string }[]).filter(
+      (s) => !existsSync(s.path),
+    );
+    if (gone.length === 0) return 0;
+    return this.db
+      .transaction(() => {
+        let rows = 0;
+        for (const s of gone) {
+          rows += this.stmts.dropRows.run(s.id).changes;
+          this.stmts.dropSource.run(s.id);
+        }
+        return rows;
+      })
+      .immediate();
   }
 
   /** Import `src` when it is new or changed since its last import. Throws (ApiError STORE) on an unreadable file. */
