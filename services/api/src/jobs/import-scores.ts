@@ -23,7 +23,7 @@ export class StudyScores {
 
   /** The source of a catalog folder: a --studies folder is shared; a job's belongs to its submitter. */
   private source(f: StudyFolder): ResultsSource {
-    const file = resolve(join(f.dir, 'results.json'));
+    const file = resultsFile(f);
     if (f.origin === 'job' && f.jobId !== undefined) {
       const owner = this.owners.ownerOf(f.jobId);
       return {
@@ -83,10 +83,15 @@ export class StudyScores {
     const root = this.catalog.root;
     if (root === undefined) return;
     try {
-      const dropped = this.importer.forgetMissingUnder(root);
+      const dropped = this.importer.forgetAbsentUnder(root, new Set(folders.map(resultsFile)));
       if (dropped > 0) this.log.info({ rows: dropped }, 'dropped the scores of study folders gone from disk');
     } catch (err) {
       this.log.warn({ err }, 'could not drop the scores of study folders gone from disk');
     }
   }
+}
+
+/** A study folder's results.json, by absolute path: the identity of its score source. */
+function resultsFile(f: StudyFolder): string {
+  return resolve(join(f.dir, 'results.json'));
 }

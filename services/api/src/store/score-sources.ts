@@ -7,7 +7,7 @@
  * (not scores) are left out.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { sep } from 'node:path';
 import { scoreRecordOf } from '@concord/pipeline';
 import { API_ERRORS, ApiError } from '../errors.ts';
@@ -73,13 +73,14 @@ export class ResultsImporter {
   }
 
   /**
-   * Forget the results.json files below `dir` that are gone from disk (a study folder deleted or renamed): their rows
-   * leave the stored scores, so a query never answers with a study that no longer exists. Returns the rows dropped.
+   * Forget the results.json files below `dir` that are not in `present` (the files a listing of `dir` just found: a
+   * study folder deleted or renamed is missing from it): their rows leave the stored scores, so a query never answers
+   * with a study that no longer exists. Returns the rows dropped.
    */
-  forgetMissingUnder(dir: string): number {
+  forgetAbsentUnder(dir: string, present: ReadonlySet<string>): number {
     const prefix = dir.endsWith(sep) ? dir : `${dir}${sep}`;
     const gone = (this.stmts.sourcesUnder.all(prefix, prefix) as { id: number; path: string }[]).filter(
-      (s) => !existsSync(s.path),
+      (s) => !present.has(s.path),
     );
     if (gone.length === 0) return 0;
     return this.db
