@@ -171,7 +171,7 @@ function planNetwork(name: string, spec: TrainSpec, seed: number, base: string, 
   const hyper = { ...(spec.hyper ?? {}) };
   // The rule's own checks, now: a misspelt hyper-parameter must not surface hours into a full profile.
   try {
-    resolveTraining(decl, { ...training, ...(spec.epochs !== undefined ? { epochs: spec.epochs } : {}) });
+    resolveTraining(decl, { ...training, epochs: spec.epochs }); // it ignores settings left undefined
     resolveHyper(decl, hyper);
   } catch (e) {
     if (e instanceof ParameterError) {
