@@ -70,6 +70,6 @@ export type {
 export { getRule, RULES, ruleNames } from './rules/index.ts';
 export { stdpOutputPaths } from './rules/stdp.ts';
 export { type StdpResponseOptions, stdpSpikeCounts } from './rules/stdp-responses.ts';
-export { type RunOptions, type RunSummary, runTraining, sidecarPath } from './run.ts';
+export { defaultCheckpointPath, type RunOptions, type RunSummary, runTraining, sidecarPath } from './run.ts';
 export { dtypeOfTensor, rowsOf, sizeOf, type Tensor, tensor, zerosTensor } from './tensor.ts';
 export { runTrainingInWorker } from './worker.ts';

@@ -6,16 +6,18 @@
  *   learning-rdms     the network run on the stimuli through onnxruntime → one correlation-distance RDM per layer
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConcordError, Dataset, Matrix, Rng } from '@concord/core';
 import { readNpy, writeFileAtomic, writeNpy } from '@concord/io';
 import {
   buildNetwork,
+  defaultCheckpointPath,
   encodeOnnx,
   exportedLayerNames,
   getRule,
   loadDataset,
+  type RunSummary,
   resolveTraining,
   runTraining,
   sidecarPath,
@@ -156,19 +158,35 @@ export const trainItem: ItemKind = {
       };
       return result as unknown as Json;
     }
-    const summary = await runTraining({
-      rule: p.rule,
-      arch: p.arch,
-      dataset: p.dataset,
-      dataDir: p.dataDir,
-      out,
-      seed: p.seed,
-      training,
-      hyper: p.hyper,
-      limitTrain: p.limitTrain,
-      limitTest: p.limitTest,
-      onProgress: ctx.onProgress,
-    });
+    const train = (resume?: string) =>
+      runTraining({
+        rule: p.rule,
+        arch: p.arch,
+        dataset: p.dataset,
+        dataDir: p.dataDir,
+        out,
+        seed: p.seed,
+        training,
+        hyper: p.hyper,
+        limitTrain: p.limitTrain,
+        limitTest: p.limitTest,
+        onProgress: ctx.onProgress,
+        resume,
+      });
+    // runTraining leaves a per-epoch checkpoint beside `out` until it finishes, so an item killed mid-training (a
+    // session's end, a lost worker) continues from its last epoch; resuming gives the bytes of an uninterrupted run.
+    const checkpoint = defaultCheckpointPath(out);
+    let summary: RunSummary;
+    if (!existsSync(checkpoint)) summary = await train();
+    else
+      try {
+        summary = await train(checkpoint);
+      } catch (e) {
+        // A checkpoint this item cannot use (unreadable, or from settings that changed) is a stale cache entry.
+        if ((e as { code?: string }).code !== 'ERR_LEARNING_CHECKPOINT') throw e;
+        rmSync(checkpoint, { force: true });
+        summary = await train();
+      }
     const sidecar = JSON.parse(readFileSync(sidecarPath(out), 'utf8')) as { backend?: string; output?: string };
     const hasOnnx = (sidecar.output ?? 'onnx') === 'onnx' && existsSync(out);
     const spikingNetwork = p.rule === 'stdp' ? stdpOutputPaths(out).network : undefined;
