@@ -194,6 +194,7 @@ describe('learning-rule study, reduced (bp + softhebb + stdp)', () => {
       'table-pairwise',
       'table-sensitivity',
       'table-provenance',
+      'table-time',
       'methods',
       'notes',
     ])
@@ -230,6 +231,34 @@ describe('learning-rule study, reduced (bp + softhebb + stdp)', () => {
   it('a re-run recomputes nothing (training cached by content)', async () => {
     const again = await runLearningStudy(studyFile, { profile: 'quick' });
     expect(again.executed).toEqual([]);
+  }, 60_000);
+
+  it('where the time goes: per rule, extraction, scoring, statistics; a re-run reports the stored items’ times', async () => {
+    const t = outcome.time;
+    expect(t.training.map((r) => r.rule).sort()).toEqual(['bp', 'softhebb', 'stdp']);
+    for (const r of t.training) {
+      expect(r.networks, r.rule).toBe(1);
+      expect(r.seconds, r.rule).toBeGreaterThan(0);
+    }
+    expect(t.trainingSeconds).toBeCloseTo(
+      t.training.reduce((a, r) => a + r.seconds, 0),
+      9,
+    );
+    // one extraction per trained network, random baseline and sensitivity transform of a network
+    const plan = planLearningStudy(loadLearningStudy(studyFile));
+    expect(t.extraction.items).toBe(plan.items.filter((i) => i.kind === 'learning-rdms').length);
+    expect(t.extraction.unrecorded).toBe(0);
+    expect(t.extraction.seconds).toBeGreaterThan(0);
+    expect(t.scoring).toBe(outcome.timings.scoring);
+    expect(t.computeSeconds).toBeCloseTo(t.trainingSeconds + t.extraction.seconds + t.scoring + t.statistics, 9);
+    // Through the CLI, from the store: nothing is recomputed, and the times are the ones the items stored.
+    const r = await runCliCaptured(['compare-models', '--config', studyFile, '--json'], dir);
+    expect(r.status).toBe(0);
+    const json = JSON.parse(r.stdout);
+    for (const k of ['study', 'profile', 'outputDir', 'rows', 'results', 'report', 'networks'])
+      expect(json, k).toHaveProperty(k);
+    expect(json.time.training).toEqual(t.training);
+    expect(json.time.extraction).toEqual(t.extraction);
   }, 60_000);
 
   it('a reported value is recomputed from the ONNX file and stimuli.npy (plain RDM + Spearman) to 1e-6', async () => {

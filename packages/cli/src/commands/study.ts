@@ -103,10 +103,17 @@ async function runLearningRuleStudy(
     results: outcome.results,
     report: outcome.report,
     networks: outcome.networks,
+    time: outcome.time,
   };
   ctx.output(result, (r: typeof result) =>
     [
       `study '${r.study}' (${r.profile}) finished in ${(outcome.timings.total ?? 0).toFixed(1)} s: ${r.networks.length} networks, ${r.rows} result rows`,
+      `compute: training ${r.time.trainingSeconds.toFixed(1)} s (${r.time.training
+        .slice(0, 3)
+        .map((t) => `${t.rule} ${t.seconds.toFixed(1)}`)
+        .join(
+          ', ',
+        )}${r.time.training.length > 3 ? ', …' : ''}), extraction ${r.time.extraction.seconds.toFixed(1)} s, scoring ${r.time.scoring.toFixed(1)} s, statistics ${r.time.statistics.toFixed(2)} s`,
       `results: ${r.results}`,
       `report:  ${r.report}`,
     ].join('\n'),

@@ -236,6 +236,8 @@ export interface RdmsOutput {
   /** Per layer, stimuli whose activation pattern is constant (their correlation distances are undefined). */
   constantPatterns: number[];
   note?: string;
+  /** Seconds the extraction took (absent in outputs stored before it was recorded). */
+  seconds?: number;
 }
 
 export const rdmsItem: ItemKind = {
@@ -245,8 +247,9 @@ export const rdmsItem: ItemKind = {
     const { train, stimuli } = params as { train: string; stimuli: string };
     const t = ctx.deps[train] as unknown as TrainOutput;
     const s = ctx.deps[stimuli] as unknown as { npy: string };
+    const t0 = performance.now();
     if (!t.onnx && !t.spiking) {
-      const none: RdmsOutput = { layers: [], file: null, constantPatterns: [], note: t.note };
+      const none: RdmsOutput = { layers: [], file: null, constantPatterns: [], note: t.note, seconds: 0 };
       return none as unknown as Json;
     }
     const st = readNpy(s.npy);
@@ -270,7 +273,7 @@ export const rdmsItem: ItemKind = {
     for (const [i, v] of vectors.entries()) all.set(v, i * pairs);
     const file = join(ctx.store.filesDir(ctx.key), 'rdms.npy');
     writeNpy(file, { data: all, shape: [vectors.length, pairs] });
-    const result: RdmsOutput = { layers, file, constantPatterns };
+    const result: RdmsOutput = { layers, file, constantPatterns, seconds: (performance.now() - t0) / 1000 };
     return result as unknown as Json;
   },
 };

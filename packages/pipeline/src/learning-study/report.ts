@@ -8,6 +8,7 @@ import type { LearningStudy } from './load-study.ts';
 import type { LearningNetworkSummary, LearningResultRow } from './run-learning-study.ts';
 import type { StimulusTransform } from './schema.ts';
 import type { BestLayer, PairwiseTest } from './statistics.ts';
+import type { TimeBreakdown } from './time-breakdown.ts';
 
 type Spec = Parameters<typeof renderSvg>[0];
 
@@ -23,6 +24,8 @@ export interface ReportInput {
   stimuli: { png: string; shape: number[]; sha256: string; training: unknown };
   subjects: string[];
   timings: Record<string, number>;
+  /** Compute per stage, from the items' outputs. */
+  time: TimeBreakdown;
   trainSeconds: Record<string, number>;
   backend: string;
   /** The runtime that computed the activations (onnxruntime-node version). */
@@ -396,6 +399,30 @@ export async function writeLearningReport(r: ReportInput): Promise<string> {
     ],
     'table-provenance',
   );
+  const tb = r.time;
+  const share = (v: number) => (tb.computeSeconds > 0 ? `${((100 * v) / tb.computeSeconds).toFixed(1)} %` : '—');
+  const timeTable = table(
+    ['stage', 'items', 'compute (s)', 'share'],
+    [
+      ...tb.training.map((t) => [`training: ${t.rule}`, t.networks, fmt(t.seconds, 1), share(t.seconds)]),
+      [
+        'training, all rules',
+        tb.training.reduce((a, t) => a + t.networks, 0),
+        fmt(tb.trainingSeconds, 1),
+        share(tb.trainingSeconds),
+      ],
+      [
+        `extraction (stimuli through the networks, RDMs)${tb.extraction.unrecorded ? `; ${tb.extraction.unrecorded} items stored before their time was recorded` : ''}`,
+        tb.extraction.items,
+        fmt(tb.extraction.seconds, 1),
+        share(tb.extraction.seconds),
+      ],
+      ['scoring (comparisons, bootstrap, noise ceiling)', 1, fmt(tb.scoring, 1), share(tb.scoring)],
+      ['statistics (best layer by CV, pairwise tests, FDR)', 1, fmt(tb.statistics, 2), share(tb.statistics)],
+      ['all stages', '', fmt(tb.computeSeconds, 1), '100 %'],
+    ],
+    'table-time',
+  );
   const notes = r.notes.length
     ? `<ul id="notes">${r.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>`
     : '<p id="notes">None.</p>';
@@ -413,6 +440,7 @@ export async function writeLearningReport(r: ReportInput): Promise<string> {
 <h3>Sensitivity to the stimulus conversion (cross-validated best-layer value, hIT)</h3>${sensTable}
 <h2>Notes (numbers not computed and why)</h2>${notes}
 <h2>Methods</h2><p id="methods">${methods}</p>
+<h2>Where the time goes</h2><p>Compute per stage as each item measured it when it ran (a study resumed across several runs counts every run's items); the provenance's timings are this run's wall times.</p>${timeTable}
 <h2>Provenance</h2>${provenance}
 </body></html>
 `;

@@ -25,6 +25,7 @@ import {
   type PairwiseTest,
   pairwiseTests,
 } from './statistics.ts';
+import { type TimeBreakdown, timeBreakdown } from './time-breakdown.ts';
 
 export const LEARNING_RESULT_FIELDS = [
   'network',
@@ -90,6 +91,8 @@ export interface LearningStudyOutcome {
   pairwise: PairwiseTest[];
   best: BestLayer[];
   timings: Record<string, number>;
+  /** Compute per stage read from the items' outputs (valid for a study resumed across invocations). */
+  time: TimeBreakdown;
   executed: string[];
 }
 
@@ -263,6 +266,7 @@ export async function finishLearningStudy(
   const ruleGroups = new Set([...study.networks.map((n) => n.name), ...plan.ids.random.map((r) => r.name)]);
   const pairwise = pairwiseTests(best.filter((b) => ruleGroups.has(b.group)));
   timings.statistics = (performance.now() - tStats) / 1000;
+  const time = timeBreakdown(study, plan.ids, run, { scoring: timings.scoring, statistics: timings.statistics });
 
   // Sensitivity: each alternative transform, cross-validated best layer per network (first seed).
   const sensitivity = study.sensitivity.map((transform, k) => {
@@ -320,6 +324,7 @@ export async function finishLearningStudy(
     stimuli: stim,
     subjects: subjects.names,
     timings,
+    time,
     trainSeconds: Object.fromEntries(
       study.networks.map((n) => [n.id, get<TrainOutput>(plan.ids.networks[n.id].train).trainSeconds]),
     ),
@@ -338,6 +343,7 @@ export async function finishLearningStudy(
     pairwise,
     best,
     timings,
+    time,
     executed: run.executed,
   };
 }
