@@ -44,6 +44,33 @@ describe('Rng', () => {
     expect(Math.abs(variance - 1 / 12)).toBeLessThan(5 * Math.sqrt(1 / 180 / n)); // Var(U²-ish) bound for U(0,1)
   });
 
+  it('fillNormal gives exactly the values and final state of one normal() call per element', () => {
+    // odd and even lengths, a spare normal carried in and out, both array types, a mean and sd
+    for (const lengths of [
+      [0, 1, 2, 3],
+      [7, 1000, 1],
+      [4, 5, 6],
+    ])
+      for (const [mean, sd] of [
+        [0, 1],
+        [0.5, 2],
+      ]) {
+        const filled = new Rng(21);
+        const called = new Rng(21);
+        filled.normal();
+        called.normal(); // leaves a spare normal for the first fill
+        for (const [k, len] of lengths.entries()) {
+          const out = k % 2 ? new Float32Array(len) : new Float64Array(len);
+          const ref = k % 2 ? new Float32Array(len) : new Float64Array(len);
+          filled.fillNormal(out, mean, sd);
+          for (let i = 0; i < len; i++) ref[i] = called.normal(mean, sd);
+          expect(Array.from(out), `length ${len}`).toEqual(Array.from(ref));
+        }
+        expect(filled.normal()).toBe(called.normal());
+        expect(filled.nextUint32()).toBe(called.nextUint32());
+      }
+  });
+
   it('normal() has mean 0, variance 1, skewness 0 and kurtosis 3 within statistical bounds', () => {
     const rng = new Rng(11);
     const n = 200_000;
