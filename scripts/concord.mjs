@@ -9,66 +9,17 @@
  * its exit code or signal passed on.
  */
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { builtAt, compiledIsCurrent } from './build-state.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const compiledMain = join(root, 'packages/cli/dist/main.js');
 
-/** Modification time of the compiled bin, or -1 when there is none. */
-function builtAt() {
-  try {
-    return statSync(compiledMain).mtimeMs;
-  } catch {
-    return -1;
-  }
-}
-
-/** True when some .ts file (tests and benchmarks aside) under `dir` was modified after `since`. */
-function newerSource(dir, since) {
-  let entries;
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return false;
-  }
-  for (const e of entries) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) {
-      if (e.name !== 'node_modules' && newerSource(p, since)) return true;
-    } else if (/(?<!\.test|\.bench|\.d)\.(ts|mjs|json)$/.test(e.name) && statSync(p).mtimeMs > since) return true;
-  }
-  return false;
-}
-
-function compiledIsCurrent() {
-  const t = builtAt();
-  if (t < 0) return false;
-  for (const group of ['packages', 'services']) {
-    let names;
-    try {
-      names = readdirSync(join(root, group));
-    } catch {
-      continue;
-    }
-    for (const name of names) {
-      const pkg = join(root, group, name);
-      if (newerSource(join(pkg, 'src'), t)) return false;
-      try {
-        if (statSync(join(pkg, 'package.json')).mtimeMs > t) return false;
-      } catch {
-        // not a package
-      }
-    }
-  }
-  return true;
-}
-
-if (compiledIsCurrent()) {
+if (compiledIsCurrent(root)) {
   await import(pathToFileURL(compiledMain).href);
 } else {
-  if (builtAt() >= 0)
+  if (builtAt(root) >= 0)
     process.stderr.write('concord: the build is older than the sources; running the sources (pnpm build to update)\n');
   const child = spawn(
     process.execPath,

@@ -20,6 +20,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync,
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { builtAt, compiledIsCurrent } from './build-state.mjs';
 import { installKernel, jupyterPath, pythonWithIpykernel } from './notebooks-kernel.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -36,13 +37,15 @@ export function listNotebooks() {
 
 /** Why the notebooks cannot be executed here, or null when they can. */
 export function missingPrerequisite() {
+  // Kernels load the compiled packages: a missing or stale build would fail cell by cell with misleading errors.
+  if (builtAt(root) < 0) return 'packages are not compiled (pnpm build)';
+  if (!compiledIsCurrent(root)) return 'the compiled packages are older than their sources (pnpm build)';
   const v = spawnSync(JUPYTER, ['nbconvert', '--version'], { encoding: 'utf8' });
   if (v.error || v.status !== 0) return 'jupyter nbconvert is not installed (Debian: jupyter-nbconvert)';
   const py = pythonWithIpykernel();
   if (!py) return 'no python3 with ipykernel (Debian: python3-ipykernel)';
   if (!existsSync(join(notebooksDir, 'node_modules', 'tslab', 'package.json')))
     return 'tslab is not installed in notebooks/node_modules (pnpm install)';
-  if (!existsSync(join(root, 'packages', 'core', 'dist', 'index.js'))) return 'packages are not compiled (pnpm build)';
   return null;
 }
 

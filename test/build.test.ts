@@ -202,7 +202,7 @@ describe('the compiled build', () => {
 
   it("pnpm concord's launcher runs the compiled bin in-process while the build is current, and not once a source is newer", () => {
     mkdirSync(join(stage, 'scripts'), { recursive: true });
-    cpSync(repoPath('scripts/concord.mjs'), join(stage, 'scripts/concord.mjs'));
+    for (const f of ['concord.mjs', 'build-state.mjs']) cpSync(repoPath('scripts', f), join(stage, 'scripts', f));
     const launcher = join(stage, 'scripts/concord.mjs');
     const current = node(['--require', join(dir, 'record.cjs'), launcher, '--help'], {
       CONCORD_RECORD: join(dir, 'launcher-record'),
@@ -219,6 +219,21 @@ describe('the compiled build', () => {
     rmSync(join(stage, 'packages/rsa/src'), { recursive: true, force: true });
     expect(stale.stderr).toContain('the build is older than the sources');
     expect(stale.code).not.toBe(0);
+  });
+
+  it('notebooks-run refuses a stale build (its kernels load the compiled packages) and names the fix', () => {
+    mkdirSync(join(stage, 'scripts'), { recursive: true });
+    for (const f of ['notebooks-run.mjs', 'notebooks-kernel.mjs', 'build-state.mjs'])
+      cpSync(repoPath('scripts', f), join(stage, 'scripts', f));
+    const probe = () => node([join(stage, 'scripts/notebooks-run.mjs'), '--probe']).stdout.trim();
+    expect(probe()).not.toMatch(/pnpm build/); // current: any other missing prerequisite may remain in this tree
+    mkdirSync(join(stage, 'packages/rsa/src'), { recursive: true });
+    writeFileSync(join(stage, 'packages/rsa/src/edited.ts'), 'export const edited = 1;\n');
+    try {
+      expect(probe()).toBe('the compiled packages are older than their sources (pnpm build)');
+    } finally {
+      rmSync(join(stage, 'packages/rsa/src'), { recursive: true, force: true });
+    }
   });
 
   it('concord rdm --json from the compiled bin: squared euclidean distance / channels (rsatoolbox)', () => {
