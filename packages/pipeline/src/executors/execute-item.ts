@@ -5,6 +5,7 @@
 import { ArtifactStore } from '../plan/artifact-store.ts';
 import { resolveItemKind } from '../plan/registry.ts';
 import type { Json } from '../plan/types.ts';
+import { withOneBlasThread } from './blas-threads.ts';
 import type { PreparedItem } from './prepared-plan.ts';
 
 export interface ItemExecution {
@@ -34,7 +35,7 @@ export async function executeItem(
   const existing = store.get(item.key);
   if (existing !== undefined) return { output: existing, cached: true };
   const kind = await resolveItemKind(item.kind);
-  const output = await kind.run(item.params, { deps, store, key: item.key, signal });
+  const output = await withOneBlasThread(() => kind.run(item.params, { deps, store, key: item.key, signal }));
   store.put(item.key, output);
   return { output, cached: false };
 }

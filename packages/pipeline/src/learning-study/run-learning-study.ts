@@ -7,6 +7,7 @@ import { join, relative } from 'node:path';
 import type { ProgressCallback } from '@concord/core';
 import { writeFileAtomic } from '@concord/io';
 import { compareRdms } from '@concord/rsa';
+import { withOneBlasThread } from '../executors/blas-threads.ts';
 import { ArtifactStore } from '../plan/artifact-store.ts';
 import { type PlanRunResult, runPlanInProcess } from '../plan/run-in-process.ts';
 import type { Plan } from '../plan/types.ts';
@@ -394,7 +395,8 @@ export async function runLearningStudy(
     ? await opts.execute(plan, store, onItem)
     : await runPlanInProcess(plan, store, { signal: opts.signal, onItem });
   const timings: Record<string, number> = { items: (performance.now() - t0) / 1000 };
-  const outcome = await finishLearningStudy(study, plan, run, timings);
+  // One BLAS thread, as the `finish` item of the same study run as a job computes it (the same bytes either way).
+  const outcome = await withOneBlasThread(() => finishLearningStudy(study, plan, run, timings));
   outcome.timings.total = (performance.now() - t0) / 1000;
   return outcome;
 }

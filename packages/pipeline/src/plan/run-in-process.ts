@@ -5,6 +5,7 @@
 
 import { ConcordError, type ProgressCallback } from '@concord/core';
 import { PIPELINE_ERRORS } from '../errors.ts';
+import { withOneBlasThread } from '../executors/blas-threads.ts';
 import type { ArtifactStore } from './artifact-store.ts';
 import { contentKey } from './content-key.ts';
 import { resolveItemKind } from './registry.ts';
@@ -75,13 +76,15 @@ export async function runPlanInProcess(
       const deps: Record<string, Json> = {};
       for (const d of item.deps) deps[d] = outputs.get(d) ?? null;
       const onProgress = opts.itemProgress?.(item);
-      out = await kind.run(item.params, {
-        deps,
-        store,
-        key,
-        signal: opts.signal,
-        ...(onProgress ? { onProgress } : {}),
-      });
+      out = await withOneBlasThread(() =>
+        kind.run(item.params, {
+          deps,
+          store,
+          key,
+          signal: opts.signal,
+          ...(onProgress ? { onProgress } : {}),
+        }),
+      );
       store.put(key, out);
       executed.push(item.id);
     }
