@@ -4,6 +4,7 @@ import { ConcordError } from '@concord/core';
 import { isLearningStudyFile, loadStudyConfig, PIPELINE_ERRORS, runLearningStudy, runStudy } from '@concord/pipeline';
 import { type Command, requiredString, stringOption } from '../command.ts';
 import { ENGINE_OPTIONS, engineChoiceOf, runComparisonOnEngine } from './jobs.ts';
+import { longItemProgress } from './long-item-progress.ts';
 
 const compareModels: Command = {
   name: 'compare-models',
@@ -66,6 +67,7 @@ async function runLearningRuleStudy(
 ): Promise<number> {
   const out = stringOption(opts, 'output');
   const bar = ctx.progress('study items');
+  const itemProgress = longItemProgress((item) => ctx.progress(item));
   // The items run on the pipeline's executors (the local pool of one process per core unless --engine says
   // otherwise); finishing (statistics, report) stays here. The study file's store is used unless --store is given.
   const choice = engineChoiceOf(opts, ctx.cwd);
@@ -81,6 +83,7 @@ async function runLearningRuleStudy(
         ...(choice.workers ? { workers: choice.workers } : {}),
         ...(choice.redis ? { redis: choice.redis } : {}),
         onItem,
+        itemProgress,
         onSubmitted: (jobId) =>
           ctx.log(`job ${jobId} submitted; waiting for workers (concord jobs worker --redis URL)`),
       });

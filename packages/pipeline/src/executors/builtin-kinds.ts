@@ -1,6 +1,7 @@
 /**
  * Small item kinds that ship with the engine: what the tests, the benchmarks and a smoke run of a new cluster use.
- * - pipeline.noop: returns `{ id, value }` after an optional sleep (sleepMs) or fixed CPU work (work × 10⁶ sines).
+ * - pipeline.noop: returns `{ id, value }` after an optional sleep (sleepMs, reported in progressSteps steps) or fixed
+ *   CPU work (work × 10⁶ sines).
  * - pipeline.fail: always throws (a poisoned item; tests check bounded retries).
  * - pipeline.collect: one result row per dependency, written as results.json in its files folder (plus padBytes
  *   zero bytes in padding.bin when asked: a slow-to-copy output).
@@ -42,7 +43,14 @@ export const noopItem: ItemKind = {
   async run(params, ctx) {
     const p = asObject(params);
     trace(p, `run ${String(p.id ?? ctx.key)}`);
-    if (typeof p.sleepMs === 'number' && p.sleepMs > 0) await sleep(p.sleepMs, ctx.signal);
+    if (typeof p.sleepMs === 'number' && p.sleepMs > 0) {
+      // progressSteps: the sleep in that many steps, each reported (an item's own progress, like a network's epochs)
+      const steps = typeof p.progressSteps === 'number' && p.progressSteps > 0 ? p.progressSteps : 1;
+      for (let k = 1; k <= steps; k++) {
+        await sleep(p.sleepMs / steps, ctx.signal);
+        if (steps > 1) ctx.onProgress?.({ stage: 'noop', done: k, total: steps });
+      }
+    }
     if (typeof p.work === 'number' && p.work > 0) {
       // CPU-bound work (the training-bound benchmark): a fixed amount of floating-point work, work × 10⁶ sines, so
       // the time it takes grows when processes share a core (unlike a sleep or a wall-clock spin).

@@ -33,3 +33,6 @@ export interface PlanOutcome {
   results: string | null;
   counts: { total: number; done: number; failed: number; retried: number; executions: number };
 }
+
+/** The local pool's children forward an item's own progress events at most this often. */
+export const PROGRESS_INTERVAL_MS = 500;

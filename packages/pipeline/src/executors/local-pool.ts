@@ -7,6 +7,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
+import type { ProgressEvent } from '@concord/core';
 import type { ArtifactStore } from '../plan/artifact-store.ts';
 import type { Json, Plan } from '../plan/types.ts';
 import type { ItemEvent, ItemFailure, PlanOutcome } from './events.ts';
@@ -26,6 +27,8 @@ export interface LocalPoolOptions {
   preload?: string[];
   signal?: AbortSignal;
   onEvent?: (event: ItemEvent) => void;
+  /** An item's own progress events (throttled by the child: PROGRESS_INTERVAL_MS). */
+  onItemProgress?: (item: string, event: ProgressEvent) => void;
 }
 
 interface Slot {
@@ -121,6 +124,10 @@ export async function runPlanLocal(
     };
     child.on('message', (m: FromChild) => {
       if (m.type === 'ready') return markReady();
+      if (m.type === 'progress') {
+        if (slot.busy?.id === m.item) opts.onItemProgress?.(m.item, m.event);
+        return;
+      }
       const item = slot.busy;
       slot.busy = null;
       if (!item || item.id !== m.item) return;

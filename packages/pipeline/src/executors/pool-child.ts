@@ -1,9 +1,13 @@
 /**
  * A child process of the local worker pool: receives one item at a time from the parent, runs it (or finds its
  * result in the store) and answers. Modules named in a 'preload' message are imported first (kinds registered
- * there with registerItemKind become runnable here).
+ * there with registerItemKind become runnable here). The item's own progress (a network's epochs and batches) goes
+ * to the parent too, at most one event per PROGRESS_INTERVAL_MS, so a long item is followed without flooding the
+ * channel with every batch.
  */
+import type { ProgressEvent } from '@concord/core';
 import type { Json } from '../plan/types.ts';
+import { PROGRESS_INTERVAL_MS } from './events.ts';
 import { executeItem, storeAt } from './execute-item.ts';
 import type { PreparedItem } from './prepared-plan.ts';
 
@@ -13,6 +17,7 @@ export type ToChild =
 
 export type FromChild =
   | { type: 'ready' }
+  | { type: 'progress'; item: string; event: ProgressEvent }
   | { type: 'done'; item: string; output: Json; cached: boolean }
   | { type: 'error'; item: string; error: string };
 
@@ -25,7 +30,14 @@ process.on('message', async (m: ToChild) => {
     return;
   }
   try {
-    const r = await executeItem(m.item, m.deps, storeAt(m.store));
+    let last = -Infinity;
+    const onProgress = (event: ProgressEvent) => {
+      const now = performance.now();
+      if (now - last < PROGRESS_INTERVAL_MS) return;
+      last = now;
+      send({ type: 'progress', item: m.item.id, event });
+    };
+    const r = await executeItem(m.item, m.deps, storeAt(m.store), undefined, onProgress);
     send({ type: 'done', item: m.item.id, output: r.output, cached: r.cached });
   } catch (e) {
     const err = e as { code?: string; message?: string };

@@ -4,9 +4,10 @@
  * PlanOutcome that is also a PlanRunResult (outputs, keys, executed), so a caller of runPlanInProcess can switch.
  */
 import { join } from 'node:path';
+import type { ProgressEvent } from '@concord/core';
 import type { ArtifactStore } from '../plan/artifact-store.ts';
 import { type PlanRunResult, runPlanInProcess } from '../plan/run-in-process.ts';
-import type { Json, Plan } from '../plan/types.ts';
+import type { Json, Plan, PlanItem } from '../plan/types.ts';
 import type { ItemEvent, PlanOutcome } from './events.ts';
 import { runPlanLocal } from './local-pool.ts';
 import { materializeOutputs } from './materialize.ts';
@@ -26,6 +27,11 @@ export interface RunPlanOptions {
   onEvent?: (event: ItemEvent) => void;
   /** Progress as runPlanInProcess reports it: an item finished, done of total. */
   onItem?: (id: string, done: number, total: number) => void;
+  /**
+   * An item's own progress (a network's epochs): every event in-process, throttled from the local pool's children;
+   * not forwarded from BullMQ workers (their jobs report item counts).
+   */
+  itemProgress?: (item: string, event: ProgressEvent) => void;
   /** BullMQ: called once with the job id after submission. */
   onSubmitted?: (jobId: string) => void;
 }
@@ -37,7 +43,12 @@ export async function runPlan(plan: Plan, store: ArtifactStore, opts: RunPlanOpt
   const keys = new Map(prepared.items.map((it) => [it.id, it.key]));
   const engine = opts.engine ?? 'local';
   if (engine === 'in-process') {
-    const r = await runPlanInProcess(plan, store, { signal: opts.signal, onItem: opts.onItem });
+    const itemProgress = opts.itemProgress;
+    const r = await runPlanInProcess(plan, store, {
+      signal: opts.signal,
+      onItem: opts.onItem,
+      ...(itemProgress ? { itemProgress: (item: PlanItem) => (e: ProgressEvent) => itemProgress(item.id, e) } : {}),
+    });
     return {
       ...r,
       state: 'completed',
@@ -57,6 +68,7 @@ export async function runPlan(plan: Plan, store: ArtifactStore, opts: RunPlanOpt
     const r = await runPlanLocal(prepared, store, {
       ...(opts.workers ? { workers: opts.workers } : {}),
       signal: opts.signal,
+      ...(opts.itemProgress ? { onItemProgress: opts.itemProgress } : {}),
       onEvent: (e) => {
         opts.onEvent?.(e);
         if (e.state === 'done' || e.state === 'cached') opts.onItem?.(e.item, e.done, e.total);
