@@ -1,7 +1,14 @@
 /** `concord compare-models --config study.json|yaml`: the end-to-end brain–model comparison study. */
 import { resolve } from 'node:path';
 import { ConcordError } from '@concord/core';
-import { isLearningStudyFile, loadStudyConfig, PIPELINE_ERRORS, runLearningStudy, runStudy } from '@concord/pipeline';
+import {
+  isLearningStudyFile,
+  type LearningStudyOutcome,
+  loadStudyConfig,
+  PIPELINE_ERRORS,
+  runLearningStudy,
+  runStudy,
+} from '@concord/pipeline';
 import { type Command, requiredString, stringOption } from '../command.ts';
 import { ENGINE_OPTIONS, engineChoiceOf, runComparisonOnEngine } from './jobs.ts';
 import { longItemProgress } from './long-item-progress.ts';
@@ -59,6 +66,18 @@ const compareModels: Command = {
   },
 };
 
+/** One line of where a study's compute went: training (the three largest rules), extraction, scoring, statistics. */
+function computeLine(time: LearningStudyOutcome['time']): string {
+  const top = time.training.slice(0, 3).map((t) => `${t.rule} ${t.seconds.toFixed(1)}`);
+  if (time.training.length > 3) top.push('…');
+  return [
+    `compute: training ${time.trainingSeconds.toFixed(1)} s (${top.join(', ')})`,
+    `extraction ${time.extraction.seconds.toFixed(1)} s`,
+    `scoring ${time.scoring.toFixed(1)} s`,
+    `statistics ${time.statistics.toFixed(2)} s`,
+  ].join(', ');
+}
+
 /** A learning-rule study (data/studies/learning-rules.yaml): train, extract, score, statistics, report (issue 17). */
 async function runLearningRuleStudy(
   configPath: string,
@@ -111,12 +130,7 @@ async function runLearningRuleStudy(
   ctx.output(result, (r: typeof result) =>
     [
       `study '${r.study}' (${r.profile}) finished in ${(outcome.timings.total ?? 0).toFixed(1)} s: ${r.networks.length} networks, ${r.rows} result rows`,
-      `compute: training ${r.time.trainingSeconds.toFixed(1)} s (${r.time.training
-        .slice(0, 3)
-        .map((t) => `${t.rule} ${t.seconds.toFixed(1)}`)
-        .join(
-          ', ',
-        )}${r.time.training.length > 3 ? ', …' : ''}), extraction ${r.time.extraction.seconds.toFixed(1)} s, scoring ${r.time.scoring.toFixed(1)} s, statistics ${r.time.statistics.toFixed(2)} s`,
+      computeLine(r.time),
       `results: ${r.results}`,
       `report:  ${r.report}`,
     ].join('\n'),
