@@ -17,6 +17,7 @@ export {
   startBullmqWorker,
 } from './jobs/bullmq-engine.ts';
 export {
+  type ItemProgress,
   type JobDetails,
   type JobEngine,
   type JobEvent,

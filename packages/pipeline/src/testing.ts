@@ -4,7 +4,10 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { repoPath } from '@concord/core/testing';
+
+import type { Plan } from './plan/types.ts';
 
 export { hasRedisServer, REDIS_SERVER, startTestRedis, type TestRedis } from './jobs/redis-server.ts';
 
@@ -93,5 +96,14 @@ export function traceCounts(trace: string, expected: readonly string[]): TraceCo
     duplicates: rows - written.size,
     lost: expected.filter((k) => !written.has(k)).length,
     runs,
+  };
+}
+
+/** One item that sleeps 2 s in 20 reported steps: an item with progress of its own, like a network's epochs. */
+export function longItemPlan(dir: string): Plan {
+  return {
+    study: 'long-item',
+    outputDir: join(dir, 'out'),
+    items: [{ id: 'long', kind: 'pipeline.noop', params: { id: 'long', sleepMs: 2000, progressSteps: 20 }, deps: [] }],
   };
 }

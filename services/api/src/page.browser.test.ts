@@ -451,6 +451,31 @@ describe.skipIf(!hasChromium)(
       await page.close();
     }, 200_000);
 
+    it("a job's page shows a running item's own progress (a network's epochs) and drops it when the job ends", async () => {
+      const post = await fetch(`${server.url}/v1/jobs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          name: 'long-item',
+          items: [
+            { id: 'long', kind: 'pipeline.noop', params: { id: 'long', sleepMs: 3000, progressSteps: 30 }, deps: [] },
+          ],
+        }),
+      });
+      expect(post.status).toBe(202);
+      const { id } = (await post.json()) as { id: string };
+      const page = await newPage(1280, 800);
+      await page.goto(`${server.url}/#/jobs/${encodeURIComponent(id)}`);
+      const line = page.locator('#job-progress .job-items [data-item="long"]');
+      await line.waitFor({ timeout: 20_000 });
+      expect(await line.textContent()).toMatch(/^ ?long: noop \d+\/30$/);
+      expect(await line.locator('progress').getAttribute('max')).toBe('30');
+      expect(await axeViolations(page)).toEqual([]);
+      await page.locator('#job-progress [data-state="completed"]').waitFor({ timeout: 30_000 });
+      expect(await page.locator('#job-progress .job-items').isHidden()).toBe(true);
+      await page.close();
+    }, 60_000);
+
     it('searches the scores the submitted job stored: the rows GET /v1/scores gives for the same filter', async () => {
       expect(submittedJob).toBeDefined();
       // endpoint 'jobs': the seeded --studies folder's rows (endpoint 'studies') share the metric and layer.

@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ArtifactStore } from '../plan/artifact-store.ts';
 import { runPlanInProcess } from '../plan/run-in-process.ts';
 import type { Plan } from '../plan/types.ts';
-import { traceCounts } from '../testing.ts';
+import { longItemPlan, traceCounts } from '../testing.ts';
 import { PROGRESS_INTERVAL_MS } from './events.ts';
 import { runPlanLocal } from './local-pool.ts';
 import { runPlan } from './run-plan.ts';
@@ -58,13 +58,7 @@ describe('runPlanLocal', () => {
 
   it("an item's own progress reaches the parent from the child, throttled (the in-process executor: every event)", async () => {
     const dir = mkdtempSync(join(root, 'progress-'));
-    const long: Plan = {
-      study: 'progress',
-      outputDir: join(dir, 'out'),
-      items: [
-        { id: 'long', kind: 'pipeline.noop', params: { id: 'long', sleepMs: 1600, progressSteps: 16 }, deps: [] },
-      ],
-    };
+    const long = longItemPlan(dir);
     const pooled: { item: string; done: number; total: number }[] = [];
     const r = await runPlan(long, new ArtifactStore(join(dir, 'store-pool')), {
       engine: 'local',
@@ -72,11 +66,11 @@ describe('runPlanLocal', () => {
       itemProgress: (item, e) => pooled.push({ item, done: e.done, total: e.total }),
     });
     expect(r.state).toBe('completed');
-    // 16 steps over 1.6 s, at most one event per PROGRESS_INTERVAL_MS (500 ms): the first, then about every fifth
+    // 20 steps over 2 s, at most one event per PROGRESS_INTERVAL_MS (500 ms): the first, then about every fifth
     expect(pooled.length).toBeGreaterThanOrEqual(2);
-    expect(pooled.length).toBeLessThanOrEqual(Math.ceil(1600 / PROGRESS_INTERVAL_MS) + 1);
+    expect(pooled.length).toBeLessThanOrEqual(Math.ceil(2000 / PROGRESS_INTERVAL_MS) + 1);
     for (const [k, e] of pooled.entries()) {
-      expect(e).toMatchObject({ item: 'long', total: 16 });
+      expect(e).toMatchObject({ item: 'long', total: 20 });
       if (k > 0) expect(e.done).toBeGreaterThan(pooled[k - 1].done);
     }
     const inProcess: number[] = [];
@@ -84,7 +78,7 @@ describe('runPlanLocal', () => {
       engine: 'in-process',
       itemProgress: (_item, e) => inProcess.push(e.done),
     });
-    expect(inProcess).toEqual(Array.from({ length: 16 }, (_, k) => k + 1));
+    expect(inProcess).toEqual(Array.from({ length: 20 }, (_, k) => k + 1));
   }, 60_000);
 
   it('a child killed mid-item is replaced and the item retried; every row once', async () => {

@@ -9,16 +9,24 @@
  * lock and the item is moved back to the queue by the stalled-job check, then taken by another worker.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { ConcordError } from '@concord/core';
+import { ConcordError, type ProgressEvent } from '@concord/core';
 import { type Job as BullJob, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { PIPELINE_ERRORS } from '../errors.ts';
+import { PROGRESS_INTERVAL_MS } from '../executors/events.ts';
 import { executeItem, storeAt } from '../executors/execute-item.ts';
 import { materializeOutputs } from '../executors/materialize.ts';
 import { blockedBy, dependentsOf, type PreparedPlan, preparePlan } from '../executors/prepared-plan.ts';
 import type { ArtifactStore } from '../plan/artifact-store.ts';
 import type { Json, Plan } from '../plan/types.ts';
-import type { JobDetails, JobEngine, JobEvent, SubmittedJob } from './job-engine.ts';
+import {
+  type ItemProgress,
+  itemProgressOf,
+  type JobDetails,
+  type JobEngine,
+  type JobEvent,
+  type SubmittedJob,
+} from './job-engine.ts';
 import { type JobRecord, JobRecords, PREFIX, QUEUE } from './redis-records.ts';
 
 interface ItemJobData {
@@ -178,9 +186,14 @@ export async function jobDetails(
     records.executions(jobId),
     queue.getJobs(['active']),
   ]);
-  const running = active.filter(
+  const runningJobs = active.filter(
     (j) => (j.data as ItemJobData).jobId === jobId && !done.has((j.data as ItemJobData).item),
-  ).length;
+  );
+  const running = runningJobs.length;
+  // what the workers reported with job.updateProgress (an item's own progress events, throttled)
+  const progress = runningJobs
+    .map((j) => j.progress)
+    .filter((p): p is ItemProgress => typeof p === 'object' && p !== null && 'item' in p && 'total' in p);
   const retried = Object.values(executions).reduce((a, n) => a + Math.max(0, n - 1), 0);
   const blocked = blockedBy(
     rec.plan,
@@ -213,6 +226,7 @@ export async function jobDetails(
     outputDir: rec.plan.outputDir,
     created: rec.created,
     failures,
+    progress,
   };
 }
 
@@ -277,8 +291,16 @@ export function startBullmqWorker(o: BullmqWorkerOptions): RunningWorker {
         const depItem = plan.items.find((it) => it.id === d);
         deps[d] = carried[i] ?? (depItem ? (store.get(depItem.key) ?? null) : null);
       });
+      // The item's own progress (a network's epochs) goes on its BullMQ job, where any status reader sees it.
+      let lastProgress = -Infinity;
+      const onProgress = (e: ProgressEvent) => {
+        const now = performance.now();
+        if (now - lastProgress < PROGRESS_INTERVAL_MS) return;
+        lastProgress = now;
+        job.updateProgress(itemProgressOf(itemId, e) as unknown as object).catch(() => {});
+      };
       try {
-        const r = await executeItem(item, deps, store);
+        const r = await executeItem(item, deps, store, undefined, onProgress);
         // The study's outputs are in place before the item counts as done: a client that sees 'completed' (every
         // item done) may read results.json at once.
         if (itemId === plan.final) await records.setResults(jobId, materializeOutputs(plan, store));

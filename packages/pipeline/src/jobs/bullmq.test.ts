@@ -14,7 +14,7 @@ import { runPlanLocal } from '../executors/local-pool.ts';
 import { siblingEntry, startWorkerProcess } from '../executors/start-worker.ts';
 import { ArtifactStore } from '../plan/artifact-store.ts';
 import type { Plan } from '../plan/types.ts';
-import { traceCounts } from '../testing.ts';
+import { longItemPlan, traceCounts } from '../testing.ts';
 import { BullmqJobEngine, type BullmqWorkerOptions } from './bullmq-engine.ts';
 import type { JobDetails } from './job-engine.ts';
 import { hasRedisServer, startTestRedis, type TestRedis } from './redis-server.ts';
@@ -154,6 +154,24 @@ describe.skipIf(!hasRedisServer)(
       expect(outputs[2]).toBe(outputs[0]);
       expectResults(local, 8);
     }, 90_000);
+
+    it("a running item's own progress is in the job's status (from the worker process), and gone once it ends", async () => {
+      const dir = await fresh();
+      const store = join(dir, 'store');
+      startWorkers(1, store);
+      const engine = new BullmqJobEngine({ redis: redis.url, store: new ArtifactStore(store) });
+      const { jobId } = await engine.submit(longItemPlan(dir));
+      const seen = await waitFor(engine, jobId, (s) => s.progress.length > 0 || terminal(s));
+      expect(seen.progress).toHaveLength(1);
+      expect(seen.progress[0]).toMatchObject({ item: 'long', stage: 'noop', total: 20 });
+      expect(seen.progress[0].done).toBeGreaterThanOrEqual(1);
+      expect(seen.progress[0].done).toBeLessThanOrEqual(20);
+      const end = await waitFor(engine, jobId, terminal);
+      expect(end.state).toBe('completed');
+      expect(end.progress).toEqual([]);
+      await engine.close();
+      await stopWorkers();
+    }, 60_000);
 
     it('completed means the outputs are in the study folder: every poll that sees completed finds results.json', async () => {
       const dir = await fresh();

@@ -2,6 +2,7 @@
  * Jobs: a planned study submitted to an engine (the local worker pool, or BullMQ workers over Redis) and followed
  * by id. The CLI (`concord jobs ...`), the HTTP service (/v1/jobs) and notebooks use this one interface.
  */
+import type { ProgressEvent } from '@concord/core';
 import type { ItemEvent, ItemFailure } from '../executors/events.ts';
 import type { Plan } from '../plan/types.ts';
 
@@ -16,12 +17,28 @@ export interface JobStatus {
   results: string | null;
 }
 
+/** The latest progress event of a running item that reports its own progress (a network's epochs and batches). */
+export interface ItemProgress {
+  item: string;
+  stage: string;
+  done: number;
+  total: number;
+  message?: string;
+}
+
 /** A status with what the service and the page also show (the study's name, when, and each failure's error). */
 export interface JobDetails extends JobStatus {
   study: string;
   outputDir: string;
   created: string;
   failures: ItemFailure[];
+  /** Running items' own progress, for the items that report it (throttled: see PROGRESS_INTERVAL_MS). */
+  progress: ItemProgress[];
+}
+
+/** The fields of an item's progress event that a status carries. */
+export function itemProgressOf(item: string, e: ProgressEvent): ItemProgress {
+  return { item, stage: e.stage, done: e.done, total: e.total, ...(e.message ? { message: e.message } : {}) };
 }
 
 export type JobEvent = ItemEvent | { type: 'status'; status: JobDetails };

@@ -9,7 +9,15 @@ import { type LocalPoolOptions, runPlanLocal } from '../executors/local-pool.ts'
 import { type PreparedPlan, preparePlan } from '../executors/prepared-plan.ts';
 import type { ArtifactStore } from '../plan/artifact-store.ts';
 import type { Plan } from '../plan/types.ts';
-import type { JobDetails, JobEngine, JobEvent, JobState, SubmittedJob } from './job-engine.ts';
+import {
+  type ItemProgress,
+  itemProgressOf,
+  type JobDetails,
+  type JobEngine,
+  type JobEvent,
+  type JobState,
+  type SubmittedJob,
+} from './job-engine.ts';
 
 interface LocalJob {
   plan: PreparedPlan;
@@ -17,6 +25,8 @@ interface LocalJob {
   created: string;
   done: number;
   running: Set<string>;
+  /** The latest own-progress event of each running item that reports one. */
+  progress: Map<string, ItemProgress>;
   retried: number;
   failures: ItemFailure[];
   results: string | null;
@@ -45,6 +55,7 @@ export class LocalJobEngine implements JobEngine {
       created: new Date().toISOString(),
       done: 0,
       running: new Set(),
+      progress: new Map(),
       retried: 0,
       failures: [],
       results: null,
@@ -63,9 +74,14 @@ export class LocalJobEngine implements JobEngine {
       const outcome = await runPlanLocal(job.plan, this.store, {
         ...this.pool,
         signal: job.controller.signal,
+        onItemProgress: (item, e) => {
+          job.progress.set(item, itemProgressOf(item, e));
+          this.publish(jobId);
+        },
         onEvent: (e) => {
           if (e.state === 'running') job.running.add(e.item);
           else job.running.delete(e.item);
+          if (e.state !== 'running') job.progress.delete(e.item);
           if (e.state === 'retrying') job.retried++;
           job.done = e.done;
           this.events.emit(jobId, e satisfies JobEvent);
@@ -81,6 +97,7 @@ export class LocalJobEngine implements JobEngine {
       job.state = 'failed';
     }
     job.running.clear();
+    job.progress.clear();
     this.publish(jobId);
   }
 
@@ -102,6 +119,7 @@ export class LocalJobEngine implements JobEngine {
       outputDir: job.plan.outputDir,
       created: job.created,
       failures: job.failures,
+      progress: [...job.progress.values()],
     };
   }
 

@@ -134,6 +134,32 @@ describe('/v1/jobs on a real server (local pool)', () => {
     expect(list.items.map((j) => j.jobId)).toContain(id);
   });
 
+  it("streams a running item's own progress (a network's epochs) in the job's status; none once it ends", async () => {
+    const post = await fetch(`${url}/v1/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        name: 'long-item',
+        items: [
+          { id: 'long', kind: 'pipeline.noop', params: { id: 'long', sleepMs: 2000, progressSteps: 20 }, deps: [] },
+        ],
+      }),
+    });
+    expect(post.status).toBe(202);
+    const { id } = (await post.json()) as { id: string };
+    const events = await readEvents(await fetch(`${url}/v1/jobs/${id}/events`));
+    const progress = events
+      .filter((e) => e.event === 'status')
+      .flatMap(
+        (e) => (e.data as { progress: { item: string; stage: string; done: number; total: number }[] }).progress,
+      );
+    expect(progress.length).toBeGreaterThanOrEqual(1);
+    for (const p of progress) expect(p).toMatchObject({ item: 'long', stage: 'noop', total: 20 });
+    const st = (await (await fetch(`${url}/v1/jobs/${id}`)).json()) as { state: string; progress: unknown[] };
+    expect(st.state).toBe('completed');
+    expect(st.progress).toEqual([]);
+  });
+
   it("stores a finished job's rows as scores, queryable with the score record's fields", async () => {
     const study = scoredStudy('scored', [scoreRow('alexnet', 0.25), scoreRow('vgg', 0.5)]);
     const post = await fetch(`${url}/v1/jobs`, {

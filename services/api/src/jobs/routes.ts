@@ -44,6 +44,16 @@ const JobSummary = Type.Object({
   study: Type.String(),
   created: Type.String(),
   failures: Type.Array(Type.Object({ item: Type.String(), error: Type.String(), attempts: Type.Integer() })),
+  progress: Type.Array(
+    Type.Object({
+      item: Type.String(),
+      stage: Type.String(),
+      done: Type.Number(),
+      total: Type.Number(),
+      message: Type.Optional(Type.String()),
+    }),
+    { description: "running items' own progress (a network's epochs and batches), for the items that report it" },
+  ),
 });
 
 /** The status object of the issue's contract plus what a listing shows; never the server's paths. */
@@ -54,6 +64,7 @@ function summary(d: JobDetails) {
     study: d.study,
     created: d.created,
     failures: d.failures,
+    progress: d.progress,
   };
 }
 

@@ -1,7 +1,8 @@
 /**
  * Jobs of the engine's HTTP contract: GET /v1/jobs, GET /v1/jobs/:id → {jobId, state, items: {total, done, running,
- * waiting, failed, retried}, results}, GET /v1/jobs/:id/events (server-sent progress). A progress widget shows the
- * state and done/total, and follows the event stream until the job ends.
+ * waiting, failed, retried}, results, progress}, GET /v1/jobs/:id/events (server-sent progress). A progress widget
+ * shows the state and done/total, the running items' own progress (a network's epochs: `progress`), and follows
+ * the event stream until the job ends.
  */
 import { api } from './api.js';
 import { announce, h } from './dom.js';
@@ -35,7 +36,9 @@ export function countsOf(x) {
 export function jobProgress(job, onChange = () => {}) {
   const bar = h('progress', { max: 1, value: 0, 'aria-label': `progress of job ${job.jobId}` });
   const text = h('span', { class: 'job-state' });
-  const element = h('span', { class: 'job-progress' }, bar, ' ', text);
+  // spans with list roles: the widget sits inside a <p> (the job page) and a table cell (the home page)
+  const items = h('span', { class: 'job-items', role: 'list', hidden: true });
+  const element = h('span', { class: 'job-progress' }, bar, ' ', text, items);
   let state = job.state ?? 'waiting';
   let counts = countsOf(job) ?? { done: 0, total: 0, failed: 0 };
   const paint = () => {
@@ -45,6 +48,25 @@ export function jobProgress(job, onChange = () => {}) {
     text.className = `job-state ${state === 'completed' ? 'ok' : state === 'failed' ? 'error' : ''}`;
     element.dataset.state = state;
   };
+  // Running items that report their own progress: one line each, replaced by every status; none once it ends.
+  const paintItems = (progress) => {
+    const lines = TERMINAL.has(state) ? [] : progress;
+    items.replaceChildren(
+      ...lines.map((p) =>
+        h(
+          'span',
+          { class: 'job-item', role: 'listitem', 'data-item': p.item },
+          h('progress', {
+            max: Math.max(1, p.total),
+            value: Math.min(p.done, p.total),
+            'aria-label': `progress of ${p.item}`,
+          }),
+          ` ${p.item}: ${p.message ?? `${p.stage} ${p.done}/${p.total}`}`,
+        ),
+      ),
+    );
+    items.hidden = lines.length === 0;
+  };
   const update = (x) => {
     const c = countsOf(x);
     if (c) counts = { ...counts, ...c };
@@ -52,6 +74,7 @@ export function jobProgress(job, onChange = () => {}) {
     if (x?.type === 'item') {
       if (!TERMINAL.has(state)) state = 'running';
     } else if (typeof x?.state === 'string') state = x.state;
+    if (Array.isArray(x?.progress) || TERMINAL.has(state)) paintItems(Array.isArray(x?.progress) ? x.progress : []);
     paint();
     onChange({ state, counts, raw: x });
   };
