@@ -14,6 +14,7 @@ import { loadLearningStudy, loadStudyConfig, planComparisonStudy, planLearningSt
 import {
   hasRedisServer,
   type JobsWorker,
+  longItemPlan,
   startJobsWorker,
   startTestRedis,
   type TestRedis,
@@ -168,6 +169,26 @@ describe.skipIf(!hasRedisServer)(`concord jobs on a real redis-server${noRedis}`
     ]);
     expect(await worker.stop()).toBe(0);
   }, 120_000);
+
+  it("status in text shows a running item's own progress (a network's epochs); --json keeps its exact fields", async () => {
+    const store = join(dir, 'store-long');
+    const plan = join(dir, 'long-item.json');
+    writeFileSync(plan, JSON.stringify(longItemPlan(dir)));
+    const sub = JSON.parse(
+      (await run(['jobs', 'submit', '--config', plan, '--redis', redis.url, '--store', store, '--json'], dir)).stdout,
+    ) as { jobId: string };
+    const worker = startJobsWorker({ redis: redis.url, store });
+    let text = '';
+    const t0 = Date.now();
+    while (!/^ {2}long: noop \d+\/20$/m.test(text) && Date.now() - t0 < 30_000) {
+      text = (await run(['jobs', 'status', sub.jobId, '--redis', redis.url], dir)).stdout;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(text, worker.log()).toMatch(/^ {2}long: noop \d+\/20$/m);
+    const json = JSON.parse((await run(['jobs', 'status', sub.jobId, '--redis', redis.url, '--json'], dir)).stdout);
+    expect(Object.keys(json).sort()).toEqual(['items', 'jobId', 'results', 'state']);
+    expect(await worker.stop()).toBe(0);
+  }, 60_000);
 
   it('cancel: the job is cancelled and no worker takes its items', async () => {
     const plan = join(dir, 'long.json');

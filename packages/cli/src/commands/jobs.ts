@@ -118,6 +118,8 @@ const status: Command = {
         [
           `${r.jobId}: ${r.state}`,
           `items: ${r.items.done}/${r.items.total} done, ${r.items.running} running, ${r.items.waiting} waiting, ${r.items.failed} failed, ${r.items.retried} retried`,
+          // the running items that report their own progress (a network's epochs); the --json contract is unchanged
+          ...s.progress.map((p) => `  ${p.item}: ${p.message ?? `${p.stage} ${p.done}/${p.total}`}`),
           `results: ${r.results ?? '(not yet)'}`,
         ].join('\n'),
       );
