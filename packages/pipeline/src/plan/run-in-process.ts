@@ -5,7 +5,7 @@
 
 import { ConcordError, type ProgressCallback } from '@concord/core';
 import { PIPELINE_ERRORS } from '../errors.ts';
-import { withOneBlasThread } from '../executors/blas-threads.ts';
+import { executeItem } from '../executors/execute-item.ts';
 import type { ArtifactStore } from './artifact-store.ts';
 import { contentKey } from './content-key.ts';
 import { resolveItemKind } from './registry.ts';
@@ -71,23 +71,17 @@ export async function runPlanInProcess(
       item.deps.map((d) => keys.get(d) ?? ''),
     );
     keys.set(item.id, key);
-    let out = store.get(key);
-    if (out === undefined) {
-      const deps: Record<string, Json> = {};
-      for (const d of item.deps) deps[d] = outputs.get(d) ?? null;
-      const onProgress = opts.itemProgress?.(item);
-      out = await withOneBlasThread(() =>
-        kind.run(item.params, {
-          deps,
-          store,
-          key,
-          signal: opts.signal,
-          ...(onProgress ? { onProgress } : {}),
-        }),
-      );
-      store.put(key, out);
-      executed.push(item.id);
-    }
+    const deps: Record<string, Json> = {};
+    for (const d of item.deps) deps[d] = outputs.get(d) ?? null;
+    // the one way an item runs anywhere (store check, one BLAS thread, atomic result), as in the pool and workers
+    const { output: out, cached } = await executeItem(
+      { ...item, key },
+      deps,
+      store,
+      opts.signal,
+      opts.itemProgress?.(item),
+    );
+    if (!cached) executed.push(item.id);
     outputs.set(item.id, out);
     opts.onItem?.(item.id, i + 1, order.length);
   }
