@@ -1,4 +1,5 @@
 /** What executors report while a plan runs, and the outcome they return. Same shapes for every executor. */
+import type { ProgressEvent } from '@concord/core';
 import type { Json } from '../plan/types.ts';
 
 export type ItemState = 'running' | 'done' | 'cached' | 'retrying' | 'failed' | 'blocked';
@@ -34,5 +35,16 @@ export interface PlanOutcome {
   counts: { total: number; done: number; failed: number; retried: number; executions: number };
 }
 
-/** The local pool's children forward an item's own progress events at most this often. */
+/** An item's own progress events leave its process (a pool child, a BullMQ worker) at most this often. */
 export const PROGRESS_INTERVAL_MS = 500;
+
+/** `forward`, called at most once per PROGRESS_INTERVAL_MS (the first event at once; the ones between are dropped). */
+export function throttledProgress(forward: (event: ProgressEvent) => void): (event: ProgressEvent) => void {
+  let last = -Infinity;
+  return (event) => {
+    const now = performance.now();
+    if (now - last < PROGRESS_INTERVAL_MS) return;
+    last = now;
+    forward(event);
+  };
+}

@@ -7,7 +7,7 @@
  */
 import type { ProgressEvent } from '@concord/core';
 import type { Json } from '../plan/types.ts';
-import { PROGRESS_INTERVAL_MS } from './events.ts';
+import { throttledProgress } from './events.ts';
 import { executeItem, storeAt } from './execute-item.ts';
 import type { PreparedItem } from './prepared-plan.ts';
 
@@ -30,13 +30,7 @@ process.on('message', async (m: ToChild) => {
     return;
   }
   try {
-    let last = -Infinity;
-    const onProgress = (event: ProgressEvent) => {
-      const now = performance.now();
-      if (now - last < PROGRESS_INTERVAL_MS) return;
-      last = now;
-      send({ type: 'progress', item: m.item.id, event });
-    };
+    const onProgress = throttledProgress((event) => send({ type: 'progress', item: m.item.id, event }));
     const r = await executeItem(m.item, m.deps, storeAt(m.store), undefined, onProgress);
     send({ type: 'done', item: m.item.id, output: r.output, cached: r.cached });
   } catch (e) {

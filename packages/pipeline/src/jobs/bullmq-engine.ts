@@ -9,11 +9,11 @@
  * lock and the item is moved back to the queue by the stalled-job check, then taken by another worker.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { ConcordError, type ProgressEvent } from '@concord/core';
+import { ConcordError } from '@concord/core';
 import { type Job as BullJob, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { PIPELINE_ERRORS } from '../errors.ts';
-import { PROGRESS_INTERVAL_MS } from '../executors/events.ts';
+import { throttledProgress } from '../executors/events.ts';
 import { executeItem, storeAt } from '../executors/execute-item.ts';
 import { materializeOutputs } from '../executors/materialize.ts';
 import { blockedBy, dependentsOf, type PreparedPlan, preparePlan } from '../executors/prepared-plan.ts';
@@ -292,13 +292,9 @@ export function startBullmqWorker(o: BullmqWorkerOptions): RunningWorker {
         deps[d] = carried[i] ?? (depItem ? (store.get(depItem.key) ?? null) : null);
       });
       // The item's own progress (a network's epochs) goes on its BullMQ job, where any status reader sees it.
-      let lastProgress = -Infinity;
-      const onProgress = (e: ProgressEvent) => {
-        const now = performance.now();
-        if (now - lastProgress < PROGRESS_INTERVAL_MS) return;
-        lastProgress = now;
+      const onProgress = throttledProgress((e) => {
         job.updateProgress(itemProgressOf(itemId, e) as unknown as object).catch(() => {});
-      };
+      });
       try {
         const r = await executeItem(item, deps, store, undefined, onProgress);
         // The study's outputs are in place before the item counts as done: a client that sees 'completed' (every
