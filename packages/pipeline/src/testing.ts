@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoPath } from '@concord/core/testing';
 
-import type { Plan } from './plan/types.ts';
+import type { Plan, PlanItem } from './plan/types.ts';
 
 export { hasRedisServer, REDIS_SERVER, startTestRedis, type TestRedis } from './jobs/redis-server.ts';
 
@@ -99,11 +99,12 @@ export function traceCounts(trace: string, expected: readonly string[]): TraceCo
   };
 }
 
-/** One item that sleeps 2 s in 20 reported steps: an item with progress of its own, like a network's epochs. */
+/** An item 'long' that sleeps `sleepMs` in `steps` reported steps: progress of its own, like a network's epochs. */
+export function longItem(sleepMs = 2000, steps = 20): PlanItem {
+  return { id: 'long', kind: 'pipeline.noop', params: { id: 'long', sleepMs, progressSteps: steps }, deps: [] };
+}
+
+/** A plan of one long item (2 s in 20 reported steps). */
 export function longItemPlan(dir: string): Plan {
-  return {
-    study: 'long-item',
-    outputDir: join(dir, 'out'),
-    items: [{ id: 'long', kind: 'pipeline.noop', params: { id: 'long', sleepMs: 2000, progressSteps: 20 }, deps: [] }],
-  };
+  return { study: 'long-item', outputDir: join(dir, 'out'), items: [longItem()] };
 }

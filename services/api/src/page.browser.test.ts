@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHROMIUM_PATH, HEADLESS_CHROMIUM, hasChromium } from '@concord/core/testing';
+import { longItem } from '@concord/pipeline/testing';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify as toYaml } from 'yaml';
@@ -455,12 +456,8 @@ describe.skipIf(!hasChromium)(
       const post = await fetch(`${server.url}/v1/jobs`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          name: 'long-item',
-          items: [
-            { id: 'long', kind: 'pipeline.noop', params: { id: 'long', sleepMs: 3000, progressSteps: 30 }, deps: [] },
-          ],
-        }),
+        // 3 s: long enough for the page to load and follow it while it runs
+        body: JSON.stringify({ name: 'long-item', items: [longItem(3000, 30)] }),
       });
       expect(post.status).toBe(202);
       const { id } = (await post.json()) as { id: string };

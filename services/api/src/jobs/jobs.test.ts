@@ -11,6 +11,7 @@ import { ArtifactStore, BullmqJobEngine, planStudy } from '@concord/pipeline';
 import {
   hasRedisServer,
   type JobsWorker,
+  longItem,
   startJobsWorker,
   startTestRedis,
   type TestRedis,
@@ -138,12 +139,7 @@ describe('/v1/jobs on a real server (local pool)', () => {
     const post = await fetch(`${url}/v1/jobs`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        name: 'long-item',
-        items: [
-          { id: 'long', kind: 'pipeline.noop', params: { id: 'long', sleepMs: 2000, progressSteps: 20 }, deps: [] },
-        ],
-      }),
+      body: JSON.stringify({ name: 'long-item', items: [longItem()] }),
     });
     expect(post.status).toBe(202);
     const { id } = (await post.json()) as { id: string };
