@@ -10,6 +10,7 @@ import { datasetHash, type TrainParams } from './items.ts';
 import type { LearningStudy, PlannedNetwork } from './load-study.ts';
 import type { StimulusTransform } from './schema.ts';
 import type { ScoresParams } from './scores-item.ts';
+import { costliestFirst } from './training-cost.ts';
 
 export interface PlannedStudyIds {
   /** Per network id: its train and default-stimuli RDM item ids. */
@@ -88,7 +89,8 @@ export function planLearningStudy(study: LearningStudy): Plan & { ids: PlannedSt
     return id;
   };
   const ids: PlannedStudyIds = { networks: {}, random: [], sensitivity: [], scores: 'scores' };
-  for (const n of study.networks) {
+  // Executors take ready items in plan order: the longest training goes first (training-cost.ts).
+  for (const n of costliestFirst(study.networks)) {
     const train = `train/${n.id}`;
     items.push({
       id: train,
