@@ -38,13 +38,20 @@ export interface PlanOutcome {
 /** An item's own progress events leave its process (a pool child, a BullMQ worker) at most this often. */
 export const PROGRESS_INTERVAL_MS = 500;
 
-/** `forward`, called at most once per PROGRESS_INTERVAL_MS (the first event at once; the ones between are dropped). */
+/**
+ * `forward`, called at most once per PROGRESS_INTERVAL_MS: the first event at once, the ones between dropped, except
+ * that a new stage's first event and a stage's last (done ≥ total) always pass, so a bar starts and ends where its
+ * stage does instead of stopping short of 100 %.
+ */
 export function throttledProgress(forward: (event: ProgressEvent) => void): (event: ProgressEvent) => void {
   let last = -Infinity;
+  let stage: string | undefined;
   return (event) => {
     const now = performance.now();
-    if (now - last < PROGRESS_INTERVAL_MS) return;
+    const edge = event.stage !== stage || (event.total > 0 && event.done >= event.total);
+    if (!edge && now - last < PROGRESS_INTERVAL_MS) return;
     last = now;
+    stage = event.stage;
     forward(event);
   };
 }

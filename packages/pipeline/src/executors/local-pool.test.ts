@@ -66,9 +66,11 @@ describe('runPlanLocal', () => {
       itemProgress: (item, e) => pooled.push({ item, done: e.done, total: e.total }),
     });
     expect(r.state).toBe('completed');
-    // 20 steps over 2 s, at most one event per PROGRESS_INTERVAL_MS (500 ms): the first, then about every fifth
+    // 20 steps over 2 s, at most one event per PROGRESS_INTERVAL_MS (500 ms): the first, then about every fifth,
+    // and the last one (20 of 20) always, so a bar ends at 100 %
     expect(pooled.length).toBeGreaterThanOrEqual(2);
-    expect(pooled.length).toBeLessThanOrEqual(Math.ceil(2000 / PROGRESS_INTERVAL_MS) + 1);
+    expect(pooled.length).toBeLessThanOrEqual(Math.ceil(2000 / PROGRESS_INTERVAL_MS) + 2);
+    expect(pooled.at(-1)?.done).toBe(20);
     for (const [k, e] of pooled.entries()) {
       expect(e).toMatchObject({ item: 'long', total: 20 });
       if (k > 0) expect(e.done).toBeGreaterThan(pooled[k - 1].done);
