@@ -77,6 +77,17 @@ describe('learning-rule study, reduced (bp + softhebb + stdp)', () => {
     expect(st.data).toBeInstanceOf(Float32Array);
   });
 
+  it('stimuli.npy and the pixel baseline are the normalised stimuli, though the spiking network trains first', () => {
+    const plan = planLearningStudy(loadLearningStudy(studyFile, { profile: 'quick' }));
+    // STDP's estimate is the largest here, so the plan starts it first (training-cost.ts) ...
+    expect(plan.items.find((it) => it.kind === 'learning-train')?.id).toBe('train/stdp/seed-0');
+    // ... but what is copied and scored as pixels is what the ONNX networks see: normalised to the training set
+    expect(plan.ids.stimuli).toBe(plan.ids.networks['bp/seed-0'].stimuli);
+    expect(plan.ids.stimuli).not.toBe(plan.ids.networks['stdp/seed-0'].stimuli);
+    const st = readNpy(join(outcome.outputDir, 'stimuli.npy')).data as Float32Array;
+    expect(Math.min(...st)).toBeLessThan(0); // STDP's stimuli stay in [0, 1]
+  });
+
   it('results.json has exactly the contract fields; every number finite or null with the report explaining it', () => {
     const r = JSON.parse(readFileSync(outcome.results, 'utf8'));
     expect(Object.keys(r).sort()).toEqual(['pairwise', 'profile', 'rows', 'stimuli', 'study']);
@@ -323,8 +334,24 @@ describe('learning-rule study, reduced (bp + softhebb + stdp)', () => {
   });
 });
 
+describe('--seeds: one seed of a profile (e.g. to time `full` per network)', () => {
+  it('keeps only the chosen seeds’ networks, the random baselines’ seeds, and writes beside the profile', () => {
+    const file = join(dir, 'seeds.yaml');
+    writeFileSync(file, studyYaml({ seeds: '[0, 1, 2]' }));
+    const all = loadLearningStudy(file, { profile: 'quick' });
+    const one = loadLearningStudy(file, { profile: 'quick', seeds: [2, 1] });
+    expect(all.networks.map((n) => n.id)).toContain('stdp/seed-0');
+    expect(one.networks.map((n) => n.id)).toEqual(['bp/seed-1', 'bp/seed-2', 'softhebb/seed-1', 'softhebb/seed-2']);
+    expect(one.randomSeeds).toEqual(all.randomSeeds);
+    expect(one.outputDir).toBe(`${all.outputDir}-seeds-1-2`);
+    // the same networks as the whole profile's (the same store items: a later whole run reuses them)
+    const key = (s: typeof all) => planLearningStudy(s).items.find((it) => it.id === 'train/bp/seed-1')?.params;
+    expect(key(one)).toEqual(key(all));
+  });
+});
+
 describe('bad study files are refused before training (exit 2, nothing written)', () => {
-  const cases: [string, Parameters<typeof studyYaml>[0], RegExp][] = [
+  const cases: [string, Parameters<typeof studyYaml>[0], RegExp, string[]?][] = [
     ['unknown rule', { rules: '[bp, no-such-rule]' }, /no-such-rule.*unknown learning rule/],
     [
       'rule not supporting the architecture',
@@ -338,13 +365,25 @@ describe('bad study files are refused before training (exit 2, nothing written)'
       { rules: '[bp, forward-forward]', override: 'forward-forward: { hyper: { treshold: 5 } }' },
       /rules\[forward-forward\]\.hyper\.treshold: rule 'forward-forward' has no hyper-parameter 'treshold'/,
     ],
+    [
+      '--seeds naming a seed the profile lacks',
+      {},
+      /--seeds: seed 3 is not one of profile 'quick''s seeds \(0\)/,
+      ['--seeds', '0,3'],
+    ],
+    [
+      '--seeds that are not integers',
+      {},
+      /--seeds: expected integer seeds separated by commas, received '0,x'/,
+      ['--seeds', '0,x'],
+    ],
   ];
-  for (const [what, over, message] of cases)
+  for (const [what, over, message, extra = []] of cases)
     it(what, async () => {
       const out = join(dir, `bad-${what.replaceAll(' ', '-')}`);
       const file = join(dir, `bad-${what.replaceAll(' ', '-')}.yaml`);
       writeFileSync(file, studyYaml({ ...over, out }).replace(`store: ${join(dir, 'store')}`, `store: ${out}-store`));
-      const r = await runCliCaptured(['compare-models', '--config', file, '--json'], dir);
+      const r = await runCliCaptured(['compare-models', '--config', file, '--json', ...extra], dir);
       expect(r.status).toBe(2);
       const err = JSON.parse(r.stdout).error;
       expect(err.code).toBe('ERR_PIPELINE_STUDY_CONFIG');

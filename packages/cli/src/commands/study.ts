@@ -8,6 +8,7 @@ import {
   PIPELINE_ERRORS,
   runLearningStudy,
   runStudy,
+  StudyConfigError,
 } from '@concord/pipeline';
 import { type Command, requiredString, stringOption } from '../command.ts';
 import { ENGINE_OPTIONS, engineChoiceOf, runComparisonOnEngine } from './jobs.ts';
@@ -20,6 +21,12 @@ const compareModels: Command = {
     config: { type: 'string', value: 'FILE', description: 'study file (.json, .yaml)', required: true },
     output: { type: 'string', value: 'DIR', description: "output folder (overrides the study file's output)" },
     profile: { type: 'string', value: 'quick|full', description: 'profile of a learning-rule study (default quick)' },
+    seeds: {
+      type: 'string',
+      value: 'LIST',
+      description:
+        "learning-rule study: train only these of the profile's seeds, e.g. 0 or 0,2 (output <profile>-seeds-…)",
+    },
     ...ENGINE_OPTIONS,
   },
   details: [
@@ -78,6 +85,14 @@ function computeLine(time: LearningStudyOutcome['time']): string {
   ].join(', ');
 }
 
+/** `--seeds 0,2` → [0, 2]; anything but comma-separated integers is refused naming the option. */
+function seedList(text: string): number[] {
+  const parts = text.split(',').map((s) => s.trim());
+  if (!parts.every((s) => /^-?\d+$/.test(s)))
+    throw new StudyConfigError('--seeds', `expected integer seeds separated by commas, received '${text}'`);
+  return parts.map(Number);
+}
+
 /** A learning-rule study (data/studies/learning-rules.yaml): train, extract, score, statistics, report (issue 17). */
 async function runLearningRuleStudy(
   configPath: string,
@@ -90,8 +105,10 @@ async function runLearningRuleStudy(
   // The items run on the pipeline's executors (the local pool of one process per core unless --engine says
   // otherwise); finishing (statistics, report) stays here. The study file's store is used unless --store is given.
   const choice = engineChoiceOf(opts, ctx.cwd);
+  const seeds = stringOption(opts, 'seeds');
   const outcome = await runLearningStudy(configPath, {
     profile: stringOption(opts, 'profile') ?? 'quick',
+    ...(seeds !== undefined ? { seeds: seedList(seeds) } : {}),
     ...(out ? { outputDir: resolve(ctx.cwd, out) } : {}),
     onItem: (id, done, total) => bar({ stage: id, done, total }),
     ...(opts.store !== undefined ? { storeDir: choice.store } : {}),

@@ -204,7 +204,10 @@ function requireFile(path: string, entry: string): void {
 }
 
 /** Loads, validates and resolves a learning-rule study file for one profile (default: the file's, else 'quick'). */
-export function loadLearningStudy(path: string, opts: { profile?: string } = {}): LearningStudy {
+export function loadLearningStudy(
+  path: string,
+  opts: { profile?: string | undefined; seeds?: number[] | undefined } = {},
+): LearningStudy {
   const file = resolve(path);
   return resolveLearningStudy(readStudyText(file), { file, baseDir: dirname(file), ...opts });
 }
@@ -215,6 +218,28 @@ export interface ResolveLearningStudyOptions {
   /** Relative paths in the study resolve against this folder. */
   baseDir: string;
   profile?: string | undefined;
+  /**
+   * Train only the networks of these seeds (each must be one of the profile's seeds); the random-weights baselines
+   * keep theirs. A cheaper run of a profile, e.g. one seed of `full` to measure its time per network; the output
+   * folder becomes `<profile>-seeds-<list>` so it never overwrites the whole profile's results.
+   */
+  seeds?: number[] | undefined;
+}
+
+/** The networks of the chosen seeds (`--seeds`); every chosen seed must be one the profile trains. */
+function restrictToSeeds(networks: PlannedNetwork[], seeds: number[], profile: string): PlannedNetwork[] {
+  const planned = [...new Set(networks.map((n) => n.seed))].sort((a, b) => a - b);
+  if (seeds.length === 0) throw new StudyConfigError('--seeds', 'expected at least one seed');
+  for (const s of seeds) {
+    if (!Number.isInteger(s))
+      throw new StudyConfigError('--seeds', `expected integer seeds, received ${JSON.stringify(s)}`);
+    if (!planned.includes(s))
+      throw new StudyConfigError(
+        '--seeds',
+        `seed ${s} is not one of profile '${profile}''s seeds (${planned.join(', ')})`,
+      );
+  }
+  return networks.filter((n) => seeds.includes(n.seed));
 }
 
 /** Validates and resolves a parsed learning-rule study (a file's content, or a JSON body) for one profile. */
@@ -254,8 +279,9 @@ export function resolveLearningStudy(raw: unknown, opts: ResolveLearningStudyOpt
       `profiles.${profileName}`,
       'names no network to train (rules: [...] or networks: [...])',
     );
+  const chosen = opts.seeds ? restrictToSeeds(networks, opts.seeds, profileName) : networks;
   const ids = new Set<string>();
-  for (const n of networks) {
+  for (const n of chosen) {
     if (ids.has(n.id)) throw new StudyConfigError(`profiles.${profileName}`, `network '${n.id}' appears twice`);
     ids.add(n.id);
   }
@@ -271,7 +297,11 @@ export function resolveLearningStudy(raw: unknown, opts: ResolveLearningStudyOpt
     name: study.name,
     profile: profileName,
     file,
-    outputDir: resolve(base, study.output ?? `../../out/${study.name}`, profileName),
+    outputDir: resolve(
+      base,
+      study.output ?? `../../out/${study.name}`,
+      opts.seeds ? `${profileName}-seeds-${[...opts.seeds].sort((a, b) => a - b).join('-')}` : profileName,
+    ),
     storeDir: resolve(base, study.store ?? '../../.concord-cache/pipeline'),
     stimuli: { file: stimuliFile, variable: study.stimuli.variable ?? 'stimuli_92objs', transform },
     sensitivity: (profile.sensitivity ?? []).map((t) => ({ ...transform, ...t })),
@@ -287,7 +317,7 @@ export function resolveLearningStudy(raw: unknown, opts: ResolveLearningStudyOpt
     seed: study.seed ?? 0,
     bootstrapSamples: profile.bootstrapSamples ?? 1000,
     randomSeeds,
-    networks,
+    networks: chosen,
   } satisfies Omit<LearningStudy, 'configHash' | 'raw'>;
   const configHash = createHash('sha256')
     .update(canonicalJson(JSON.parse(JSON.stringify(resolved)) as Json))

@@ -19,6 +19,11 @@ export interface PlannedStudyIds {
   random: { name: string; arch: string; dataset: string; seed: number; train: string; rdms: string; stimuli: string }[];
   /** The scoring item (every model RDM against the brain data). */
   scores: string;
+  /**
+   * The stimuli copied to stimuli.npy: as the study's first network that is not spiking sees them (the study's
+   * order, not the plan's cost order; a spiking network's unnormalised stimuli only in a study of spiking networks).
+   */
+  stimuli: string;
   /** Per sensitivity transform index: network id → rdms item id, and its stimuli item. */
   sensitivity: { stimuli: string; rdms: Record<string, string> }[];
 }
@@ -46,7 +51,12 @@ function trainParams(n: PlannedNetwork, dataHash: string): TrainParams {
  * intensities in [0, 1] as in its training data, so its stimuli are never normalised to other statistics.
  */
 function transformFor(n: PlannedNetwork, t: Required<StimulusTransform>): Required<StimulusTransform> {
-  return n.rule === 'stdp' ? { ...t, normalise: 'none' } : t;
+  return isSpiking(n) ? { ...t, normalise: 'none' } : t;
+}
+
+/** A spiking network (STDP): Poisson-rate inputs in [0, 1], no ONNX graph, no random-weights baseline of its own. */
+function isSpiking(n: PlannedNetwork): boolean {
+  return n.rule === 'stdp';
 }
 
 export function planLearningStudy(study: LearningStudy): Plan & { ids: PlannedStudyIds } {
@@ -88,7 +98,7 @@ export function planLearningStudy(study: LearningStudy): Plan & { ids: PlannedSt
     }
     return id;
   };
-  const ids: PlannedStudyIds = { networks: {}, random: [], sensitivity: [], scores: 'scores' };
+  const ids: PlannedStudyIds = { networks: {}, random: [], sensitivity: [], scores: 'scores', stimuli: '' };
   // Executors take ready items in plan order: the longest training goes first (training-cost.ts).
   for (const n of costliestFirst(study.networks)) {
     const train = `train/${n.id}`;
@@ -103,10 +113,12 @@ export function planLearningStudy(study: LearningStudy): Plan & { ids: PlannedSt
     items.push({ id: rdms, kind: 'learning-rdms', params: { train, stimuli }, deps: [train, stimuli] });
     ids.networks[n.id] = { train, rdms, stimuli };
   }
+  const reference = study.networks.find((n) => !isSpiking(n)) ?? study.networks[0];
+  ids.stimuli = reference ? (ids.networks[reference.id]?.stimuli ?? '') : '';
   // Random-weights baselines: every (architecture, hidden sizes, dataset) of the study, untrained (BP's recipe).
   const archs = new Map<string, { n: PlannedNetwork; hidden: number[]; name: string }>();
   for (const n of study.networks) {
-    if (n.rule === 'stdp') continue;
+    if (isSpiking(n)) continue;
     const hidden = n.training.hidden ?? getRule(n.rule).declaration.training?.hidden ?? DEFAULT_MLP_HIDDEN;
     const name = `random-${n.arch}-${hidden.join('-')}`;
     archs.set(`${name}|${n.dataset}`, { n, hidden: [...hidden], name });
@@ -144,10 +156,9 @@ export function planLearningStudy(study: LearningStudy): Plan & { ids: PlannedSt
     ...study.networks.map((n) => ({ id: n.id, group: n.name, rdms: ids.networks[n.id].rdms })),
     ...ids.random.map((r) => ({ id: `${r.name}/seed-${r.seed}`, group: r.name, rdms: r.rdms })),
   ];
-  const firstStimuli = Object.values(ids.networks)[0]?.stimuli;
   const scores: ScoresParams = {
     networks: scored,
-    stimuli: firstStimuli,
+    stimuli: ids.stimuli, // the pixel-RDM baseline
     brain: study.brain,
     metric: study.metric,
     nSamples: study.bootstrapSamples,
@@ -157,7 +168,7 @@ export function planLearningStudy(study: LearningStudy): Plan & { ids: PlannedSt
     id: ids.scores,
     kind: 'learning-scores',
     params: scores as unknown as Json,
-    deps: [...scored.map((n) => n.rdms), firstStimuli],
+    deps: [...scored.map((n) => n.rdms), ids.stimuli],
   });
   return { study: study.name, outputDir: study.outputDir, items, ids };
 }

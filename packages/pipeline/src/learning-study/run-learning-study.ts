@@ -151,7 +151,6 @@ export async function finishLearningStudy(
       ...(spikingNetwork ? { spikingNetwork } : {}),
     });
   }
-  const firstStimuli = Object.values(plan.ids.networks)[0]?.stimuli;
   const stim = get<{
     npy: string;
     png: string;
@@ -159,7 +158,7 @@ export async function finishLearningStudy(
     sha256: string;
     training: unknown;
     categories?: string[];
-  }>(firstStimuli);
+  }>(plan.ids.stimuli);
   copyFileSync(stim.npy, join(out, 'stimuli.npy'));
   copyFileSync(stim.png, join(out, 'stimuli.png'));
 
@@ -355,6 +354,8 @@ function compareRdmsValue(a: Float64Array, b: Float64Array, method: string): num
 
 export interface RunLearningStudyOptions {
   profile?: string;
+  /** Train only these of the profile's seeds (see ResolveLearningStudyOptions.seeds). */
+  seeds?: number[];
   /** Override of the study's output folder. */
   outputDir?: string;
   /** Override of the artifact store folder. */
@@ -378,7 +379,7 @@ export async function runLearningStudy(
   path: string,
   opts: RunLearningStudyOptions = {},
 ): Promise<LearningStudyOutcome> {
-  const loaded = loadLearningStudy(path, { profile: opts.profile });
+  const loaded = loadLearningStudy(path, { profile: opts.profile, seeds: opts.seeds });
   const study: LearningStudy = {
     ...loaded,
     ...(opts.outputDir ? { outputDir: opts.outputDir } : {}),
