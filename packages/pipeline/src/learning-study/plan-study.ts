@@ -126,8 +126,14 @@ export function planLearningStudy(study: LearningStudy): Plan & { ids: PlannedSt
   for (const { n, hidden, name } of archs.values())
     for (const seed of study.randomSeeds) {
       const train = `train/${name}/seed-${seed}`;
+      // Nothing is trained: the key holds what builds the network, not the epochs or limits of whichever network
+      // of this architecture happens to come last in the study.
+      const { epochs: _epochs, limitTrain: _limitTrain, limitTest: _limitTest, ...untrained } = n;
       const p: TrainParams = {
-        ...trainParams({ ...n, rule: 'bp', seed, hyper: {}, training: { hidden } }, hashOf(n.dataset, n.dataDir)),
+        ...trainParams(
+          { ...untrained, rule: 'bp', seed, hyper: {}, training: { hidden } },
+          hashOf(n.dataset, n.dataDir),
+        ),
         random: true,
       };
       items.push({ id: train, kind: 'learning-train', params: p as unknown as Json, deps: [] });

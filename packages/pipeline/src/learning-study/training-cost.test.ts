@@ -1,7 +1,7 @@
 /**
  * The plan starts the costliest training first: on the full profile of the shipped study, greedy scheduling of the
  * plan's order on 2 workers stays within Graham's LPT bound and is no worse than the study file's order, and the
- * reordering changes only the order of the items, never a network's item.
+ * reordering changes only the order of the items, never a network's item nor a random baseline's.
  */
 import { repoPath } from '@concord/core/testing';
 import { debianFashionMnistDir } from '@concord/learning';
@@ -64,7 +64,10 @@ describe.skipIf(!fashion)(
       const byRule = study.networks.slice().sort((a, b) => (a.rule < b.rule ? 1 : a.rule > b.rule ? -1 : 0));
       const reversed = planLearningStudy({ ...study, networks: byRule });
       expect(reversed.items.map((it) => it.id).sort()).toEqual(plan.items.map((it) => it.id).sort());
-      for (const id of byId.keys())
+      const randoms = plan.items.filter((it) => it.id.startsWith('train/random-')).map((it) => it.id);
+      expect(randoms.length % study.randomSeeds.length).toBe(0); // every architecture × the random seeds
+      expect(randoms.length).toBeGreaterThan(0);
+      for (const id of [...byId.keys(), ...randoms])
         expect(reversed.items.find((it) => it.id === id)).toEqual(plan.items.find((it) => it.id === id));
       expect(plan.items.find((it) => it.kind === 'learning-train')?.id).toBe('train/node-perturbation/seed-0');
     });
