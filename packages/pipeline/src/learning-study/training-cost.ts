@@ -9,28 +9,30 @@ import type { PlannedNetwork } from './load-study.ts';
 
 /**
  * Seconds per epoch of each rule on the full profile's network (MLP 784-1024-512-256-10, or the rule's own default
- * architecture) over all of Fashion-MNIST, native backend, one BLAS thread: packages/learning/README.md "Full runs".
- * STDP's epoch is one pass of spiking presentations. A rule not listed counts as BP. Only the ratios matter.
+ * architecture) over all 60,000 Fashion-MNIST training images, native backend, one BLAS thread, two workers sharing
+ * the 2 cores: measured by the full profile's seed 0 (`--seeds 0`, 2026-12-03; pipeline README). STDP's epoch is one
+ * pass of spiking presentations; local-sim and the PC variant were not in that run (their siblings' values). A rule
+ * not listed counts as BP. Only the ratios matter.
  */
 const SECONDS_PER_EPOCH: Readonly<Record<string, number>> = {
-  bp: 12.5,
-  fa: 12.5,
-  dfa: 10.7,
-  'sign-symmetry': 17.4,
-  dtp: 25,
-  'local-pred': 15,
-  'local-sim': 18,
-  'local-predsim': 20.7,
-  'forward-forward': 21.7,
-  'node-perturbation': 15.4,
-  'forward-gradient': 30,
-  'predictive-coding': 145,
-  'predictive-coding-fpa': 145,
-  'equilibrium-propagation': 33,
-  oja: 12.5,
-  'krotov-hopfield': 10,
-  softhebb: 12.5,
-  stdp: 860,
+  bp: 10.9,
+  fa: 10.7,
+  dfa: 9.5,
+  'sign-symmetry': 16.5,
+  dtp: 35.7,
+  'local-pred': 10.4,
+  'local-sim': 22.4,
+  'local-predsim': 22.4,
+  'forward-forward': 28.3,
+  'node-perturbation': 17,
+  'forward-gradient': 29.7,
+  'predictive-coding': 153,
+  'predictive-coding-fpa': 153,
+  'equilibrium-propagation': 27.4,
+  oja: 0.64,
+  'krotov-hopfield': 9.7,
+  softhebb: 3.4,
+  stdp: 598,
 };
 
 /** Training images of a full pass, for networks trained on a subset (`limitTrain`). */
